@@ -1,0 +1,11 @@
+// Package sync owns the source side of sluice: it fetches a branch from a Git
+// remote (or reads a local directory) and emits a Revision for every new
+// commit, carrying the commit's metadata and an fs.FS of the configured
+// subtree.
+//
+// Importers alias it as gitsync, because its name collides with the standard
+// library's sync.
+//
+// It must not know about xDS or Gateway API: it hands files on, it never
+// parses them.
+package sync

@@ -1,0 +1,170 @@
+package translate
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+
+	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
+	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"github.com/sluice-gitops/sluice/translate/ir"
+)
+
+// backendState is a Backend object translated once into a cluster.
+type backendState struct {
+	cluster *ir.Cluster
+	err     string // why the Backend is invalid, naming the field
+}
+
+// resolveRules resolves the backendRefs of every rule of a route and
+// returns them with the route's ResolvedRefs condition.
+func (t *translator) resolveRules(rt *gwapiv1.HTTPRoute) ([]ruleBackends, Condition) {
+	rules := make([]ruleBackends, len(rt.Spec.Rules))
+	resolved := cond(CondResolvedRefs, true, ReasonResolvedRefs, "all references are resolved")
+	for i, rule := range rt.Spec.Rules {
+		for j, ref := range rule.BackendRefs {
+			field := fmt.Sprintf("spec.rules[%d].backendRefs[%d]", i, j)
+			weight := uint32(1)
+			if ref.Weight != nil {
+				if *ref.Weight < 0 || *ref.Weight > 1000000 {
+					if resolved.Status == "True" {
+						resolved = cond(CondResolvedRefs, false, ReasonUnsupportedValue, fmt.Sprintf("field %s.weight: %d is out of range 0-1000000", field, *ref.Weight))
+					}
+					continue
+				}
+				weight = uint32(*ref.Weight)
+			}
+			cluster, reason, msg := t.resolveBackend(rt.Namespace, ref.BackendObjectReference, field)
+			if reason != "" && resolved.Status == "True" {
+				resolved = cond(CondResolvedRefs, false, reason, msg)
+			}
+			if weight == 0 {
+				continue
+			}
+			wb := ir.WeightedBackend{Weight: weight}
+			if cluster != nil {
+				wb.Cluster = cluster.Name
+				rules[i].clusters = append(rules[i].clusters, cluster)
+			}
+			rules[i].backends = append(rules[i].backends, wb)
+		}
+	}
+	return rules, resolved
+}
+
+// resolveBackend finds the cluster of one backendRef. On failure it returns
+// the ResolvedRefs reason and a message naming the field.
+func (t *translator) resolveBackend(routeNS string, ref gwapiv1.BackendObjectReference, field string) (*ir.Cluster, string, string) {
+	group, kind := "", "Service"
+	if ref.Group != nil {
+		group = string(*ref.Group)
+	}
+	if ref.Kind != nil {
+		kind = string(*ref.Kind)
+	}
+	ns := routeNS
+	if ref.Namespace != nil {
+		ns = string(*ref.Namespace)
+	}
+	if ns != routeNS {
+		return nil, ReasonRefNotPermitted, fmt.Sprintf("field %s.namespace: a reference to namespace %q needs a ReferenceGrant, which is not supported yet", field, ns)
+	}
+	switch {
+	case group == groupEG && kind == "Backend":
+		b := t.backend(ns, string(ref.Name))
+		if b == nil {
+			return nil, ReasonBackendNotFound, fmt.Sprintf("field %s.name: Backend %s/%s does not exist", field, ns, ref.Name)
+		}
+		if b.err != "" {
+			return nil, ReasonBackendNotFound, fmt.Sprintf("field %s: Backend %s/%s is invalid: %s", field, ns, ref.Name, b.err)
+		}
+		return b.cluster, "", ""
+	case group == "" && kind == "Service":
+		return nil, ReasonBackendNotFound, fmt.Sprintf("field %s.name: Service %s/%s does not exist", field, ns, ref.Name)
+	default:
+		return nil, ReasonInvalidKind, fmt.Sprintf("field %s.kind: %s/%s is not a supported backend kind (Service, gateway.envoyproxy.io/Backend)", field, group, kind)
+	}
+}
+
+// backend translates a Backend object once and caches the result; nil
+// means it does not exist.
+func (t *translator) backend(namespace, name string) *backendState {
+	key := namespace + "/" + name
+	if b, ok := t.backends[key]; ok {
+		return b
+	}
+	var obj *egv1a1.Backend
+	for _, b := range t.res.Backends {
+		if b.Namespace == namespace && b.Name == name {
+			obj = b
+		}
+	}
+	if obj == nil {
+		return nil
+	}
+	b := &backendState{}
+	b.cluster, b.err = backendCluster(obj)
+	s := t.statusOf("Backend", namespace, name)
+	if b.err != "" {
+		s.Conditions = append(s.Conditions, cond(CondAccepted, false, ReasonInvalid, b.err))
+	} else {
+		s.Conditions = append(s.Conditions, cond(CondAccepted, true, ReasonAccepted, "Backend is accepted"))
+	}
+	t.backends[key] = b
+	return b
+}
+
+// backendCluster turns a Backend's endpoints into a cluster. IP and Unix
+// endpoints are served over EDS; any FQDN endpoint makes the cluster resolve
+// DNS itself, and then Unix sockets cannot be mixed in.
+func backendCluster(b *egv1a1.Backend) (*ir.Cluster, string) {
+	c := &ir.Cluster{Name: "backend/" + b.Namespace + "/" + b.Name}
+	if len(b.Spec.Endpoints) == 0 {
+		return nil, "field spec.endpoints: at least one endpoint is required"
+	}
+	unix := false
+	for i, ep := range b.Spec.Endpoints {
+		field := fmt.Sprintf("spec.endpoints[%d]", i)
+		set := 0
+		for _, p := range []bool{ep.IP != nil, ep.FQDN != nil, ep.Unix != nil} {
+			if p {
+				set++
+			}
+		}
+		if set != 1 {
+			return nil, fmt.Sprintf("field %s: exactly one of ip, fqdn or unix must be set", field)
+		}
+		switch {
+		case ep.IP != nil:
+			addr, err := netip.ParseAddr(ep.IP.Address)
+			if err != nil || addr.Zone() != "" {
+				return nil, fmt.Sprintf("field %s.ip.address: %q is not an IP address", field, ep.IP.Address)
+			}
+			if ep.IP.Port < 0 || ep.IP.Port > 65535 {
+				return nil, fmt.Sprintf("field %s.ip.port: %d is not a port number", field, ep.IP.Port)
+			}
+			c.Endpoints = append(c.Endpoints, &ir.Endpoint{Host: addr.String(), Port: uint32(ep.IP.Port)})
+		case ep.FQDN != nil:
+			h := strings.TrimSuffix(ep.FQDN.Hostname, ".")
+			if !validHostname(h, false) {
+				return nil, fmt.Sprintf("field %s.fqdn.hostname: %q is not a valid hostname", field, ep.FQDN.Hostname)
+			}
+			if ep.FQDN.Port < 0 || ep.FQDN.Port > 65535 {
+				return nil, fmt.Sprintf("field %s.fqdn.port: %d is not a port number", field, ep.FQDN.Port)
+			}
+			c.DNS = true
+			c.Endpoints = append(c.Endpoints, &ir.Endpoint{Host: h, Port: uint32(ep.FQDN.Port)})
+		default:
+			if !strings.HasPrefix(ep.Unix.Path, "/") {
+				return nil, fmt.Sprintf("field %s.unix.path: %q is not an absolute path", field, ep.Unix.Path)
+			}
+			unix = true
+			c.Endpoints = append(c.Endpoints, &ir.Endpoint{Unix: ep.Unix.Path})
+		}
+	}
+	if c.DNS && unix {
+		return nil, "field spec.endpoints: unix endpoints cannot be mixed with fqdn endpoints"
+	}
+	return c, ""
+}

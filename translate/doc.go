@@ -1,0 +1,11 @@
+// Package translate turns the files of one revision into xDS resources per
+// Gateway plus Gateway API status.
+//
+// Translate is a pure function of the files it is given: it does no I/O
+// beyond reading the fs.FS, and the same bytes in give the same bytes out
+// (map iteration never decides order). An invalid object becomes a status
+// condition and translation of the rest goes on; only YAML that cannot be
+// parsed rejects a whole revision.
+//
+// It must not import serve or sync.
+package translate

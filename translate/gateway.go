@@ -1,0 +1,249 @@
+package translate
+
+import (
+	"fmt"
+	"strings"
+
+	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"github.com/sluice-gitops/sluice/translate/ir"
+)
+
+// translator holds the state of one translation. It runs its steps in a
+// fixed order: classes, gateways and listeners, routes, then the IR.
+type translator struct {
+	opts     Options
+	res      *Resources
+	status   map[string]*ObjectStatus
+	warnings []string
+
+	gateways []*gatewayState
+	backends map[string]*backendState // by namespace/name
+}
+
+// gatewayState is a managed Gateway during translation.
+type gatewayState struct {
+	obj       *gwapiv1.Gateway
+	status    *ObjectStatus
+	listeners []*listenerState
+	ir        *ir.Gateway
+	clusters  map[string]*ir.Cluster
+}
+
+// listenerState is one Gateway listener and the routes attached to it.
+type listenerState struct {
+	spec   gwapiv1.Listener
+	status *ListenerStatus
+	valid  bool
+	routes []*attachedRoute
+}
+
+func newTranslator(res *Resources, opts Options) *translator {
+	return &translator{
+		opts:     opts,
+		res:      res,
+		status:   map[string]*ObjectStatus{},
+		backends: map[string]*backendState{},
+	}
+}
+
+// statusOf returns the status entry of an object, creating it.
+func (t *translator) statusOf(kind, namespace, name string) *ObjectStatus {
+	key := objectKey(kind, namespace, name)
+	s, ok := t.status[key]
+	if !ok {
+		s = &ObjectStatus{Kind: kind, Namespace: namespace, Name: name, Location: t.res.Where(kind, namespace, name)}
+		t.status[key] = s
+	}
+	return s
+}
+
+func (t *translator) run() []*ir.Gateway {
+	classes := t.processClasses()
+	t.processGateways(classes)
+	t.processHTTPRoutes()
+	var out []*ir.Gateway
+	for _, g := range t.gateways {
+		t.buildGatewayIR(g)
+		out = append(out, g.ir)
+	}
+	return out
+}
+
+// processClasses accepts the GatewayClasses whose controllerName is ours
+// and returns their names. Other classes belong to someone else and get no
+// status.
+func (t *translator) processClasses() map[string]bool {
+	ours := map[string]bool{}
+	for _, gc := range t.res.GatewayClasses {
+		if string(gc.Spec.ControllerName) != t.opts.ControllerName {
+			continue
+		}
+		ours[gc.Name] = true
+		s := t.statusOf("GatewayClass", "", gc.Name)
+		s.Conditions = append(s.Conditions, cond(CondAccepted, true, ReasonAccepted, "Valid GatewayClass"))
+	}
+	return ours
+}
+
+func (t *translator) processGateways(classes map[string]bool) {
+	for _, gw := range t.res.Gateways {
+		class := string(gw.Spec.GatewayClassName)
+		if !classes[class] {
+			found := false
+			for _, gc := range t.res.GatewayClasses {
+				found = found || gc.Name == class
+			}
+			if !found {
+				loc := t.res.Where("Gateway", gw.Namespace, gw.Name)
+				t.warnings = append(t.warnings, fmt.Sprintf("%s: Gateway %s/%s: field spec.gatewayClassName: GatewayClass %q does not exist; the Gateway is not served", loc, gw.Namespace, gw.Name, class))
+			}
+			continue
+		}
+		g := &gatewayState{
+			obj:      gw,
+			status:   t.statusOf("Gateway", gw.Namespace, gw.Name),
+			ir:       &ir.Gateway{Namespace: gw.Namespace, Name: gw.Name},
+			clusters: map[string]*ir.Cluster{},
+		}
+		for i := range gw.Spec.Listeners {
+			l := t.checkListener(gw, i)
+			g.listeners = append(g.listeners, l)
+			g.status.Listeners = append(g.status.Listeners, l.status)
+		}
+		markConflicts(g.listeners)
+		valid := 0
+		for _, l := range g.listeners {
+			if l.valid {
+				valid++
+			}
+			l.status.Conditions = append(l.status.Conditions, cond(CondProgrammed, l.valid, programmedReason(l.valid), ""))
+		}
+		switch {
+		case len(g.listeners) > 0 && valid == 0:
+			g.status.Conditions = append(g.status.Conditions,
+				cond(CondAccepted, false, ReasonListenersNotValid, "no listener of the Gateway is valid"),
+				cond(CondProgrammed, false, ReasonInvalid, "no listener of the Gateway is valid"))
+		default:
+			g.status.Conditions = append(g.status.Conditions,
+				cond(CondAccepted, true, ReasonAccepted, "Gateway is accepted"),
+				cond(CondProgrammed, true, ReasonProgrammed, "Gateway is programmed"))
+		}
+		t.gateways = append(t.gateways, g)
+	}
+}
+
+func programmedReason(ok bool) string {
+	if ok {
+		return ReasonProgrammed
+	}
+	return ReasonInvalid
+}
+
+// checkListener validates one listener on its own: protocol, hostname and
+// allowed route kinds.
+func (t *translator) checkListener(gw *gwapiv1.Gateway, i int) *listenerState {
+	spec := gw.Spec.Listeners[i]
+	field := fmt.Sprintf("spec.listeners[%d]", i)
+	l := &listenerState{spec: spec, valid: true, status: &ListenerStatus{Name: string(spec.Name)}}
+	accepted := cond(CondAccepted, true, ReasonAccepted, "Listener is accepted")
+	resolved := cond(CondResolvedRefs, true, ReasonResolvedRefs, "all references are resolved")
+	switch {
+	case spec.Protocol != gwapiv1.HTTPProtocolType:
+		accepted = cond(CondAccepted, false, ReasonUnsupportedProtocol,
+			fmt.Sprintf("field %s.protocol: protocol %q is not supported yet; supported: HTTP", field, spec.Protocol))
+	case spec.Port < 1 || spec.Port > 65535:
+		accepted = cond(CondAccepted, false, ReasonUnsupportedValue,
+			fmt.Sprintf("field %s.port: %d is not a port number (1-65535)", field, spec.Port))
+	case spec.Hostname != nil && !validHostname(string(*spec.Hostname), true):
+		accepted = cond(CondAccepted, false, ReasonUnsupportedValue,
+			fmt.Sprintf("field %s.hostname: %q is not a valid hostname (an IP address is not allowed)", field, *spec.Hostname))
+	}
+	if bad := invalidRouteKinds(spec.AllowedRoutes); bad != "" {
+		resolved = cond(CondResolvedRefs, false, ReasonInvalidRouteKinds,
+			fmt.Sprintf("field %s.allowedRoutes.kinds: %s is not supported on protocol HTTP", field, bad))
+	}
+	l.valid = accepted.Status == "True" && resolved.Status == "True"
+	l.status.Conditions = append(l.status.Conditions, accepted, resolved)
+	return l
+}
+
+// invalidRouteKinds returns the first kind an HTTP listener cannot take.
+func invalidRouteKinds(ar *gwapiv1.AllowedRoutes) string {
+	if ar == nil {
+		return ""
+	}
+	for _, k := range ar.Kinds {
+		group := groupGateway
+		if k.Group != nil {
+			group = string(*k.Group)
+		}
+		if group != groupGateway || k.Kind != "HTTPRoute" {
+			return fmt.Sprintf("%s/%s", group, k.Kind)
+		}
+	}
+	return ""
+}
+
+// markConflicts applies the spec's listener conflict rules: on one port,
+// different protocols conflict (ProtocolConflict) and, for one protocol,
+// equal hostnames conflict (HostnameConflict). Every listener gets a
+// Conflicted condition.
+func markConflicts(ls []*listenerState) {
+	for i, l := range ls {
+		reason := ""
+		for j, o := range ls {
+			if i == j || o.spec.Port != l.spec.Port {
+				continue
+			}
+			if o.spec.Protocol != l.spec.Protocol {
+				reason = ReasonProtocolConflict
+				break
+			}
+			if hostnameOf(o.spec.Hostname) == hostnameOf(l.spec.Hostname) {
+				reason = ReasonHostnameConflict
+			}
+		}
+		if reason == "" {
+			l.status.Conditions = append(l.status.Conditions, cond(CondConflicted, false, ReasonNoConflicts, ""))
+			continue
+		}
+		l.valid = false
+		l.status.Conditions = append(l.status.Conditions,
+			cond(CondConflicted, true, reason, fmt.Sprintf("another listener on port %d conflicts with this one", l.spec.Port)))
+	}
+}
+
+func hostnameOf(h *gwapiv1.Hostname) string {
+	if h == nil {
+		return ""
+	}
+	return string(*h)
+}
+
+// validHostname checks an RFC 1123 DNS name, optionally with a leading "*."
+// label, and rejects IP addresses as Gateway API does.
+func validHostname(h string, wildcard bool) bool {
+	if wildcard && strings.HasPrefix(h, "*.") {
+		h = h[2:]
+	}
+	if h == "" || len(h) > 253 {
+		return false
+	}
+	allDigits := true
+	for _, label := range strings.Split(h, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, c := range label {
+			switch {
+			case c >= 'a' && c <= 'z', c == '-':
+				allDigits = false
+			case c >= '0' && c <= '9':
+			default:
+				return false
+			}
+		}
+	}
+	return !allDigits
+}

@@ -1,0 +1,116 @@
+package ir
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Gateway is everything one Envoy fleet serves.
+type Gateway struct {
+	Namespace string      `json:"namespace" yaml:"namespace"`
+	Name      string      `json:"name" yaml:"name"`
+	Listeners []*Listener `json:"listeners,omitempty" yaml:"listeners,omitempty"`
+	Clusters  []*Cluster  `json:"clusters,omitempty" yaml:"clusters,omitempty"`
+}
+
+// Listener is one bound port. Gateway listeners that share a port and the
+// HTTP protocol are merged into one Listener.
+type Listener struct {
+	Name    string `json:"name" yaml:"name"`
+	Address string `json:"address" yaml:"address"`
+	Port    uint32 `json:"port" yaml:"port"`
+	// VirtualHosts are sorted by name.
+	VirtualHosts []*VirtualHost `json:"virtualHosts,omitempty" yaml:"virtualHosts,omitempty"`
+}
+
+// VirtualHost groups the routes for a set of domains.
+type VirtualHost struct {
+	Name    string   `json:"name" yaml:"name"`
+	Domains []string `json:"domains" yaml:"domains"`
+	// Routes are in match order: the first that matches wins.
+	Routes []*Route `json:"routes,omitempty" yaml:"routes,omitempty"`
+}
+
+// PathMatch is one of exact, prefix (path-element aware) or regex.
+type PathMatch struct {
+	Exact  string `json:"exact,omitempty" yaml:"exact,omitempty"`
+	Prefix string `json:"prefix,omitempty" yaml:"prefix,omitempty"`
+	Regex  string `json:"regex,omitempty" yaml:"regex,omitempty"`
+}
+
+// StringMatch matches a header or query parameter by exact value or regex.
+type StringMatch struct {
+	Name  string `json:"name" yaml:"name"`
+	Exact string `json:"exact,omitempty" yaml:"exact,omitempty"`
+	Regex string `json:"regex,omitempty" yaml:"regex,omitempty"`
+}
+
+// Route is one match of one HTTPRoute rule and what to do with it.
+type Route struct {
+	Name        string        `json:"name" yaml:"name"`
+	Path        PathMatch     `json:"path" yaml:"path"`
+	Method      string        `json:"method,omitempty" yaml:"method,omitempty"`
+	Headers     []StringMatch `json:"headers,omitempty" yaml:"headers,omitempty"`
+	QueryParams []StringMatch `json:"queryParams,omitempty" yaml:"queryParams,omitempty"`
+	// Backends receive the traffic in proportion to their weights. A
+	// backend with an empty Cluster stands for an invalid reference: its
+	// share of requests gets a 500.
+	Backends []WeightedBackend `json:"backends,omitempty" yaml:"backends,omitempty"`
+	// DirectStatus, when set, answers every request with this status.
+	DirectStatus uint32 `json:"directStatus,omitempty" yaml:"directStatus,omitempty"`
+}
+
+// WeightedBackend is a cluster and its share of a route's traffic.
+type WeightedBackend struct {
+	Cluster string `json:"cluster" yaml:"cluster"`
+	Weight  uint32 `json:"weight" yaml:"weight"`
+}
+
+// Cluster is a set of upstream endpoints.
+type Cluster struct {
+	Name string `json:"name" yaml:"name"`
+	// DNS clusters resolve hostnames themselves; the others get their
+	// endpoints over EDS.
+	DNS       bool        `json:"dns,omitempty" yaml:"dns,omitempty"`
+	Endpoints []*Endpoint `json:"endpoints" yaml:"endpoints"`
+}
+
+// Endpoint is an upstream address: a host (IP or hostname) and port, or a
+// Unix socket path.
+type Endpoint struct {
+	Host string `json:"host,omitempty" yaml:"host,omitempty"`
+	Port uint32 `json:"port,omitempty" yaml:"port,omitempty"`
+	Unix string `json:"unix,omitempty" yaml:"unix,omitempty"`
+}
+
+// Validate checks the invariants the xDS translation relies on.
+func (g *Gateway) Validate() error {
+	var errs []error
+	clusters := map[string]bool{}
+	for _, c := range g.Clusters {
+		if clusters[c.Name] {
+			errs = append(errs, fmt.Errorf("cluster %q is defined twice", c.Name))
+		}
+		clusters[c.Name] = true
+	}
+	ports := map[uint32]bool{}
+	for _, l := range g.Listeners {
+		if ports[l.Port] {
+			errs = append(errs, fmt.Errorf("listener %q: port %d is bound twice", l.Name, l.Port))
+		}
+		ports[l.Port] = true
+		for _, vh := range l.VirtualHosts {
+			for _, r := range vh.Routes {
+				for _, b := range r.Backends {
+					if b.Cluster != "" && !clusters[b.Cluster] {
+						errs = append(errs, fmt.Errorf("route %q: cluster %q does not exist", r.Name, b.Cluster))
+					}
+				}
+				if len(r.Backends) == 0 && r.DirectStatus == 0 {
+					errs = append(errs, fmt.Errorf("route %q has neither backends nor a direct response", r.Name))
+				}
+			}
+		}
+	}
+	return errors.Join(errs...)
+}

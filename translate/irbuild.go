@@ -1,0 +1,157 @@
+package translate
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"github.com/sluice-gitops/sluice/translate/ir"
+)
+
+// buildGatewayIR merges the valid listeners of a Gateway by port and fills
+// their virtual hosts from the attached routes.
+func (t *translator) buildGatewayIR(g *gatewayState) {
+	byPort := map[uint32]*ir.Listener{}
+	vhosts := map[uint32]map[string]*vhostBuilder{}
+	for _, l := range g.listeners {
+		if !l.valid {
+			continue
+		}
+		port := uint32(l.spec.Port)
+		il, ok := byPort[port]
+		if !ok {
+			il = &ir.Listener{
+				Name:    g.obj.Namespace + "/" + g.obj.Name + "/" + string(l.spec.Name),
+				Address: "0.0.0.0",
+				Port:    port,
+			}
+			byPort[port] = il
+			vhosts[port] = map[string]*vhostBuilder{}
+			g.ir.Listeners = append(g.ir.Listeners, il)
+		}
+		for _, ar := range l.routes {
+			for _, host := range ar.hostnames {
+				vb, ok := vhosts[port][host]
+				if !ok {
+					vb = &vhostBuilder{vh: &ir.VirtualHost{Name: il.Name + "/" + vhostName(host), Domains: []string{host}}}
+					vhosts[port][host] = vb
+				}
+				vb.add(ar, host, g)
+			}
+		}
+	}
+	for _, il := range g.ir.Listeners {
+		for _, vb := range vhosts[il.Port] {
+			vb.sort()
+			il.VirtualHosts = append(il.VirtualHosts, vb.vh)
+		}
+		sort.Slice(il.VirtualHosts, func(i, j int) bool { return il.VirtualHosts[i].Name < il.VirtualHosts[j].Name })
+	}
+	sort.Slice(g.ir.Listeners, func(i, j int) bool { return g.ir.Listeners[i].Port < g.ir.Listeners[j].Port })
+	for _, c := range g.clusters {
+		g.ir.Clusters = append(g.ir.Clusters, c)
+	}
+	sort.Slice(g.ir.Clusters, func(i, j int) bool { return g.ir.Clusters[i].Name < g.ir.Clusters[j].Name })
+}
+
+func vhostName(host string) string {
+	return strings.NewReplacer(".", "_", "*", "wildcard").Replace(host)
+}
+
+// vhostBuilder collects the routes of one virtual host with their sort keys.
+type vhostBuilder struct {
+	vh   *ir.VirtualHost
+	keys []routeKey
+	seen map[string]bool
+}
+
+// add appends one route per rule and match of an attached route.
+func (vb *vhostBuilder) add(ar *attachedRoute, host string, g *gatewayState) {
+	if vb.seen == nil {
+		vb.seen = map[string]bool{}
+	}
+	rt := ar.route
+	id := rt.Namespace + "/" + rt.Name
+	if vb.seen[id] {
+		return // attached through two listeners on the same port
+	}
+	vb.seen[id] = true
+	for i, rule := range rt.Spec.Rules {
+		matches := rule.Matches
+		if len(matches) == 0 {
+			matches = []gwapiv1.HTTPRouteMatch{{}}
+		}
+		rb := ar.rules[i]
+		for _, c := range rb.clusters {
+			g.clusters[c.Name] = c
+		}
+		for j, m := range matches {
+			r := &ir.Route{Name: fmt.Sprintf("httproute/%s/rule/%d/match/%d/%s", id, i, j, vhostName(host))}
+			applyMatch(r, m)
+			switch {
+			case len(rb.backends) == 0, !anyValid(rb.backends):
+				r.DirectStatus = 500
+			default:
+				r.Backends = rb.backends
+			}
+			vb.keys = append(vb.keys, routeKey{
+				r: r, created: rt.CreationTimestamp.UTC().Format("2006-01-02T15:04:05Z"),
+				id: id, rule: i, match: j,
+			})
+		}
+	}
+}
+
+func anyValid(bs []ir.WeightedBackend) bool {
+	for _, b := range bs {
+		if b.Cluster != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// applyMatch copies a match into the IR route, applying the CRD defaults:
+// path PathPrefix "/", header and query type Exact.
+func applyMatch(r *ir.Route, m gwapiv1.HTTPRouteMatch) {
+	typ, value := gwapiv1.PathMatchPathPrefix, "/"
+	if m.Path != nil {
+		if m.Path.Type != nil {
+			typ = *m.Path.Type
+		}
+		if m.Path.Value != nil {
+			value = *m.Path.Value
+		}
+	}
+	switch typ {
+	case gwapiv1.PathMatchExact:
+		r.Path.Exact = value
+	case gwapiv1.PathMatchRegularExpression:
+		r.Path.Regex = value
+	default:
+		r.Path.Prefix = value
+	}
+	if m.Method != nil {
+		r.Method = string(*m.Method)
+	}
+	for _, h := range m.Headers {
+		sm := ir.StringMatch{Name: string(h.Name)}
+		if h.Type != nil && *h.Type == gwapiv1.HeaderMatchRegularExpression {
+			sm.Regex = h.Value
+		} else {
+			sm.Exact = h.Value
+		}
+		r.Headers = append(r.Headers, sm)
+	}
+	for _, q := range m.QueryParams {
+		sm := ir.StringMatch{Name: string(q.Name)}
+		if q.Type != nil && *q.Type == gwapiv1.QueryParamMatchRegularExpression {
+			sm.Regex = q.Value
+		} else {
+			sm.Exact = q.Value
+		}
+		r.QueryParams = append(r.QueryParams, sm)
+	}
+}

@@ -1,0 +1,256 @@
+package translate
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+
+	yaml "go.yaml.in/yaml/v3"
+)
+
+// maxFileSize bounds one input file; larger files are rejected.
+const maxFileSize = 8 << 20
+
+// Location is where an object was read from.
+type Location struct {
+	File string `json:"file" yaml:"file"`
+	Line int    `json:"line" yaml:"line"`
+}
+
+func (l Location) String() string {
+	if l.Line > 0 {
+		return fmt.Sprintf("%s:%d", l.File, l.Line)
+	}
+	return l.File
+}
+
+// ParseError is YAML that cannot be read. It rejects the whole revision.
+type ParseError struct {
+	Location
+	Err error
+}
+
+func (e *ParseError) Error() string { return fmt.Sprintf("%s: %v", e.Location, e.Err) }
+func (e *ParseError) Unwrap() error { return e.Err }
+
+// document is one YAML document of a file, before it is typed.
+type document struct {
+	Loc        Location
+	APIVersion string
+	Kind       string
+	Namespace  string
+	Name       string
+	JSON       []byte
+	node       *yaml.Node
+}
+
+func (d *document) group() string {
+	if i := strings.LastIndex(d.APIVersion, "/"); i >= 0 {
+		return d.APIVersion[:i]
+	}
+	return ""
+}
+
+// inputFile reports whether a file name is read as configuration.
+func inputFile(name string) bool {
+	switch strings.ToLower(path.Ext(name)) {
+	case ".yaml", ".yml", ".json":
+		return true
+	}
+	return false
+}
+
+// readDocuments walks fsys in lexical order and splits every input file into
+// documents. Unreadable YAML is returned as joined *ParseError values; the
+// documents that could be read are returned as well.
+func readDocuments(fsys fs.FS) ([]*document, error) {
+	var files []string
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if p != "." && strings.HasPrefix(d.Name(), ".") {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if inputFile(p) && !strings.HasPrefix(d.Name(), ".") {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read files: %w", err)
+	}
+	sort.Strings(files)
+	var docs []*document
+	var errs []error
+	for _, name := range files {
+		data, err := readFile(fsys, name)
+		if err != nil {
+			errs = append(errs, &ParseError{Location: Location{File: name}, Err: err})
+			continue
+		}
+		d, err := splitDocuments(name, data)
+		docs = append(docs, d...)
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return docs, errors.Join(errs...)
+}
+
+func readFile(fsys fs.FS, name string) ([]byte, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxFileSize {
+		return nil, fmt.Errorf("file is larger than %d bytes", maxFileSize)
+	}
+	return data, nil
+}
+
+// splitDocuments decodes every document of one file. A document that is
+// not an object with apiVersion and kind is a ParseError naming its line.
+func splitDocuments(name string, data []byte) ([]*document, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var docs []*document
+	for {
+		var n yaml.Node
+		err := dec.Decode(&n)
+		if errors.Is(err, io.EOF) {
+			return docs, nil
+		}
+		if err != nil {
+			return docs, &ParseError{Location: Location{File: name, Line: yamlErrorLine(err)}, Err: cleanYAMLError(err)}
+		}
+		if len(n.Content) == 0 {
+			continue
+		}
+		root := n.Content[0]
+		loc := Location{File: name, Line: root.Line}
+		if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
+			continue // an empty document between two separators
+		}
+		if root.Kind != yaml.MappingNode {
+			return docs, &ParseError{Location: loc, Err: errors.New("document is not a YAML mapping")}
+		}
+		var v any
+		if err := root.Decode(&v); err != nil {
+			return docs, &ParseError{Location: loc, Err: cleanYAMLError(err)}
+		}
+		raw, err := json.Marshal(v)
+		if err != nil {
+			return docs, &ParseError{Location: loc, Err: err}
+		}
+		var head struct {
+			APIVersion string `json:"apiVersion"`
+			Kind       string `json:"kind"`
+			Metadata   struct {
+				Name      string `json:"name"`
+				Namespace string `json:"namespace"`
+			} `json:"metadata"`
+		}
+		if err := json.Unmarshal(raw, &head); err != nil {
+			return docs, &ParseError{Location: loc, Err: fmt.Errorf("apiVersion, kind or metadata: %w", err)}
+		}
+		switch {
+		case head.APIVersion == "":
+			return docs, &ParseError{Location: loc, Err: errors.New("field apiVersion is missing")}
+		case head.Kind == "":
+			return docs, &ParseError{Location: loc, Err: errors.New("field kind is missing")}
+		}
+		docs = append(docs, &document{
+			Loc: loc, APIVersion: head.APIVersion, Kind: head.Kind,
+			Namespace: head.Metadata.Namespace, Name: head.Metadata.Name,
+			JSON: raw, node: root,
+		})
+	}
+}
+
+// yamlErrorLine finds the line number in a yaml.v3 error ("yaml: line 7: ...").
+func yamlErrorLine(err error) int {
+	var te *yaml.TypeError
+	msg := err.Error()
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		msg = te.Errors[0]
+	}
+	i := strings.Index(msg, "line ")
+	if i < 0 {
+		return 0
+	}
+	n := 0
+	for _, c := range msg[i+5:] {
+		if c < '0' || c > '9' {
+			break
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
+}
+
+// cleanYAMLError drops the "yaml: line N:" prefix that Location already carries.
+func cleanYAMLError(err error) error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	if strings.HasPrefix(msg, "line ") {
+		if i := strings.Index(msg, ": "); i >= 0 {
+			msg = msg[i+2:]
+		}
+	}
+	return errors.New(msg)
+}
+
+// lineOf returns the line of the node at a dotted JSON field path
+// ("spec.listeners.port"); list elements are searched in order. It falls back
+// to the deepest node found.
+func lineOf(root *yaml.Node, field string) int {
+	if root == nil {
+		return 0
+	}
+	line := root.Line
+	if field == "" {
+		return line
+	}
+	parts := strings.Split(field, ".")
+	var walk func(n *yaml.Node, parts []string) (int, bool)
+	walk = func(n *yaml.Node, parts []string) (int, bool) {
+		if len(parts) == 0 {
+			return n.Line, true
+		}
+		switch n.Kind {
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Value == parts[0] {
+					if l, ok := walk(n.Content[i+1], parts[1:]); ok {
+						return l, true
+					}
+					line = n.Content[i].Line
+				}
+			}
+		case yaml.SequenceNode:
+			for _, c := range n.Content {
+				if l, ok := walk(c, parts); ok {
+					return l, true
+				}
+			}
+		}
+		return 0, false
+	}
+	if l, ok := walk(root, parts); ok {
+		return l
+	}
+	return line
+}

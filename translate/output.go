@@ -1,0 +1,76 @@
+package translate
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	"sigs.k8s.io/yaml"
+)
+
+// XDSDocument is the printable form of one Gateway's resources: Envoy's own
+// JSON shape (protojson), grouped by type.
+type XDSDocument struct {
+	Gateway   string `json:"gateway"`
+	Listeners []any  `json:"listeners,omitempty"`
+	Routes    []any  `json:"routes,omitempty"`
+	Clusters  []any  `json:"clusters,omitempty"`
+	Endpoints []any  `json:"endpoints,omitempty"`
+}
+
+// Document converts the resources of a Gateway to plain values.
+func (g *GatewayResult) Document() (*XDSDocument, error) {
+	d := &XDSDocument{Gateway: g.Key()}
+	var err error
+	if d.Listeners, err = plainList(g.Listeners); err != nil {
+		return nil, err
+	}
+	if d.Routes, err = plainList(g.Routes); err != nil {
+		return nil, err
+	}
+	if d.Clusters, err = plainList(g.Clusters); err != nil {
+		return nil, err
+	}
+	if d.Endpoints, err = plainList(g.Endpoints); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func plainList[M proto.Message](ms []M) ([]any, error) {
+	var out []any
+	for _, m := range ms {
+		b, err := protojson.Marshal(m)
+		if err != nil {
+			return nil, fmt.Errorf("marshal %T: %w", m, err)
+		}
+		var v any
+		if err := json.Unmarshal(b, &v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// goldenView is what golden files and `sluice translate` print.
+type goldenView struct {
+	Status   []*ObjectStatus `json:"status"`
+	Warnings []string        `json:"warnings,omitempty"`
+	XDS      []*XDSDocument  `json:"xds"`
+}
+
+// YAML prints status, warnings and the xDS of every Gateway as YAML
+// with sorted keys. The output is byte-for-byte stable.
+func (r *Result) YAML() ([]byte, error) {
+	v := goldenView{Status: r.Status, Warnings: r.Warnings}
+	for _, g := range r.Gateways {
+		d, err := g.Document()
+		if err != nil {
+			return nil, err
+		}
+		v.XDS = append(v.XDS, d)
+	}
+	return yaml.Marshal(v)
+}

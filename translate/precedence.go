@@ -1,0 +1,72 @@
+package translate
+
+import (
+	"sort"
+
+	"github.com/sluice-gitops/sluice/translate/ir"
+)
+
+// routeKey holds what Gateway API precedence looks at for one route.
+type routeKey struct {
+	r       *ir.Route
+	created string // RFC 3339, UTC
+	id      string // namespace/name
+	rule    int
+	match   int
+}
+
+// pathRank orders path match types: exact first, then regular expressions,
+// then prefixes (the spec leaves regular expressions to the implementation;
+// this is Envoy Gateway's choice).
+func pathRank(p ir.PathMatch) (rank, length int) {
+	switch {
+	case p.Exact != "":
+		return 0, len(p.Exact)
+	case p.Regex != "":
+		return 1, len(p.Regex)
+	default:
+		return 2, len(p.Prefix)
+	}
+}
+
+// less orders two routes as the Gateway API spec does: exact path, longest
+// path, method, most headers, most query params, then oldest route, then
+// namespace/name, then rule and match order.
+func (a routeKey) less(b routeKey) bool {
+	ra, la := pathRank(a.r.Path)
+	rb, lb := pathRank(b.r.Path)
+	if ra != rb {
+		return ra < rb
+	}
+	if la != lb {
+		return la > lb
+	}
+	if (a.r.Method != "") != (b.r.Method != "") {
+		return a.r.Method != ""
+	}
+	if len(a.r.Headers) != len(b.r.Headers) {
+		return len(a.r.Headers) > len(b.r.Headers)
+	}
+	if len(a.r.QueryParams) != len(b.r.QueryParams) {
+		return len(a.r.QueryParams) > len(b.r.QueryParams)
+	}
+	if a.created != b.created {
+		return a.created < b.created
+	}
+	if a.id != b.id {
+		return a.id < b.id
+	}
+	if a.rule != b.rule {
+		return a.rule < b.rule
+	}
+	return a.match < b.match
+}
+
+// sort puts the virtual host's routes in precedence order.
+func (vb *vhostBuilder) sort() {
+	sort.SliceStable(vb.keys, func(i, j int) bool { return vb.keys[i].less(vb.keys[j]) })
+	vb.vh.Routes = vb.vh.Routes[:0]
+	for _, k := range vb.keys {
+		vb.vh.Routes = append(vb.vh.Routes, k.r)
+	}
+}

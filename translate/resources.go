@@ -1,0 +1,157 @@
+package translate
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
+)
+
+// API groups read by translate.
+const (
+	groupGateway = gwapiv1.GroupName // gateway.networking.k8s.io
+	groupEG      = egv1a1.GroupName  // gateway.envoyproxy.io
+)
+
+// Resources are the typed objects of one revision, each list in a stable order
+// (namespace, then name).
+type Resources struct {
+	GatewayClasses []*gwapiv1.GatewayClass
+	Gateways       []*gwapiv1.Gateway
+	HTTPRoutes     []*gwapiv1.HTTPRoute
+	Backends       []*egv1a1.Backend
+
+	// where holds the location of every object, by kind/namespace/name.
+	where map[string]Location
+}
+
+// Where returns the file and line an object was read from.
+func (r *Resources) Where(kind, namespace, name string) Location {
+	return r.where[objectKey(kind, namespace, name)]
+}
+
+func objectKey(kind, namespace, name string) string {
+	return kind + "/" + namespace + "/" + name
+}
+
+// kindDecoder decodes the JSON of one kind and appends it to Resources.
+type kindDecoder func(r *Resources, raw []byte, strict bool) (metav1.Object, error)
+
+func decodeInto[T any, P interface {
+	*T
+	metav1.Object
+}](list func(*Resources) *[]P) kindDecoder {
+	return func(r *Resources, raw []byte, strict bool) (metav1.Object, error) {
+		obj := P(new(T))
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		if strict {
+			dec.DisallowUnknownFields()
+		}
+		if err := dec.Decode(obj); err != nil {
+			return nil, err
+		}
+		if r != nil {
+			l := list(r)
+			*l = append(*l, obj)
+		}
+		return obj, nil
+	}
+}
+
+// decoders lists the kinds translate understands, by group and kind. The
+// version of the apiVersion is not checked beyond the group: v1 and v1beta1
+// of Gateway API share their schema.
+var decoders = map[string]kindDecoder{
+	groupGateway + "/GatewayClass": decodeInto(func(r *Resources) *[]*gwapiv1.GatewayClass { return &r.GatewayClasses }),
+	groupGateway + "/Gateway":      decodeInto(func(r *Resources) *[]*gwapiv1.Gateway { return &r.Gateways }),
+	groupGateway + "/HTTPRoute":    decodeInto(func(r *Resources) *[]*gwapiv1.HTTPRoute { return &r.HTTPRoutes }),
+	groupEG + "/Backend":           decodeInto(func(r *Resources) *[]*egv1a1.Backend { return &r.Backends }),
+}
+
+// clusterScoped kinds have no namespace.
+var clusterScoped = map[string]bool{"GatewayClass": true, "Namespace": true}
+
+// decode types every document. Objects that cannot be typed become warnings
+// naming file, line, object and field; unknown kinds become warnings too.
+func decode(docs []*document) (*Resources, []string) {
+	r := &Resources{where: map[string]Location{}}
+	var warnings []string
+	for _, d := range docs {
+		ref := d.Kind + " " + d.Name
+		dec, ok := decoders[d.group()+"/"+d.Kind]
+		if !ok {
+			warnings = append(warnings, fmt.Sprintf("%s: %s %s: kind %q of %q is not supported; ignored", d.Loc, d.Kind, d.Name, d.Kind, d.APIVersion))
+			continue
+		}
+		if d.Name == "" {
+			warnings = append(warnings, fmt.Sprintf("%s: %s: field metadata.name is required; ignored", d.Loc, d.Kind))
+			continue
+		}
+		ns := d.Namespace
+		if clusterScoped[d.Kind] {
+			ns = ""
+		} else if ns == "" {
+			ns = "default"
+		}
+		ref = d.Kind + " " + qualified(ns, d.Name)
+		key := objectKey(d.Kind, ns, d.Name)
+		if prev, dup := r.where[key]; dup {
+			warnings = append(warnings, fmt.Sprintf("%s: %s: already defined at %s; this copy is ignored", d.Loc, ref, prev))
+			continue
+		}
+		obj, err := dec(r, d.JSON, false)
+		if err != nil {
+			field, msg := jsonErrorField(err)
+			loc := Location{File: d.Loc.File, Line: lineOf(d.node, field)}
+			warnings = append(warnings, fmt.Sprintf("%s: %s: %s; ignored", loc, ref, msg))
+			continue
+		}
+		obj.SetNamespace(ns)
+		r.where[key] = d.Loc
+		if _, err := dec(nil, d.JSON, true); err != nil {
+			warnings = append(warnings, fmt.Sprintf("%s: %s: %s", d.Loc, ref, strings.TrimPrefix(err.Error(), "json: ")))
+		}
+	}
+	r.sort()
+	return r, warnings
+}
+
+// jsonErrorField returns the field path of a JSON decoding error and a
+// message that names it.
+func jsonErrorField(err error) (string, string) {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return te.Field, fmt.Sprintf("field %s: cannot use %s as %s", te.Field, te.Value, te.Type)
+	}
+	return "", strings.TrimPrefix(err.Error(), "json: ")
+}
+
+func qualified(namespace, name string) string {
+	if namespace == "" {
+		return name
+	}
+	return namespace + "/" + name
+}
+
+func sortObjects[P metav1.Object](list []P) {
+	sort.SliceStable(list, func(i, j int) bool {
+		a, b := list[i], list[j]
+		if a.GetNamespace() != b.GetNamespace() {
+			return a.GetNamespace() < b.GetNamespace()
+		}
+		return a.GetName() < b.GetName()
+	})
+}
+
+func (r *Resources) sort() {
+	sortObjects(r.GatewayClasses)
+	sortObjects(r.Gateways)
+	sortObjects(r.HTTPRoutes)
+	sortObjects(r.Backends)
+}

@@ -1,0 +1,59 @@
+package translate
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
+	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
+	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
+)
+
+// validator is what every generated xDS message implements.
+type validator interface {
+	ValidateAll() error
+}
+
+// Resources returns the gateway's resources by xDS type URL.
+func (g *GatewayResult) Resources() map[resourcev3.Type][]types.Resource {
+	return map[resourcev3.Type][]types.Resource{
+		resourcev3.ListenerType: asResources(g.Listeners),
+		resourcev3.RouteType:    asResources(g.Routes),
+		resourcev3.ClusterType:  asResources(g.Clusters),
+		resourcev3.EndpointType: asResources(g.Endpoints),
+	}
+}
+
+func asResources[M types.Resource](ms []M) []types.Resource {
+	out := make([]types.Resource, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, m)
+	}
+	return out
+}
+
+// Snapshot validates every resource with ValidateAll, builds a
+// go-control-plane snapshot with the given version and checks that it is
+// Consistent. Nothing that fails these checks may be served.
+func (g *GatewayResult) Snapshot(version string) (*cachev3.Snapshot, error) {
+	res := g.Resources()
+	var errs []error
+	for typ, list := range res {
+		for _, r := range list {
+			if err := r.(validator).ValidateAll(); err != nil {
+				errs = append(errs, fmt.Errorf("%s %q: %w", typ, cachev3.GetResourceName(r), err))
+			}
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("gateway %s: invalid xDS: %w", g.Key(), err)
+	}
+	snap, err := cachev3.NewSnapshot(version, res)
+	if err != nil {
+		return nil, fmt.Errorf("gateway %s: snapshot: %w", g.Key(), err)
+	}
+	if err := snap.Consistent(); err != nil {
+		return nil, fmt.Errorf("gateway %s: snapshot is not consistent: %w", g.Key(), err)
+	}
+	return snap, nil
+}

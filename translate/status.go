@@ -1,0 +1,121 @@
+package translate
+
+import "sort"
+
+// Condition is a Gateway API status condition, without the timestamps and
+// generations that only an API server can give.
+type Condition struct {
+	Type    string `json:"type" yaml:"type"`
+	Status  string `json:"status" yaml:"status"`
+	Reason  string `json:"reason" yaml:"reason"`
+	Message string `json:"message,omitempty" yaml:"message,omitempty"`
+}
+
+// ParentStatus is a route's status for one of its parentRefs.
+type ParentStatus struct {
+	// ParentRef prints the reference as NAMESPACE/NAME[/SECTION][:PORT].
+	ParentRef  string      `json:"parentRef" yaml:"parentRef"`
+	Conditions []Condition `json:"conditions" yaml:"conditions"`
+}
+
+// ListenerStatus is a Gateway listener's status.
+type ListenerStatus struct {
+	Name           string      `json:"name" yaml:"name"`
+	AttachedRoutes int32       `json:"attachedRoutes" yaml:"attachedRoutes"`
+	Conditions     []Condition `json:"conditions" yaml:"conditions"`
+}
+
+// ObjectStatus is the status translate gives one object.
+type ObjectStatus struct {
+	Kind       string            `json:"kind" yaml:"kind"`
+	Namespace  string            `json:"namespace,omitempty" yaml:"namespace,omitempty"`
+	Name       string            `json:"name" yaml:"name"`
+	Location   Location          `json:"location" yaml:"location"`
+	Conditions []Condition       `json:"conditions,omitempty" yaml:"conditions,omitempty"`
+	Listeners  []*ListenerStatus `json:"listeners,omitempty" yaml:"listeners,omitempty"`
+	Parents    []ParentStatus    `json:"parents,omitempty" yaml:"parents,omitempty"`
+}
+
+// Rejected reports whether the object, or any of its listeners or parent
+// attachments, was not accepted or has unresolved references.
+func (s *ObjectStatus) Rejected() bool {
+	bad := func(cs []Condition) bool {
+		for _, c := range cs {
+			switch c.Type {
+			case CondAccepted, CondResolvedRefs, CondProgrammed:
+				if c.Status != "True" {
+					return true
+				}
+			case CondConflicted:
+				if c.Status == "True" {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	if bad(s.Conditions) {
+		return true
+	}
+	for _, l := range s.Listeners {
+		if bad(l.Conditions) {
+			return true
+		}
+	}
+	for _, p := range s.Parents {
+		if bad(p.Conditions) {
+			return true
+		}
+	}
+	return false
+}
+
+// Condition types and reasons of Gateway API.
+const (
+	CondAccepted     = "Accepted"
+	CondResolvedRefs = "ResolvedRefs"
+	CondProgrammed   = "Programmed"
+	CondConflicted   = "Conflicted"
+
+	ReasonAccepted                = "Accepted"
+	ReasonProgrammed              = "Programmed"
+	ReasonResolvedRefs            = "ResolvedRefs"
+	ReasonInvalid                 = "Invalid"
+	ReasonInvalidParameters       = "InvalidParameters"
+	ReasonNoConflicts             = "NoConflicts"
+	ReasonProtocolConflict        = "ProtocolConflict"
+	ReasonHostnameConflict        = "HostnameConflict"
+	ReasonUnsupportedProtocol     = "UnsupportedProtocol"
+	ReasonInvalidRouteKinds       = "InvalidRouteKinds"
+	ReasonListenersNotValid       = "ListenersNotValid"
+	ReasonNoMatchingParent        = "NoMatchingParent"
+	ReasonNotAllowedByListeners   = "NotAllowedByListeners"
+	ReasonNoMatchingListenerHost  = "NoMatchingListenerHostname"
+	ReasonUnsupportedValue        = "UnsupportedValue"
+	ReasonBackendNotFound         = "BackendNotFound"
+	ReasonInvalidKind             = "InvalidKind"
+	ReasonRefNotPermitted         = "RefNotPermitted"
+	ReasonUnsupportedGatewayClass = "InvalidGatewayClass"
+)
+
+func cond(typ string, ok bool, reason, msg string) Condition {
+	s := "False"
+	if ok {
+		s = "True"
+	}
+	return Condition{Type: typ, Status: s, Reason: reason, Message: msg}
+}
+
+// sortStatus orders statuses by kind, namespace, name.
+func sortStatus(list []*ObjectStatus) {
+	sort.SliceStable(list, func(i, j int) bool {
+		a, b := list[i], list[j]
+		if a.Kind != b.Kind {
+			return a.Kind < b.Kind
+		}
+		if a.Namespace != b.Namespace {
+			return a.Namespace < b.Namespace
+		}
+		return a.Name < b.Name
+	})
+}

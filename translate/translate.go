@@ -1,0 +1,106 @@
+package translate
+
+import (
+	"io/fs"
+	"sort"
+
+	"github.com/sluice-gitops/sluice/translate/ir"
+)
+
+// DefaultControllerName is the GatewayClass controllerName sluice manages
+// unless told otherwise. It is Envoy Gateway's, so that Envoy Gateway
+// repositories work unchanged.
+const DefaultControllerName = "gateway.envoyproxy.io/gatewayclass-controller"
+
+// Options tune a translation.
+type Options struct {
+	// ControllerName selects the GatewayClasses sluice manages.
+	// Empty means DefaultControllerName.
+	ControllerName string
+}
+
+// Result is the outcome of translating one revision.
+type Result struct {
+	// Gateways holds one entry per managed Gateway, by namespace and name.
+	Gateways []*GatewayResult `json:"gateways" yaml:"gateways"`
+	// Status holds the status of every object, by kind, namespace and name.
+	Status []*ObjectStatus `json:"status" yaml:"status"`
+	// Warnings name problems that reject nothing (unknown kinds, unknown fields).
+	Warnings []string `json:"warnings,omitempty" yaml:"warnings,omitempty"`
+}
+
+// Rejected returns the statuses of the objects that were not accepted.
+func (r *Result) Rejected() []*ObjectStatus {
+	var out []*ObjectStatus
+	for _, s := range r.Status {
+		if s.Rejected() {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Gateway returns the result for one Gateway, or nil.
+func (r *Result) Gateway(namespace, name string) *GatewayResult {
+	for _, g := range r.Gateways {
+		if g.Namespace == namespace && g.Name == name {
+			return g
+		}
+	}
+	return nil
+}
+
+// Translate reads every .yaml, .yml and .json file of fsys as one revision
+// and translates it. The error is non-nil only when files cannot be read or
+// parsed (each a *ParseError naming file and line); then no Result is given.
+func Translate(fsys fs.FS, opts Options) (*Result, error) {
+	docs, err := readDocuments(fsys)
+	if err != nil {
+		return nil, err
+	}
+	res, warnings := decode(docs)
+	return TranslateResources(res, warnings, opts)
+}
+
+// TranslateResources translates typed objects; Translate is this after
+// reading files.
+func TranslateResources(res *Resources, warnings []string, opts Options) (*Result, error) {
+	if opts.ControllerName == "" {
+		opts.ControllerName = DefaultControllerName
+	}
+	t := newTranslator(res, opts)
+	t.warnings = append(t.warnings, warnings...)
+	gateways := t.run()
+	out := &Result{Warnings: t.warnings}
+	for _, g := range gateways {
+		if err := g.Validate(); err != nil {
+			// A broken IR is a bug in translate; say so rather than serve it.
+			t.warnings = append(t.warnings, "internal error: gateway "+g.Namespace+"/"+g.Name+": "+err.Error())
+			continue
+		}
+		out.Gateways = append(out.Gateways, buildXDS(g))
+	}
+	out.Warnings = t.warnings
+	for _, s := range t.status {
+		out.Status = append(out.Status, s)
+	}
+	sortStatus(out.Status)
+	sort.Strings(out.Warnings)
+	return out, nil
+}
+
+// IR returns the intermediate model of every managed Gateway, for tests and
+// debugging.
+func IR(fsys fs.FS, opts Options) ([]*ir.Gateway, error) {
+	docs, err := readDocuments(fsys)
+	if err != nil {
+		return nil, err
+	}
+	res, warnings := decode(docs)
+	if opts.ControllerName == "" {
+		opts.ControllerName = DefaultControllerName
+	}
+	t := newTranslator(res, opts)
+	t.warnings = warnings
+	return t.run(), nil
+}

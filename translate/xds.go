@@ -1,0 +1,133 @@
+package translate
+
+import (
+	"time"
+
+	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
+	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
+	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	routerv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/router/v3"
+	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/anypb"
+	"google.golang.org/protobuf/types/known/durationpb"
+
+	"github.com/sluice-gitops/sluice/translate/ir"
+)
+
+// GatewayResult holds the xDS resources of one Gateway, each list sorted by
+// resource name.
+type GatewayResult struct {
+	Namespace string                              `json:"namespace" yaml:"namespace"`
+	Name      string                              `json:"name" yaml:"name"`
+	Listeners []*listenerv3.Listener              `json:"-" yaml:"-"`
+	Routes    []*routev3.RouteConfiguration       `json:"-" yaml:"-"`
+	Clusters  []*clusterv3.Cluster                `json:"-" yaml:"-"`
+	Endpoints []*endpointv3.ClusterLoadAssignment `json:"-" yaml:"-"`
+}
+
+// Key is the gateway's NAMESPACE/NAME, which Envoys send as node.cluster.
+func (g *GatewayResult) Key() string { return g.Namespace + "/" + g.Name }
+
+// adsSource points Envoy at the ADS stream for a dependent resource.
+func adsSource() *corev3.ConfigSource {
+	return &corev3.ConfigSource{
+		ResourceApiVersion:    corev3.ApiVersion_V3,
+		ConfigSourceSpecifier: &corev3.ConfigSource_Ads{Ads: &corev3.AggregatedConfigSource{}},
+	}
+}
+
+func mustAny(m proto.Message) *anypb.Any {
+	a, err := anypb.New(m)
+	if err != nil {
+		panic(err) // only for messages of linked-in types
+	}
+	return a
+}
+
+func socketAddress(host string, port uint32) *corev3.Address {
+	return &corev3.Address{Address: &corev3.Address_SocketAddress{SocketAddress: &corev3.SocketAddress{
+		Address: host, PortSpecifier: &corev3.SocketAddress_PortValue{PortValue: port},
+	}}}
+}
+
+// buildXDS turns the IR of one Gateway into xDS resources.
+func buildXDS(g *ir.Gateway) *GatewayResult {
+	out := &GatewayResult{Namespace: g.Namespace, Name: g.Name}
+	for _, l := range g.Listeners {
+		out.Listeners = append(out.Listeners, buildListener(l))
+		out.Routes = append(out.Routes, buildRouteConfig(l))
+	}
+	for _, c := range g.Clusters {
+		cl, cla := buildCluster(c)
+		out.Clusters = append(out.Clusters, cl)
+		if cla != nil {
+			out.Endpoints = append(out.Endpoints, cla)
+		}
+	}
+	return out
+}
+
+func buildListener(l *ir.Listener) *listenerv3.Listener {
+	hcm := &hcmv3.HttpConnectionManager{
+		StatPrefix: l.Name,
+		RouteSpecifier: &hcmv3.HttpConnectionManager_Rds{Rds: &hcmv3.Rds{
+			RouteConfigName: l.Name,
+			ConfigSource:    adsSource(),
+		}},
+		HttpFilters: httpFilters(),
+	}
+	return &listenerv3.Listener{
+		Name:    l.Name,
+		Address: socketAddress(l.Address, l.Port),
+		FilterChains: []*listenerv3.FilterChain{{
+			Filters: []*listenerv3.Filter{{
+				Name:       "envoy.filters.network.http_connection_manager",
+				ConfigType: &listenerv3.Filter_TypedConfig{TypedConfig: mustAny(hcm)},
+			}},
+		}},
+	}
+}
+
+// httpFilters is the HTTP filter chain, in order. Each position is written
+// down here once; policies add their filters before the router.
+func httpFilters() []*hcmv3.HttpFilter {
+	return []*hcmv3.HttpFilter{
+		// The router must be last: it forwards the request upstream.
+		{Name: "envoy.filters.http.router", ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: mustAny(&routerv3.Router{})}},
+	}
+}
+
+const connectTimeout = 10 * time.Second
+
+// buildCluster returns the cluster and, for EDS clusters, its endpoints.
+func buildCluster(c *ir.Cluster) (*clusterv3.Cluster, *endpointv3.ClusterLoadAssignment) {
+	cla := &endpointv3.ClusterLoadAssignment{ClusterName: c.Name}
+	var lbs []*endpointv3.LbEndpoint
+	for _, ep := range c.Endpoints {
+		addr := socketAddress(ep.Host, ep.Port)
+		if ep.Unix != "" {
+			addr = &corev3.Address{Address: &corev3.Address_Pipe{Pipe: &corev3.Pipe{Path: ep.Unix}}}
+		}
+		lbs = append(lbs, &endpointv3.LbEndpoint{HostIdentifier: &endpointv3.LbEndpoint_Endpoint{
+			Endpoint: &endpointv3.Endpoint{Address: addr},
+		}})
+	}
+	cla.Endpoints = []*endpointv3.LocalityLbEndpoints{{LbEndpoints: lbs}}
+	cl := &clusterv3.Cluster{
+		Name:           c.Name,
+		ConnectTimeout: durationpb.New(connectTimeout),
+		LbPolicy:       clusterv3.Cluster_ROUND_ROBIN,
+	}
+	if c.DNS {
+		cl.ClusterDiscoveryType = &clusterv3.Cluster_Type{Type: clusterv3.Cluster_STRICT_DNS}
+		cl.DnsLookupFamily = clusterv3.Cluster_V4_PREFERRED
+		cl.LoadAssignment = cla
+		return cl, nil
+	}
+	cl.ClusterDiscoveryType = &clusterv3.Cluster_Type{Type: clusterv3.Cluster_EDS}
+	cl.EdsClusterConfig = &clusterv3.Cluster_EdsClusterConfig{EdsConfig: adsSource(), ServiceName: c.Name}
+	return cl, cla
+}

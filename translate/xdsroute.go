@@ -1,0 +1,92 @@
+package translate
+
+import (
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	matcherv3 "github.com/envoyproxy/go-control-plane/envoy/type/matcher/v3"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+
+	"github.com/sluice-gitops/sluice/translate/ir"
+)
+
+// invalidBackendCluster names no cluster: a weighted share sent to it
+// finds no cluster and gets a 500, as the spec asks of invalid backendRefs.
+const invalidBackendCluster = "invalid-backend-ref"
+
+func buildRouteConfig(l *ir.Listener) *routev3.RouteConfiguration {
+	// Host headers may carry the port ("www.example.com:8888"); domains do not.
+	rc := &routev3.RouteConfiguration{Name: l.Name, IgnorePortInHostMatching: true}
+	for _, vh := range l.VirtualHosts {
+		v := &routev3.VirtualHost{Name: vh.Name, Domains: vh.Domains}
+		for _, r := range vh.Routes {
+			v.Routes = append(v.Routes, buildRoute(r))
+		}
+		rc.VirtualHosts = append(rc.VirtualHosts, v)
+	}
+	return rc
+}
+
+func stringMatcher(exact, regex string) *matcherv3.StringMatcher {
+	if regex != "" {
+		return &matcherv3.StringMatcher{MatchPattern: &matcherv3.StringMatcher_SafeRegex{SafeRegex: &matcherv3.RegexMatcher{Regex: regex}}}
+	}
+	return &matcherv3.StringMatcher{MatchPattern: &matcherv3.StringMatcher_Exact{Exact: exact}}
+}
+
+func buildRoute(r *ir.Route) *routev3.Route {
+	m := &routev3.RouteMatch{}
+	switch {
+	case r.Path.Exact != "":
+		m.PathSpecifier = &routev3.RouteMatch_Path{Path: r.Path.Exact}
+	case r.Path.Regex != "":
+		m.PathSpecifier = &routev3.RouteMatch_SafeRegex{SafeRegex: &matcherv3.RegexMatcher{Regex: r.Path.Regex}}
+	case r.Path.Prefix == "/" || r.Path.Prefix == "":
+		m.PathSpecifier = &routev3.RouteMatch_Prefix{Prefix: "/"}
+	default:
+		// Gateway API prefixes match whole path elements: "/foo" matches
+		// "/foo" and "/foo/bar", never "/foobar".
+		p := r.Path.Prefix
+		for len(p) > 1 && p[len(p)-1] == '/' {
+			p = p[:len(p)-1]
+		}
+		m.PathSpecifier = &routev3.RouteMatch_PathSeparatedPrefix{PathSeparatedPrefix: p}
+	}
+	if r.Method != "" {
+		m.Headers = append(m.Headers, &routev3.HeaderMatcher{
+			Name:                 ":method",
+			HeaderMatchSpecifier: &routev3.HeaderMatcher_StringMatch{StringMatch: stringMatcher(r.Method, "")},
+		})
+	}
+	for _, h := range r.Headers {
+		m.Headers = append(m.Headers, &routev3.HeaderMatcher{
+			Name:                 h.Name,
+			HeaderMatchSpecifier: &routev3.HeaderMatcher_StringMatch{StringMatch: stringMatcher(h.Exact, h.Regex)},
+		})
+	}
+	for _, q := range r.QueryParams {
+		m.QueryParameters = append(m.QueryParameters, &routev3.QueryParameterMatcher{
+			Name:                         q.Name,
+			QueryParameterMatchSpecifier: &routev3.QueryParameterMatcher_StringMatch{StringMatch: stringMatcher(q.Exact, q.Regex)},
+		})
+	}
+	out := &routev3.Route{Name: r.Name, Match: m}
+	if r.DirectStatus != 0 {
+		out.Action = &routev3.Route_DirectResponse{DirectResponse: &routev3.DirectResponseAction{Status: r.DirectStatus}}
+		return out
+	}
+	ra := &routev3.RouteAction{ClusterNotFoundResponseCode: routev3.RouteAction_INTERNAL_SERVER_ERROR}
+	if len(r.Backends) == 1 {
+		ra.ClusterSpecifier = &routev3.RouteAction_Cluster{Cluster: r.Backends[0].Cluster}
+	} else {
+		wc := &routev3.WeightedCluster{}
+		for _, b := range r.Backends {
+			name := b.Cluster
+			if name == "" {
+				name = invalidBackendCluster
+			}
+			wc.Clusters = append(wc.Clusters, &routev3.WeightedCluster_ClusterWeight{Name: name, Weight: wrapperspb.UInt32(b.Weight)})
+		}
+		ra.ClusterSpecifier = &routev3.RouteAction_WeightedClusters{WeightedClusters: wc}
+	}
+	out.Action = &routev3.Route_Route{Route: ra}
+	return out
+}
