@@ -1,0 +1,341 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	git "github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/config"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+)
+
+// ErrUnverified is returned by NewGitSource until commit signature
+// verification exists, unless GitConfig.InsecureSkipVerify is set.
+var ErrUnverified = errors.New("sync: commit signature verification is not implemented; set verify.insecureSkipVerify: true to run without it")
+
+// Defaults of GitConfig.
+const (
+	DefaultBranch      = "main"
+	DefaultGitInterval = 30 * time.Second
+)
+
+const remoteName = "origin"
+
+// GitConfig says which branch of which remote to follow.
+type GitConfig struct {
+	// URL is an http(s):// or file:// URL or a local path. Credentials in
+	// it are used for the remote but never appear in errors.
+	URL string
+	// Branch defaults to DefaultBranch.
+	Branch string
+	// Path is the subtree to read, slash-separated; "" or "." is the
+	// whole tree. A trailing slash is allowed.
+	Path string
+	// Interval between two syncs of Run; defaults to DefaultGitInterval.
+	Interval time.Duration
+	// Dir is where the bare mirror repository lives, e.g. <dataDir>/git.
+	Dir string
+	// InsecureSkipVerify accepts commits without verifying their
+	// signatures. Until verification exists, it must be true.
+	InsecureSkipVerify bool
+}
+
+// GitSource mirrors one branch of a Git remote into a local bare repository
+// and turns its commits into Revisions. Its methods are safe for concurrent
+// use.
+type GitSource struct {
+	url    string // URL with local paths made absolute
+	branch string
+	path   string // cleaned subtree, "." for the whole tree
+	every  time.Duration
+	logger *slog.Logger
+
+	// mu guards the repository (go-git is not safe for concurrent use),
+	// including reads through the FS of every Revision, and last.
+	mu   *sync.Mutex
+	repo *git.Repository
+	last Revision // last revision returned by Sync; SHA "" before the first
+}
+
+// NewGitSource opens the mirror at cfg.Dir, creating it if missing, and
+// points its remote at cfg.URL. It does not contact the remote.
+func NewGitSource(cfg GitConfig, logger *slog.Logger) (*GitSource, error) {
+	if !cfg.InsecureSkipVerify {
+		return nil, fmt.Errorf("sync: new git source %s: %w", redactURL(cfg.URL), ErrUnverified)
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	s := &GitSource{
+		branch: cfg.Branch,
+		every:  cfg.Interval,
+		logger: logger,
+		mu:     new(sync.Mutex),
+	}
+	if s.branch == "" {
+		s.branch = DefaultBranch
+	}
+	if s.every == 0 {
+		s.every = DefaultGitInterval
+	}
+	var err error
+	if s.url, err = normalizeURL(cfg.URL); err != nil {
+		return nil, err
+	}
+	if s.path, err = cleanPath(cfg.Path); err != nil {
+		return nil, err
+	}
+	switch {
+	case s.every < 0:
+		return nil, fmt.Errorf("sync: interval %s is negative", s.every)
+	case strings.ContainsAny(s.branch, " ~^:?*[\\") || strings.HasPrefix(s.branch, "-"):
+		return nil, fmt.Errorf("sync: invalid branch name %q", s.branch)
+	case cfg.Dir == "":
+		return nil, errors.New("sync: git mirror directory is not set")
+	}
+	if s.repo, err = openMirror(cfg.Dir, s.url); err != nil {
+		return nil, err
+	}
+	logger.Warn("commit signatures are not verified: insecureSkipVerify is set",
+		"url", redactURL(s.url), "branch", s.branch)
+	return s, nil
+}
+
+// normalizeURL makes a local path absolute and leaves URLs as they are.
+func normalizeURL(u string) (string, error) {
+	if u == "" {
+		return "", errors.New("sync: git url is not set")
+	}
+	if strings.Contains(u, "://") || !isLocalPath(u) {
+		return u, nil
+	}
+	abs, err := filepath.Abs(u)
+	if err != nil {
+		return "", fmt.Errorf("sync: resolve %s: %w", u, err)
+	}
+	return abs, nil
+}
+
+// isLocalPath reports whether u, which has no scheme, names a local path
+// rather than an scp-like address such as git@host:repo.git.
+func isLocalPath(u string) bool {
+	if filepath.IsAbs(u) || strings.HasPrefix(u, ".") {
+		return true
+	}
+	colon, slash := strings.Index(u, ":"), strings.Index(u, "/")
+	if colon < 0 || (slash >= 0 && slash < colon) {
+		return true
+	}
+	_, err := os.Stat(u)
+	return err == nil
+}
+
+// cleanPath turns the configured subtree into an fs.FS path.
+func cleanPath(p string) (string, error) {
+	c := strings.Trim(path.Clean("/"+p), "/")
+	if c == "" {
+		c = "."
+	}
+	if !fs.ValidPath(c) || strings.Contains(p, "\\") || slices.Contains(strings.Split(p, "/"), "..") {
+		return "", fmt.Errorf("sync: invalid path %q: want a slash-separated path inside the repository", p)
+	}
+	return c, nil
+}
+
+// openMirror opens or creates the bare repository at dir with remote
+// origin at url.
+func openMirror(dir, url string) (*git.Repository, error) {
+	repo, err := git.PlainOpen(dir)
+	if errors.Is(err, git.ErrRepositoryNotExists) {
+		repo, err = git.PlainInit(dir, true)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sync: open mirror %s: %w", dir, err)
+	}
+	remote, err := repo.Remote(remoteName)
+	switch {
+	case errors.Is(err, git.ErrRemoteNotFound):
+	case err != nil:
+		return nil, fmt.Errorf("sync: open mirror %s: %w", dir, err)
+	case len(remote.Config().URLs) == 1 && remote.Config().URLs[0] == url:
+		return repo, nil
+	default:
+		if err := repo.DeleteRemote(remoteName); err != nil {
+			return nil, fmt.Errorf("sync: update remote of mirror %s: %w", dir, err)
+		}
+	}
+	if _, err := repo.CreateRemote(&config.RemoteConfig{Name: remoteName, URLs: []string{url}}); err != nil {
+		return nil, fmt.Errorf("sync: set remote of mirror %s to %s: %w", dir, redactURL(url), scrub(err))
+	}
+	return repo, nil
+}
+
+// Sync asks the remote for the head of the branch and fetches it when it
+// differs from the head of the previous Sync. changed is false, and nothing
+// is fetched, when the head did not move; rev is then the previous
+// revision.
+func (s *GitSource) Sync(ctx context.Context) (rev Revision, changed bool, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	remote, err := s.repo.Remote(remoteName)
+	if err != nil {
+		return Revision{}, false, fmt.Errorf("sync: open remote %s: %w", redactURL(s.url), err)
+	}
+	refs, err := remote.ListContext(ctx, &git.ListOptions{})
+	if err != nil {
+		return Revision{}, false, s.errorf("list refs of", err)
+	}
+	name := plumbing.NewBranchReferenceName(s.branch)
+	var head plumbing.Hash
+	for _, r := range refs {
+		if r.Name() == name {
+			head = r.Hash()
+		}
+	}
+	if head.IsZero() {
+		return Revision{}, false, fmt.Errorf("sync: branch %q not found at %s", s.branch, redactURL(s.url))
+	}
+	if s.last.SHA == head.String() {
+		return s.last, false, nil
+	}
+
+	local := plumbing.NewRemoteReferenceName(remoteName, s.branch)
+	spec := config.RefSpec(fmt.Sprintf("+%s:%s", name, local))
+	err = remote.FetchContext(ctx, &git.FetchOptions{RefSpecs: []config.RefSpec{spec}, Tags: git.NoTags})
+	if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
+		return Revision{}, false, s.errorf("fetch", err)
+	}
+	// The branch may have moved since the listing: use what was fetched.
+	ref, err := s.repo.Reference(local, true)
+	if err != nil {
+		return Revision{}, false, fmt.Errorf("sync: resolve %s after fetch from %s: %w", local, redactURL(s.url), err)
+	}
+	if s.last.SHA == ref.Hash().String() {
+		return s.last, false, nil
+	}
+	rev, err = s.revision(ref.Hash())
+	if err != nil {
+		return Revision{}, false, err
+	}
+	s.last = rev
+	s.logger.Debug("new git revision", "revision", rev.String(), "subject", rev.Subject)
+	return rev, true, nil
+}
+
+// Run calls Sync now and then every interval until ctx is done. It calls
+// emit with every new revision and onError with every failure; failures do
+// not stop it. Either callback may be nil.
+func (s *GitSource) Run(ctx context.Context, emit func(Revision), onError func(error)) {
+	run(ctx, s.every, s.Sync, emit, onError)
+}
+
+// Revision returns the revision of a commit already in the mirror, such as
+// an earlier head to roll back to. sha may be abbreviated.
+func (s *GitSource) Revision(sha string) (Revision, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h, err := s.repo.ResolveRevision(plumbing.Revision(sha))
+	if err != nil {
+		return Revision{}, fmt.Errorf("sync: resolve commit %q in mirror of %s: %w", sha, redactURL(s.url), err)
+	}
+	return s.revision(*h)
+}
+
+// revision builds the Revision of commit h. Callers hold s.mu.
+func (s *GitSource) revision(h plumbing.Hash) (Revision, error) {
+	c, err := s.repo.CommitObject(h)
+	if err != nil {
+		return Revision{}, fmt.Errorf("sync: read commit %s: %w", h, err)
+	}
+	tree, err := c.Tree()
+	if err != nil {
+		return Revision{}, fmt.Errorf("sync: read tree of commit %s: %w", h, err)
+	}
+	sub, err := subtree(s.repo.Storer, tree, s.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return Revision{}, fmt.Errorf("sync: path %q not found in commit %s of %s", s.path, h, redactURL(s.url))
+	}
+	if err != nil {
+		return Revision{}, fmt.Errorf("sync: read path %q of commit %s: %w", s.path, h, err)
+	}
+	rev := Revision{
+		Source:    SourceGit,
+		Branch:    s.branch,
+		SHA:       h.String(),
+		Author:    signature(c.Author),
+		Committer: signature(c.Committer),
+		Subject:   strings.TrimSpace(strings.SplitN(c.Message, "\n", 2)[0]),
+		FetchedAt: time.Now(),
+		Root:      redactURL(s.url),
+		FS:        &treeFS{mu: s.mu, s: s.repo.Storer, root: sub, modTime: c.Committer.When},
+	}
+	for _, p := range c.ParentHashes {
+		rev.Parents = append(rev.Parents, p.String())
+	}
+	if s.path != "." {
+		rev.Root += "//" + s.path
+	}
+	return rev, nil
+}
+
+func signature(sig object.Signature) Signature {
+	return Signature{Name: sig.Name, Email: sig.Email, When: sig.When}
+}
+
+// errorf wraps an error of talking to the remote, without credentials.
+func (s *GitSource) errorf(verb string, err error) error {
+	return fmt.Errorf("sync: %s %s: %w", verb, redactURL(s.url), scrub(err))
+}
+
+// redactURL removes the user information (user name, password or token)
+// from a URL. Strings that are not URLs with a scheme are returned as they
+// are.
+func redactURL(s string) string {
+	i := strings.Index(s, "://")
+	if i < 0 {
+		return s
+	}
+	if u, err := url.Parse(s); err == nil {
+		u.User = nil
+		return u.String()
+	}
+	// Not parsable: drop everything from the scheme to the last "@".
+	if at := strings.LastIndex(s[i+3:], "@"); at >= 0 {
+		return s[:i+3] + s[i+3+at+1:]
+	}
+	return s
+}
+
+// userinfo matches the user information of URLs in a message, such as
+// "user:***@" in the errors of net/http.
+var userinfo = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s"'<>]*@`)
+
+// scrub returns err, or when its message holds URLs with user information,
+// an error with the same chain whose message does not.
+func scrub(err error) error {
+	if err == nil || !userinfo.MatchString(err.Error()) {
+		return err
+	}
+	return &scrubbedError{msg: userinfo.ReplaceAllString(err.Error(), "$1"), err: err}
+}
+
+type scrubbedError struct {
+	msg string
+	err error
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+func (e *scrubbedError) Unwrap() error { return e.err }
