@@ -1,0 +1,42 @@
+package serve
+
+import (
+	"fmt"
+	"strings"
+
+	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+)
+
+// GatewayKey maps an Envoy's node.cluster to the Gateway it serves:
+// "NAMESPACE/NAME", the namespace defaulting to "default".
+func GatewayKey(cluster string) string {
+	if cluster == "" {
+		return ""
+	}
+	if !strings.Contains(cluster, "/") {
+		return "default/" + cluster
+	}
+	return cluster
+}
+
+// nodeHash keys go-control-plane's snapshot cache by gateway, so every
+// Envoy of one Gateway shares one snapshot.
+type nodeHash struct{}
+
+func (nodeHash) ID(node *corev3.Node) string {
+	if node == nil {
+		return ""
+	}
+	return GatewayKey(node.GetCluster())
+}
+
+// nodeName identifies one Envoy for health tracking.
+func nodeName(node *corev3.Node) string {
+	if node == nil {
+		return ""
+	}
+	if node.GetId() == "" {
+		return fmt.Sprintf("(no id)@%s", node.GetCluster())
+	}
+	return node.GetId()
+}

@@ -1,0 +1,212 @@
+package serve
+
+import (
+	"context"
+	"sort"
+	"sync"
+	"time"
+
+	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
+	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
+	serverv3 "github.com/envoyproxy/go-control-plane/pkg/server/v3"
+)
+
+// NodeStatus is what sluice knows of one connected Envoy.
+type NodeStatus struct {
+	Node    string `json:"node"`
+	Gateway string `json:"gateway"`
+	// Version is the last snapshot version the Envoy ACKed on every type
+	// it was sent.
+	Version   string     `json:"version"`
+	LastAck   *time.Time `json:"lastAck,omitempty"`
+	LastNack  *time.Time `json:"lastNack,omitempty"`
+	NackError string     `json:"nackError,omitempty"`
+	Streams   int        `json:"streams"`
+}
+
+// nonceInfo is what the server sent under one nonce.
+type nonceInfo struct {
+	typeURL string
+	version string
+}
+
+type streamState struct {
+	node   *corev3.Node
+	nonces map[string]nonceInfo
+}
+
+// nodeState is a NodeStatus plus the per-type ACKs of the version in flight.
+type nodeState struct {
+	NodeStatus
+	sent  map[string]string // type URL -> version last sent
+	acked map[string]string // type URL -> version last ACKed
+}
+
+// tracker turns go-control-plane callbacks into ACK/NACK events. An Envoy
+// has taken a version when it ACKed it on every type it was sent it.
+type tracker struct {
+	mu      sync.Mutex
+	streams map[int64]*streamState
+	nodes   map[string]*nodeState
+
+	// onRequest runs for every request with the gateway key (to give
+	// unknown gateways an empty snapshot before the watch is made).
+	onRequest func(gateway string)
+	onAck     func(gateway, node, version string, at time.Time)
+	onNack    func(gateway, node, version, detail string, at time.Time)
+	onConnect func(gateway string, delta int)
+	now       func() time.Time
+}
+
+func newTracker() *tracker {
+	return &tracker{streams: map[int64]*streamState{}, nodes: map[string]*nodeState{}, now: time.Now}
+}
+
+func (t *tracker) callbacks() serverv3.Callbacks {
+	return serverv3.CallbackFuncs{
+		StreamOpenFunc:        func(context.Context, int64, string) error { return nil },
+		StreamClosedFunc:      func(id int64, _ *corev3.Node) { t.closed(id) },
+		DeltaStreamOpenFunc:   func(context.Context, int64, string) error { return nil },
+		DeltaStreamClosedFunc: func(id int64, _ *corev3.Node) { t.closed(id) },
+		StreamRequestFunc: func(id int64, req *discoveryv3.DiscoveryRequest) error {
+			t.request(id, req.GetNode(), req.GetResponseNonce(), req.GetErrorDetail().GetMessage(), req.GetErrorDetail() != nil)
+			return nil
+		},
+		StreamResponseFunc: func(_ context.Context, id int64, _ *discoveryv3.DiscoveryRequest, resp *discoveryv3.DiscoveryResponse) {
+			t.sent(id, resp.GetTypeUrl(), resp.GetNonce(), resp.GetVersionInfo())
+		},
+		StreamDeltaRequestFunc: func(id int64, req *discoveryv3.DeltaDiscoveryRequest) error {
+			t.request(id, req.GetNode(), req.GetResponseNonce(), req.GetErrorDetail().GetMessage(), req.GetErrorDetail() != nil)
+			return nil
+		},
+		StreamDeltaResponseFunc: func(id int64, _ *discoveryv3.DeltaDiscoveryRequest, resp *discoveryv3.DeltaDiscoveryResponse) {
+			t.sent(id, resp.GetTypeUrl(), resp.GetNonce(), resp.GetSystemVersionInfo())
+		},
+	}
+}
+
+// request handles one DiscoveryRequest: the first names the node; one with
+// a response nonce ACKs (or, with error_detail, NACKs) what was sent.
+func (t *tracker) request(id int64, node *corev3.Node, nonce, detail string, nack bool) {
+	t.mu.Lock()
+	st := t.streams[id]
+	if st == nil {
+		if node == nil {
+			t.mu.Unlock()
+			return
+		}
+		st = &streamState{node: node, nonces: map[string]nonceInfo{}}
+		t.streams[id] = st
+		ns := t.node(node)
+		ns.Streams++
+		if t.onConnect != nil {
+			defer t.onConnect(ns.Gateway, 1)
+		}
+	}
+	gateway := GatewayKey(st.node.GetCluster())
+	name := nodeName(st.node)
+	info, known := st.nonces[nonce]
+	delete(st.nonces, nonce)
+	var ackVersion string
+	if known {
+		ns := t.node(st.node)
+		now := t.now()
+		if nack {
+			ns.LastNack, ns.NackError = &now, detail
+			if t.onNack != nil {
+				v := info.version
+				defer t.onNack(gateway, name, v, detail, now)
+			}
+		} else {
+			ns.acked[info.typeURL] = info.version
+			if ns.Version != info.version && ns.takenAll(info.version) {
+				ns.Version, ns.LastAck = info.version, &now
+				ackVersion = info.version
+			}
+		}
+		if ackVersion != "" && t.onAck != nil {
+			defer t.onAck(gateway, name, ackVersion, now)
+		}
+	}
+	t.mu.Unlock()
+	if t.onRequest != nil {
+		t.onRequest(gateway)
+	}
+}
+
+// takenAll reports whether every type sent at version was ACKed at it,
+// clusters and listeners (which every Envoy subscribes to) among them.
+func (ns *nodeState) takenAll(version string) bool {
+	if ns.sent[resourcev3.ClusterType] != version || ns.sent[resourcev3.ListenerType] != version {
+		return false
+	}
+	n := 0
+	for typ, v := range ns.sent {
+		if v != version {
+			continue
+		}
+		n++
+		if ns.acked[typ] != version {
+			return false
+		}
+	}
+	return n > 0
+}
+
+func (t *tracker) sent(id int64, typeURL, nonce, version string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	st := t.streams[id]
+	if st == nil {
+		return
+	}
+	st.nonces[nonce] = nonceInfo{typeURL: typeURL, version: version}
+	t.node(st.node).sent[typeURL] = version
+}
+
+func (t *tracker) closed(id int64) {
+	t.mu.Lock()
+	st := t.streams[id]
+	delete(t.streams, id)
+	var gateway string
+	if st != nil {
+		ns := t.node(st.node)
+		ns.Streams--
+		gateway = ns.Gateway
+		if ns.Streams <= 0 {
+			delete(t.nodes, nodeName(st.node))
+		}
+	}
+	t.mu.Unlock()
+	if st != nil && t.onConnect != nil {
+		t.onConnect(gateway, -1)
+	}
+}
+
+// node returns the state of a node, creating it. Callers hold t.mu.
+func (t *tracker) node(n *corev3.Node) *nodeState {
+	name := nodeName(n)
+	ns := t.nodes[name]
+	if ns == nil {
+		ns = &nodeState{
+			NodeStatus: NodeStatus{Node: name, Gateway: GatewayKey(n.GetCluster())},
+			sent:       map[string]string{},
+			acked:      map[string]string{},
+		}
+		t.nodes[name] = ns
+	}
+	return ns
+}
+
+// connected lists the connected Envoys by node name.
+func (t *tracker) connected() []NodeStatus {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make([]NodeStatus, 0, len(t.nodes))
+	for _, ns := range t.nodes {
+		out = append(out, ns.NodeStatus)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Node < out[j].Node })
+	return out
+}
