@@ -1,0 +1,9 @@
+// Package bootstrap owns the Envoy bootstrap that sluice hands to operators
+// (`sluice bootstrap`): a static cluster that reaches sluice's ADS server
+// over HTTP/2, CDS and LDS over ADS, and node.cluster naming the Gateway the
+// Envoy serves ("NAMESPACE/NAME"), which is how serve maps an Envoy to its
+// snapshot.
+//
+// It is a pure function of its Options and must not import the rest of serve
+// or translate.
+package bootstrap
