@@ -1,0 +1,34 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/sluice-gitops/sluice/serve/bootstrap"
+)
+
+func newBootstrapCmd() *cobra.Command {
+	var opts bootstrap.Options
+	cmd := &cobra.Command{
+		Use:   "bootstrap --gateway NS/NAME",
+		Short: "Print an Envoy bootstrap (YAML) that dials sluice over ADS for one Gateway",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			b, err := bootstrap.Build(opts)
+			if err != nil {
+				return err
+			}
+			out, err := bootstrap.YAML(b)
+			if err != nil {
+				return err
+			}
+			_, err = cmd.OutOrStdout().Write(out)
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&opts.Gateway, "gateway", "", "the Gateway this Envoy serves, NAMESPACE/NAME (sent as node.cluster)")
+	cmd.Flags().StringVar(&opts.XDSAddress, "xds-address", bootstrap.DefaultXDSAddress, "sluice's xDS address, HOST:PORT")
+	cmd.Flags().StringVar(&opts.NodeID, "node-id", "", "node.id (default envoy-NS-NAME; Envoy's --service-node overrides it)")
+	cmd.Flags().StringVar(&opts.AdminAddress, "admin-address", bootstrap.DefaultAdminAddress, "Envoy's admin listener, IP:PORT")
+	cmd.MarkFlagRequired("gateway")
+	return cmd
+}

@@ -1,0 +1,93 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseDefaults(t *testing.T) {
+	cfg, err := Parse([]byte("source:\n  git:\n    url: https://git.example.com/r.git\n    verify: {insecureSkipVerify: true}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := cfg.Source.Git
+	if cfg.XDS.Address != ":18000" || cfg.Admin.Address != "127.0.0.1:19000" || cfg.DataDir != "./.sluice" ||
+		g.Branch != "main" || g.Interval.Duration != 30*time.Second {
+		t.Errorf("defaults not applied: %+v %+v", cfg, g)
+	}
+}
+
+func TestParseErrorsNameTheField(t *testing.T) {
+	cases := map[string]struct{ in, want string }{
+		"no source":      {"xds: {address: ':1'}\n", "field source"},
+		"both sources":   {"source: {git: {url: x}, dir: {paths: [a]}}\n", "only one"},
+		"typo":           {"source: {dir: {pathz: [a]}}\n", "line 1: field pathz not found in type config.Dir"},
+		"bad interval":   {"source:\n  git: {url: x, interval: soon}\n", `line 2: "soon" is not a duration`},
+		"short interval": {"source: {git: {url: x, interval: 10ms}}\n", "field source.git.interval"},
+		"no url":         {"source: {git: {branch: main}}\n", "source.git.url"},
+		"no paths":       {"source: {dir: {}}\n", "source.dir.paths"},
+		"eg kubernetes":  {"apiVersion: gateway.envoyproxy.io/v1alpha1\nkind: EnvoyGateway\nprovider: {type: Kubernetes}\n", "provider.custom"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.in))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want an error containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// The seed's standalone.yaml, verbatim but for its path.
+const standalone = `apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: EnvoyGateway
+gateway:
+  controllerName: gateway.envoyproxy.io/gatewayclass-controller
+provider:
+  type: Custom
+  custom:
+    resource:
+      type: File
+      file:
+        paths: ["/tmp/envoy-gateway-test"]
+    infrastructure:
+      type: Host
+      host: {}
+extensionApis:
+  enableBackend: true
+`
+
+func TestEnvoyGatewayStandalone(t *testing.T) {
+	cfg, err := Parse([]byte(standalone))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Source.Dir == nil || len(cfg.Source.Dir.Paths) != 1 || cfg.Source.Dir.Paths[0] != "/tmp/envoy-gateway-test" {
+		t.Errorf("paths not mapped: %+v", cfg.Source)
+	}
+	if cfg.Gateway.ControllerName != "gateway.envoyproxy.io/gatewayclass-controller" {
+		t.Errorf("controllerName = %q", cfg.Gateway.ControllerName)
+	}
+}
+
+func TestLoadResolvesRelativePaths(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "sluice.yaml")
+	os.WriteFile(path, []byte("source: {dir: {paths: [config, /abs]}}\nadmin: {tokenFile: token}\n"), 0o600)
+	cfg, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Source.Dir.Paths; got[0] != filepath.Join(dir, "config") || got[1] != "/abs" {
+		t.Errorf("paths = %v", got)
+	}
+	if cfg.Admin.TokenFile != filepath.Join(dir, "token") {
+		t.Errorf("tokenFile = %q", cfg.Admin.TokenFile)
+	}
+	if cfg.DataDir != DefaultDataDir {
+		t.Errorf("default dataDir = %q, want it relative to the working directory", cfg.DataDir)
+	}
+}

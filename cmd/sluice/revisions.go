@@ -1,0 +1,101 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sluice-gitops/sluice/serve"
+)
+
+// adminClient talks to a running server's admin API.
+type adminClient struct {
+	server    string
+	tokenFile string
+}
+
+func (c *adminClient) flags(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&c.server, "server", "http://127.0.0.1:19000", "URL of sluice's admin API")
+	cmd.Flags().StringVar(&c.tokenFile, "token-file", "", "file holding the admin bearer token (default: $SLUICE_TOKEN)")
+}
+
+func (c *adminClient) token() (string, error) {
+	if c.tokenFile == "" {
+		return os.Getenv("SLUICE_TOKEN"), nil
+	}
+	b, err := os.ReadFile(c.tokenFile)
+	if err != nil {
+		return "", fmt.Errorf("read token: %w", err)
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+// get fetches path and decodes the JSON answer into v.
+func (c *adminClient) get(path string, v any) error {
+	req, err := http.NewRequest(http.MethodGet, strings.TrimSuffix(c.server, "/")+path, nil)
+	if err != nil {
+		return err
+	}
+	if tok, err := c.token(); err != nil {
+		return err
+	} else if tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+	if err != nil {
+		return fmt.Errorf("admin API: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		var apiErr serve.APIError
+		json.NewDecoder(resp.Body).Decode(&apiErr)
+		return fmt.Errorf("admin API %s: %s: %s", path, resp.Status, apiErr.Message)
+	}
+	return json.NewDecoder(resp.Body).Decode(v)
+}
+
+func newRevisionsCmd() *cobra.Command {
+	var c adminClient
+	var output string
+	cmd := &cobra.Command{
+		Use:   "revisions",
+		Short: "List the revisions a running sluice has seen, newest first, with their state and health",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var recs []*serve.Record
+			if err := c.get("/api/v1/revisions", &recs); err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if output == "json" {
+				enc := json.NewEncoder(out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(recs)
+			}
+			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "#\tREVISION\tSTATE\tAUTHOR\tSUBJECT\tGATEWAYS (ACK/NACK/PENDING)\tREASON")
+			for _, r := range recs {
+				var gws []string
+				for _, g := range r.Gateways {
+					gws = append(gws, fmt.Sprintf("%s %d/%d/%d", g.Gateway, len(g.Acked), len(g.Nacked), len(g.Pending)))
+				}
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Sequence, r.Revision.String(), r.State, r.Author.Name, r.Subject, strings.Join(gws, ", "), firstLine(r.Reason))
+			}
+			return tw.Flush()
+		},
+	}
+	c.flags(cmd)
+	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
+	return cmd
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}

@@ -1,0 +1,191 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/spf13/cobra"
+
+	"github.com/sluice-gitops/sluice/cmd/sluice/config"
+	"github.com/sluice-gitops/sluice/serve"
+	gitsync "github.com/sluice-gitops/sluice/sync"
+	"github.com/sluice-gitops/sluice/translate"
+)
+
+func newServeCmd() *cobra.Command {
+	var path string
+	var debug bool
+	cmd := &cobra.Command{
+		Use:   "serve --config FILE",
+		Short: "Run the control plane: sync the source, translate each revision, serve xDS",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := config.Load(path)
+			if err != nil {
+				return err
+			}
+			level := slog.LevelInfo
+			if debug {
+				level = slog.LevelDebug
+			}
+			logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
+			return runServe(cmd.Context(), cfg, logger, func(xds, admin net.Addr) {
+				logger.Info("sluice is serving", "xds", xds.String(), "admin", "http://"+admin.String())
+			})
+		},
+	}
+	cmd.Flags().StringVar(&path, "config", "sluice.yaml", "configuration file (sluice.yaml or an Envoy Gateway EnvoyGateway file)")
+	cmd.Flags().BoolVar(&debug, "debug", false, "log at debug level")
+	return cmd
+}
+
+// source is what the pipeline needs of gitsync's sources.
+type source interface {
+	Sync(ctx context.Context) (gitsync.Revision, bool, error)
+}
+
+// pipeline moves revisions from the source through translate to serve,
+// one at a time.
+type pipeline struct {
+	src      source
+	srv      *serve.Server
+	opts     translate.Options
+	log      *slog.Logger
+	interval time.Duration
+	// turn serializes syncs from the loop and from the admin API.
+	turn chan struct{}
+}
+
+// syncOnce syncs the source and applies a new revision.
+func (p *pipeline) syncOnce(ctx context.Context) error {
+	select {
+	case p.turn <- struct{}{}:
+		defer func() { <-p.turn }()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	rev, changed, err := p.src.Sync(ctx)
+	if err != nil {
+		p.srv.SourceError(err)
+		p.log.Error("sync failed; the served revision stays", "err", err)
+		return err
+	}
+	p.srv.SourceOK()
+	if changed {
+		p.apply(rev)
+	}
+	return nil
+}
+
+func (p *pipeline) apply(rev gitsync.Revision) {
+	start := time.Now()
+	res, err := translate.Translate(rev.FS, p.opts)
+	p.srv.Apply(rev, res, err, time.Since(start))
+}
+
+func (p *pipeline) run(ctx context.Context) {
+	tick := time.NewTicker(p.interval)
+	defer tick.Stop()
+	for {
+		p.syncOnce(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// newSource builds the configured source.
+func newSource(cfg *config.Config, logger *slog.Logger) (source, time.Duration, error) {
+	if g := cfg.Source.Git; g != nil {
+		src, err := gitsync.NewGitSource(gitsync.GitConfig{
+			URL: g.URL, Branch: g.Branch, Path: g.Path, Interval: g.Interval.Duration,
+			Dir:                filepath.Join(cfg.DataDir, "git"),
+			InsecureSkipVerify: g.Verify.InsecureSkipVerify,
+		}, logger)
+		return src, g.Interval.Duration, err
+	}
+	d := cfg.Source.Dir
+	src, err := gitsync.NewDirSource(gitsync.DirConfig{Paths: d.Paths, Interval: d.Interval.Duration}, logger)
+	return src, d.Interval.Duration, err
+}
+
+// runServe runs the control plane until ctx is done. ready is called with
+// the bound addresses once both listeners are up.
+func runServe(ctx context.Context, cfg *config.Config, logger *slog.Logger, ready func(xds, admin net.Addr)) error {
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	src, interval, err := newSource(cfg, logger)
+	if err != nil {
+		return err
+	}
+	token := ""
+	if cfg.Admin.TokenFile != "" {
+		b, err := os.ReadFile(cfg.Admin.TokenFile)
+		if err != nil {
+			return fmt.Errorf("admin token: %w", err)
+		}
+		token = strings.TrimSpace(string(b))
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	srv := serve.New(serve.Options{Logger: logger, Registerer: reg})
+	p := &pipeline{
+		src: src, srv: srv, log: logger, interval: interval,
+		opts: translate.Options{ControllerName: cfg.Gateway.ControllerName},
+		turn: make(chan struct{}, 1),
+	}
+
+	xdsLis, err := net.Listen("tcp", cfg.XDS.Address)
+	if err != nil {
+		return fmt.Errorf("xds listener: %w", err)
+	}
+	adminLis, err := net.Listen("tcp", cfg.Admin.Address)
+	if err != nil {
+		xdsLis.Close()
+		return fmt.Errorf("admin listener: %w", err)
+	}
+	admin := &http.Server{
+		Handler: srv.AdminHandler(serve.AdminOptions{
+			Token: token, Gatherer: reg,
+			Sync: p.syncOnce,
+		}),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, 2)
+	go func() { errc <- srv.ServeXDS(ctx, xdsLis) }()
+	go func() {
+		if err := admin.Serve(adminLis); !errors.Is(err, http.ErrServerClosed) {
+			errc <- err
+		}
+	}()
+	if ready != nil {
+		ready(xdsLis.Addr(), adminLis.Addr())
+	}
+	go p.run(ctx)
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-errc:
+	}
+	cancel()
+	shutdown, done := context.WithTimeout(context.Background(), 5*time.Second)
+	defer done()
+	admin.Shutdown(shutdown)
+	return runErr
+}

@@ -1,0 +1,142 @@
+package serve
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// AdminOptions configure the admin HTTP API.
+type AdminOptions struct {
+	// Token is the bearer token mutating calls need. Empty refuses them.
+	Token string
+	// Gatherer serves /metrics; nil serves an empty exposition.
+	Gatherer prometheus.Gatherer
+	// Sync asks the source for an immediate sync; nil answers 501.
+	Sync func(context.Context) error
+}
+
+// APIError is the one error shape of the admin API.
+type APIError struct {
+	HTTPStatus int    `json:"-"`
+	Message    string `json:"error"`
+}
+
+func (e *APIError) Error() string { return e.Message }
+
+// handlerFunc is an admin handler that returns its error.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// wrap writes a handler's error as JSON, the only place that does.
+func wrap(h handlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		err := h(w, r)
+		if err == nil {
+			return
+		}
+		var ae *APIError
+		if !errors.As(err, &ae) {
+			ae = &APIError{HTTPStatus: http.StatusInternalServerError, Message: err.Error()}
+		}
+		writeJSON(w, ae.HTTPStatus, ae)
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+// AdminHandler serves the admin API, metrics and the dashboard.
+func (s *Server) AdminHandler(opts AdminOptions) http.Handler {
+	mux := http.NewServeMux()
+	gatherer := opts.Gatherer
+	if gatherer == nil {
+		gatherer = prometheus.NewRegistry()
+	}
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", wrap(s.readyz))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /api/v1/revisions", wrap(func(w http.ResponseWriter, r *http.Request) error {
+		writeJSON(w, http.StatusOK, s.Revisions())
+		return nil
+	}))
+	mux.HandleFunc("GET /api/v1/revisions/{sha}", wrap(func(w http.ResponseWriter, r *http.Request) error {
+		rec := s.Revision(r.PathValue("sha"))
+		if rec == nil {
+			return &APIError{HTTPStatus: http.StatusNotFound, Message: "revision " + r.PathValue("sha") + " is unknown"}
+		}
+		writeJSON(w, http.StatusOK, rec)
+		return nil
+	}))
+	mux.HandleFunc("GET /api/v1/nodes", wrap(func(w http.ResponseWriter, r *http.Request) error {
+		writeJSON(w, http.StatusOK, s.Nodes())
+		return nil
+	}))
+	mux.HandleFunc("POST /api/v1/sync", wrap(authorized(opts.Token, func(w http.ResponseWriter, r *http.Request) error {
+		if opts.Sync == nil {
+			return &APIError{HTTPStatus: http.StatusNotImplemented, Message: "this source cannot be synced on demand"}
+		}
+		if err := opts.Sync(r.Context()); err != nil {
+			return &APIError{HTTPStatus: http.StatusBadGateway, Message: err.Error()}
+		}
+		writeJSON(w, http.StatusAccepted, map[string]string{"status": "sync requested"})
+		return nil
+	})))
+	mux.HandleFunc("GET /{$}", wrap(s.dashboard))
+	return mux
+}
+
+// authorized demands "Authorization: Bearer <token>", compared in constant time.
+func authorized(token string, h handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if token == "" {
+			return &APIError{HTTPStatus: http.StatusForbidden, Message: "no admin token is configured (admin.tokenFile); mutating calls are disabled"}
+		}
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="sluice"`)
+			return &APIError{HTTPStatus: http.StatusUnauthorized, Message: "a valid bearer token is required"}
+		}
+		return h(w, r)
+	}
+}
+
+// readiness is the body of /readyz.
+type readiness struct {
+	Ready    bool   `json:"ready"`
+	Revision string `json:"revision,omitempty"`
+	Source   string `json:"source"`
+	Error    string `json:"error,omitempty"`
+}
+
+// readyz is 200 once a revision is served. A failing source does not make
+// sluice unready (Envoys are still served), but the body says degraded.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
+	s.mu.Lock()
+	rd := readiness{Ready: s.applied != nil, Source: "ok", Error: s.source.lastErr}
+	if s.applied != nil {
+		rd.Revision = s.applied.Revision.String()
+	}
+	s.mu.Unlock()
+	if rd.Error != "" {
+		rd.Source = "degraded"
+	}
+	status := http.StatusOK
+	if !rd.Ready {
+		status = http.StatusServiceUnavailable
+	}
+	writeJSON(w, status, rd)
+	return nil
+}
