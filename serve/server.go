@@ -135,22 +135,13 @@ func (s *Server) Apply(rev gitsync.Revision, res *translate.Result, terr error, 
 		}
 	}
 	sort.Slice(plans, func(i, j int) bool { return plans[i].key < plans[j].key })
+	// Record the health entries before publishing: an Envoy may ACK before
+	// SetSnapshot returns.
 	var health []*GatewayHealth
 	for _, p := range plans {
-		h := &GatewayHealth{Gateway: p.key, Version: p.version, Resources: p.counts}
-		if cur, ok := s.current[p.key]; ok && cur.hash == p.hash {
-			h.Version = cur.version // unchanged: not re-pushed
-		} else {
-			if err := s.cache.SetSnapshot(context.Background(), p.key, p.snap); err != nil {
-				return s.finish(rec, StateRejected, fmt.Sprintf("set snapshot of %s: %v", p.key, err))
-			}
-			s.current[p.key] = served{version: p.version, hash: p.hash}
-			h.Pushed = true
-		}
-		for typ, n := range p.counts {
-			s.metrics.snapshotRes.WithLabelValues(p.key, typ).Set(float64(n))
-		}
-		health = append(health, h)
+		cur, ok := s.current[p.key]
+		pushed := !ok || cur.hash != p.hash
+		health = append(health, &GatewayHealth{Gateway: p.key, Version: p.version, Resources: p.counts, Pushed: pushed})
 	}
 	s.store.update(func() {
 		rec.Gateways = health
@@ -159,6 +150,19 @@ func (s *Server) Apply(rev gitsync.Revision, res *translate.Result, terr error, 
 				s.store.byVersion[h.Version] = rec
 			}
 		}
+	})
+	for i, p := range plans {
+		if health[i].Pushed {
+			if err := s.cache.SetSnapshot(context.Background(), p.key, p.snap); err != nil {
+				return s.finish(rec, StateRejected, fmt.Sprintf("set snapshot of %s: %v", p.key, err))
+			}
+			s.current[p.key] = served{version: p.version, hash: p.hash}
+		}
+		for typ, n := range p.counts {
+			s.metrics.snapshotRes.WithLabelValues(p.key, typ).Set(float64(n))
+		}
+	}
+	s.store.update(func() {
 		if s.applied != nil {
 			s.applied.State = StateSuperseded
 		}

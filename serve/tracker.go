@@ -31,6 +31,13 @@ type nonceInfo struct {
 	version string
 }
 
+// streamID names a stream: SotW and delta streams are numbered apart by
+// go-control-plane, so the same number can name one of each.
+type streamID struct {
+	delta bool
+	id    int64
+}
+
 type streamState struct {
 	node   *corev3.Node
 	nonces map[string]nonceInfo
@@ -47,7 +54,7 @@ type nodeState struct {
 // has taken a version when it ACKed it on every type it was sent it.
 type tracker struct {
 	mu      sync.Mutex
-	streams map[int64]*streamState
+	streams map[streamID]*streamState
 	nodes   map[string]*nodeState
 
 	// onRequest runs for every request with the gateway key (to give
@@ -60,35 +67,35 @@ type tracker struct {
 }
 
 func newTracker() *tracker {
-	return &tracker{streams: map[int64]*streamState{}, nodes: map[string]*nodeState{}, now: time.Now}
+	return &tracker{streams: map[streamID]*streamState{}, nodes: map[string]*nodeState{}, now: time.Now}
 }
 
 func (t *tracker) callbacks() serverv3.Callbacks {
 	return serverv3.CallbackFuncs{
 		StreamOpenFunc:        func(context.Context, int64, string) error { return nil },
-		StreamClosedFunc:      func(id int64, _ *corev3.Node) { t.closed(id) },
+		StreamClosedFunc:      func(id int64, _ *corev3.Node) { t.closed(streamID{false, id}) },
 		DeltaStreamOpenFunc:   func(context.Context, int64, string) error { return nil },
-		DeltaStreamClosedFunc: func(id int64, _ *corev3.Node) { t.closed(id) },
+		DeltaStreamClosedFunc: func(id int64, _ *corev3.Node) { t.closed(streamID{true, id}) },
 		StreamRequestFunc: func(id int64, req *discoveryv3.DiscoveryRequest) error {
-			t.request(id, req.GetNode(), req.GetResponseNonce(), req.GetErrorDetail().GetMessage(), req.GetErrorDetail() != nil)
+			t.request(streamID{false, id}, req.GetNode(), req.GetResponseNonce(), req.GetErrorDetail().GetMessage(), req.GetErrorDetail() != nil)
 			return nil
 		},
 		StreamResponseFunc: func(_ context.Context, id int64, _ *discoveryv3.DiscoveryRequest, resp *discoveryv3.DiscoveryResponse) {
-			t.sent(id, resp.GetTypeUrl(), resp.GetNonce(), resp.GetVersionInfo())
+			t.sent(streamID{false, id}, resp.GetTypeUrl(), resp.GetNonce(), resp.GetVersionInfo())
 		},
 		StreamDeltaRequestFunc: func(id int64, req *discoveryv3.DeltaDiscoveryRequest) error {
-			t.request(id, req.GetNode(), req.GetResponseNonce(), req.GetErrorDetail().GetMessage(), req.GetErrorDetail() != nil)
+			t.request(streamID{true, id}, req.GetNode(), req.GetResponseNonce(), req.GetErrorDetail().GetMessage(), req.GetErrorDetail() != nil)
 			return nil
 		},
 		StreamDeltaResponseFunc: func(id int64, _ *discoveryv3.DeltaDiscoveryRequest, resp *discoveryv3.DeltaDiscoveryResponse) {
-			t.sent(id, resp.GetTypeUrl(), resp.GetNonce(), resp.GetSystemVersionInfo())
+			t.sent(streamID{true, id}, resp.GetTypeUrl(), resp.GetNonce(), resp.GetSystemVersionInfo())
 		},
 	}
 }
 
 // request handles one DiscoveryRequest: the first names the node; one with
 // a response nonce ACKs (or, with error_detail, NACKs) what was sent.
-func (t *tracker) request(id int64, node *corev3.Node, nonce, detail string, nack bool) {
+func (t *tracker) request(id streamID, node *corev3.Node, nonce, detail string, nack bool) {
 	t.mu.Lock()
 	st := t.streams[id]
 	if st == nil {
@@ -154,7 +161,7 @@ func (ns *nodeState) takenAll(version string) bool {
 	return n > 0
 }
 
-func (t *tracker) sent(id int64, typeURL, nonce, version string) {
+func (t *tracker) sent(id streamID, typeURL, nonce, version string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	st := t.streams[id]
@@ -165,7 +172,7 @@ func (t *tracker) sent(id int64, typeURL, nonce, version string) {
 	t.node(st.node).sent[typeURL] = version
 }
 
-func (t *tracker) closed(id int64) {
+func (t *tracker) closed(id streamID) {
 	t.mu.Lock()
 	st := t.streams[id]
 	delete(t.streams, id)

@@ -1,0 +1,277 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
+
+	"github.com/sluice-gitops/sluice/cmd/sluice/config"
+	"github.com/sluice-gitops/sluice/serve"
+	"github.com/sluice-gitops/sluice/serve/xdstest"
+	"github.com/sluice-gitops/sluice/sync/gittest"
+)
+
+const waitTimeout = 20 * time.Second
+
+// running is a sluice serve started by a test.
+type running struct {
+	xds, admin string
+	token      string
+}
+
+// startServe runs runServe in the background until the test ends.
+func startServe(t *testing.T, cfg *config.Config, token string) *running {
+	t.Helper()
+	cfg.XDS.Address, cfg.Admin.Address = "127.0.0.1:0", "127.0.0.1:0"
+	if token != "" {
+		cfg.Admin.TokenFile = filepath.Join(t.TempDir(), "token")
+		os.WriteFile(cfg.Admin.TokenFile, []byte(token+"\n"), 0o600)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	addrs := make(chan [2]net.Addr, 1)
+	done := make(chan error, 1)
+	logger := slog.New(slog.NewTextHandler(testWriter{t}, nil))
+	go func() {
+		done <- runServe(ctx, cfg, logger, func(x, a net.Addr) { addrs <- [2]net.Addr{x, a} })
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	select {
+	case a := <-addrs:
+		return &running{xds: a[0].String(), admin: "http://" + a[1].String(), token: token}
+	case err := <-done:
+		t.Fatalf("serve did not start: %v", err)
+	case <-time.After(waitTimeout):
+		t.Fatal("serve did not start")
+	}
+	return nil
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
+
+// do calls the admin API and returns the status and body.
+func (r *running) do(t *testing.T, method, path string) (int, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(method, r.admin+path, nil)
+	if r.token != "" {
+		req.Header.Set("Authorization", "Bearer "+r.token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
+func (r *running) revisions(t *testing.T) []*serve.Record {
+	t.Helper()
+	code, body := r.do(t, http.MethodGet, "/api/v1/revisions")
+	if code != http.StatusOK {
+		t.Fatalf("revisions: %d %s", code, body)
+	}
+	var recs []*serve.Record
+	if err := json.Unmarshal(body, &recs); err != nil {
+		t.Fatal(err)
+	}
+	return recs
+}
+
+// waitRevisions polls the revisions API until cond holds.
+func (r *running) waitRevisions(t *testing.T, cond func([]*serve.Record) bool) []*serve.Record {
+	t.Helper()
+	deadline := time.Now().Add(waitTimeout)
+	for {
+		recs := r.revisions(t)
+		if cond(recs) {
+			return recs
+		}
+		if time.Now().After(deadline) {
+			b, _ := json.MarshalIndent(recs, "", "  ")
+			t.Fatalf("revisions never reached the expected state:\n%s", b)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func quickstart(t *testing.T) string {
+	b, err := os.ReadFile("../../examples/quickstart/quickstart.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// endpointOf returns host:port of the only endpoint of the cluster that the
+// route "/" of www.example.com on port 8888 points to, or "".
+func endpointOf(s xdstest.State) string {
+	for _, l := range s.Listeners {
+		if l.GetAddress().GetSocketAddress().GetPortValue() != 8888 {
+			continue
+		}
+		rc := s.Routes[l.GetName()]
+		for _, vh := range rc.GetVirtualHosts() {
+			if len(vh.GetDomains()) != 1 || vh.GetDomains()[0] != "www.example.com" {
+				continue
+			}
+			for _, r := range vh.GetRoutes() {
+				if r.GetMatch().GetPrefix() != "/" {
+					continue
+				}
+				cla := s.Endpoints[s.Clusters[r.GetRoute().GetCluster()].GetEdsClusterConfig().GetServiceName()]
+				eps := cla.GetEndpoints()
+				if len(eps) != 1 || len(eps[0].GetLbEndpoints()) != 1 {
+					return ""
+				}
+				sa := eps[0].GetLbEndpoints()[0].GetEndpoint().GetAddress().GetSocketAddress()
+				return net.JoinHostPort(sa.GetAddress(), strconv.Itoa(int(sa.GetPortValue())))
+			}
+		}
+	}
+	return ""
+}
+
+// acked reports whether the client ACKed the version it holds on every type.
+func acked(s xdstest.State) bool {
+	v := s.Versions[resourcev3.ListenerType]
+	return v != "" && s.Versions[resourcev3.ClusterType] == v && s.Versions[resourcev3.RouteType] == v && s.Versions[resourcev3.EndpointType] == v
+}
+
+// TestEndToEnd: a Git HTTP server, commits of the seed's quickstart, sluice
+// serve against it, and ADS clients acting as Envoys.
+func TestEndToEnd(t *testing.T) {
+	git := gittest.NewServer(t)
+	repo := gittest.NewRepo(t, git.Dir)
+	repo.WriteFile("gateways/quickstart.yaml", quickstart(t))
+	repo.WriteFile("README.md", "not configuration\n")
+	first := repo.Commit("Add the quickstart")
+	repo.Push()
+
+	cfg, err := config.Parse([]byte(`
+source:
+  git:
+    url: ` + git.URL() + `
+    branch: main
+    path: gateways/
+    interval: 1h
+    verify: {insecureSkipVerify: true}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.DataDir = t.TempDir()
+	sl := startServe(t, cfg, "s3cret")
+
+	ctx := context.Background()
+	envoy := xdstest.Dial(ctx, t, sl.xds, xdstest.Options{NodeID: "envoy-1", Cluster: "default/eg"})
+	envoy.WaitFor(waitTimeout, func(s xdstest.State) bool { return endpointOf(s) == "0.0.0.0:3000" && acked(s) })
+	v1 := envoy.Snapshot().Versions[resourcev3.ListenerType]
+	if !strings.HasPrefix(v1, first[:12]+"-") {
+		t.Errorf("version %q does not start with the commit's SHA %s", v1, first[:12])
+	}
+
+	// An Envoy of a Gateway that does not exist gets an empty snapshot.
+	stray := xdstest.Dial(ctx, t, sl.xds, xdstest.Options{NodeID: "stray", Cluster: "default/nope"})
+	stray.WaitFor(waitTimeout, func(s xdstest.State) bool {
+		return s.Versions[resourcev3.ListenerType] != "" && len(s.Listeners) == 0 && len(s.Clusters) == 0
+	})
+	// A delta client sees the same.
+	delta := xdstest.Dial(ctx, t, sl.xds, xdstest.Options{NodeID: "envoy-delta", Cluster: "eg", Delta: true})
+	delta.WaitFor(waitTimeout, func(s xdstest.State) bool { return endpointOf(s) == "0.0.0.0:3000" })
+
+	// Second commit: the Backend moves to port 3001.
+	repo.WriteFile("gateways/quickstart.yaml", strings.Replace(quickstart(t), "port: 3000", "port: 3001", 1))
+	second := repo.Commit("Move the backend to port 3001")
+	repo.Push()
+	pushed := time.Now()
+	if code, body := sl.do(t, http.MethodPost, "/api/v1/sync"); code != http.StatusAccepted {
+		t.Fatalf("sync: %d %s", code, body)
+	}
+	envoy.WaitFor(waitTimeout, func(s xdstest.State) bool { return endpointOf(s) == "0.0.0.0:3001" && acked(s) })
+	t.Logf("commit pushed → new endpoint ACKed by the client: %s", time.Since(pushed))
+	v2 := envoy.Snapshot().Versions[resourcev3.ListenerType]
+	if v2 == v1 || !strings.HasPrefix(v2, second[:12]+"-") {
+		t.Errorf("second version %q (first %q) is not new or not derived from %s", v2, v1, second[:12])
+	}
+	delta.WaitFor(waitTimeout, func(s xdstest.State) bool { return endpointOf(s) == "0.0.0.0:3001" })
+
+	recs := sl.waitRevisions(t, func(recs []*serve.Record) bool {
+		return len(recs) == 2 && len(recs[0].Gateways) > 0 && contains(recs[0].Gateways[0].Acked, "envoy-1")
+	})
+	if recs[0].SHA != second || recs[0].State != serve.StateApplied || recs[1].SHA != first || recs[1].State != serve.StateSuperseded {
+		t.Fatalf("revisions = %s %s, %s %s; want %s applied, %s superseded", recs[0].SHA, recs[0].State, recs[1].SHA, recs[1].State, second, first)
+	}
+	if recs[0].Subject != "Move the backend to port 3001" || recs[0].Author.Name == "" || recs[0].Branch != "main" {
+		t.Errorf("revision metadata: %+v", recs[0].Revision)
+	}
+	g := recs[0].Gateways[0]
+	if g.Gateway != "default/eg" || !g.Pushed || g.FirstAckSeconds == nil {
+		t.Errorf("gateway health: %+v", g)
+	} else {
+		t.Logf("revision fetched → first ACK (server side): %.4fs", *g.FirstAckSeconds)
+	}
+
+	// Third commit: YAML that cannot be parsed. It is rejected with file and
+	// line, and the previous snapshot keeps serving.
+	repo.WriteFile("gateways/quickstart.yaml", quickstart(t)+"---\nkind: [unclosed\n")
+	third := repo.Commit("Break the YAML")
+	repo.Push()
+	sl.do(t, http.MethodPost, "/api/v1/sync")
+	recs = sl.waitRevisions(t, func(recs []*serve.Record) bool { return len(recs) == 3 })
+	if recs[0].SHA != third || recs[0].State != serve.StateRejected || !strings.Contains(recs[0].Reason, "quickstart.yaml:") {
+		t.Fatalf("broken revision: %s %s %q; want rejected naming quickstart.yaml:LINE", recs[0].SHA, recs[0].State, recs[0].Reason)
+	}
+	if recs[1].SHA != second || recs[1].State != serve.StateApplied {
+		t.Errorf("after a rejected revision, %s is %s; want it still applied", recs[1].SHA, recs[1].State)
+	}
+	if s := envoy.Snapshot(); endpointOf(s) != "0.0.0.0:3001" || s.Versions[resourcev3.ListenerType] != v2 {
+		t.Errorf("the client moved off the last good version: %s", s)
+	}
+	if code, body := sl.do(t, http.MethodGet, "/readyz"); code != http.StatusOK || !strings.Contains(string(body), second) {
+		t.Errorf("readyz: %d %s", code, body)
+	}
+	_, metrics := sl.do(t, http.MethodGet, "/metrics")
+	for _, want := range []string{
+		`sluice_revisions_total{state="applied"} 2`,
+		`sluice_revisions_total{state="rejected"} 1`,
+		`sluice_xds_connected_proxies{gateway="default/eg"} 2`,
+		`sluice_revision_info{revision="` + third + `",state="rejected"} 1`,
+	} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if n := envoy.Stats().NACKs; n != 0 {
+		t.Errorf("client NACKed %d times", n)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
