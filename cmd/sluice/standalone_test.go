@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sluice-gitops/sluice/cmd/sluice/config"
+	"github.com/sluice-gitops/sluice/serve/xdstest"
+)
+
+// The seed's standalone.yaml, verbatim but for the directory it names.
+const standaloneYAML = `apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: EnvoyGateway
+gateway:
+  controllerName: gateway.envoyproxy.io/gatewayclass-controller
+provider:
+  type: Custom
+  custom:
+    resource:
+      type: File
+      file:
+        paths: ["DIR"]
+    infrastructure:
+      type: Host
+      host: {}
+extensionApis:
+  enableBackend: true
+`
+
+// TestStandaloneConfig runs `sluice serve --config standalone.yaml` with
+// Envoy Gateway's host-mode config and its quickstart.yaml in the directory
+// it names, then edits the file and expects the change to be served.
+func TestStandaloneConfig(t *testing.T) {
+	work := t.TempDir()
+	dir := filepath.Join(work, "envoy-gateway-test")
+	os.Mkdir(dir, 0o755)
+	os.WriteFile(filepath.Join(dir, "quickstart.yaml"), []byte(quickstart(t)), 0o644)
+	cfgPath := filepath.Join(work, "standalone.yaml")
+	os.WriteFile(cfgPath, []byte(strings.Replace(standaloneYAML, "DIR", dir, 1)), 0o644)
+
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.DataDir = filepath.Join(work, "data")
+	sl := startServe(t, cfg, "")
+	envoy := xdstest.Dial(context.Background(), t, sl.xds, xdstest.Options{NodeID: "host-envoy", Cluster: "default/eg"})
+	envoy.WaitFor(waitTimeout, func(s xdstest.State) bool { return endpointOf(s) == "0.0.0.0:3000" && acked(s) })
+
+	os.WriteFile(filepath.Join(dir, "quickstart.yaml"), []byte(strings.Replace(quickstart(t), "port: 3000", "port: 3001", 1)), 0o644)
+	envoy.WaitFor(waitTimeout, func(s xdstest.State) bool { return endpointOf(s) == "0.0.0.0:3001" && acked(s) })
+}
