@@ -34,6 +34,9 @@ type Options struct {
 	// OnApply, when set, is called after each revision is recorded, with its
 	// final state. Tests use it instead of sleeping.
 	OnApply func(*Record)
+	// DataDir, when set, keeps the last applied revision's metadata
+	// (see LastApplied).
+	DataDir string
 }
 
 // Server is the xDS side of sluice: one snapshot per Gateway in
@@ -45,6 +48,7 @@ type Server struct {
 	tracker *tracker
 	metrics *metrics
 	onApply func(*Record)
+	dataDir string
 
 	mu sync.Mutex
 	// current holds the content hash of each gateway's served snapshot.
@@ -78,6 +82,7 @@ func New(opts Options) *Server {
 		tracker: newTracker(),
 		metrics: newMetrics(opts.Registerer),
 		onApply: opts.OnApply,
+		dataDir: opts.DataDir,
 		current: map[string]served{},
 	}
 	s.tracker.onRequest = s.ensureSnapshot
@@ -171,6 +176,11 @@ func (s *Server) Apply(rev gitsync.Revision, res *translate.Result, terr error, 
 	})
 	s.applied = rec
 	s.metrics.lastApplied.SetToCurrentTime()
+	if s.dataDir != "" {
+		if err := saveApplied(s.dataDir, rev); err != nil {
+			s.log.Error("the applied revision is served but not saved; a restart will wait for the remote", "err", err)
+		}
+	}
 	return s.finish(rec, StateApplied, "")
 }
 
@@ -341,6 +351,16 @@ func (s *Server) ServeXDS(ctx context.Context, lis net.Listener) error {
 		return nil
 	}
 	return err
+}
+
+// AppliedSHA returns the SHA of the revision being served, or "".
+func (s *Server) AppliedSHA() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.applied == nil {
+		return ""
+	}
+	return s.applied.SHA
 }
 
 // Ready reports whether a revision is being served.

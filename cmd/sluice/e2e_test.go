@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -28,6 +29,8 @@ const waitTimeout = 20 * time.Second
 type running struct {
 	xds, admin string
 	token      string
+	// stop ends the server and waits for it; safe to call twice.
+	stop func()
 }
 
 // startServe runs runServe in the background until the test ends.
@@ -45,15 +48,19 @@ func startServe(t *testing.T, cfg *config.Config, token string) *running {
 	go func() {
 		done <- runServe(ctx, cfg, logger, func(x, a net.Addr) { addrs <- [2]net.Addr{x, a} })
 	}()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	})
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("serve: %v", err)
+			}
+		})
+	}
+	t.Cleanup(stop)
 	select {
 	case a := <-addrs:
-		return &running{xds: a[0].String(), admin: "http://" + a[1].String(), token: token}
+		return &running{xds: a[0].String(), admin: "http://" + a[1].String(), token: token, stop: stop}
 	case err := <-done:
 		t.Fatalf("serve did not start: %v", err)
 	case <-time.After(waitTimeout):
@@ -274,4 +281,50 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// TestRestartServesFromMirror: after a restart with the remote unreachable,
+// sluice serves the last applied revision from its mirror at once and
+// /readyz says the source is degraded.
+func TestRestartServesFromMirror(t *testing.T) {
+	git := gittest.NewServer(t)
+	repo := gittest.NewRepo(t, git.Dir)
+	repo.WriteFile("quickstart.yaml", quickstart(t))
+	sha := repo.Commit("Add the quickstart")
+	repo.Push()
+	yaml := func(url string) *config.Config {
+		cfg, err := config.Parse([]byte("source: {git: {url: " + url + ", interval: 1h, verify: {insecureSkipVerify: true}}}\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cfg
+	}
+	dataDir := t.TempDir()
+	cfg := yaml(git.URL())
+	cfg.DataDir = dataDir
+	first := startServe(t, cfg, "")
+	first.waitRevisions(t, func(recs []*serve.Record) bool { return len(recs) == 1 && recs[0].State == serve.StateApplied })
+	first.stop()
+
+	// The remote is gone: nothing listens on port 1.
+	cfg = yaml("http://127.0.0.1:1/repo.git")
+	cfg.DataDir = dataDir
+	second := startServe(t, cfg, "")
+	recs := second.revisions(t)
+	if len(recs) != 1 || recs[0].SHA != sha || recs[0].State != serve.StateApplied {
+		t.Fatalf("after restart, revisions = %+v; want %s applied from the mirror", recs, sha)
+	}
+	envoy := xdstest.Dial(context.Background(), t, second.xds, xdstest.Options{NodeID: "e", Cluster: "default/eg"})
+	envoy.WaitFor(waitTimeout, func(s xdstest.State) bool { return endpointOf(s) == "0.0.0.0:3000" && acked(s) })
+	deadline := time.Now().Add(waitTimeout)
+	for {
+		code, body := second.do(t, http.MethodGet, "/readyz")
+		if code == http.StatusOK && strings.Contains(string(body), `"source": "degraded"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("readyz = %d %s; want 200 and a degraded source", code, body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

@@ -81,10 +81,37 @@ func (p *pipeline) syncOnce(ctx context.Context) error {
 		return err
 	}
 	p.srv.SourceOK()
-	if changed {
+	// A restart serves the last applied revision from the mirror first; the
+	// first sync then finds the same head, which is not news.
+	if changed && rev.SHA != p.srv.AppliedSHA() {
 		p.apply(rev)
 	}
 	return nil
+}
+
+// restore serves the last applied revision from the local mirror, before
+// the remote is asked, so that a restart with the remote down still serves.
+func (p *pipeline) restore(dataDir string) {
+	src, ok := p.src.(interface {
+		Revision(sha string) (gitsync.Revision, error)
+	})
+	if !ok {
+		return
+	}
+	last, ok, err := serve.LastApplied(dataDir)
+	if err != nil || !ok {
+		if err != nil {
+			p.log.Warn("cannot read the last applied revision", "err", err)
+		}
+		return
+	}
+	rev, err := src.Revision(last.SHA)
+	if err != nil {
+		p.log.Warn("the last applied revision is not in the mirror", "revision", last.String(), "err", err)
+		return
+	}
+	p.log.Info("serving the last applied revision from the mirror", "revision", rev.String())
+	p.apply(rev)
 }
 
 func (p *pipeline) apply(rev gitsync.Revision) {
@@ -141,7 +168,7 @@ func runServe(ctx context.Context, cfg *config.Config, logger *slog.Logger, read
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	srv := serve.New(serve.Options{Logger: logger, Registerer: reg})
+	srv := serve.New(serve.Options{Logger: logger, Registerer: reg, DataDir: cfg.DataDir})
 	p := &pipeline{
 		src: src, srv: srv, log: logger, interval: interval,
 		opts: translate.Options{ControllerName: cfg.Gateway.ControllerName},
@@ -173,6 +200,7 @@ func runServe(ctx context.Context, cfg *config.Config, logger *slog.Logger, read
 			errc <- err
 		}
 	}()
+	p.restore(cfg.DataDir)
 	if ready != nil {
 		ready(xdsLis.Addr(), adminLis.Addr())
 	}
