@@ -20,9 +20,10 @@ type backendState struct {
 // resolveRules resolves the backendRefs of every rule of a route and
 // returns them with the route's ResolvedRefs condition.
 func (t *translator) resolveRules(rt *gwapiv1.HTTPRoute) ([]ruleBackends, Condition) {
-	rules := make([]ruleBackends, len(rt.Spec.Rules))
+	specRules := httpRouteRules(rt)
+	rules := make([]ruleBackends, len(specRules))
 	resolved := cond(CondResolvedRefs, true, ReasonResolvedRefs, "all references are resolved")
-	for i, rule := range rt.Spec.Rules {
+	for i, rule := range specRules {
 		for j, ref := range rule.BackendRefs {
 			field := fmt.Sprintf("spec.rules[%d].backendRefs[%d]", i, j)
 			weight := uint32(1)

@@ -2,6 +2,7 @@ package translate
 
 import (
 	"fmt"
+	"net/netip"
 	"strings"
 
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
@@ -112,18 +113,25 @@ func (t *translator) processGateways(classes map[string]bool) {
 			g.status.Listeners = append(g.status.Listeners, l.status)
 		}
 		markConflicts(g.listeners)
-		valid := 0
+		var invalid []string
 		for _, l := range g.listeners {
-			if l.valid {
-				valid++
+			if !l.valid {
+				invalid = append(invalid, string(l.spec.Name))
 			}
 			l.status.Conditions = append(l.status.Conditions, cond(CondProgrammed, l.valid, programmedReason(l.valid), ""))
 		}
 		switch {
-		case len(g.listeners) > 0 && valid == 0:
+		case len(g.listeners) > 0 && len(invalid) == len(g.listeners):
 			g.status.Conditions = append(g.status.Conditions,
 				cond(CondAccepted, false, ReasonListenersNotValid, "no listener of the Gateway is valid"),
 				cond(CondProgrammed, false, ReasonInvalid, "no listener of the Gateway is valid"))
+		case len(invalid) > 0:
+			// The spec asks for ListenersNotValid whenever a listener is
+			// invalid or conflicted, even when the Gateway is accepted.
+			msg := fmt.Sprintf("listeners %s are invalid or conflicted and not served; the others are", strings.Join(invalid, ", "))
+			g.status.Conditions = append(g.status.Conditions,
+				cond(CondAccepted, true, ReasonListenersNotValid, msg),
+				cond(CondProgrammed, true, ReasonProgrammed, "Gateway is programmed"))
 		default:
 			g.status.Conditions = append(g.status.Conditions,
 				cond(CondAccepted, true, ReasonAccepted, "Gateway is accepted"),
@@ -156,8 +164,12 @@ func (t *translator) checkListener(gw *gwapiv1.Gateway, i int) *listenerState {
 		accepted = cond(CondAccepted, false, ReasonUnsupportedValue,
 			fmt.Sprintf("field %s.port: %d is not a port number (1-65535)", field, spec.Port))
 	case spec.Hostname != nil && !validHostname(string(*spec.Hostname), true):
+		why := "is not a valid lowercase RFC 1123 hostname"
+		if _, err := netip.ParseAddr(string(*spec.Hostname)); err == nil {
+			why = "is an IP address, which a listener hostname must not be"
+		}
 		accepted = cond(CondAccepted, false, ReasonUnsupportedValue,
-			fmt.Sprintf("field %s.hostname: %q is not a valid hostname (an IP address is not allowed)", field, *spec.Hostname))
+			fmt.Sprintf("field %s.hostname: %q %s", field, *spec.Hostname, why))
 	}
 	if bad := invalidRouteKinds(spec.AllowedRoutes); bad != "" {
 		resolved = cond(CondResolvedRefs, false, ReasonInvalidRouteKinds,

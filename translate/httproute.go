@@ -23,6 +23,16 @@ type ruleBackends struct {
 	clusters []*ir.Cluster
 }
 
+// httpRouteRules returns a route's rules with the CRD default applied: a
+// route without rules has one rule that matches PathPrefix "/" and, having
+// no backendRefs, answers 500.
+func httpRouteRules(rt *gwapiv1.HTTPRoute) []gwapiv1.HTTPRouteRule {
+	if len(rt.Spec.Rules) == 0 {
+		return []gwapiv1.HTTPRouteRule{{}}
+	}
+	return rt.Spec.Rules
+}
+
 // processHTTPRoutes resolves each route's backends once, then attaches the
 // route to the listeners its parentRefs select.
 func (t *translator) processHTTPRoutes() {

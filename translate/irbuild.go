@@ -56,8 +56,11 @@ func (t *translator) buildGatewayIR(g *gatewayState) {
 	sort.Slice(g.ir.Clusters, func(i, j int) bool { return g.ir.Clusters[i].Name < g.ir.Clusters[j].Name })
 }
 
+// vhostNamer is built once: building a Replacer costs more than using it.
+var vhostNamer = strings.NewReplacer(".", "_", "*", "wildcard")
+
 func vhostName(host string) string {
-	return strings.NewReplacer(".", "_", "*", "wildcard").Replace(host)
+	return vhostNamer.Replace(host)
 }
 
 // vhostBuilder collects the routes of one virtual host with their sort keys.
@@ -78,7 +81,7 @@ func (vb *vhostBuilder) add(ar *attachedRoute, host string, g *gatewayState) {
 		return // attached through two listeners on the same port
 	}
 	vb.seen[id] = true
-	for i, rule := range rt.Spec.Rules {
+	for i, rule := range httpRouteRules(rt) {
 		matches := rule.Matches
 		if len(matches) == 0 {
 			matches = []gwapiv1.HTTPRouteMatch{{}}

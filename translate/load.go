@@ -192,12 +192,15 @@ func yamlErrorLine(err error) int {
 	if i < 0 {
 		return 0
 	}
-	n := 0
-	for _, c := range msg[i+5:] {
-		if c < '0' || c > '9' {
-			break
-		}
-		n = n*10 + int(c-'0')
+	n, j := 0, i+5
+	for ; j < len(msg) && msg[j] >= '0' && msg[j] <= '9'; j++ {
+		n = n*10 + int(msg[j]-'0')
+	}
+	// yaml.v3 adds one to the zero-based line of scanner errors only;
+	// parser errors ("did not find expected key", ...) name the line
+	// before the problem. Correct them.
+	if strings.HasPrefix(msg[j:], ": did not find expected") {
+		n++
 	}
 	return n
 }

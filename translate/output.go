@@ -64,7 +64,11 @@ type goldenView struct {
 // YAML prints status, warnings and the xDS of every Gateway as YAML
 // with sorted keys. The output is byte-for-byte stable.
 func (r *Result) YAML() ([]byte, error) {
-	v := goldenView{Status: r.Status, Warnings: r.Warnings}
+	// Empty lists print as [] rather than null.
+	v := goldenView{Status: r.Status, Warnings: r.Warnings, XDS: []*XDSDocument{}}
+	if v.Status == nil {
+		v.Status = []*ObjectStatus{}
+	}
 	for _, g := range r.Gateways {
 		d, err := g.Document()
 		if err != nil {

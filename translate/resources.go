@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
+	yaml "go.yaml.in/yaml/v3"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
@@ -115,7 +116,11 @@ func decode(docs []*document) (*Resources, []string) {
 		obj.SetNamespace(ns)
 		r.where[key] = d.Loc
 		if _, err := dec(nil, d.JSON, true); err != nil {
-			warnings = append(warnings, fmt.Sprintf("%s: %s: %s", d.Loc, ref, strings.TrimPrefix(err.Error(), "json: ")))
+			loc := d.Loc
+			if key, ok := unknownField(err); ok {
+				loc.Line = lineOfKey(d.node, key, d.Loc.Line)
+			}
+			warnings = append(warnings, fmt.Sprintf("%s: %s: %s", loc, ref, strings.TrimPrefix(err.Error(), "json: ")))
 		}
 	}
 	r.sort()
@@ -130,6 +135,39 @@ func jsonErrorField(err error) (string, string) {
 		return te.Field, fmt.Sprintf("field %s: cannot use %s as %s", te.Field, te.Value, te.Type)
 	}
 	return "", strings.TrimPrefix(err.Error(), "json: ")
+}
+
+// unknownField returns the key named by encoding/json's
+// `json: unknown field "x"` error.
+func unknownField(err error) (string, bool) {
+	const prefix = `json: unknown field "`
+	msg := err.Error()
+	if !strings.HasPrefix(msg, prefix) || !strings.HasSuffix(msg, `"`) {
+		return "", false
+	}
+	return msg[len(prefix) : len(msg)-1], true
+}
+
+// lineOfKey returns the line of the first mapping key named key, depth
+// first, or def. encoding/json does not say where an unknown field is, and
+// the first key with that name is nearly always the one.
+func lineOfKey(n *yaml.Node, key string, def int) int {
+	if n == nil {
+		return def
+	}
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == key {
+				return n.Content[i].Line
+			}
+		}
+	}
+	for _, c := range n.Content {
+		if l := lineOfKey(c, key, 0); l > 0 {
+			return l
+		}
+	}
+	return def
 }
 
 func qualified(namespace, name string) string {

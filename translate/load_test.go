@@ -1,0 +1,207 @@
+package translate
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+// parseErrors flattens the joined errors of readDocuments into its
+// *ParseError values.
+func parseErrors(t *testing.T, err error) []*ParseError {
+	t.Helper()
+	var errs []error
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	} else if err != nil {
+		errs = []error{err}
+	}
+	var out []*ParseError
+	for _, e := range errs {
+		var pe *ParseError
+		if !errors.As(e, &pe) {
+			t.Fatalf("error %v (%T) is not a *ParseError", e, e)
+		}
+		out = append(out, pe)
+	}
+	return out
+}
+
+func TestReadDocumentsParseErrors(t *testing.T) {
+	t.Parallel()
+	cases := map[string]struct {
+		src  string
+		line int
+		msg  string
+	}{
+		"bad indentation": {
+			src:  "apiVersion: v1\nkind: Gateway\nmetadata:\n  name: a\n   namespace: b\n",
+			line: 5, msg: "mapping values are not allowed",
+		},
+		"dedented key": {
+			src:  "apiVersion: v1\nkind: Gateway\nmetadata:\n  name: a\n labels: b\n",
+			line: 5, msg: "did not find expected key",
+		},
+		"tab": {
+			src:  "apiVersion: v1\nkind: Gateway\nmetadata:\n\tname: a\n",
+			line: 4, msg: "cannot start any token",
+		},
+		"unclosed quote": {
+			src:  "apiVersion: v1\nkind: Gateway\nmetadata:\n  name: \"abc\n  namespace: x\n",
+			line: 4, msg: "unexpected end of stream",
+		},
+		"unclosed flow sequence": {
+			src:  "apiVersion: v1\nkind: Gateway\nspec:\n  hostnames: [a, b\nmetadata: {name: a}\n",
+			line: 4, msg: "did not find expected ',' or ']'", // the line of the open "["
+		},
+		"list document": {
+			src:  "apiVersion: v1\nkind: Gateway\nmetadata: {name: a}\n---\n- a\n- b\n",
+			line: 5, msg: "document is not a YAML mapping",
+		},
+		"scalar document": {
+			src:  "---\njust text\n",
+			line: 2, msg: "document is not a YAML mapping",
+		},
+		"missing kind": {
+			src:  "# comment\n\napiVersion: v1\nmetadata: {name: a}\n",
+			line: 3, msg: "field kind is missing",
+		},
+		"missing apiVersion": {
+			src:  "apiVersion: v1\nkind: Gateway\nmetadata: {name: a}\n---\nkind: Gateway\nmetadata: {name: b}\n",
+			line: 5, msg: "field apiVersion is missing",
+		},
+		"apiVersion not a string": {
+			src:  "apiVersion: [v1]\nkind: Gateway\n",
+			line: 1, msg: "apiVersion, kind or metadata",
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			fsys := fstest.MapFS{
+				"a/ok.yaml":  {Data: []byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n")},
+				"b/bad.yaml": {Data: []byte(tc.src)},
+			}
+			_, err := readDocuments(fsys)
+			pes := parseErrors(t, err)
+			if len(pes) != 1 {
+				t.Fatalf("got %d errors, want 1: %v", len(pes), err)
+			}
+			pe := pes[0]
+			if pe.File != "b/bad.yaml" || pe.Line != tc.line {
+				t.Errorf("location %s, want b/bad.yaml:%d", pe.Location, tc.line)
+			}
+			if !strings.Contains(pe.Error(), tc.msg) {
+				t.Errorf("error %q does not say %q", pe.Error(), tc.msg)
+			}
+			if want := "b/bad.yaml:"; !strings.HasPrefix(pe.Error(), want) {
+				t.Errorf("error %q does not start with %q", pe.Error(), want)
+			}
+			if strings.Contains(pe.Error(), "yaml: line") {
+				t.Errorf("error %q repeats the line", pe.Error())
+			}
+		})
+	}
+}
+
+// TestReadDocumentsJoinsErrors checks that every broken file is reported,
+// in file order, and that the documents of good files are still returned.
+func TestReadDocumentsJoinsErrors(t *testing.T) {
+	t.Parallel()
+	fsys := fstest.MapFS{
+		"1-tab.yaml":      {Data: []byte("apiVersion: v1\nkind: X\nmetadata:\n\tname: a\n")},
+		"2-good.yaml":     {Data: []byte("apiVersion: v1\nkind: X\nmetadata: {name: good}\n")},
+		"3-list.yml":      {Data: []byte("- a\n")},
+		"4-nokind.json":   {Data: []byte("{\"apiVersion\": \"v1\"}\n")},
+		"README.md":       {Data: []byte("- not: [yaml\n")},
+		".hidden/x.yaml":  {Data: []byte("- ignored\n")},
+		"sub/.skip.yaml":  {Data: []byte("- ignored\n")},
+		"sub/5-good.yaml": {Data: []byte("apiVersion: v1\nkind: X\nmetadata: {name: good2}\n")},
+	}
+	docs, err := readDocuments(fsys)
+	pes := parseErrors(t, err)
+	var got []string
+	for _, pe := range pes {
+		got = append(got, pe.Location.String())
+	}
+	want := []string{"1-tab.yaml:4", "3-list.yml:1", "4-nokind.json:1"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("errors at %v, want %v; all: %v", got, want, err)
+	}
+	if len(docs) != 2 || docs[0].Name != "good" || docs[1].Name != "good2" {
+		t.Errorf("got %d documents, want good and good2", len(docs))
+	}
+	// Translate rejects the revision with the same errors.
+	if _, terr := Translate(fsys, Options{}); terr == nil || terr.Error() != err.Error() {
+		t.Errorf("Translate error %v, want %v", terr, err)
+	}
+}
+
+// TestDecodeTypeError checks that a field of the wrong type rejects only
+// its object, with a warning naming file, the field's line and its path.
+func TestDecodeTypeError(t *testing.T) {
+	t.Parallel()
+	src := `apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata:
+  name: eg
+spec:
+  controllerName: gateway.envoyproxy.io/gatewayclass-controller
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: bad
+spec:
+  gatewayClassName: eg
+  listeners:
+    - name: http
+      protocol: HTTP
+      port: "abc"
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: good
+spec:
+  gatewayClassName: eg
+  listeners:
+    - name: http
+      protocol: HTTP
+      port: 80
+`
+	res, err := Translate(fstest.MapFS{"gw/gateways.yaml": {Data: []byte(src)}}, Options{})
+	if err != nil {
+		t.Fatalf("a type error must not reject the revision: %v", err)
+	}
+	if len(res.Warnings) != 1 {
+		t.Fatalf("warnings %q, want one", res.Warnings)
+	}
+	w := res.Warnings[0]
+	for _, part := range []string{"gw/gateways.yaml:17:", "Gateway default/bad", "field spec.listeners.port", "ignored"} {
+		if !strings.Contains(w, part) {
+			t.Errorf("warning %q does not contain %q", w, part)
+		}
+	}
+	if res.Gateway("default", "bad") != nil {
+		t.Error("the Gateway with a type error is served")
+	}
+	if res.Gateway("default", "good") == nil {
+		t.Error("the valid Gateway is not served")
+	}
+}
+
+// TestDecodeMissingName checks that an object without metadata.name is a
+// warning, not a parse error.
+func TestDecodeMissingName(t *testing.T) {
+	t.Parallel()
+	src := "apiVersion: gateway.envoyproxy.io/v1alpha1\nkind: Backend\nmetadata: {}\nspec: {}\n"
+	res, err := Translate(fstest.MapFS{"b.yaml": {Data: []byte(src)}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Warnings) != 1 || !strings.HasPrefix(res.Warnings[0], "b.yaml:1: Backend: field metadata.name is required") {
+		t.Errorf("warnings %q", res.Warnings)
+	}
+}
