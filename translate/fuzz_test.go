@@ -22,7 +22,7 @@ func FuzzLoad(f *testing.F) {
 		f.Add(data)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		docs, err := readDocuments(fstest.MapFS{"in.yaml": {Data: data}})
+		docs, _, err := readDocuments(fstest.MapFS{"in.yaml": {Data: data}})
 		if err != nil {
 			return
 		}

@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/sluice-gitops/sluice/translate/flatyaml"
 )
 
 // maxFileSize bounds one input file; larger files are rejected.
@@ -68,8 +70,9 @@ func inputFile(name string) bool {
 
 // readDocuments walks fsys in lexical order and splits every input file into
 // documents. Unreadable YAML is returned as joined *ParseError values; the
-// documents that could be read are returned as well.
-func readDocuments(fsys fs.FS) ([]*document, error) {
+// documents that could be read are returned as well. Files whose YAML lost
+// its indentation are re-indented (see flatyaml), with a warning.
+func readDocuments(fsys fs.FS) ([]*document, []string, error) {
 	var files []string
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -87,10 +90,11 @@ func readDocuments(fsys fs.FS) ([]*document, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("read files: %w", err)
+		return nil, nil, fmt.Errorf("read files: %w", err)
 	}
 	sort.Strings(files)
 	var docs []*document
+	var warnings []string
 	var errs []error
 	for _, name := range files {
 		data, err := readFile(fsys, name)
@@ -98,13 +102,19 @@ func readDocuments(fsys fs.FS) ([]*document, error) {
 			errs = append(errs, &ParseError{Location: Location{File: name}, Err: err})
 			continue
 		}
+		// Re-indenting keeps every line where it was, so lines in
+		// messages still point into the file as written.
+		if out, ok := flatyaml.ReindentAll(string(data), knownType); ok {
+			data = []byte(out)
+			warnings = append(warnings, fmt.Sprintf("%s: the YAML has no indentation (as when copied from a web page); it was re-indented from the schema of its kinds: check it with sluice translate", name))
+		}
 		d, err := splitDocuments(name, data)
 		docs = append(docs, d...)
 		if err != nil {
 			errs = append(errs, err)
 		}
 	}
-	return docs, errors.Join(errs...)
+	return docs, warnings, errors.Join(errs...)
 }
 
 func readFile(fsys fs.FS, name string) ([]byte, error) {

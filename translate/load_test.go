@@ -83,7 +83,7 @@ func TestReadDocumentsParseErrors(t *testing.T) {
 				"a/ok.yaml":  {Data: []byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n")},
 				"b/bad.yaml": {Data: []byte(tc.src)},
 			}
-			_, err := readDocuments(fsys)
+			_, _, err := readDocuments(fsys)
 			pes := parseErrors(t, err)
 			if len(pes) != 1 {
 				t.Fatalf("got %d errors, want 1: %v", len(pes), err)
@@ -119,7 +119,7 @@ func TestReadDocumentsJoinsErrors(t *testing.T) {
 		"sub/.skip.yaml":  {Data: []byte("- ignored\n")},
 		"sub/5-good.yaml": {Data: []byte("apiVersion: v1\nkind: X\nmetadata: {name: good2}\n")},
 	}
-	docs, err := readDocuments(fsys)
+	docs, _, err := readDocuments(fsys)
 	pes := parseErrors(t, err)
 	var got []string
 	for _, pe := range pes {

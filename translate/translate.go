@@ -3,8 +3,6 @@ package translate
 import (
 	"io/fs"
 	"sort"
-
-	"github.com/sluice-gitops/sluice/translate/ir"
 )
 
 // DefaultControllerName is the GatewayClass controllerName sluice manages
@@ -54,12 +52,12 @@ func (r *Result) Gateway(namespace, name string) *GatewayResult {
 // and translates it. The error is non-nil only when files cannot be read or
 // parsed (each a *ParseError naming file and line); then no Result is given.
 func Translate(fsys fs.FS, opts Options) (*Result, error) {
-	docs, err := readDocuments(fsys)
+	docs, notes, err := readDocuments(fsys)
 	if err != nil {
 		return nil, err
 	}
 	res, warnings := decode(docs)
-	return TranslateResources(res, warnings, opts)
+	return TranslateResources(res, append(notes, warnings...), opts)
 }
 
 // TranslateResources translates typed objects; Translate is this after
@@ -87,20 +85,4 @@ func TranslateResources(res *Resources, warnings []string, opts Options) (*Resul
 	sortStatus(out.Status)
 	sort.Strings(out.Warnings)
 	return out, nil
-}
-
-// IR returns the intermediate model of every managed Gateway, for tests and
-// debugging.
-func IR(fsys fs.FS, opts Options) ([]*ir.Gateway, error) {
-	docs, err := readDocuments(fsys)
-	if err != nil {
-		return nil, err
-	}
-	res, warnings := decode(docs)
-	if opts.ControllerName == "" {
-		opts.ControllerName = DefaultControllerName
-	}
-	t := newTranslator(res, opts)
-	t.warnings = warnings
-	return t.run(), nil
 }

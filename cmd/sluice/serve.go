@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -193,18 +194,25 @@ func runServe(ctx context.Context, cfg *config.Config, logger *slog.Logger, read
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// Every goroutine is waited for: nothing writes to dataDir after
+	// runServe returns.
+	var wg sync.WaitGroup
 	errc := make(chan error, 2)
-	go func() { errc <- srv.ServeXDS(ctx, xdsLis) }()
-	go func() {
+	wg.Go(func() {
+		if err := srv.ServeXDS(ctx, xdsLis); err != nil {
+			errc <- err
+		}
+	})
+	wg.Go(func() {
 		if err := admin.Serve(adminLis); !errors.Is(err, http.ErrServerClosed) {
 			errc <- err
 		}
-	}()
+	})
 	p.restore(cfg.DataDir)
 	if ready != nil {
 		ready(xdsLis.Addr(), adminLis.Addr())
 	}
-	go p.run(ctx)
+	wg.Go(func() { p.run(ctx) })
 
 	var runErr error
 	select {
@@ -215,5 +223,6 @@ func runServe(ctx context.Context, cfg *config.Config, logger *slog.Logger, read
 	shutdown, done := context.WithTimeout(context.Background(), 5*time.Second)
 	defer done()
 	admin.Shutdown(shutdown)
+	wg.Wait()
 	return runErr
 }

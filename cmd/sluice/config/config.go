@@ -8,12 +8,15 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"time"
 
 	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
 	yaml3 "go.yaml.in/yaml/v3"
 	"sigs.k8s.io/yaml"
+
+	"github.com/sluice-gitops/sluice/translate/flatyaml"
 )
 
 // Defaults applied when a field is omitted.
@@ -137,6 +140,16 @@ func Parse(data []byte) (*Config, error) {
 }
 
 func parse(data []byte) (*Config, error) {
+	// Envoy Gateway's standalone config is often copied from a page that
+	// lost its indentation, as the 1.2 release note did.
+	if out, ok := flatyaml.ReindentAll(string(data), func(_, kind string) reflect.Type {
+		if kind == "EnvoyGateway" {
+			return reflect.TypeFor[egv1a1.EnvoyGateway]()
+		}
+		return nil
+	}); ok {
+		data = []byte(out)
+	}
 	var head struct {
 		Kind string `json:"kind" yaml:"kind"`
 	}

@@ -73,6 +73,21 @@ func TestEnvoyGatewayStandalone(t *testing.T) {
 	}
 }
 
+// The seed prints standalone.yaml without indentation; it must load as is.
+func TestEnvoyGatewayStandaloneFlattened(t *testing.T) {
+	flat, err := os.ReadFile("../../../translate/flatyaml/testdata/standalone.flat.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Parse(flat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Source.Dir == nil || len(cfg.Source.Dir.Paths) != 1 || cfg.Source.Dir.Paths[0] != "/tmp/envoy-gateway-test" {
+		t.Errorf("paths not mapped: %+v", cfg.Source)
+	}
+}
+
 func TestLoadResolvesRelativePaths(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "sluice.yaml")
