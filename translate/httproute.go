@@ -111,8 +111,10 @@ func (t *translator) attach(rt *gwapiv1.HTTPRoute, i int, pr gwapiv1.ParentRefer
 			continue
 		}
 		attached++
-		l.status.AttachedRoutes++
-		l.routes = append(l.routes, &attachedRoute{route: rt, hostnames: hosts, rules: rules})
+		if !l.hasRoute(rt) { // two parentRefs may select one listener
+			l.status.AttachedRoutes++
+			l.routes = append(l.routes, &attachedRoute{route: rt, hostnames: hosts, rules: rules})
+		}
 	}
 	switch {
 	case matched == 0:
@@ -182,4 +184,13 @@ func wildcardMatches(wildcard, host string) bool {
 	suffix := wildcard[1:] // ".example.com"
 	h := strings.TrimPrefix(host, "*")
 	return strings.HasSuffix(h, suffix) && len(h) > len(suffix)
+}
+
+func (l *listenerState) hasRoute(rt *gwapiv1.HTTPRoute) bool {
+	for _, ar := range l.routes {
+		if ar.route == rt {
+			return true
+		}
+	}
+	return false
 }
