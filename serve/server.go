@@ -129,8 +129,19 @@ func (s *Server) Apply(rev gitsync.Revision, res *translate.Result, terr error, 
 		return s.finish(rec, StateRejected, err.Error())
 	}
 	// Gateways that were served before but are gone now, and Envoys of
-	// unknown gateways, get an empty snapshot.
+	// unknown gateways, get an empty snapshot. That includes Envoys that
+	// connected before the first revision: their watch is open and they
+	// send nothing more until answered, so ensureSnapshot never sees them.
+	empty := map[string]bool{}
 	for key := range s.current {
+		empty[key] = true
+	}
+	for _, n := range s.tracker.connected() {
+		if n.Gateway != "" {
+			empty[n.Gateway] = true
+		}
+	}
+	for key := range empty {
 		if !keys[key] {
 			p, err := s.plan(rev.SHA, key, &translate.GatewayResult{})
 			if err != nil {

@@ -40,7 +40,15 @@ type streamID struct {
 
 type streamState struct {
 	node   *corev3.Node
+	delta  bool
 	nonces map[string]nonceInfo
+	// awaited holds the dependent types (EDS, RDS) the Envoy subscribed
+	// to on this stream and was not yet sent anything of. Until they are
+	// answered the Envoy has not taken any version: it asks for them only
+	// after receiving clusters and listeners, and may still reject them.
+	awaited map[string]bool
+	// answered holds the types sent at least once on this stream.
+	answered map[string]bool
 }
 
 // nodeState is a NodeStatus plus the per-type ACKs of the version in flight.
@@ -77,14 +85,14 @@ func (t *tracker) callbacks() serverv3.Callbacks {
 		DeltaStreamOpenFunc:   func(context.Context, int64, string) error { return nil },
 		DeltaStreamClosedFunc: func(id int64, _ *corev3.Node) { t.closed(streamID{true, id}) },
 		StreamRequestFunc: func(id int64, req *discoveryv3.DiscoveryRequest) error {
-			t.request(streamID{false, id}, req.GetNode(), req.GetResponseNonce(), req.GetErrorDetail().GetMessage(), req.GetErrorDetail() != nil)
+			t.request(streamID{false, id}, req.GetNode(), req.GetTypeUrl(), req.GetResponseNonce(), req.GetErrorDetail().GetMessage(), req.GetErrorDetail() != nil)
 			return nil
 		},
 		StreamResponseFunc: func(_ context.Context, id int64, _ *discoveryv3.DiscoveryRequest, resp *discoveryv3.DiscoveryResponse) {
 			t.sent(streamID{false, id}, resp.GetTypeUrl(), resp.GetNonce(), resp.GetVersionInfo())
 		},
 		StreamDeltaRequestFunc: func(id int64, req *discoveryv3.DeltaDiscoveryRequest) error {
-			t.request(streamID{true, id}, req.GetNode(), req.GetResponseNonce(), req.GetErrorDetail().GetMessage(), req.GetErrorDetail() != nil)
+			t.request(streamID{true, id}, req.GetNode(), req.GetTypeUrl(), req.GetResponseNonce(), req.GetErrorDetail().GetMessage(), req.GetErrorDetail() != nil)
 			return nil
 		},
 		StreamDeltaResponseFunc: func(id int64, _ *discoveryv3.DeltaDiscoveryRequest, resp *discoveryv3.DeltaDiscoveryResponse) {
@@ -95,7 +103,7 @@ func (t *tracker) callbacks() serverv3.Callbacks {
 
 // request handles one DiscoveryRequest: the first names the node; one with
 // a response nonce ACKs (or, with error_detail, NACKs) what was sent.
-func (t *tracker) request(id streamID, node *corev3.Node, nonce, detail string, nack bool) {
+func (t *tracker) request(id streamID, node *corev3.Node, typeURL, nonce, detail string, nack bool) {
 	t.mu.Lock()
 	st := t.streams[id]
 	if st == nil {
@@ -103,7 +111,7 @@ func (t *tracker) request(id streamID, node *corev3.Node, nonce, detail string, 
 			t.mu.Unlock()
 			return
 		}
-		st = &streamState{node: node, nonces: map[string]nonceInfo{}}
+		st = &streamState{node: node, delta: id.delta, nonces: map[string]nonceInfo{}, awaited: map[string]bool{}, answered: map[string]bool{}}
 		t.streams[id] = st
 		ns := t.node(node)
 		ns.Streams++
@@ -115,6 +123,9 @@ func (t *tracker) request(id streamID, node *corev3.Node, nonce, detail string, 
 	name := nodeName(st.node)
 	info, known := st.nonces[nonce]
 	delete(st.nonces, nonce)
+	if !known && dependentType(typeURL) && !st.answered[typeURL] {
+		st.awaited[typeURL] = true
+	}
 	var ackVersion string
 	if known {
 		ns := t.node(st.node)
@@ -127,7 +138,7 @@ func (t *tracker) request(id streamID, node *corev3.Node, nonce, detail string, 
 			}
 		} else {
 			ns.acked[info.typeURL] = info.version
-			if ns.Version != info.version && ns.takenAll(info.version) {
+			if ns.Version != info.version && len(st.awaited) == 0 && ns.takenAll(info.version, st.delta) {
 				ns.Version, ns.LastAck = info.version, &now
 				ackVersion = info.version
 			}
@@ -142,10 +153,13 @@ func (t *tracker) request(id streamID, node *corev3.Node, nonce, detail string, 
 	}
 }
 
-// takenAll reports whether every type sent at version was ACKed at it,
-// clusters and listeners (which every Envoy subscribes to) among them.
-func (ns *nodeState) takenAll(version string) bool {
-	if ns.sent[resourcev3.ClusterType] != version || ns.sent[resourcev3.ListenerType] != version {
+// takenAll reports whether every type sent at version was ACKed at it.
+// A SotW server re-sends every subscribed type on a new version, so there
+// clusters and listeners (which every Envoy subscribes to) must be among
+// them. A delta server sends only the types whose resources changed (a new
+// endpoint port is one EDS response), so there any type will do.
+func (ns *nodeState) takenAll(version string, delta bool) bool {
+	if !delta && (ns.sent[resourcev3.ClusterType] != version || ns.sent[resourcev3.ListenerType] != version) {
 		return false
 	}
 	n := 0
@@ -161,6 +175,14 @@ func (ns *nodeState) takenAll(version string) bool {
 	return n > 0
 }
 
+// dependentType reports whether Envoy subscribes to typeURL by name after
+// receiving the resources that name it: EDS after CDS, RDS after LDS. Only
+// these are awaited; sluice's snapshots always hold both types, so a
+// subscription to them is always answered.
+func dependentType(typeURL string) bool {
+	return typeURL == resourcev3.EndpointType || typeURL == resourcev3.RouteType
+}
+
 func (t *tracker) sent(id streamID, typeURL, nonce, version string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -169,6 +191,8 @@ func (t *tracker) sent(id streamID, typeURL, nonce, version string) {
 		return
 	}
 	st.nonces[nonce] = nonceInfo{typeURL: typeURL, version: version}
+	st.answered[typeURL] = true
+	delete(st.awaited, typeURL)
 	t.node(st.node).sent[typeURL] = version
 }
 
