@@ -106,7 +106,14 @@ func decode(docs []*document) (*Resources, []string) {
 			warnings = append(warnings, fmt.Sprintf("%s: %s: already defined at %s; this copy is ignored", d.Loc, ref, prev))
 			continue
 		}
-		obj, err := dec(r, d.JSON, false)
+		// Strict first: the common case decodes once. Only an object with
+		// unknown fields is decoded again, leniently, and warned about.
+		obj, err := dec(r, d.JSON, true)
+		if key, unknown := unknownField(err); unknown {
+			line := lineOfKey(d.node, key, d.Loc.Line)
+			warnings = append(warnings, fmt.Sprintf("%s: %s: %s", Location{File: d.Loc.File, Line: line}, ref, strings.TrimPrefix(err.Error(), "json: ")))
+			obj, err = dec(r, d.JSON, false)
+		}
 		if err != nil {
 			field, msg := jsonErrorField(err)
 			loc := Location{File: d.Loc.File, Line: lineOf(d.node, field)}
@@ -115,13 +122,6 @@ func decode(docs []*document) (*Resources, []string) {
 		}
 		obj.SetNamespace(ns)
 		r.where[key] = d.Loc
-		if _, err := dec(nil, d.JSON, true); err != nil {
-			loc := d.Loc
-			if key, ok := unknownField(err); ok {
-				loc.Line = lineOfKey(d.node, key, d.Loc.Line)
-			}
-			warnings = append(warnings, fmt.Sprintf("%s: %s: %s", loc, ref, strings.TrimPrefix(err.Error(), "json: ")))
-		}
 	}
 	r.sort()
 	return r, warnings
@@ -141,6 +141,9 @@ func jsonErrorField(err error) (string, string) {
 // `json: unknown field "x"` error.
 func unknownField(err error) (string, bool) {
 	const prefix = `json: unknown field "`
+	if err == nil {
+		return "", false
+	}
 	msg := err.Error()
 	if !strings.HasPrefix(msg, prefix) || !strings.HasSuffix(msg, `"`) {
 		return "", false
