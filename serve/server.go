@@ -154,9 +154,14 @@ func (s *Server) Apply(rev gitsync.Revision, res *translate.Result, terr error, 
 	// Record the health entries before publishing: an Envoy may ACK before
 	// SetSnapshot returns.
 	var health []*GatewayHealth
+	push := map[string]bool{}
 	for _, p := range plans {
 		cur, ok := s.current[p.key]
 		pushed := !ok || cur.hash != p.hash
+		push[p.key] = pushed
+		if !pushed && !keys[p.key] {
+			continue // a gateway that stays absent is not news
+		}
 		health = append(health, &GatewayHealth{Gateway: p.key, Version: p.version, Resources: p.counts, Pushed: pushed})
 	}
 	s.store.update(func() {
@@ -167,8 +172,8 @@ func (s *Server) Apply(rev gitsync.Revision, res *translate.Result, terr error, 
 			}
 		}
 	})
-	for i, p := range plans {
-		if health[i].Pushed {
+	for _, p := range plans {
+		if push[p.key] {
 			if err := s.cache.SetSnapshot(context.Background(), p.key, p.snap); err != nil {
 				return s.finish(rec, StateRejected, fmt.Sprintf("set snapshot of %s: %v", p.key, err))
 			}
@@ -355,7 +360,14 @@ func (s *Server) ServeXDS(ctx context.Context, lis net.Listener) error {
 	routeservice.RegisterRouteDiscoveryServiceServer(gs, xds)
 	go func() {
 		<-ctx.Done()
-		gs.GracefulStop()
+		// Envoys keep their ADS streams open: give them a moment, then cut.
+		stopped := make(chan struct{})
+		go func() { gs.GracefulStop(); close(stopped) }()
+		select {
+		case <-stopped:
+		case <-time.After(2 * time.Second):
+			gs.Stop()
+		}
 	}()
 	err := gs.Serve(lis)
 	if errors.Is(err, grpc.ErrServerStopped) {

@@ -87,6 +87,7 @@ func newStore() *store {
 func (s *store) add(rev gitsync.Revision) *Record {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	rev.FS = nil // history keeps metadata, not every revision's files
 	r := &Record{Revision: rev, Sequence: len(s.records) + 1}
 	s.records = append(s.records, r)
 	return r

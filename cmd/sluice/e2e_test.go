@@ -232,6 +232,9 @@ source:
 	if recs[0].Subject != "Move the backend to port 3001" || recs[0].Author.Name == "" || recs[0].Branch != "main" {
 		t.Errorf("revision metadata: %+v", recs[0].Revision)
 	}
+	if len(recs[0].Gateways) != 1 {
+		t.Errorf("second revision lists %d gateways; want default/eg only (the stray Envoy's empty snapshot did not change)", len(recs[0].Gateways))
+	}
 	g := recs[0].Gateways[0]
 	if g.Gateway != "default/eg" || !g.Pushed || g.FirstAckSeconds == nil {
 		t.Errorf("gateway health: %+v", g)
