@@ -140,21 +140,19 @@ func applyMatch(r *ir.Route, m gwapiv1.HTTPRouteMatch) {
 		r.Method = string(*m.Method)
 	}
 	for _, h := range m.Headers {
-		sm := ir.StringMatch{Name: string(h.Name)}
-		if h.Type != nil && *h.Type == gwapiv1.HeaderMatchRegularExpression {
-			sm.Regex = h.Value
-		} else {
-			sm.Exact = h.Value
-		}
-		r.Headers = append(r.Headers, sm)
+		regex := h.Type != nil && *h.Type == gwapiv1.HeaderMatchRegularExpression
+		r.Headers = append(r.Headers, stringMatch(string(h.Name), h.Value, regex))
 	}
 	for _, q := range m.QueryParams {
-		sm := ir.StringMatch{Name: string(q.Name)}
-		if q.Type != nil && *q.Type == gwapiv1.QueryParamMatchRegularExpression {
-			sm.Regex = q.Value
-		} else {
-			sm.Exact = q.Value
-		}
-		r.QueryParams = append(r.QueryParams, sm)
+		regex := q.Type != nil && *q.Type == gwapiv1.QueryParamMatchRegularExpression
+		r.QueryParams = append(r.QueryParams, stringMatch(string(q.Name), q.Value, regex))
 	}
+}
+
+// stringMatch matches name's value exactly (the CRD default) or by regex.
+func stringMatch(name, value string, regex bool) ir.StringMatch {
+	if regex {
+		return ir.StringMatch{Name: name, Regex: value}
+	}
+	return ir.StringMatch{Name: name, Exact: value}
 }

@@ -11,25 +11,6 @@ import (
 	"github.com/sluice-gitops/sluice/serve/xdstest"
 )
 
-// The seed's standalone.yaml, verbatim but for the directory it names.
-const standaloneYAML = `apiVersion: gateway.envoyproxy.io/v1alpha1
-kind: EnvoyGateway
-gateway:
-  controllerName: gateway.envoyproxy.io/gatewayclass-controller
-provider:
-  type: Custom
-  custom:
-    resource:
-      type: File
-      file:
-        paths: ["DIR"]
-    infrastructure:
-      type: Host
-      host: {}
-extensionApis:
-  enableBackend: true
-`
-
 // TestStandaloneConfig runs `sluice serve --config standalone.yaml` with
 // Envoy Gateway's host-mode config and its quickstart.yaml in the directory
 // it names, then edits the file and expects the change to be served: once
@@ -43,7 +24,7 @@ func TestStandaloneConfig(t *testing.T) {
 		return string(b)
 	}
 	t.Run("indented", func(t *testing.T) {
-		testStandalone(t, standaloneYAML, "DIR", quickstart(t))
+		testStandalone(t, seed("standalone.yaml"), "/tmp/envoy-gateway-test", quickstart(t))
 	})
 	t.Run("as printed in the seed", func(t *testing.T) {
 		testStandalone(t, seed("standalone.flat.yaml"), "/tmp/envoy-gateway-test", seed("quickstart.flat.yaml"))

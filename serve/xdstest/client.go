@@ -125,11 +125,26 @@ func Dial(ctx context.Context, t testing.TB, addr string, opts Options) *Client 
 	}
 	c.wg.Add(1)
 	if opts.Delta {
-		go c.runDelta()
+		go receive(c, c.delta.Recv, c.onDelta)
 	} else {
-		go c.runSotw()
+		go receive(c, c.sotw.Recv, c.onSotw)
 	}
 	return c
+}
+
+// receive handles responses until the stream or a handler fails.
+func receive[T any](c *Client, recv func() (T, error), handle func(T) error) {
+	defer c.wg.Done()
+	for {
+		resp, err := recv()
+		if err == nil {
+			err = handle(resp)
+		}
+		if err != nil {
+			c.fail(err)
+			return
+		}
+	}
 }
 
 func (c *Client) close() {

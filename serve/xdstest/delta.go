@@ -10,21 +10,6 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-func (c *Client) runDelta() {
-	defer c.wg.Done()
-	for {
-		resp, err := c.delta.Recv()
-		if err != nil {
-			c.fail(err)
-			return
-		}
-		if err := c.onDelta(resp); err != nil {
-			c.fail(err)
-			return
-		}
-	}
-}
-
 // onDelta answers one delta response with an ACK or a NACK, applies its
 // added and removed resources when accepted, and then updates the EDS or RDS
 // subscription it implies.

@@ -17,21 +17,6 @@ const (
 	maxNackDelay = time.Second
 )
 
-func (c *Client) runSotw() {
-	defer c.wg.Done()
-	for {
-		resp, err := c.sotw.Recv()
-		if err != nil {
-			c.fail(err)
-			return
-		}
-		if err := c.onSotw(resp); err != nil {
-			c.fail(err)
-			return
-		}
-	}
-}
-
 // onSotw answers one state-of-the-world response with an ACK or a NACK and
 // then updates the EDS or RDS subscription it implies.
 func (c *Client) onSotw(resp *discoveryv3.DiscoveryResponse) error {

@@ -128,15 +128,7 @@ func mappingKey(stack []frame, line string, out *strings.Builder) []frame {
 	f := stack[at]
 	out.WriteString(strings.Repeat(" ", f.indent) + line + "\n")
 	if val == "" {
-		var child reflect.Type
-		if f.typ.Kind() == reflect.Map {
-			child = deref(f.typ.Elem())
-		} else {
-			child = fieldType(f.typ, key)
-		}
-		if child != nil {
-			stack = append(stack, open(child, f.indent+2))
-		}
+		stack = openValue(stack, f.typ, key, f.indent+2)
 	}
 	return stack
 }
@@ -168,17 +160,24 @@ func listItem(stack []frame, item string, out *strings.Builder) []frame {
 	// The element is a mapping whose first key is on this line.
 	stack = append(stack, frame{typ: f.typ, indent: f.indent + 2})
 	if val == "" {
-		var child reflect.Type
-		if f.typ.Kind() == reflect.Map {
-			child = deref(f.typ.Elem())
-		} else {
-			child = fieldType(f.typ, key)
-		}
-		if child != nil {
-			stack = append(stack, open(child, f.indent+4))
-		}
+		stack = openValue(stack, f.typ, key, f.indent+4)
 	}
 	return stack
+}
+
+// openValue pushes the frame of the value of key, a key with no value on
+// its line, in a mapping of type parent: the value's lines follow, nested.
+func openValue(stack []frame, parent reflect.Type, key string, indent int) []frame {
+	var child reflect.Type
+	if parent.Kind() == reflect.Map {
+		child = deref(parent.Elem())
+	} else {
+		child = fieldType(parent, key)
+	}
+	if child == nil {
+		return stack
+	}
+	return append(stack, open(child, indent))
 }
 
 // open makes the frame for a value of type t: a sequence for slices, else

@@ -41,27 +41,13 @@ func TestParseErrorsNameTheField(t *testing.T) {
 	}
 }
 
-// The seed's standalone.yaml, verbatim but for its path.
-const standalone = `apiVersion: gateway.envoyproxy.io/v1alpha1
-kind: EnvoyGateway
-gateway:
-  controllerName: gateway.envoyproxy.io/gatewayclass-controller
-provider:
-  type: Custom
-  custom:
-    resource:
-      type: File
-      file:
-        paths: ["/tmp/envoy-gateway-test"]
-    infrastructure:
-      type: Host
-      host: {}
-extensionApis:
-  enableBackend: true
-`
-
 func TestEnvoyGatewayStandalone(t *testing.T) {
-	cfg, err := Parse([]byte(standalone))
+	// The seed's standalone.yaml, indented.
+	standalone, err := os.ReadFile("../../../translate/flatyaml/testdata/standalone.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Parse(standalone)
 	if err != nil {
 		t.Fatal(err)
 	}
