@@ -15,6 +15,12 @@ import (
 func (t *translator) buildGatewayIR(g *gatewayState) {
 	byPort := map[uint32]*ir.Listener{}
 	vhosts := map[uint32]map[string]*vhostBuilder{}
+	hostsOnPort := map[uint32][]string{}
+	for _, l := range g.listeners {
+		if l.valid {
+			hostsOnPort[uint32(l.spec.Port)] = append(hostsOnPort[uint32(l.spec.Port)], hostnameOf(l.spec.Hostname))
+		}
+	}
 	for _, l := range g.listeners {
 		if !l.valid {
 			continue
@@ -33,6 +39,12 @@ func (t *translator) buildGatewayIR(g *gatewayState) {
 		}
 		for _, ar := range l.routes {
 			for _, host := range ar.hostnames {
+				// Listener isolation: a host belongs to the most specific
+				// listener that matches it; the routes of the others do not
+				// see its requests.
+				if owningListener(hostsOnPort[port], host) != hostnameOf(l.spec.Hostname) {
+					continue
+				}
 				vb, ok := vhosts[port][host]
 				if !ok {
 					vb = &vhostBuilder{vh: &ir.VirtualHost{Name: il.Name + "/" + vhostName(host), Domains: []string{host}}}
@@ -58,6 +70,22 @@ func (t *translator) buildGatewayIR(g *gatewayState) {
 
 // vhostNamer is built once: building a Replacer costs more than using it.
 var vhostNamer = strings.NewReplacer(".", "_", "*", "wildcard")
+
+// owningListener returns the hostname of the listener that requests for
+// host reach: an equal hostname, else the longest wildcard that covers it,
+// else the listener without a hostname ("").
+func owningListener(listeners []string, host string) string {
+	best := ""
+	for _, l := range listeners {
+		switch {
+		case l == host:
+			return l
+		case strings.HasPrefix(l, "*.") && wildcardMatches(l, host) && len(l) > len(best):
+			best = l
+		}
+	}
+	return best
+}
 
 func vhostName(host string) string {
 	return vhostNamer.Replace(host)
