@@ -22,23 +22,23 @@ type backendState struct {
 func (t *translator) resolveRules(rt *gwapiv1.HTTPRoute) ([]ruleBackends, Condition) {
 	specRules := httpRouteRules(rt)
 	rules := make([]ruleBackends, len(specRules))
-	resolved := cond(CondResolvedRefs, true, ReasonResolvedRefs, "all references are resolved")
+	// ResolvedRefs carries the reason of the first failing reference and
+	// the messages of all of them.
+	var reason string
+	var msgs []string
 	for i, rule := range specRules {
 		for j, ref := range rule.BackendRefs {
 			field := fmt.Sprintf("spec.rules[%d].backendRefs[%d]", i, j)
-			weight := uint32(1)
+			weight := uint32(1) // the CRD default; the range is checked by validateHTTPRoute
 			if ref.Weight != nil {
-				if *ref.Weight < 0 || *ref.Weight > 1000000 {
-					if resolved.Status == "True" {
-						resolved = cond(CondResolvedRefs, false, ReasonUnsupportedValue, fmt.Sprintf("field %s.weight: %d is out of range 0-1000000", field, *ref.Weight))
-					}
-					continue
-				}
 				weight = uint32(*ref.Weight)
 			}
-			cluster, reason, msg := t.resolveBackend(rt.Namespace, ref.BackendObjectReference, field)
-			if reason != "" && resolved.Status == "True" {
-				resolved = cond(CondResolvedRefs, false, reason, msg)
+			cluster, why, msg := t.resolveBackend(rt.Namespace, ref.BackendObjectReference, field)
+			if why != "" {
+				if reason == "" {
+					reason = why
+				}
+				msgs = append(msgs, msg)
 			}
 			if weight == 0 {
 				continue
@@ -50,6 +50,10 @@ func (t *translator) resolveRules(rt *gwapiv1.HTTPRoute) ([]ruleBackends, Condit
 			}
 			rules[i].backends = append(rules[i].backends, wb)
 		}
+	}
+	resolved := cond(CondResolvedRefs, true, ReasonResolvedRefs, "all references are resolved")
+	if reason != "" {
+		resolved = cond(CondResolvedRefs, false, reason, strings.Join(msgs, "; "))
 	}
 	return rules, resolved
 }

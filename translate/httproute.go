@@ -38,6 +38,16 @@ func httpRouteRules(rt *gwapiv1.HTTPRoute) []gwapiv1.HTTPRouteRule {
 func (t *translator) processHTTPRoutes() {
 	for _, rt := range t.res.HTTPRoutes {
 		s := t.statusOf("HTTPRoute", rt.Namespace, rt.Name)
+		if err := validateHTTPRoute(rt); err != nil {
+			msg := strings.ReplaceAll(err.Error(), "\n", "; ")
+			for _, pr := range rt.Spec.ParentRefs {
+				s.Parents = append(s.Parents, ParentStatus{
+					ParentRef:  parentRefString(rt.Namespace, pr),
+					Conditions: []Condition{cond(CondAccepted, false, ReasonUnsupportedValue, msg)},
+				})
+			}
+			continue
+		}
 		rules, resolved := t.resolveRules(rt)
 		for i, pr := range rt.Spec.ParentRefs {
 			ps := ParentStatus{ParentRef: parentRefString(rt.Namespace, pr)}

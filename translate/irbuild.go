@@ -167,13 +167,23 @@ func applyMatch(r *ir.Route, m gwapiv1.HTTPRouteMatch) {
 	if m.Method != nil {
 		r.Method = string(*m.Method)
 	}
+	// Of entries with equivalent names only the first counts (header
+	// names compare case-insensitively, query parameter names exactly).
+	seen := map[string]bool{}
 	for _, h := range m.Headers {
-		regex := h.Type != nil && *h.Type == gwapiv1.HeaderMatchRegularExpression
-		r.Headers = append(r.Headers, stringMatch(string(h.Name), h.Value, regex))
+		if name := strings.ToLower(string(h.Name)); !seen[name] {
+			seen[name] = true
+			regex := h.Type != nil && *h.Type == gwapiv1.HeaderMatchRegularExpression
+			r.Headers = append(r.Headers, stringMatch(string(h.Name), h.Value, regex))
+		}
 	}
+	seen = map[string]bool{}
 	for _, q := range m.QueryParams {
-		regex := q.Type != nil && *q.Type == gwapiv1.QueryParamMatchRegularExpression
-		r.QueryParams = append(r.QueryParams, stringMatch(string(q.Name), q.Value, regex))
+		if !seen[string(q.Name)] {
+			seen[string(q.Name)] = true
+			regex := q.Type != nil && *q.Type == gwapiv1.QueryParamMatchRegularExpression
+			r.QueryParams = append(r.QueryParams, stringMatch(string(q.Name), q.Value, regex))
+		}
 	}
 }
 

@@ -1,0 +1,103 @@
+package translate
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
+)
+
+// The checks here are those a Kubernetes API server makes through the CRD
+// schemas and CEL rules of Gateway API before an object exists. With no API
+// server, translate makes them; a failing object is rejected with a message
+// that names the field.
+
+// validMethods is the CRD enum of HTTPRouteMatch.method.
+var validMethods = map[gwapiv1.HTTPMethod]bool{
+	"GET": true, "HEAD": true, "POST": true, "PUT": true, "DELETE": true,
+	"CONNECT": true, "OPTIONS": true, "TRACE": true, "PATCH": true,
+}
+
+// headerName is the CRD pattern of HTTP header names (RFC 7230 tokens).
+var headerName = regexp.MustCompile("^[A-Za-z0-9!#$%&'*+\\-.^_`|~]+$")
+
+// validateHTTPRoute returns every schema error of a route, each naming its
+// field; nil means valid. Envoy would reject a bad regular expression for
+// the whole RouteConfiguration (a NACK), so regexes are compiled here.
+func validateHTTPRoute(rt *gwapiv1.HTTPRoute) error {
+	var errs []error
+	for i, h := range rt.Spec.Hostnames {
+		if !validHostname(string(h), true) {
+			errs = append(errs, fmt.Errorf("field spec.hostnames[%d]: %q is not a valid hostname (lowercase RFC 1123, optionally with a leading \"*.\"; not an IP address)", i, h))
+		}
+	}
+	for i, rule := range rt.Spec.Rules {
+		for j, m := range rule.Matches {
+			errs = append(errs, validateMatch(fmt.Sprintf("spec.rules[%d].matches[%d]", i, j), m)...)
+		}
+		for j, ref := range rule.BackendRefs {
+			if w := ref.Weight; w != nil && (*w < 0 || *w > 1000000) {
+				errs = append(errs, fmt.Errorf("field spec.rules[%d].backendRefs[%d].weight: %d is out of range 0-1000000", i, j, *w))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func validateMatch(field string, m gwapiv1.HTTPRouteMatch) []error {
+	var errs []error
+	if p := m.Path; p != nil && p.Value != nil {
+		typ := gwapiv1.PathMatchPathPrefix
+		if p.Type != nil {
+			typ = *p.Type
+		}
+		v := *p.Value
+		switch typ {
+		case gwapiv1.PathMatchExact, gwapiv1.PathMatchPathPrefix:
+			if !strings.HasPrefix(v, "/") {
+				errs = append(errs, fmt.Errorf("field %s.path.value: %q must be an absolute path (start with \"/\")", field, v))
+			}
+			for _, bad := range []string{"//", "/./", "/../", "%2f", "%2F", "#"} {
+				if strings.Contains(v, bad) {
+					errs = append(errs, fmt.Errorf("field %s.path.value: %q must not contain %q", field, v, bad))
+				}
+			}
+			for _, end := range []string{"/..", "/."} {
+				if strings.HasSuffix(v, end) {
+					errs = append(errs, fmt.Errorf("field %s.path.value: %q must not end with %q", field, v, end))
+				}
+			}
+		case gwapiv1.PathMatchRegularExpression:
+			if _, err := regexp.Compile(v); err != nil {
+				errs = append(errs, fmt.Errorf("field %s.path.value: %q is not a valid RE2 regular expression: %v", field, v, err))
+			}
+		default:
+			errs = append(errs, fmt.Errorf("field %s.path.type: %q is not one of Exact, PathPrefix, RegularExpression", field, typ))
+		}
+	}
+	if m.Method != nil && !validMethods[*m.Method] {
+		errs = append(errs, fmt.Errorf("field %s.method: %q is not an HTTP method", field, *m.Method))
+	}
+	for k, h := range m.Headers {
+		f := fmt.Sprintf("%s.headers[%d]", field, k)
+		if !headerName.MatchString(string(h.Name)) {
+			errs = append(errs, fmt.Errorf("field %s.name: %q is not a valid header name", f, h.Name))
+		}
+		if h.Type != nil && *h.Type == gwapiv1.HeaderMatchRegularExpression {
+			if _, err := regexp.Compile(h.Value); err != nil {
+				errs = append(errs, fmt.Errorf("field %s.value: %q is not a valid RE2 regular expression: %v", f, h.Value, err))
+			}
+		}
+	}
+	for k, q := range m.QueryParams {
+		f := fmt.Sprintf("%s.queryParams[%d]", field, k)
+		if q.Type != nil && *q.Type == gwapiv1.QueryParamMatchRegularExpression {
+			if _, err := regexp.Compile(q.Value); err != nil {
+				errs = append(errs, fmt.Errorf("field %s.value: %q is not a valid RE2 regular expression: %v", f, q.Value, err))
+			}
+		}
+	}
+	return errs
+}
