@@ -33,15 +33,22 @@ type DirConfig struct {
 	Paths []string
 	// Interval between two syncs of Run; defaults to DefaultDirInterval.
 	Interval time.Duration
+	// MaxFileSize is the size in bytes over which a file rejects the
+	// revision; defaults to DefaultMaxFileSize.
+	MaxFileSize int64
 }
 
 // DirSource reads local files into memory and emits a Revision whenever
 // their content changes. Files and directories whose names start with "."
-// (such as .git) are skipped. Its methods are safe for concurrent use.
+// (such as .git) are skipped, and so are those that a .sluiceignore at the
+// top of a configured directory matches. Symbolic links to files inside the
+// directory are followed; links to directories are left out. Its methods
+// are safe for concurrent use.
 type DirSource struct {
 	roots  []dirRoot
 	root   string // for Revision.Root
 	every  time.Duration
+	limit  int64
 	logger *slog.Logger
 
 	mu   sync.Mutex
@@ -52,6 +59,7 @@ type DirSource struct {
 type dirRoot struct {
 	path   string // absolute
 	prefix string // "." to put a directory's files at the top
+	limit  int64  // MaxFileSize
 }
 
 // NewDirSource checks cfg. The paths need not exist yet: Sync reports them
@@ -66,6 +74,10 @@ func NewDirSource(cfg DirConfig, logger *slog.Logger) (*DirSource, error) {
 	}
 	if d.every < 0 {
 		return nil, fmt.Errorf("sync: interval %s is negative", d.every)
+	}
+	var err error
+	if d.limit, err = maxFileSize(cfg.MaxFileSize); err != nil {
+		return nil, err
 	}
 	if len(cfg.Paths) == 0 {
 		return nil, errors.New("sync: no directory paths are set")
@@ -88,7 +100,7 @@ func NewDirSource(cfg DirConfig, logger *slog.Logger) (*DirSource, error) {
 			prefix = strings.TrimSuffix(base, ext) + "-" + strconv.Itoa(n) + ext
 		}
 		used[prefix] = true
-		d.roots = append(d.roots, dirRoot{path: a, prefix: prefix})
+		d.roots = append(d.roots, dirRoot{path: a, prefix: prefix, limit: d.limit})
 		abs = append(abs, a)
 	}
 	if len(d.roots) == 1 {
@@ -136,7 +148,9 @@ func (d *DirSource) Run(ctx context.Context, emit func(Revision), onError func(e
 	run(ctx, d.every, d.Sync, emit, onError)
 }
 
-// read adds the files of r to files.
+// read adds the files of r to files. It fails, naming every offending
+// file, when one is larger than the limit or a symbolic link leaves the
+// directory.
 func (r dirRoot) read(files fstest.MapFS) error {
 	root, err := filepath.EvalSymlinks(r.path)
 	if err != nil {
@@ -151,13 +165,25 @@ func (r dirRoot) read(files fstest.MapFS) error {
 		if name == "." {
 			name = filepath.Base(r.path)
 		}
-		return addFile(files, name, r.path)
+		return r.addFile(files, name, r.path, info.Size())
 	}
+	var ig ignorer
+	if data, err := os.ReadFile(filepath.Join(root, IgnoreFile)); err == nil {
+		ig = parseIgnore(data)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("sync: read %s: %w", filepath.Join(r.path, IgnoreFile), err)
+	}
+	var errs []error
 	err = filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if p != root && strings.HasPrefix(e.Name(), ".") {
+		rel, err := filepath.Rel(root, p)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		if p != root && (strings.HasPrefix(e.Name(), ".") || ig.ignored(rel, e.IsDir())) {
 			if e.IsDir() {
 				return filepath.SkipDir
 			}
@@ -166,29 +192,57 @@ func (r dirRoot) read(files fstest.MapFS) error {
 		if e.IsDir() {
 			return nil
 		}
-		if !e.Type().IsRegular() {
-			// Follow symbolic links to files, as in a mounted ConfigMap;
-			// leave out links to directories and other special files.
-			if fi, err := os.Stat(p); err != nil || !fi.Mode().IsRegular() {
-				return nil
-			}
-		}
-		rel, err := filepath.Rel(root, p)
+		fi, err := e.Info()
 		if err != nil {
 			return err
 		}
-		return addFile(files, path.Join(r.prefix, filepath.ToSlash(rel)), p)
+		if e.Type()&fs.ModeSymlink != 0 {
+			// Follow links to files inside the directory, as in a mounted
+			// ConfigMap; leave out links to directories.
+			if fi, err = r.link(root, p, rel); err != nil {
+				errs = append(errs, err)
+				return nil
+			}
+		}
+		if !fi.Mode().IsRegular() {
+			return nil
+		}
+		errs = append(errs, r.addFile(files, path.Join(r.prefix, rel), p, fi.Size()))
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("sync: read %s: %w", r.path, err)
 	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("sync: files of %s: %w", r.path, err)
+	}
 	return nil
 }
 
-func addFile(files fstest.MapFS, name, file string) error {
+// link resolves the symbolic link p, at rel in root, which must stay
+// inside root.
+func (r dirRoot) link(root, p, rel string) (fs.FileInfo, error) {
+	target, _ := os.Readlink(p)
+	real, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrSymlinkBroken, rel, err)
+	}
+	if in, err := filepath.Rel(root, real); err != nil || in == ".." || strings.HasPrefix(in, ".."+string(filepath.Separator)) {
+		return nil, outside(rel, target)
+	}
+	return os.Stat(real)
+}
+
+func (r dirRoot) addFile(files fstest.MapFS, name, file string, size int64) error {
+	if size > r.limit {
+		return tooLarge(name, size, r.limit)
+	}
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return fmt.Errorf("sync: read %s: %w", file, err)
+	}
+	if int64(len(data)) > r.limit {
+		return tooLarge(name, int64(len(data)), r.limit)
 	}
 	files[name] = &fstest.MapFile{Data: data, Mode: 0o444}
 	return nil

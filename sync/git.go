@@ -20,11 +20,12 @@ import (
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/transport"
 )
 
-// ErrUnverified is returned by NewGitSource until commit signature
-// verification exists, unless GitConfig.InsecureSkipVerify is set.
-var ErrUnverified = errors.New("sync: commit signature verification is not implemented; set verify.insecureSkipVerify: true to run without it")
+// ErrUnverified is returned by NewGitSource when no trusted keys are
+// configured and GitConfig.InsecureSkipVerify is not set.
+var ErrUnverified = errors.New("sync: no trusted keys are configured (verify.openpgpKeyring or verify.sshAllowedSigners); set verify.insecureSkipVerify: true to run without verification")
 
 // Defaults of GitConfig.
 const (
@@ -49,8 +50,34 @@ type GitConfig struct {
 	// Dir is where the bare mirror repository lives, e.g. <dataDir>/git.
 	Dir string
 	// InsecureSkipVerify accepts commits without verifying their
-	// signatures. Until verification exists, it must be true.
+	// signatures. Without it, OpenPGPKeyring or SSHAllowedSigners is
+	// required.
 	InsecureSkipVerify bool
+	// OpenPGPKeyring is the path of a file of armored OpenPGP public keys.
+	OpenPGPKeyring string
+	// SSHAllowedSigners is the path of a git allowed_signers file.
+	SSHAllowedSigners string
+	// VerifyMode is VerifyAll (the default: every new commit must be
+	// signed) or VerifyHead (only the head).
+	VerifyMode string
+	// VerifySince is the SHA of a trusted commit: a first sync verifies
+	// every commit after it rather than the head only.
+	VerifySince string
+	// AllowForcePush accepts a head that does not descend from the
+	// applied revision, verifying it as a first sync does.
+	AllowForcePush bool
+
+	// TokenFile holds the credentials of an http(s) remote: a token, sent
+	// as the password of DefaultTokenUser, or "user:password".
+	TokenFile string
+	// SSHKeyFile holds the unencrypted private key for an ssh remote.
+	SSHKeyFile string
+	// KnownHostsFile lists the host keys an ssh remote may present;
+	// defaults to ~/.ssh/known_hosts. Host keys are always checked.
+	KnownHostsFile string
+	// MaxFileSize is the size in bytes over which a file of the subtree
+	// rejects the revision; defaults to DefaultMaxFileSize.
+	MaxFileSize int64
 }
 
 // GitSource mirrors one branch of a Git remote into a local bare repository
@@ -62,18 +89,30 @@ type GitSource struct {
 	path   string // cleaned subtree, "." for the whole tree
 	every  time.Duration
 	logger *slog.Logger
+	auth   transport.AuthMethod // nil for none
+	limit  int64                // MaxFileSize
 
 	// mu guards the repository (go-git is not safe for concurrent use),
 	// including reads through the FS of every Revision, and last.
 	mu   *sync.Mutex
 	repo *git.Repository
 	last Revision // last revision returned by Sync; SHA "" before the first
+
+	// Verification, guarded by mu.
+	verifier       *verifier // nil: insecureSkipVerify
+	verifyHead     bool      // VerifyMode is VerifyHead
+	since          plumbing.Hash
+	allowForcePush bool
+	base           plumbing.Hash // applied revision; zero before the first
+	baseAnc        hashSet       // base and its ancestors; nil until needed
+	seen           plumbing.Hash // the last head Sync decided on
+	rejections     []Rejection
 }
 
 // NewGitSource opens the mirror at cfg.Dir, creating it if missing, and
 // points its remote at cfg.URL. It does not contact the remote.
 func NewGitSource(cfg GitConfig, logger *slog.Logger) (*GitSource, error) {
-	if !cfg.InsecureSkipVerify {
+	if !cfg.InsecureSkipVerify && cfg.OpenPGPKeyring == "" && cfg.SSHAllowedSigners == "" {
 		return nil, fmt.Errorf("sync: new git source %s: %w", redactURL(cfg.URL), ErrUnverified)
 	}
 	if logger == nil {
@@ -106,11 +145,22 @@ func NewGitSource(cfg GitConfig, logger *slog.Logger) (*GitSource, error) {
 	case cfg.Dir == "":
 		return nil, errors.New("sync: git mirror directory is not set")
 	}
+	if err := s.setVerify(cfg); err != nil {
+		return nil, err
+	}
+	if s.auth, err = newAuth(cfg, s.url); err != nil {
+		return nil, err
+	}
+	if s.limit, err = maxFileSize(cfg.MaxFileSize); err != nil {
+		return nil, err
+	}
 	if s.repo, err = openMirror(cfg.Dir, s.url); err != nil {
 		return nil, err
 	}
-	logger.Warn("commit signatures are not verified: insecureSkipVerify is set",
-		"url", redactURL(s.url), "branch", s.branch)
+	if cfg.InsecureSkipVerify {
+		logger.Warn("commit signatures are not verified: insecureSkipVerify is set",
+			"url", redactURL(s.url), "branch", s.branch)
+	}
 	return s, nil
 }
 
@@ -194,7 +244,7 @@ func (s *GitSource) Sync(ctx context.Context) (rev Revision, changed bool, err e
 	if err != nil {
 		return Revision{}, false, fmt.Errorf("sync: open remote %s: %w", redactURL(s.url), err)
 	}
-	refs, err := remote.ListContext(ctx, &git.ListOptions{})
+	refs, err := remote.ListContext(ctx, &git.ListOptions{Auth: s.auth})
 	if err != nil {
 		return Revision{}, false, s.errorf("list refs of", err)
 	}
@@ -208,13 +258,13 @@ func (s *GitSource) Sync(ctx context.Context) (rev Revision, changed bool, err e
 	if head.IsZero() {
 		return Revision{}, false, fmt.Errorf("sync: branch %q not found at %s", s.branch, redactURL(s.url))
 	}
-	if s.last.SHA == head.String() {
+	if s.seen == head {
 		return s.last, false, nil
 	}
 
 	local := plumbing.NewRemoteReferenceName(remoteName, s.branch)
 	spec := config.RefSpec(fmt.Sprintf("+%s:%s", name, local))
-	err = remote.FetchContext(ctx, &git.FetchOptions{RefSpecs: []config.RefSpec{spec}, Tags: git.NoTags})
+	err = remote.FetchContext(ctx, &git.FetchOptions{RefSpecs: []config.RefSpec{spec}, Tags: git.NoTags, Auth: s.auth})
 	if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
 		return Revision{}, false, s.errorf("fetch", err)
 	}
@@ -223,16 +273,10 @@ func (s *GitSource) Sync(ctx context.Context) (rev Revision, changed bool, err e
 	if err != nil {
 		return Revision{}, false, fmt.Errorf("sync: resolve %s after fetch from %s: %w", local, redactURL(s.url), err)
 	}
-	if s.last.SHA == ref.Hash().String() {
+	if s.seen == ref.Hash() {
 		return s.last, false, nil
 	}
-	rev, err = s.revision(ref.Hash())
-	if err != nil {
-		return Revision{}, false, err
-	}
-	s.last = rev
-	s.logger.Debug("new git revision", "revision", rev.String(), "subject", rev.Subject)
-	return rev, true, nil
+	return s.advance(ref.Hash())
 }
 
 // Run calls Sync now and then every interval until ctx is done. It calls
@@ -271,16 +315,26 @@ func (s *GitSource) revision(h plumbing.Hash) (Revision, error) {
 	if err != nil {
 		return Revision{}, fmt.Errorf("sync: read path %q of commit %s: %w", s.path, h, err)
 	}
+	fsys, err := newTreeFS(s.mu, s.repo.Storer, sub, c.Committer.When, s.limit)
+	if err != nil {
+		return Revision{}, fmt.Errorf("sync: files of path %q of commit %s: %w", s.path, h, err)
+	}
+	rev := s.meta(c)
+	rev.FS = fsys
+	return rev, nil
+}
+
+// meta builds the Revision of commit c without its files.
+func (s *GitSource) meta(c *object.Commit) Revision {
 	rev := Revision{
 		Source:    SourceGit,
 		Branch:    s.branch,
-		SHA:       h.String(),
+		SHA:       c.Hash.String(),
 		Author:    signature(c.Author),
 		Committer: signature(c.Committer),
 		Subject:   strings.TrimSpace(strings.SplitN(c.Message, "\n", 2)[0]),
 		FetchedAt: time.Now(),
 		Root:      redactURL(s.url),
-		FS:        &treeFS{mu: s.mu, s: s.repo.Storer, root: sub, modTime: c.Committer.When},
 	}
 	for _, p := range c.ParentHashes {
 		rev.Parents = append(rev.Parents, p.String())
@@ -288,7 +342,7 @@ func (s *GitSource) revision(h plumbing.Hash) (Revision, error) {
 	if s.path != "." {
 		rev.Root += "//" + s.path
 	}
-	return rev, nil
+	return rev
 }
 
 func signature(sig object.Signature) Signature {

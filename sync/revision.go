@@ -39,8 +39,73 @@ type Revision struct {
 	// Root names where the paths of FS are relative to (a URL and subtree,
 	// or a directory), for messages.
 	Root string `json:"root,omitempty"`
+	// Signer is who signed the commit, when a trusted key did.
+	Signer *Signer `json:"signer,omitempty"`
+	// Verification is the result of checking the commit's signature.
+	Verification Verification `json:"verification"`
 	// FS holds the files of the configured subtree.
 	FS fs.FS `json:"-"`
+}
+
+// Signer identifies the key that signed a commit.
+type Signer struct {
+	// Method is SignOpenPGP or SignSSH.
+	Method string `json:"method"`
+	// Fingerprint is the primary key's fingerprint in upper-case hex for
+	// OpenPGP, or "SHA256:..." for SSH.
+	Fingerprint string `json:"fingerprint"`
+	// Principal is the OpenPGP user ID or the SSH principals of the key.
+	Principal string `json:"principal,omitempty"`
+}
+
+// Signing methods of a Signer.
+const (
+	SignOpenPGP = "openpgp"
+	SignSSH     = "ssh"
+)
+
+// Verification is the outcome of checking a revision's signature.
+type Verification struct {
+	// Result is one of the Verified, Sealed, Skipped or Failed constants.
+	Result string `json:"result"`
+	// Reason is one of the Reason constants when Result is Failed.
+	Reason  string `json:"reason,omitempty"`
+	Message string `json:"message,omitempty"`
+}
+
+// Results of a Verification.
+const (
+	// Verified: the commit and every commit it brings since the last
+	// applied revision carry a good signature from a trusted key.
+	Verified = "verified"
+	// Sealed: the commit is vouched for by a trusted anchor rather than
+	// its own signature: a later "Sluice-Seal: true" commit or verify.since.
+	Sealed = "sealed"
+	// Skipped: verification is off (insecureSkipVerify).
+	Skipped = "skipped"
+	// Failed: see Reason and Message.
+	Failed = "failed"
+)
+
+// Reasons of a failed Verification or a Rejection.
+const (
+	ReasonUnsigned       = "Unsigned"
+	ReasonUnknownKey     = "UnknownKey"
+	ReasonBadSignature   = "BadSignature"
+	ReasonExpiredKey     = "ExpiredKey"
+	ReasonRevokedKey     = "RevokedKey"
+	ReasonNonFastForward = "NonFastForward"
+)
+
+// Rejection is a commit that Sync refused to apply.
+type Rejection struct {
+	// Revision is the refused commit; its FS is nil.
+	Revision Revision
+	// Reason is one of the Reason constants.
+	Reason string
+	// Message names the commit and says why, e.g. "commit 1a2b3c4d5e6f
+	// is not signed".
+	Message string
 }
 
 // String prints a revision as Flux does: "main@sha1:<40 hex>", or

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"path"
 	"slices"
 	"strings"
 	"sync"
@@ -17,14 +18,11 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/storer"
 )
 
-// errSymlink is returned when a symbolic link in a commit is opened: the
-// files of a revision must be what the commit holds, so links are not
-// followed.
-var errSymlink = errors.New("symbolic links are not supported")
-
 // treeFS is a read-only fs.FS over a Git tree. Regular and executable files
-// are files, trees are directories, symbolic links are listed but cannot be
-// opened, and submodules are left out.
+// are files, trees are directories, and submodules are left out. A
+// symbolic link is its target: links may not leave the tree (newTreeFS
+// checks); a link's target is cleaned lexically (path.Join) before it is
+// followed. Paths that the tree's .sluiceignore matches do not exist.
 //
 // Every access to the object storage holds mu, which is shared with the
 // GitSource that fetches into the same storage: go-git objects and storage
@@ -34,6 +32,33 @@ type treeFS struct {
 	s       storer.EncodedObjectStorer
 	root    *object.Tree
 	modTime time.Time // of every file: the commit's committer time
+	ignore  ignorer
+}
+
+// newTreeFS returns the FS of root, hiding what its .sluiceignore matches.
+// It fails, naming every offending file, when a file is larger than limit
+// or a symbolic link leaves root, cannot be resolved or leads back to one of
+// its parents. Callers hold mu.
+func newTreeFS(mu *sync.Mutex, s storer.EncodedObjectStorer, root *object.Tree, modTime time.Time, limit int64) (*treeFS, error) {
+	f := &treeFS{mu: mu, s: s, root: root, modTime: modTime}
+	n, _, err := f.resolve(IgnoreFile)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return nil, err
+	case n.mode == filemode.Dir:
+		return nil, fmt.Errorf("sync: %s is a directory", IgnoreFile)
+	default:
+		data, err := f.read(n)
+		if err != nil {
+			return nil, fmt.Errorf("sync: read %s: %w", IgnoreFile, err)
+		}
+		f.ignore = parseIgnore(data)
+	}
+	if err := f.check(".", ".", root, map[string]bool{".": true}, limit); err != nil {
+		return nil, err
+	}
+	return f, nil
 }
 
 var (
@@ -64,13 +89,11 @@ func (f *treeFS) Open(name string) (fs.File, error) {
 	}
 	switch n.mode {
 	case filemode.Dir:
-		entries, err := f.entries(n.tree)
+		entries, err := f.entries(name, n.tree)
 		if err != nil {
 			return nil, &fs.PathError{Op: "open", Path: name, Err: err}
 		}
 		return &dirFile{info: info, path: name, entries: entries}, nil
-	case filemode.Symlink:
-		return nil, &fs.PathError{Op: "open", Path: name, Err: errSymlink}
 	}
 	data, err := f.read(n)
 	if err != nil {
@@ -90,8 +113,6 @@ func (f *treeFS) ReadFile(name string) ([]byte, error) {
 	switch n.mode {
 	case filemode.Dir:
 		return nil, &fs.PathError{Op: "read", Path: name, Err: errors.New("is a directory")}
-	case filemode.Symlink:
-		return nil, &fs.PathError{Op: "read", Path: name, Err: errSymlink}
 	}
 	data, err := f.read(n)
 	if err != nil {
@@ -111,7 +132,7 @@ func (f *treeFS) ReadDir(name string) ([]fs.DirEntry, error) {
 	if n.mode != filemode.Dir {
 		return nil, &fs.PathError{Op: "readdir", Path: name, Err: errors.New("not a directory")}
 	}
-	entries, err := f.entries(n.tree)
+	entries, err := f.entries(name, n.tree)
 	if err != nil {
 		return nil, &fs.PathError{Op: "readdir", Path: name, Err: err}
 	}
@@ -133,34 +154,83 @@ func (f *treeFS) Stat(name string) (fs.FileInfo, error) {
 	return info, nil
 }
 
-// lookup walks from the root to name. Callers hold f.mu.
+// lookup walks from the root to name, following symbolic links; ignored
+// paths do not exist. Callers hold f.mu.
 func (f *treeFS) lookup(op, name string) (node, error) {
 	if !fs.ValidPath(name) {
 		return node{}, &fs.PathError{Op: op, Path: name, Err: fs.ErrInvalid}
 	}
-	n := node{name: ".", mode: filemode.Dir, hash: f.root.Hash, tree: f.root}
-	if name == "." {
-		return n, nil
+	n, _, err := f.resolve(name)
+	if err != nil {
+		return node{}, &fs.PathError{Op: op, Path: name, Err: err}
 	}
-	for elem := range strings.SplitSeq(name, "/") {
+	if f.ignore.hidden(name, n.mode == filemode.Dir) {
+		return node{}, &fs.PathError{Op: op, Path: name, Err: fs.ErrNotExist}
+	}
+	return n, nil
+}
+
+// resolve walks from the root to the valid path name, following symbolic
+// links, and returns its node, named by the base of name, and its path
+// without links. Callers hold f.mu.
+func (f *treeFS) resolve(name string) (node, string, error) {
+	n := node{name: ".", mode: filemode.Dir, hash: f.root.Hash, tree: f.root}
+	var todo, real []string
+	if name != "." {
+		todo = strings.Split(name, "/")
+	}
+	links := 0
+	for len(todo) > 0 {
+		elem := todo[0]
+		todo = todo[1:]
 		if n.mode != filemode.Dir {
-			return node{}, &fs.PathError{Op: op, Path: name, Err: fs.ErrNotExist}
+			return node{}, "", fs.ErrNotExist
 		}
 		i := slices.IndexFunc(n.tree.Entries, func(e object.TreeEntry) bool { return e.Name == elem })
 		if i < 0 || n.tree.Entries[i].Mode == filemode.Submodule {
-			return node{}, &fs.PathError{Op: op, Path: name, Err: fs.ErrNotExist}
+			return node{}, "", fs.ErrNotExist
 		}
 		e := n.tree.Entries[i]
+		if e.Mode == filemode.Symlink {
+			link := path.Join(append(real, elem)...)
+			if links++; links > maxSymlinks {
+				return node{}, "", fmt.Errorf("%w: %s: too many levels of symbolic links", ErrSymlinkBroken, link)
+			}
+			data, err := f.read(node{hash: e.Hash})
+			if err != nil {
+				return node{}, "", err
+			}
+			target := string(data)
+			to := path.Join(path.Join(real...), target)
+			if path.IsAbs(target) || to == ".." || strings.HasPrefix(to, "../") {
+				return node{}, "", outside(link, target)
+			}
+			rest := todo
+			todo = nil
+			if to != "." {
+				todo = strings.Split(to, "/")
+			}
+			todo = append(todo, rest...)
+			n, real = node{name: ".", mode: filemode.Dir, hash: f.root.Hash, tree: f.root}, nil
+			continue
+		}
 		n = node{name: e.Name, mode: e.Mode, hash: e.Hash}
 		if e.Mode == filemode.Dir {
 			t, err := object.GetTree(f.s, e.Hash)
 			if err != nil {
-				return node{}, &fs.PathError{Op: op, Path: name, Err: err}
+				return node{}, "", err
 			}
 			n.tree = t
 		}
+		real = append(real, elem)
 	}
-	return n, nil
+	if name != "." {
+		n.name = path.Base(name)
+	}
+	if len(real) == 0 {
+		return n, ".", nil
+	}
+	return n, path.Join(real...), nil
 }
 
 // info describes n. Callers hold f.mu.
@@ -172,8 +242,6 @@ func (f *treeFS) info(n node) (*fileInfo, error) {
 		return fi, nil
 	case filemode.Executable:
 		fi.mode = 0o555
-	case filemode.Symlink:
-		fi.mode = fs.ModeSymlink | 0o777
 	default:
 		fi.mode = 0o444
 	}
@@ -185,14 +253,26 @@ func (f *treeFS) info(n node) (*fileInfo, error) {
 	return fi, nil
 }
 
-// entries lists the entries of t sorted by name. Callers hold f.mu.
-func (f *treeFS) entries(t *object.Tree) ([]fs.DirEntry, error) {
+// entries lists the entries of t, the tree at dir, sorted by name, with
+// symbolic links resolved and ignored paths left out. Callers hold f.mu.
+func (f *treeFS) entries(dir string, t *object.Tree) ([]fs.DirEntry, error) {
 	list := make([]fs.DirEntry, 0, len(t.Entries))
 	for _, e := range t.Entries {
 		if e.Mode == filemode.Submodule {
 			continue
 		}
-		fi, err := f.info(node{name: e.Name, mode: e.Mode, hash: e.Hash})
+		n := node{name: e.Name, mode: e.Mode, hash: e.Hash}
+		name := path.Join(dir, e.Name)
+		if e.Mode == filemode.Symlink {
+			var err error
+			if n, _, err = f.resolve(name); err != nil {
+				return nil, fmt.Errorf("%s: %w", name, err)
+			}
+		}
+		if f.ignore.ignored(name, n.mode == filemode.Dir) {
+			continue
+		}
+		fi, err := f.info(n)
 		if err != nil {
 			return nil, err
 		}

@@ -40,8 +40,12 @@ type Server struct {
 
 // NewServer creates an empty bare repository in t.TempDir() and serves it
 // until the test ends.
-func NewServer(t testing.TB) *Server {
+func NewServer(t testing.TB, opts ...ServerOption) *Server {
 	t.Helper()
+	var cfg serverConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
 	root := t.TempDir()
 	dir := filepath.Join(root, "repo.git")
 	Git(t, root, "init", "--quiet", "--bare", "--initial-branch="+Branch, dir)
@@ -57,6 +61,9 @@ func NewServer(t testing.TB) *Server {
 	}
 	s := &Server{Dir: dir}
 	s.ts = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !cfg.authorized(w, r) {
+			return
+		}
 		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/git-upload-pack") {
 			s.fetches.Add(1)
 		}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	yaml3 "go.yaml.in/yaml/v3"
 	"sigs.k8s.io/yaml"
 
+	gitsync "github.com/sluice-gitops/sluice/sync"
 	"github.com/sluice-gitops/sluice/translate/flatyaml"
 )
 
@@ -25,6 +27,7 @@ const (
 	DefaultAdminAddress = "127.0.0.1:19000"
 	DefaultDataDir      = "./.sluice"
 	DefaultInterval     = 30 * time.Second
+	DefaultSyncTimeout  = 60 * time.Second
 	DefaultDirInterval  = 2 * time.Second
 	DefaultBranch       = "main"
 )
@@ -44,15 +47,28 @@ type Source struct {
 	Dir *Dir `json:"dir,omitempty" yaml:"dir,omitempty"`
 }
 
-// Git is a Git repository source.
+// Git is a Git repository source. It is synced every Interval or on a
+// cron Schedule ("*/2 * * * *", "@hourly"), not both; Interval defaults to
+// DefaultInterval only without a Schedule. Timeout bounds one sync
+// (listing refs, fetching, verifying).
 type Git struct {
 	URL      string   `json:"url" yaml:"url"`
 	Branch   string   `json:"branch" yaml:"branch"`
 	Path     string   `json:"path" yaml:"path"`
 	Interval Duration `json:"interval" yaml:"interval"`
-	Schedule string   `json:"schedule" yaml:"schedule"`
+	Schedule string   `json:"schedule,omitempty" yaml:"schedule"`
+	Timeout  Duration `json:"timeout" yaml:"timeout"`
+	Webhook  Webhook  `json:"webhook" yaml:"webhook"`
 	Auth     GitAuth  `json:"auth" yaml:"auth"`
 	Verify   Verify   `json:"verify" yaml:"verify"`
+}
+
+// Webhook configures POST /hooks/git, which triggers a sync when a Git
+// host signals a push.
+type Webhook struct {
+	// SecretFile holds the shared secret of the webhook (the HMAC key, or
+	// GitLab's token). Without it the endpoint is disabled.
+	SecretFile string `json:"secretFile,omitempty" yaml:"secretFile"`
 }
 
 // GitAuth names the files that hold credentials (never the secrets themselves).
@@ -62,11 +78,69 @@ type GitAuth struct {
 	KnownHostsFile string `json:"knownHostsFile" yaml:"knownHostsFile"`
 }
 
-// Verify configures commit signature verification.
+// validate checks that the named files are there; their content is read,
+// and checked against the URL, when the source starts.
+func (a GitAuth) validate() []error {
+	var errs []error
+	if a.TokenFile != "" && a.SSHKeyFile != "" {
+		errs = append(errs, errors.New("field source.git.auth: set tokenFile (https) or sshKeyFile (ssh), not both"))
+	}
+	if a.KnownHostsFile != "" && a.SSHKeyFile == "" {
+		errs = append(errs, errors.New("field source.git.auth.knownHostsFile: only used with sshKeyFile"))
+	}
+	for _, f := range []struct{ field, path string }{
+		{"tokenFile", a.TokenFile}, {"sshKeyFile", a.SSHKeyFile}, {"knownHostsFile", a.KnownHostsFile},
+	} {
+		if f.path == "" {
+			continue
+		}
+		if fi, err := os.Stat(f.path); err != nil {
+			errs = append(errs, fmt.Errorf("field source.git.auth.%s: %w", f.field, err))
+		} else if !fi.Mode().IsRegular() {
+			errs = append(errs, fmt.Errorf("field source.git.auth.%s: %s is not a regular file", f.field, f.path))
+		}
+	}
+	return errs
+}
+
+// Verify configures commit signature verification: trusted keys in an
+// armored OpenPGP keyring and/or a git allowed_signers file (or
+// InsecureSkipVerify), which commits to verify (Mode "all", the default,
+// or "head"; Since, the SHA of a trusted commit for a first sync), and
+// whether a force-pushed branch is accepted.
 type Verify struct {
 	OpenPGPKeyring     string `json:"openpgpKeyring" yaml:"openpgpKeyring"`
 	SSHAllowedSigners  string `json:"sshAllowedSigners" yaml:"sshAllowedSigners"`
 	InsecureSkipVerify bool   `json:"insecureSkipVerify" yaml:"insecureSkipVerify"`
+	Mode               string `json:"mode,omitempty" yaml:"mode"`
+	Since              string `json:"since,omitempty" yaml:"since"`
+	AllowForcePush     bool   `json:"allowForcePush,omitempty" yaml:"allowForcePush"`
+}
+
+// sha1Hex matches a full commit SHA.
+var sha1Hex = regexp.MustCompile(`^[0-9a-f]{40}$`)
+
+// validate checks the fields and that the key files are there; the keys
+// are read when the source starts.
+func (v Verify) validate() []error {
+	var errs []error
+	if v.OpenPGPKeyring == "" && v.SSHAllowedSigners == "" && !v.InsecureSkipVerify {
+		errs = append(errs, errors.New("field source.git.verify: set openpgpKeyring or sshAllowedSigners, or insecureSkipVerify: true to run without verification"))
+	}
+	if v.Mode != "" && v.Mode != gitsync.VerifyAll && v.Mode != gitsync.VerifyHead {
+		errs = append(errs, fmt.Errorf("field source.git.verify.mode: %q is not %q or %q", v.Mode, gitsync.VerifyAll, gitsync.VerifyHead))
+	}
+	if v.Since != "" && !sha1Hex.MatchString(v.Since) {
+		errs = append(errs, fmt.Errorf("field source.git.verify.since: %q is not a full commit SHA (40 lower-case hex digits)", v.Since))
+	}
+	for _, f := range []struct{ field, path string }{
+		{"openpgpKeyring", v.OpenPGPKeyring}, {"sshAllowedSigners", v.SSHAllowedSigners},
+	} {
+		if _, err := os.Stat(f.path); f.path != "" && err != nil {
+			errs = append(errs, fmt.Errorf("field source.git.verify.%s: %w", f.field, err))
+		}
+	}
+	return errs
 }
 
 // Dir is a watched local directory (or files), for development without Git.
@@ -218,8 +292,11 @@ func (c *Config) defaults() {
 		if g.Branch == "" {
 			g.Branch = DefaultBranch
 		}
-		if g.Interval.Duration == 0 {
+		if g.Interval.Duration == 0 && g.Schedule == "" {
 			g.Interval.Duration = DefaultInterval
+		}
+		if g.Timeout.Duration == 0 {
+			g.Timeout.Duration = DefaultSyncTimeout
 		}
 	}
 	if d := c.Source.Dir; d != nil && d.Interval.Duration == 0 {
@@ -239,23 +316,34 @@ func (c *Config) validate() error {
 		if g.URL == "" {
 			errs = append(errs, errors.New("field source.git.url is required"))
 		}
-		if g.Interval.Duration < time.Second {
-			errs = append(errs, fmt.Errorf("field source.git.interval: %s is shorter than 1s", g.Interval.Duration))
-		}
-		if g.Schedule != "" {
-			errs = append(errs, errors.New("field source.git.schedule: cron schedules are not supported yet; use interval"))
-		}
-		if g.Auth != (GitAuth{}) {
-			errs = append(errs, errors.New("field source.git.auth: authentication is not supported yet"))
-		}
-		if g.Verify.OpenPGPKeyring != "" || g.Verify.SSHAllowedSigners != "" {
-			errs = append(errs, errors.New("field source.git.verify: signature verification is not supported yet; set verify.insecureSkipVerify: true"))
-		}
+		errs = append(errs, g.validateTriggers()...)
+		errs = append(errs, g.Auth.validate()...)
+		errs = append(errs, g.Verify.validate()...)
 	}
 	if d := c.Source.Dir; d != nil && len(d.Paths) == 0 {
 		errs = append(errs, errors.New("field source.dir.paths: at least one path is required"))
 	}
 	return errors.Join(errs...)
+}
+
+// validateTriggers checks when the source is synced: exactly one of
+// interval and schedule, and a sane timeout.
+func (g *Git) validateTriggers() []error {
+	var errs []error
+	switch {
+	case g.Schedule != "" && g.Interval.Duration != 0:
+		errs = append(errs, errors.New("field source.git.schedule: set interval or schedule, not both"))
+	case g.Schedule != "":
+		if err := gitsync.ValidateSchedule(g.Schedule); err != nil {
+			errs = append(errs, fmt.Errorf("field source.git.schedule: %w", err))
+		}
+	case g.Interval.Duration < time.Second:
+		errs = append(errs, fmt.Errorf("field source.git.interval: %s is shorter than 1s", g.Interval.Duration))
+	}
+	if g.Timeout.Duration < time.Second {
+		errs = append(errs, fmt.Errorf("field source.git.timeout: %s is shorter than 1s", g.Timeout.Duration))
+	}
+	return errs
 }
 
 // resolve makes relative paths relative to base, the config file's
@@ -276,6 +364,14 @@ func (c *Config) resolve(base string) {
 	}
 	if g := c.Source.Git; g != nil && !strings.Contains(g.URL, "://") && !strings.Contains(g.URL, "@") {
 		g.URL = abs(g.URL)
+	}
+	if g := c.Source.Git; g != nil {
+		g.Webhook.SecretFile = abs(g.Webhook.SecretFile)
+		g.Auth.TokenFile = abs(g.Auth.TokenFile)
+		g.Auth.SSHKeyFile = abs(g.Auth.SSHKeyFile)
+		g.Auth.KnownHostsFile = abs(g.Auth.KnownHostsFile)
+		g.Verify.OpenPGPKeyring = abs(g.Verify.OpenPGPKeyring)
+		g.Verify.SSHAllowedSigners = abs(g.Verify.SSHAllowedSigners)
 	}
 }
 

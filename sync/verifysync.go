@@ -1,0 +1,184 @@
+package sync
+
+import (
+	"encoding/hex"
+	"fmt"
+	"slices"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+)
+
+// setVerify checks and applies the verification settings of cfg, reading
+// the trusted keys.
+func (s *GitSource) setVerify(cfg GitConfig) error {
+	switch {
+	case cfg.VerifyMode != "" && cfg.VerifyMode != VerifyAll && cfg.VerifyMode != VerifyHead:
+		return fmt.Errorf("sync: verify mode %q: want %q or %q", cfg.VerifyMode, VerifyAll, VerifyHead)
+	case cfg.VerifySince != "" && !isSHA(cfg.VerifySince):
+		return fmt.Errorf("sync: verify since %q: want a full commit SHA (40 hex digits)", cfg.VerifySince)
+	}
+	s.verifyHead = cfg.VerifyMode == VerifyHead
+	s.allowForcePush = cfg.AllowForcePush
+	if cfg.VerifySince != "" {
+		s.since = plumbing.NewHash(cfg.VerifySince)
+	}
+	if cfg.InsecureSkipVerify {
+		return nil
+	}
+	var err error
+	s.verifier, err = newVerifier(cfg)
+	return err
+}
+
+// isSHA reports whether s is a full SHA-1 in hex.
+func isSHA(s string) bool {
+	_, err := hex.DecodeString(s)
+	return len(s) == 40 && err == nil
+}
+
+// SetApplied tells Sync which revision is applied: the next Sync verifies
+// the commits after it and refuses a head that does not descend from it.
+// sha is a full commit SHA. Sync also moves this base to every revision it
+// returns, so callers need SetApplied after a restart and after a
+// rollback.
+func (s *GitSource) SetApplied(sha string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if h := plumbing.NewHash(sha); h != s.base {
+		s.base, s.baseAnc = h, nil
+	}
+}
+
+// TakeRejections returns the commits refused by Syncs since the last call,
+// oldest first.
+func (s *GitSource) TakeRejections() []Rejection {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.rejections
+	s.rejections = nil
+	return r
+}
+
+// advance decides what to apply of a fetched head: the head, an older
+// commit of its first-parent chain whose commits all verify, or nothing.
+// Callers hold s.mu.
+func (s *GitSource) advance(head plumbing.Hash) (Revision, bool, error) {
+	st := s.repo.Storer
+	if head == s.base {
+		s.seen = head
+		return s.last, false, nil
+	}
+	var stop hashSet // trusted commits, not verified again
+	ff := false
+	if !s.base.IsZero() {
+		var err error
+		if ff, err = s.descends(head); err != nil {
+			return Revision{}, false, err
+		}
+		switch {
+		case ff:
+			stop = s.baseAnc
+		case !s.allowForcePush:
+			c, err := object.GetCommit(st, head)
+			if err != nil {
+				return Revision{}, false, fmt.Errorf("sync: read commit %s: %w", head, err)
+			}
+			s.seen = head
+			s.reject(s.rejection(c, nil, ReasonNonFastForward, fmt.Sprintf(
+				"commit %s does not descend from the applied commit %s: the branch was force-pushed; set allowForcePush: true to accept it",
+				short(head), short(s.base))))
+			return s.last, false, nil
+		default:
+			s.logger.Warn("accepting a force-push: allowForcePush is set",
+				"branch", s.branch, "head", head.String(), "applied", s.base.String())
+		}
+	}
+	all := !s.verifyHead
+	if stop == nil { // first sync, or an accepted force-push
+		all = all && !s.since.IsZero()
+		if !s.since.IsZero() {
+			anc, err := ancestors(st, s.since)
+			if err != nil {
+				return Revision{}, false, fmt.Errorf("sync: verify.since %s is not a commit of %s: %w", s.since, redactURL(s.url), err)
+			}
+			stop = anc
+		}
+	}
+	var out outcome
+	if s.verifier == nil {
+		c, err := object.GetCommit(st, head)
+		if err != nil {
+			return Revision{}, false, fmt.Errorf("sync: read commit %s: %w", head, err)
+		}
+		out = outcome{apply: c, result: Verification{Result: Skipped}}
+	} else {
+		var err error
+		if out, err = s.verifyRange(head, stop, all); err != nil {
+			return Revision{}, false, err
+		}
+	}
+	if out.apply == nil {
+		s.seen = head
+		s.reject(out.rejections...)
+		return s.last, false, nil
+	}
+	rev, err := s.revision(out.apply.Hash)
+	if err != nil {
+		return Revision{}, false, err
+	}
+	rev.Signer, rev.Verification = out.signer, out.result
+	s.seen = head
+	s.reject(out.rejections...)
+	if ff {
+		// Fast-forward: the ancestors of the new base are the old ones and
+		// what the new base brings.
+		if s.baseAnc, err = addWalk(st, s.baseAnc, out.apply.Hash); err != nil {
+			s.baseAnc = nil
+		}
+	} else {
+		s.baseAnc = nil
+	}
+	s.base, s.last = out.apply.Hash, rev
+	s.logger.Debug("new git revision", "revision", rev.String(), "subject", rev.Subject,
+		"verification", rev.Verification.Result)
+	return rev, true, nil
+}
+
+// descends reports whether head descends from s.base, computing the
+// ancestors of s.base when needed. Callers hold s.mu.
+func (s *GitSource) descends(head plumbing.Hash) (bool, error) {
+	st := s.repo.Storer
+	if _, err := object.GetCommit(st, s.base); err != nil {
+		return false, nil // not in the mirror: not in the history of head either
+	}
+	if s.baseAnc == nil {
+		anc, err := ancestors(st, s.base)
+		if err != nil {
+			return false, err
+		}
+		s.baseAnc = anc
+	}
+	if s.baseAnc.has(head) {
+		return false, nil // the branch went back
+	}
+	commits, err := walk(st, head, s.baseAnc, nil)
+	if err != nil {
+		return false, err
+	}
+	return slices.ContainsFunc(commits, func(c *object.Commit) bool {
+		return slices.Contains(c.ParentHashes, s.base)
+	}), nil
+}
+
+// reject records rejections for TakeRejections and logs them. Callers
+// hold s.mu.
+func (s *GitSource) reject(rs ...Rejection) {
+	for _, r := range rs {
+		s.logger.Warn("commit rejected", "revision", r.Revision.String(), "reason", r.Reason, "message", r.Message)
+	}
+	s.rejections = append(s.rejections, rs...)
+	if n := len(s.rejections) - maxRejections; n > 0 {
+		s.rejections = slices.Delete(s.rejections, 0, n)
+	}
+}
