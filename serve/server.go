@@ -200,6 +200,15 @@ func (s *Server) Apply(rev gitsync.Revision, res *translate.Result, terr error, 
 	return s.finish(rec, StateApplied, "")
 }
 
+// Reject records a revision the source refused before translation (a bad
+// signature, a force-push): it is never served, and what is served stays.
+func (s *Server) Reject(rev gitsync.Revision, reason, message string) *Record {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec := s.store.add(rev)
+	return s.finish(rec, StateRejected, reason+": "+message)
+}
+
 // gatewayPlan is one gateway's snapshot, checked and ready to publish.
 type gatewayPlan struct {
 	key     string
