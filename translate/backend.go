@@ -22,10 +22,7 @@ type backendState struct {
 func (t *translator) resolveRules(rt *gwapiv1.HTTPRoute) ([]ruleBackends, Condition) {
 	specRules := httpRouteRules(rt)
 	rules := make([]ruleBackends, len(specRules))
-	// ResolvedRefs carries the reason of the first failing reference and
-	// the messages of all of them.
-	var reason string
-	var msgs []string
+	var probs refProblems
 	for i, rule := range specRules {
 		for j, ref := range rule.BackendRefs {
 			field := fmt.Sprintf("spec.rules[%d].backendRefs[%d]", i, j)
@@ -35,25 +32,26 @@ func (t *translator) resolveRules(rt *gwapiv1.HTTPRoute) ([]ruleBackends, Condit
 			}
 			cluster, why, msg := t.resolveBackend(rt.Namespace, ref.BackendObjectReference, field)
 			if why != "" {
-				if reason == "" {
-					reason = why
-				}
-				msgs = append(msgs, msg)
+				probs.add(why, msg)
+			}
+			wb := ir.WeightedBackend{Weight: weight}
+			if !applyBackendFilters(&wb, field+".filters", ref.Filters, &probs) {
+				cluster = nil
 			}
 			if weight == 0 {
 				continue
 			}
-			wb := ir.WeightedBackend{Weight: weight}
 			if cluster != nil {
 				wb.Cluster = cluster.Name
 				rules[i].clusters = append(rules[i].clusters, cluster)
 			}
 			rules[i].backends = append(rules[i].backends, wb)
 		}
+		rules[i].filters = t.ruleFilters(rt.Namespace, i, rule, &rules[i].clusters, &probs)
 	}
 	resolved := cond(CondResolvedRefs, true, ReasonResolvedRefs, "all references are resolved")
-	if reason != "" {
-		resolved = cond(CondResolvedRefs, false, reason, strings.Join(msgs, "; "))
+	if probs.reason != "" {
+		resolved = cond(CondResolvedRefs, false, probs.reason, strings.Join(probs.msgs, "; "))
 	}
 	return rules, resolved
 }

@@ -20,7 +20,8 @@ type attachedRoute struct {
 // ruleBackends are the resolved backends of one rule.
 type ruleBackends struct {
 	backends []ir.WeightedBackend
-	clusters []*ir.Cluster
+	clusters []*ir.Cluster // of the backends and the mirrors
+	filters  ruleFilters
 }
 
 // httpRouteRules returns a route's rules with the CRD default applied: a

@@ -122,11 +122,16 @@ func (vb *vhostBuilder) add(ar *attachedRoute, host string, g *gatewayState) {
 			r := &ir.Route{Name: fmt.Sprintf("httproute/%s/rule/%d/match/%d/%s", id, i, j, vhostName(host))}
 			applyMatch(r, m)
 			switch {
+			case rb.filters.unresolved:
+				r.DirectStatus = 500 // a filter that cannot be resolved must not be skipped
+			case rb.filters.redirect != nil:
+				r.Redirect = rb.filters.redirect
 			case len(rb.backends) == 0, !anyValid(rb.backends):
 				r.DirectStatus = 500
 			default:
 				r.Backends = rb.backends
 			}
+			rb.filters.apply(r)
 			vb.keys = append(vb.keys, routeKey{
 				r: r, created: rt.CreationTimestamp.UTC().Format("2006-01-02T15:04:05Z"),
 				id: id, rule: i, match: j,

@@ -42,6 +42,7 @@ func validateHTTPRoute(rt *gwapiv1.HTTPRoute) error {
 				errs = append(errs, fmt.Errorf("field spec.rules[%d].backendRefs[%d].weight: %d is out of range 0-1000000", i, j, *w))
 			}
 		}
+		errs = append(errs, validateRuleFilters(i, rule)...)
 	}
 	return errors.Join(errs...)
 }

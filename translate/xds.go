@@ -77,7 +77,7 @@ func buildListener(l *ir.Listener) *listenerv3.Listener {
 			RouteConfigName: l.Name,
 			ConfigSource:    adsSource(),
 		}},
-		HttpFilters: httpFilters(),
+		HttpFilters: httpFilters(l),
 	}
 	return &listenerv3.Listener{
 		Name:    l.Name,
@@ -91,13 +91,19 @@ func buildListener(l *ir.Listener) *listenerv3.Listener {
 	}
 }
 
-// httpFilters is the HTTP filter chain, in order. Each position is written
-// down here once; policies add their filters before the router.
-func httpFilters() []*hcmv3.HttpFilter {
-	return []*hcmv3.HttpFilter{
-		// The router must be last: it forwards the request upstream.
-		{Name: "envoy.filters.http.router", ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: mustAny(&routerv3.Router{})}},
+// httpFilters is the HTTP filter chain of a listener, in order. Each
+// position is written down here once; policies add their filters before
+// the router. A filter that only acts on routes configured for it is added
+// only to listeners that have such routes.
+func httpFilters(l *ir.Listener) []*hcmv3.HttpFilter {
+	var fs []*hcmv3.HttpFilter
+	// CORS comes first: it answers preflight requests itself, and the
+	// headers it adds must not depend on later filters.
+	if listenerHasCORS(l) {
+		fs = append(fs, corsFilter())
 	}
+	// The router must be last: it forwards the request upstream.
+	return append(fs, &hcmv3.HttpFilter{Name: "envoy.filters.http.router", ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: mustAny(&routerv3.Router{})}})
 }
 
 const connectTimeout = 10 * time.Second

@@ -3,6 +3,7 @@ package translate
 import (
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	matcherv3 "github.com/envoyproxy/go-control-plane/envoy/type/matcher/v3"
+	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/sluice-gitops/sluice/translate/ir"
@@ -19,6 +20,11 @@ func buildRouteConfig(l *ir.Listener) *routev3.RouteConfiguration {
 		v := &routev3.VirtualHost{Name: vh.Name, Domains: vh.Domains}
 		for _, r := range vh.Routes {
 			v.Routes = append(v.Routes, buildRoute(r))
+			for _, b := range r.Backends {
+				// A backendRef's header filters run after the rule's, so
+				// theirs must win where both set a header.
+				rc.MostSpecificHeaderMutationsWins = rc.MostSpecificHeaderMutationsWins || hasHeaders(b)
+			}
 		}
 		rc.VirtualHosts = append(rc.VirtualHosts, v)
 	}
@@ -69,12 +75,21 @@ func buildRoute(r *ir.Route) *routev3.Route {
 		})
 	}
 	out := &routev3.Route{Name: r.Name, Match: m}
-	if r.DirectStatus != 0 {
+	out.RequestHeadersToAdd, out.RequestHeadersToRemove = headerOptions(r.RequestHeaders)
+	out.ResponseHeadersToAdd, out.ResponseHeadersToRemove = headerOptions(r.ResponseHeaders)
+	if r.CORS != nil {
+		out.TypedPerFilterConfig = map[string]*anypb.Any{corsFilterName: corsPerRoute(r.CORS)}
+	}
+	switch {
+	case r.DirectStatus != 0:
 		out.Action = &routev3.Route_DirectResponse{DirectResponse: &routev3.DirectResponseAction{Status: r.DirectStatus}}
+		return out
+	case r.Redirect != nil:
+		out.Action = &routev3.Route_Redirect{Redirect: buildRedirect(r)}
 		return out
 	}
 	ra := &routev3.RouteAction{ClusterNotFoundResponseCode: routev3.RouteAction_INTERNAL_SERVER_ERROR}
-	if len(r.Backends) == 1 {
+	if len(r.Backends) == 1 && !hasHeaders(r.Backends[0]) {
 		ra.ClusterSpecifier = &routev3.RouteAction_Cluster{Cluster: r.Backends[0].Cluster}
 	} else {
 		wc := &routev3.WeightedCluster{}
@@ -83,10 +98,16 @@ func buildRoute(r *ir.Route) *routev3.Route {
 			if name == "" {
 				name = invalidBackendCluster
 			}
-			wc.Clusters = append(wc.Clusters, &routev3.WeightedCluster_ClusterWeight{Name: name, Weight: wrapperspb.UInt32(b.Weight)})
+			cw := &routev3.WeightedCluster_ClusterWeight{Name: name, Weight: wrapperspb.UInt32(b.Weight)}
+			cw.RequestHeadersToAdd, cw.RequestHeadersToRemove = headerOptions(b.RequestHeaders)
+			cw.ResponseHeadersToAdd, cw.ResponseHeadersToRemove = headerOptions(b.ResponseHeaders)
+			wc.Clusters = append(wc.Clusters, cw)
 		}
 		ra.ClusterSpecifier = &routev3.RouteAction_WeightedClusters{WeightedClusters: wc}
 	}
+	applyRewrite(ra, r.Rewrite, r.Path)
+	ra.RequestMirrorPolicies = mirrorPolicies(r.Mirrors)
+	applyTimeouts(ra, r)
 	out.Action = &routev3.Route_Route{Route: ra}
 	return out
 }

@@ -58,12 +58,31 @@ type Route struct {
 	Backends []WeightedBackend `json:"backends,omitempty" yaml:"backends,omitempty"`
 	// DirectStatus, when set, answers every request with this status.
 	DirectStatus uint32 `json:"directStatus,omitempty" yaml:"directStatus,omitempty"`
+	// Redirect, when set, answers every request with a redirect; then
+	// there are no Backends.
+	Redirect *Redirect `json:"redirect,omitempty" yaml:"redirect,omitempty"`
+
+	RequestHeaders  *HeaderModifier `json:"requestHeaders,omitempty" yaml:"requestHeaders,omitempty"`
+	ResponseHeaders *HeaderModifier `json:"responseHeaders,omitempty" yaml:"responseHeaders,omitempty"`
+	Rewrite         *URLRewrite     `json:"rewrite,omitempty" yaml:"rewrite,omitempty"`
+	Mirrors         []Mirror        `json:"mirrors,omitempty" yaml:"mirrors,omitempty"`
+	CORS            *CORS           `json:"cors,omitempty" yaml:"cors,omitempty"`
+	// Timeout bounds the whole request, retries included; zero disables
+	// it, nil leaves Envoy's default (15s).
+	Timeout *Duration `json:"timeout,omitempty" yaml:"timeout,omitempty"`
+	// BackendTimeout bounds each request to a backend (each try).
+	BackendTimeout *Duration `json:"backendTimeout,omitempty" yaml:"backendTimeout,omitempty"`
+	Retry          *Retry    `json:"retry,omitempty" yaml:"retry,omitempty"`
 }
 
 // WeightedBackend is a cluster and its share of a route's traffic.
 type WeightedBackend struct {
 	Cluster string `json:"cluster" yaml:"cluster"`
 	Weight  uint32 `json:"weight" yaml:"weight"`
+	// Header changes for the requests sent to this backend only, applied
+	// after the route's.
+	RequestHeaders  *HeaderModifier `json:"requestHeaders,omitempty" yaml:"requestHeaders,omitempty"`
+	ResponseHeaders *HeaderModifier `json:"responseHeaders,omitempty" yaml:"responseHeaders,omitempty"`
 }
 
 // Cluster is a set of upstream endpoints.
@@ -106,9 +125,10 @@ func (g *Gateway) Validate() error {
 						errs = append(errs, fmt.Errorf("route %q: cluster %q does not exist", r.Name, b.Cluster))
 					}
 				}
-				if len(r.Backends) == 0 && r.DirectStatus == 0 {
+				if len(r.Backends) == 0 && r.DirectStatus == 0 && r.Redirect == nil {
 					errs = append(errs, fmt.Errorf("route %q has neither backends nor a direct response", r.Name))
 				}
+				errs = append(errs, r.validateFilters(clusters)...)
 			}
 		}
 	}
