@@ -18,8 +18,17 @@ type AdminOptions struct {
 	Token string
 	// Gatherer serves /metrics; nil serves an empty exposition.
 	Gatherer prometheus.Gatherer
-	// Sync asks the source for an immediate sync; nil answers 501.
+	// Sync runs a sync of the source now and returns its result; POST
+	// /api/v1/sync waits for it. Nil answers 501.
 	Sync func(context.Context) error
+	// Trigger asks for a sync soon without waiting (POST /hooks/git).
+	// Nil answers 501.
+	Trigger func()
+	// WebhookSecret authenticates POST /hooks/git (HMAC-SHA256 of the
+	// body, or GitLab's token). Empty disables the webhook.
+	WebhookSecret string
+	// Branch, when set, makes POST /hooks/git ignore pushes to other refs.
+	Branch string
 }
 
 // APIError is the one error shape of the admin API.
@@ -94,6 +103,7 @@ func (s *Server) AdminHandler(opts AdminOptions) http.Handler {
 		writeJSON(w, http.StatusAccepted, map[string]string{"status": "sync requested"})
 		return nil
 	})))
+	mux.HandleFunc("POST /hooks/git", wrap(s.webhook(opts)))
 	mux.HandleFunc("GET /{$}", wrap(s.dashboard))
 	return mux
 }

@@ -73,10 +73,15 @@ func (m *Metrics) ObserveSync(changed bool, err error, took time.Duration) {
 	m.lastSuccess.SetToCurrentTime()
 }
 
-// ObserveRejection counts a commit that failed signature verification for
-// reason (such as "unsigned" or "unknown key").
+// ObserveRejection counts a commit Sync refused (a Rejection) by its
+// reason: a failed signature verification (ReasonUnsigned, …), or with
+// ReasonNonFastForward a force-push refusal.
 func (m *Metrics) ObserveRejection(reason string) {
 	if m == nil {
+		return
+	}
+	if reason == ReasonNonFastForward {
+		m.forcePushes.Inc()
 		return
 	}
 	m.rejections.WithLabelValues(reason).Inc()

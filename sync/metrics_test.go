@@ -60,22 +60,23 @@ func TestMetrics(t *testing.T) {
 	m.ObserveSync(false, nil, time.Millisecond)
 	before := time.Now()
 	m.ObserveSync(true, errors.New("down"), 2*time.Second)
-	m.ObserveRejection("unsigned")
-	m.ObserveRejection("unsigned")
-	m.ObserveRejection("unknown key")
+	m.ObserveRejection(gitsync.ReasonUnsigned)
+	m.ObserveRejection(gitsync.ReasonUnsigned)
+	m.ObserveRejection(gitsync.ReasonUnknownKey)
+	m.ObserveRejection(gitsync.ReasonNonFastForward)
 	m.ObserveForcePushRefusal()
 
 	got = gather(t, reg)
 	last := got["sluice_source_last_success_timestamp_seconds"]
 	delete(got, "sluice_source_last_success_timestamp_seconds")
 	want := map[string]float64{
-		`sluice_sync_total{result="changed"}`:                             1,
-		`sluice_sync_total{result="unchanged"}`:                           2,
-		`sluice_sync_total{result="error"}`:                               1,
-		`sluice_sync_duration_seconds_count`:                              4,
-		`sluice_commit_verification_failures_total{reason="unsigned"}`:    2,
-		`sluice_commit_verification_failures_total{reason="unknown key"}`: 1,
-		`sluice_sync_force_push_refusals_total`:                           1,
+		`sluice_sync_total{result="changed"}`:                            1,
+		`sluice_sync_total{result="unchanged"}`:                          2,
+		`sluice_sync_total{result="error"}`:                              1,
+		`sluice_sync_duration_seconds_count`:                             4,
+		`sluice_commit_verification_failures_total{reason="Unsigned"}`:   2,
+		`sluice_commit_verification_failures_total{reason="UnknownKey"}`: 1,
+		`sluice_sync_force_push_refusals_total`:                          2,
 	}
 	if !maps.Equal(got, want) {
 		t.Errorf("metrics = %v\nwant %v", got, want)

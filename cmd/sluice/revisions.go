@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sluice-gitops/sluice/serve"
+	gitsync "github.com/sluice-gitops/sluice/sync"
 )
 
 // adminClient talks to a running server's admin API.
@@ -79,13 +80,13 @@ func newRevisionsCmd() *cobra.Command {
 				return enc.Encode(recs)
 			}
 			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "#\tREVISION\tSTATE\tAUTHOR\tSUBJECT\tGATEWAYS (ACK/NACK/PENDING)\tREASON")
+			fmt.Fprintln(tw, "#\tREVISION\tSTATE\tAUTHOR\tSIGNER\tSUBJECT\tGATEWAYS (ACK/NACK/PENDING)\tREASON")
 			for _, r := range recs {
 				var gws []string
 				for _, g := range r.Gateways {
 					gws = append(gws, fmt.Sprintf("%s %d/%d/%d", g.Gateway, len(g.Acked), len(g.Nacked), len(g.Pending)))
 				}
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Sequence, r.Revision.String(), r.State, r.Author.Name, r.Subject, strings.Join(gws, ", "), firstLine(r.Reason))
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Sequence, r.Revision.String(), r.State, r.Author.Name, signer(r.Revision), r.Subject, strings.Join(gws, ", "), firstLine(r.Reason))
 			}
 			return tw.Flush()
 		},
@@ -93,6 +94,21 @@ func newRevisionsCmd() *cobra.Command {
 	c.flags(cmd)
 	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
 	return cmd
+}
+
+// signer prints who signed a revision, or its verification result.
+func signer(r gitsync.Revision) string {
+	if r.Signer == nil {
+		if r.Verification.Result == "" {
+			return "-"
+		}
+		return r.Verification.Result
+	}
+	who := r.Signer.Principal
+	if who == "" {
+		who = r.Signer.Fingerprint
+	}
+	return r.Signer.Method + ":" + who
 }
 
 func firstLine(s string) string {

@@ -55,30 +55,28 @@ type source interface {
 	Sync(ctx context.Context) (gitsync.Revision, bool, error)
 }
 
-// pipeline moves revisions from the source through translate to serve,
-// one at a time.
+// pipeline moves revisions from the source through translate to serve.
+// A gitsync.Scheduler calls syncOnce, one run at a time.
 type pipeline struct {
-	src      source
-	srv      *serve.Server
-	opts     translate.Options
-	log      *slog.Logger
-	interval time.Duration
-	// turn serializes syncs from the loop and from the admin API.
-	turn chan struct{}
+	src     source
+	srv     *serve.Server
+	opts    translate.Options
+	log     *slog.Logger
+	metrics *gitsync.Metrics
 }
 
 // syncOnce syncs the source and applies a new revision.
 func (p *pipeline) syncOnce(ctx context.Context) error {
-	select {
-	case p.turn <- struct{}{}:
-		defer func() { <-p.turn }()
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	start := time.Now()
 	rev, changed, err := p.src.Sync(ctx)
+	if err != nil && errors.Is(ctx.Err(), context.Canceled) {
+		return err // shutting down: not a failure of the source
+	}
+	p.metrics.ObserveSync(changed, err, time.Since(start))
 	if err != nil {
 		p.srv.SourceError(err)
 		p.log.Error("sync failed; the served revision stays", "err", err)
+		p.rejections()
 		return err
 	}
 	p.srv.SourceOK()
@@ -87,7 +85,21 @@ func (p *pipeline) syncOnce(ctx context.Context) error {
 	if changed && rev.SHA != p.srv.AppliedSHA() {
 		p.apply(rev)
 	}
+	// Refused commits are newer than what was applied: record them after.
+	p.rejections()
 	return nil
+}
+
+// rejections records and counts the commits the source refused.
+func (p *pipeline) rejections() {
+	src, ok := p.src.(interface{ TakeRejections() []gitsync.Rejection })
+	if !ok {
+		return
+	}
+	for _, r := range src.TakeRejections() {
+		p.srv.Reject(r.Revision, r.Reason, r.Message)
+		p.ObserveRejection(r.Reason)
+	}
 }
 
 // restore serves the last applied revision from the local mirror, before
@@ -113,6 +125,10 @@ func (p *pipeline) restore(dataDir string) {
 	}
 	p.log.Info("serving the last applied revision from the mirror", "revision", rev.String())
 	p.apply(rev)
+	// Verification and force-push detection start from what is served.
+	if b, ok := p.src.(interface{ SetApplied(sha string) }); ok && p.srv.AppliedSHA() == rev.SHA {
+		b.SetApplied(rev.SHA)
+	}
 }
 
 func (p *pipeline) apply(rev gitsync.Revision) {
@@ -121,17 +137,31 @@ func (p *pipeline) apply(rev gitsync.Revision) {
 	p.srv.Apply(rev, res, err, time.Since(start))
 }
 
-func (p *pipeline) run(ctx context.Context) {
-	tick := time.NewTicker(p.interval)
-	defer tick.Stop()
-	for {
-		p.syncOnce(ctx)
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
+// ObserveRejection counts a commit the source refused, by its reason
+// (gitsync.Rejection.Reason): a failed verification or a force-push.
+func (p *pipeline) ObserveRejection(reason string) { p.metrics.ObserveRejection(reason) }
+
+// scheduleOptions says when to sync: the source's interval, or the Git
+// source's cron schedule.
+func scheduleOptions(cfg *config.Config, interval time.Duration, logger *slog.Logger) gitsync.ScheduleOptions {
+	opts := gitsync.ScheduleOptions{Interval: interval, Logger: logger}
+	if g := cfg.Source.Git; g != nil {
+		opts.Schedule, opts.Timeout = g.Schedule, g.Timeout.Duration
 	}
+	return opts
+}
+
+// readSecret reads a token or secret from a file, without surrounding
+// white space. An empty path is an empty secret.
+func readSecret(path, what string) (string, error) {
+	if path == "" {
+		return "", nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", what, err)
+	}
+	return strings.TrimSpace(string(b)), nil
 }
 
 // newSource builds the configured source.
@@ -141,6 +171,14 @@ func newSource(cfg *config.Config, logger *slog.Logger) (source, time.Duration, 
 			URL: g.URL, Branch: g.Branch, Path: g.Path, Interval: g.Interval.Duration,
 			Dir:                filepath.Join(cfg.DataDir, "git"),
 			InsecureSkipVerify: g.Verify.InsecureSkipVerify,
+			TokenFile:          g.Auth.TokenFile,
+			SSHKeyFile:         g.Auth.SSHKeyFile,
+			KnownHostsFile:     g.Auth.KnownHostsFile,
+			OpenPGPKeyring:     g.Verify.OpenPGPKeyring,
+			SSHAllowedSigners:  g.Verify.SSHAllowedSigners,
+			VerifyMode:         g.Verify.Mode,
+			VerifySince:        g.Verify.Since,
+			AllowForcePush:     g.AllowForcePush,
 		}, logger)
 		return src, g.Interval.Duration, err
 	}
@@ -159,21 +197,30 @@ func runServe(ctx context.Context, cfg *config.Config, logger *slog.Logger, read
 	if err != nil {
 		return err
 	}
-	token := ""
-	if cfg.Admin.TokenFile != "" {
-		b, err := os.ReadFile(cfg.Admin.TokenFile)
-		if err != nil {
-			return fmt.Errorf("admin token: %w", err)
+	token, err := readSecret(cfg.Admin.TokenFile, "admin token")
+	if err != nil {
+		return err
+	}
+	var branch, hookSecret string
+	if g := cfg.Source.Git; g != nil {
+		branch = g.Branch
+		if hookSecret, err = readSecret(g.Webhook.SecretFile, "webhook secret"); err != nil {
+			return err
 		}
-		token = strings.TrimSpace(string(b))
+		if g.Webhook.SecretFile != "" && hookSecret == "" {
+			return fmt.Errorf("webhook secret: %s is empty", g.Webhook.SecretFile)
+		}
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	srv := serve.New(serve.Options{Logger: logger, Registerer: reg, DataDir: cfg.DataDir})
 	p := &pipeline{
-		src: src, srv: srv, log: logger, interval: interval,
+		src: src, srv: srv, log: logger, metrics: gitsync.NewMetrics(reg),
 		opts: translate.Options{ControllerName: cfg.Gateway.ControllerName},
-		turn: make(chan struct{}, 1),
+	}
+	sched, err := gitsync.NewScheduler(scheduleOptions(cfg, interval, logger), p.syncOnce)
+	if err != nil {
+		return err
 	}
 
 	xdsLis, err := net.Listen("tcp", cfg.XDS.Address)
@@ -188,7 +235,9 @@ func runServe(ctx context.Context, cfg *config.Config, logger *slog.Logger, read
 	admin := &http.Server{
 		Handler: srv.AdminHandler(serve.AdminOptions{
 			Token: token, Gatherer: reg,
-			Sync: p.syncOnce,
+			// An operator's sync waits for its result; a webhook's does not.
+			Sync: sched.SyncNow, Trigger: sched.Trigger,
+			WebhookSecret: hookSecret, Branch: branch,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
@@ -212,7 +261,7 @@ func runServe(ctx context.Context, cfg *config.Config, logger *slog.Logger, read
 	if ready != nil {
 		ready(xdsLis.Addr(), adminLis.Addr())
 	}
-	wg.Go(func() { p.run(ctx) })
+	wg.Go(func() { sched.Run(ctx) })
 
 	var runErr error
 	select {

@@ -61,6 +61,9 @@ type Git struct {
 	Webhook  Webhook  `json:"webhook" yaml:"webhook"`
 	Auth     GitAuth  `json:"auth" yaml:"auth"`
 	Verify   Verify   `json:"verify" yaml:"verify"`
+	// AllowForcePush accepts a new head that does not descend from the
+	// applied revision; by default such a head is refused (NonFastForward).
+	AllowForcePush bool `json:"allowForcePush,omitempty" yaml:"allowForcePush"`
 }
 
 // Webhook configures POST /hooks/git, which triggers a sync when a Git
@@ -114,7 +117,6 @@ type Verify struct {
 	InsecureSkipVerify bool   `json:"insecureSkipVerify" yaml:"insecureSkipVerify"`
 	Mode               string `json:"mode,omitempty" yaml:"mode"`
 	Since              string `json:"since,omitempty" yaml:"since"`
-	AllowForcePush     bool   `json:"allowForcePush,omitempty" yaml:"allowForcePush"`
 }
 
 // sha1Hex matches a full commit SHA.

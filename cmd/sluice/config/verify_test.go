@@ -37,7 +37,7 @@ func TestVerifyLoad(t *testing.T) {
 	since := strings.Repeat("0a", 20)
 	path := filepath.Join(dir, "sluice.yaml")
 	err := os.WriteFile(path, []byte("source:\n  git:\n    url: https://git.example.com/r.git\n"+
-		"    verify: {openpgpKeyring: trusted.asc, sshAllowedSigners: allowed_signers, mode: head, since: "+since+", allowForcePush: true}\n"), 0o600)
+		"    verify: {openpgpKeyring: trusted.asc, sshAllowedSigners: allowed_signers, mode: head, since: "+since+"}\n    allowForcePush: true\n"), 0o600)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,9 +51,11 @@ func TestVerifyLoad(t *testing.T) {
 		SSHAllowedSigners: filepath.Join(dir, "allowed_signers"),
 		Mode:              "head",
 		Since:             since,
-		AllowForcePush:    true,
 	}
 	if v != want {
 		t.Errorf("verify = %+v\nwant %+v", v, want)
+	}
+	if !cfg.Source.Git.AllowForcePush {
+		t.Error("source.git.allowForcePush not read")
 	}
 }
