@@ -35,7 +35,10 @@ var benchRepo struct {
 	dir  string // bare repository
 	base string // head of main
 	next []string
-	err  error
+	// signed holds commits with the trees of next, each signed (made by
+	// signedChain, for the verifying benchmarks).
+	signed []string
+	err    error
 }
 
 // TestMain removes the benchmark repository at the end of the process.
@@ -257,19 +260,35 @@ func BenchmarkFetch(b *testing.B) {
 	if _, _, err := benchSource(b, server.URL(), template).Sync(context.Background()); err != nil {
 		b.Fatal(err)
 	}
-	for _, n := range []int{1, 100} {
-		b.Run(fmt.Sprintf("commits=%d/verify=none", n), func(b *testing.B) {
+	signers := signedChain(b)
+	for _, c := range []struct {
+		n      int
+		verify string
+	}{{1, "none"}, {100, "none"}, {1, "ssh"}, {100, "ssh"}} {
+		n := c.n
+		b.Run(fmt.Sprintf("commits=%d/verify=%s", n, c.verify), func(b *testing.B) {
 			head := benchRepo.next[n-1]
+			newSource := func(dir string) *gitsync.GitSource { return benchSource(b, server.URL(), dir) }
+			if c.verify == "ssh" {
+				// The same trees, as commits signed by key; every one of
+				// the range is verified (mode all) from the applied base.
+				head = benchRepo.signed[n-1]
+				newSource = func(dir string) *gitsync.GitSource {
+					src, err := gitsync.NewGitSource(gitsync.GitConfig{URL: server.URL(), Path: "gateways", Dir: dir, SSHAllowedSigners: signers}, nil)
+					if err != nil {
+						b.Fatal(err)
+					}
+					return src
+				}
+			}
 			var alloc uint64
 			for range b.N {
 				b.StopTimer()
 				gittest.Git(b, server.Dir, "update-ref", "refs/heads/main", benchRepo.base)
 				dir := filepath.Join(b.TempDir(), "mirror")
 				copyDir(b, template, dir)
-				src := benchSource(b, server.URL(), dir)
-				if _, _, err := src.Sync(context.Background()); err != nil {
-					b.Fatal(err)
-				}
+				src := newSource(dir)
+				src.SetApplied(benchRepo.base)
 				gittest.Git(b, server.Dir, "update-ref", "refs/heads/main", head)
 				runtime.GC()
 				var before runtime.MemStats
@@ -291,6 +310,27 @@ func BenchmarkFetch(b *testing.B) {
 			b.ReportMetric(float64(alloc)/float64(b.N)/(1<<20), "alloc-MiB/op")
 		})
 	}
+}
+
+// signedChain makes a chain of benchExtra commits on the base with the trees
+// of refs/heads/next, each signed with a new SSH key, and returns an
+// allowed_signers file trusting the key.
+func signedChain(b *testing.B) string {
+	b.Helper()
+	key := gittest.NewSSHKey(b)
+	signers := filepath.Join(b.TempDir(), "allowed_signers")
+	if err := os.WriteFile(signers, []byte(key.AllowedSigner("bench@example.com", "")), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	benchRepo.signed = nil
+	parent := benchRepo.base
+	for i, c := range benchRepo.next {
+		tree := strings.TrimSpace(gittest.Git(b, benchRepo.dir, "rev-parse", c+"^{tree}"))
+		parent = strings.TrimSpace(gittest.Git(b, benchRepo.dir, "-c", "gpg.format=ssh", "-c", "user.signingkey="+key.Private,
+			"commit-tree", "-S", "-p", parent, "-m", fmt.Sprintf("Signed change %d", i), tree))
+		benchRepo.signed = append(benchRepo.signed, parent)
+	}
+	return signers
 }
 
 // copyDir copies the regular files and directories of src to dst.
