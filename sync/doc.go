@@ -1,7 +1,10 @@
 // Package sync owns the source side of sluice: it fetches a branch from a Git
 // remote (or reads a local directory) and emits a Revision for every new
 // commit, carrying the commit's metadata and an fs.FS of the configured
-// subtree.
+// subtree. It authenticates to the remote (auth.go), verifies commit
+// signatures over the whole range since the applied revision and refuses
+// force-pushes (verify*.go), applies the file rules (files.go), and says
+// when to sync (schedule.go) with its metrics (metrics.go).
 //
 // Importers alias it as gitsync, because its name collides with the standard
 // library's sync.
