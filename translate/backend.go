@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
+	corev1 "k8s.io/api/core/v1"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/sluice-gitops/sluice/translate/ir"
@@ -56,9 +57,59 @@ func (t *translator) resolveRules(rt *gwapiv1.HTTPRoute) ([]ruleBackends, Condit
 	return rules, resolved
 }
 
-// resolveBackend finds the cluster of one backendRef. On failure it returns
-// the ResolvedRefs reason and a message naming the field.
+// resolveBackend finds the cluster of one backendRef of an HTTPRoute. On
+// failure it returns the ResolvedRefs reason and a message naming the
+// field.
 func (t *translator) resolveBackend(routeNS string, ref gwapiv1.BackendObjectReference, field string) (*ir.Cluster, string, string) {
+	return t.resolveBackendFrom("HTTPRoute", routeNS, ref, field)
+}
+
+// resolveBackendFrom finds the cluster of one backendRef of a route of
+// the given kind (HTTPRoute, GRPCRoute, TLSRoute, TCPRoute or UDPRoute) in
+// namespace routeNS. The kind is checked first, then the ReferenceGrant a
+// reference to another namespace needs, then that the target exists.
+func (t *translator) resolveBackendFrom(routeKind, routeNS string, ref gwapiv1.BackendObjectReference, field string) (*ir.Cluster, string, string) {
+	to := refTo{kind: "Service", namespace: routeNS, name: string(ref.Name)}
+	if ref.Group != nil {
+		to.group = string(*ref.Group)
+	}
+	if ref.Kind != nil {
+		to.kind = string(*ref.Kind)
+	}
+	if ref.Namespace != nil {
+		to.namespace = string(*ref.Namespace)
+	}
+	service := to.group == "" && to.kind == "Service"
+	if !service && (to.group != groupEG || to.kind != "Backend") {
+		return nil, ReasonInvalidKind, fmt.Sprintf("field %s.kind: %s/%s is not a supported backend kind (Service, gateway.envoyproxy.io/Backend)", field, to.group, to.kind)
+	}
+	if to.namespace != routeNS && !t.res.refGranted(refFrom{groupGateway, routeKind, routeNS}, to) {
+		return nil, ReasonRefNotPermitted, fmt.Sprintf("field %s.namespace: no ReferenceGrant in namespace %q allows %ss of namespace %q to refer to %s", field, to.namespace, routeKind, routeNS, to)
+	}
+	if service {
+		proto := corev1.ProtocolTCP
+		if routeKind == "UDPRoute" {
+			proto = corev1.ProtocolUDP
+		}
+		return t.serviceCluster(to.namespace, to.name, ref.Port, proto, field)
+	}
+	b := t.backend(to.namespace, to.name)
+	if b == nil {
+		return nil, ReasonBackendNotFound, fmt.Sprintf("field %s.name: Backend %s/%s does not exist", field, to.namespace, to.name)
+	}
+	if b.err != "" {
+		return nil, ReasonBackendNotFound, fmt.Sprintf("field %s: Backend %s/%s is invalid: %s", field, to.namespace, to.name, b.err)
+	}
+	return b.cluster, "", ""
+}
+
+// validateBackendRef makes the checks of the BackendObjectReference
+// schema and its CEL rule; field names the reference.
+func validateBackendRef(field string, ref gwapiv1.BackendObjectReference) []error {
+	var errs []error
+	if ref.Port != nil && (*ref.Port < 1 || *ref.Port > 65535) {
+		errs = append(errs, fmt.Errorf("field %s.port: %d is out of range 1-65535", field, *ref.Port))
+	}
 	group, kind := "", "Service"
 	if ref.Group != nil {
 		group = string(*ref.Group)
@@ -66,28 +117,10 @@ func (t *translator) resolveBackend(routeNS string, ref gwapiv1.BackendObjectRef
 	if ref.Kind != nil {
 		kind = string(*ref.Kind)
 	}
-	ns := routeNS
-	if ref.Namespace != nil {
-		ns = string(*ref.Namespace)
+	if group == "" && kind == "Service" && ref.Port == nil {
+		errs = append(errs, fmt.Errorf("field %s: Must have port for Service reference", field))
 	}
-	if ns != routeNS {
-		return nil, ReasonRefNotPermitted, fmt.Sprintf("field %s.namespace: a reference to namespace %q needs a ReferenceGrant, which is not supported yet", field, ns)
-	}
-	switch {
-	case group == groupEG && kind == "Backend":
-		b := t.backend(ns, string(ref.Name))
-		if b == nil {
-			return nil, ReasonBackendNotFound, fmt.Sprintf("field %s.name: Backend %s/%s does not exist", field, ns, ref.Name)
-		}
-		if b.err != "" {
-			return nil, ReasonBackendNotFound, fmt.Sprintf("field %s: Backend %s/%s is invalid: %s", field, ns, ref.Name, b.err)
-		}
-		return b.cluster, "", ""
-	case group == "" && kind == "Service":
-		return nil, ReasonBackendNotFound, fmt.Sprintf("field %s.name: Service %s/%s does not exist", field, ns, ref.Name)
-	default:
-		return nil, ReasonInvalidKind, fmt.Sprintf("field %s.kind: %s/%s is not a supported backend kind (Service, gateway.envoyproxy.io/Backend)", field, group, kind)
-	}
+	return errs
 }
 
 // backend translates a Backend object once and caches the result; nil

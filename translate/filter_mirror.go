@@ -17,7 +17,7 @@ import (
 // the route's ResolvedRefs False, as the spec asks.
 
 func validateMirror(field string, f *gwapiv1.HTTPRequestMirrorFilter) []error {
-	var errs []error
+	errs := validateBackendRef(field+".backendRef", f.BackendRef)
 	if f.Percent != nil && f.Fraction != nil {
 		errs = append(errs, fmt.Errorf("field %s: only one of percent or fraction may be specified", field))
 	}

@@ -20,6 +20,7 @@ type translator struct {
 
 	gateways []*gatewayState
 	backends map[string]*backendState // by namespace/name
+	secrets  map[string]*secretState  // by namespace/name
 }
 
 // gatewayState is a managed Gateway during translation.
@@ -29,6 +30,7 @@ type gatewayState struct {
 	listeners []*listenerState
 	ir        *ir.Gateway
 	clusters  map[string]*ir.Cluster
+	secrets   map[string]*ir.Secret // by SDS name
 }
 
 // listenerState is one Gateway listener and the routes attached to it.
@@ -37,6 +39,11 @@ type listenerState struct {
 	status *ListenerStatus
 	valid  bool
 	routes []*attachedRoute
+	// secrets are the SDS names of the certificates of a listener that
+	// terminates TLS.
+	secrets []string
+	// l4 holds the attached TLSRoutes, TCPRoutes or UDPRoutes.
+	l4 []*l4Attached
 }
 
 func newTranslator(res *Resources, opts Options) *translator {
@@ -45,6 +52,7 @@ func newTranslator(res *Resources, opts Options) *translator {
 		res:      res,
 		status:   map[string]*ObjectStatus{},
 		backends: map[string]*backendState{},
+		secrets:  map[string]*secretState{},
 	}
 }
 
@@ -63,6 +71,7 @@ func (t *translator) run() []*ir.Gateway {
 	classes := t.processClasses()
 	t.processGateways(classes)
 	t.processHTTPRoutes()
+	t.processL4Routes()
 	var out []*ir.Gateway
 	for _, g := range t.gateways {
 		t.buildGatewayIR(g)
@@ -106,9 +115,10 @@ func (t *translator) processGateways(classes map[string]bool) {
 			status:   t.statusOf("Gateway", gw.Namespace, gw.Name),
 			ir:       &ir.Gateway{Namespace: gw.Namespace, Name: gw.Name},
 			clusters: map[string]*ir.Cluster{},
+			secrets:  map[string]*ir.Secret{},
 		}
 		for i := range gw.Spec.Listeners {
-			l := t.checkListener(gw, i)
+			l := t.checkListener(g, i)
 			g.listeners = append(g.listeners, l)
 			g.status.Listeners = append(g.status.Listeners, l.status)
 		}
@@ -148,18 +158,19 @@ func programmedReason(ok bool) string {
 	return ReasonInvalid
 }
 
-// checkListener validates one listener on its own: protocol, hostname and
-// allowed route kinds.
-func (t *translator) checkListener(gw *gwapiv1.Gateway, i int) *listenerState {
-	spec := gw.Spec.Listeners[i]
+// checkListener validates one listener on its own: protocol, port,
+// hostname, the CRD's rules for tls, allowed route kinds and, for a
+// listener that terminates TLS, its certificates.
+func (t *translator) checkListener(g *gatewayState, i int) *listenerState {
+	spec := g.obj.Spec.Listeners[i]
 	field := fmt.Sprintf("spec.listeners[%d]", i)
-	l := &listenerState{spec: spec, valid: true, status: &ListenerStatus{Name: string(spec.Name)}}
+	l := &listenerState{spec: spec, valid: true, status: &ListenerStatus{Name: string(spec.Name), SupportedKinds: supportedKinds(spec)}}
 	accepted := cond(CondAccepted, true, ReasonAccepted, "Listener is accepted")
 	resolved := cond(CondResolvedRefs, true, ReasonResolvedRefs, "all references are resolved")
 	switch {
-	case spec.Protocol != gwapiv1.HTTPProtocolType:
+	case protocolKinds[spec.Protocol] == nil:
 		accepted = cond(CondAccepted, false, ReasonUnsupportedProtocol,
-			fmt.Sprintf("field %s.protocol: protocol %q is not supported yet; supported: HTTP", field, spec.Protocol))
+			fmt.Sprintf("field %s.protocol: protocol %q is not supported; supported: %s", field, spec.Protocol, supportedProtocols))
 	case spec.Port < 1 || spec.Port > 65535:
 		accepted = cond(CondAccepted, false, ReasonUnsupportedValue,
 			fmt.Sprintf("field %s.port: %d is not a port number (1-65535)", field, spec.Port))
@@ -170,50 +181,36 @@ func (t *translator) checkListener(gw *gwapiv1.Gateway, i int) *listenerState {
 		}
 		accepted = cond(CondAccepted, false, ReasonUnsupportedValue,
 			fmt.Sprintf("field %s.hostname: %q %s", field, *spec.Hostname, why))
+	default:
+		if msg := checkListenerSchema(field, spec); msg != "" {
+			accepted = cond(CondAccepted, false, ReasonUnsupportedValue, msg)
+		} else if msg := selectorProblem(field, spec.AllowedRoutes); msg != "" {
+			accepted = cond(CondAccepted, false, ReasonUnsupportedValue, msg)
+		}
 	}
-	if bad := invalidRouteKinds(spec.AllowedRoutes); bad != "" {
-		resolved = cond(CondResolvedRefs, false, ReasonInvalidRouteKinds,
-			fmt.Sprintf("field %s.allowedRoutes.kinds: %s is not supported on protocol HTTP", field, bad))
+	if bad := invalidRouteKinds(spec.Protocol, spec.AllowedRoutes); len(bad) > 0 && accepted.Status == "True" {
+		resolved = cond(CondResolvedRefs, false, ReasonInvalidRouteKinds, routeKindsMessage(field, spec.Protocol, bad))
+	}
+	if accepted.Status == "True" && resolved.Status == "True" && terminatesTLS(spec) {
+		resolved = t.resolveListenerTLS(g, l, field)
 	}
 	l.valid = accepted.Status == "True" && resolved.Status == "True"
 	l.status.Conditions = append(l.status.Conditions, accepted, resolved)
 	return l
 }
 
-// invalidRouteKinds returns the first kind an HTTP listener cannot take.
-func invalidRouteKinds(ar *gwapiv1.AllowedRoutes) string {
-	if ar == nil {
-		return ""
-	}
-	for _, k := range ar.Kinds {
-		group := groupGateway
-		if k.Group != nil {
-			group = string(*k.Group)
-		}
-		if group != groupGateway || k.Kind != "HTTPRoute" {
-			return fmt.Sprintf("%s/%s", group, k.Kind)
-		}
-	}
-	return ""
-}
-
-// markConflicts applies the spec's listener conflict rules: on one port,
-// different protocols conflict (ProtocolConflict) and, for one protocol,
-// equal hostnames conflict (HostnameConflict). Every listener gets a
-// Conflicted condition.
+// markConflicts applies the spec's listener conflict rules (see
+// conflictReason) to every pair of listeners on one port. Every listener
+// gets a Conflicted condition; a conflicted one is not served.
 func markConflicts(ls []*listenerState) {
 	for i, l := range ls {
-		reason := ""
+		reason, why := "", ""
 		for j, o := range ls {
 			if i == j || o.spec.Port != l.spec.Port {
 				continue
 			}
-			if o.spec.Protocol != l.spec.Protocol {
-				reason = ReasonProtocolConflict
-				break
-			}
-			if hostnameOf(o.spec.Hostname) == hostnameOf(l.spec.Hostname) {
-				reason = ReasonHostnameConflict
+			if r := conflictReason(l.spec, o.spec); r != "" && (reason == "" || r == ReasonProtocolConflict && reason != r) {
+				reason, why = r, conflictMessage(r, l.spec, o.spec)
 			}
 		}
 		if reason == "" {
@@ -221,9 +218,23 @@ func markConflicts(ls []*listenerState) {
 			continue
 		}
 		l.valid = false
-		l.status.Conditions = append(l.status.Conditions,
-			cond(CondConflicted, true, reason, fmt.Sprintf("another listener on port %d conflicts with this one", l.spec.Port)))
+		l.status.Conditions = append(l.status.Conditions, cond(CondConflicted, true, reason, why))
 	}
+}
+
+// conflictMessage says why listener l conflicts with o.
+func conflictMessage(reason string, l, o gwapiv1.Listener) string {
+	switch {
+	case reason == ReasonHostnameConflict:
+		host := hostnameOf(l.Hostname)
+		if host == "" {
+			host = "no hostname"
+		}
+		return fmt.Sprintf("listener %s on port %d has the same hostname (%s); %s listeners on one port are told apart by hostname", o.Name, l.Port, host, l.Protocol)
+	case l.Protocol == o.Protocol:
+		return fmt.Sprintf("listener %s is also %s on port %d; %s listeners are told apart by port only", o.Name, l.Protocol, l.Port, l.Protocol)
+	}
+	return fmt.Sprintf("listener %s on port %d has protocol %s, which cannot share a port with %s", o.Name, l.Port, o.Protocol, l.Protocol)
 }
 
 func hostnameOf(h *gwapiv1.Hostname) string {

@@ -113,7 +113,7 @@ func (t *translator) attach(rt *gwapiv1.HTTPRoute, i int, pr gwapiv1.ParentRefer
 			continue
 		}
 		matched++
-		if !l.valid || !t.routeAllowed(g.obj, l.spec, rt) {
+		if !l.valid || !l.allowsKind("HTTPRoute") || !t.routeAllowed(g.obj, l.spec, rt) {
 			continue
 		}
 		allowed++
@@ -139,7 +139,8 @@ func (t *translator) attach(rt *gwapiv1.HTTPRoute, i int, pr gwapiv1.ParentRefer
 }
 
 // routeAllowed applies a listener's allowedRoutes to a route: namespaces
-// (Same by default, All, or Selector) and kinds.
+// (Same by default, All, or Selector over the labels of the route's
+// namespace, see namespaces.go) and kinds.
 func (t *translator) routeAllowed(gw *gwapiv1.Gateway, l gwapiv1.Listener, rt *gwapiv1.HTTPRoute) bool {
 	from := gwapiv1.NamespacesFromSame
 	if l.AllowedRoutes != nil && l.AllowedRoutes.Namespaces != nil && l.AllowedRoutes.Namespaces.From != nil {
@@ -150,10 +151,10 @@ func (t *translator) routeAllowed(gw *gwapiv1.Gateway, l gwapiv1.Listener, rt *g
 		return true
 	case gwapiv1.NamespacesFromSame:
 		return rt.Namespace == gw.Namespace
+	case gwapiv1.NamespacesFromSelector:
+		return t.res.namespaceSelected(l.AllowedRoutes.Namespaces.Selector, rt.Namespace)
 	default:
-		// Selector needs Namespace objects, which this revision format
-		// does not carry yet: nothing matches.
-		return false
+		return false // the CRD enum allows nothing else
 	}
 }
 

@@ -17,13 +17,13 @@ func (t *translator) buildGatewayIR(g *gatewayState) {
 	vhosts := map[uint32]map[string]*vhostBuilder{}
 	hostsOnPort := map[uint32][]string{}
 	for _, l := range g.listeners {
-		if l.valid {
+		if l.valid && l.spec.Protocol == gwapiv1.HTTPProtocolType {
 			hostsOnPort[uint32(l.spec.Port)] = append(hostsOnPort[uint32(l.spec.Port)], hostnameOf(l.spec.Hostname))
 		}
 	}
 	for _, l := range g.listeners {
-		if !l.valid {
-			continue
+		if !l.valid || l.spec.Protocol != gwapiv1.HTTPProtocolType {
+			continue // the other protocols: irbuild_l4.go
 		}
 		port := uint32(l.spec.Port)
 		il, ok := byPort[port]
@@ -61,6 +61,7 @@ func (t *translator) buildGatewayIR(g *gatewayState) {
 		}
 		sort.Slice(il.VirtualHosts, func(i, j int) bool { return il.VirtualHosts[i].Name < il.VirtualHosts[j].Name })
 	}
+	t.buildL4IR(g)
 	sort.Slice(g.ir.Listeners, func(i, j int) bool { return g.ir.Listeners[i].Port < g.ir.Listeners[j].Port })
 	for _, c := range g.clusters {
 		g.ir.Clusters = append(g.ir.Clusters, c)

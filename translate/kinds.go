@@ -5,8 +5,9 @@ import (
 	"strings"
 
 	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
-	gwapiv1a2 "sigs.k8s.io/gateway-api/apis/v1alpha2"
 	gwapiv1b1 "sigs.k8s.io/gateway-api/apis/v1beta1"
 )
 
@@ -18,12 +19,16 @@ var knownTypes = map[string]reflect.Type{
 	groupGateway + "/Gateway":          reflect.TypeFor[gwapiv1.Gateway](),
 	groupGateway + "/HTTPRoute":        reflect.TypeFor[gwapiv1.HTTPRoute](),
 	groupGateway + "/GRPCRoute":        reflect.TypeFor[gwapiv1.GRPCRoute](),
-	groupGateway + "/TLSRoute":         reflect.TypeFor[gwapiv1a2.TLSRoute](),
-	groupGateway + "/TCPRoute":         reflect.TypeFor[gwapiv1a2.TCPRoute](),
-	groupGateway + "/UDPRoute":         reflect.TypeFor[gwapiv1a2.UDPRoute](),
+	groupGateway + "/TLSRoute":         reflect.TypeFor[gwapiv1.TLSRoute](),
+	groupGateway + "/TCPRoute":         reflect.TypeFor[gwapiv1.TCPRoute](),
+	groupGateway + "/UDPRoute":         reflect.TypeFor[gwapiv1.UDPRoute](),
 	groupGateway + "/ReferenceGrant":   reflect.TypeFor[gwapiv1b1.ReferenceGrant](),
 	groupGateway + "/BackendTLSPolicy": reflect.TypeFor[gwapiv1.BackendTLSPolicy](),
 	groupEG + "/Backend":               reflect.TypeFor[egv1a1.Backend](),
+	"/Secret":                          reflect.TypeFor[corev1.Secret](),
+	"/Namespace":                       reflect.TypeFor[corev1.Namespace](),
+	"/Service":                         reflect.TypeFor[corev1.Service](),
+	"discovery.k8s.io/EndpointSlice":   reflect.TypeFor[discoveryv1.EndpointSlice](),
 	groupEG + "/SecurityPolicy":        reflect.TypeFor[egv1a1.SecurityPolicy](),
 	groupEG + "/BackendTrafficPolicy":  reflect.TypeFor[egv1a1.BackendTrafficPolicy](),
 	groupEG + "/ClientTrafficPolicy":   reflect.TypeFor[egv1a1.ClientTrafficPolicy](),

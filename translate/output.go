@@ -17,6 +17,8 @@ type XDSDocument struct {
 	Routes    []any  `json:"routes,omitempty"`
 	Clusters  []any  `json:"clusters,omitempty"`
 	Endpoints []any  `json:"endpoints,omitempty"`
+	// Secrets print with their private keys redacted.
+	Secrets []any `json:"secrets,omitempty"`
 }
 
 // Document converts the resources of a Gateway to plain values.
@@ -34,6 +36,12 @@ func (g *GatewayResult) Document() (*XDSDocument, error) {
 	}
 	if d.Endpoints, err = plainList(g.Endpoints); err != nil {
 		return nil, err
+	}
+	if d.Secrets, err = plainList(g.Secrets); err != nil {
+		return nil, err
+	}
+	for _, s := range d.Secrets {
+		redactSecret(s)
 	}
 	return d, nil
 }
@@ -77,4 +85,22 @@ func (r *Result) YAML() ([]byte, error) {
 		v.XDS = append(v.XDS, d)
 	}
 	return yaml.Marshal(v)
+}
+
+// redacted replaces private key material in printed output.
+const redacted = "[redacted]"
+
+// redactSecret replaces the private key of a printed SDS Secret, whatever
+// its data source (inline bytes or string, file, environment variable).
+// Certificates are public and stay.
+func redactSecret(v any) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return
+	}
+	if tc, ok := m["tlsCertificate"].(map[string]any); ok {
+		if _, ok := tc["privateKey"]; ok {
+			tc["privateKey"] = map[string]any{"inlineBytes": redacted}
+		}
+	}
 }

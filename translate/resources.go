@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
 	yaml "go.yaml.in/yaml/v3"
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
@@ -27,6 +30,19 @@ type Resources struct {
 	Gateways       []*gwapiv1.Gateway
 	HTTPRoutes     []*gwapiv1.HTTPRoute
 	Backends       []*egv1a1.Backend
+	TLSRoutes      []*gwapiv1.TLSRoute
+	TCPRoutes      []*gwapiv1.TCPRoute
+	UDPRoutes      []*gwapiv1.UDPRoute
+	Secrets        []*corev1.Secret
+
+	ReferenceGrants []*gwapiv1.ReferenceGrant
+	Namespaces      []*corev1.Namespace
+	Services        []*corev1.Service
+	EndpointSlices  []*discoveryv1.EndpointSlice
+
+	// index finds objects by the names others use (index.go).
+	indexOnce sync.Once
+	index     *resourceIndex
 
 	// where holds the location of every object, by kind/namespace/name.
 	where map[string]Location
@@ -65,6 +81,29 @@ func decodeInto[T any, P interface {
 	}
 }
 
+// decodeChecked is decodeInto for a kind whose objects the API server
+// validates: an object that fails check is not added.
+func decodeChecked[T any, P interface {
+	*T
+	metav1.Object
+}](list func(*Resources) *[]P, check func(P) error) kindDecoder {
+	typed := decodeInto[T, P](list)
+	return func(r *Resources, raw []byte, strict bool) (metav1.Object, error) {
+		obj, err := typed(nil, raw, strict)
+		if err != nil {
+			return nil, err
+		}
+		if err := check(obj.(P)); err != nil {
+			return nil, err
+		}
+		if r != nil {
+			l := list(r)
+			*l = append(*l, obj.(P))
+		}
+		return obj, nil
+	}
+}
+
 // decoders lists the kinds translate understands, by group and kind. The
 // version of the apiVersion is not checked beyond the group: v1 and v1beta1
 // of Gateway API share their schema.
@@ -73,6 +112,21 @@ var decoders = map[string]kindDecoder{
 	groupGateway + "/Gateway":      decodeInto(func(r *Resources) *[]*gwapiv1.Gateway { return &r.Gateways }),
 	groupGateway + "/HTTPRoute":    decodeInto(func(r *Resources) *[]*gwapiv1.HTTPRoute { return &r.HTTPRoutes }),
 	groupEG + "/Backend":           decodeInto(func(r *Resources) *[]*egv1a1.Backend { return &r.Backends }),
+	// TLSRoute, TCPRoute and UDPRoute of v1alpha2 and v1 share their JSON
+	// shape; validation checks the version's own limits (l4route.go).
+	groupGateway + "/TLSRoute": decodeInto(func(r *Resources) *[]*gwapiv1.TLSRoute { return &r.TLSRoutes }),
+	groupGateway + "/TCPRoute": decodeInto(func(r *Resources) *[]*gwapiv1.TCPRoute { return &r.TCPRoutes }),
+	groupGateway + "/UDPRoute": decodeInto(func(r *Resources) *[]*gwapiv1.UDPRoute { return &r.UDPRoutes }),
+	// Core v1 Secrets hold certificates (secrets.go); their content is
+	// never printed.
+	"/Secret": decodeInto(func(r *Resources) *[]*corev1.Secret { return &r.Secrets }),
+	// ReferenceGrant is the same in v1beta1 and v1 (referencegrant.go).
+	groupGateway + "/ReferenceGrant": decodeChecked(func(r *Resources) *[]*gwapiv1.ReferenceGrant { return &r.ReferenceGrants }, validateReferenceGrant),
+	// Namespaces give their labels to allowedRoutes selectors
+	// (namespaces.go); Services and EndpointSlices are backends (service.go).
+	"/Namespace":                     decodeInto(func(r *Resources) *[]*corev1.Namespace { return &r.Namespaces }),
+	"/Service":                       decodeChecked(func(r *Resources) *[]*corev1.Service { return &r.Services }, validateService),
+	"discovery.k8s.io/EndpointSlice": decodeChecked(func(r *Resources) *[]*discoveryv1.EndpointSlice { return &r.EndpointSlices }, validateEndpointSlice),
 }
 
 // clusterScoped kinds have no namespace.
@@ -133,6 +187,10 @@ func jsonErrorField(err error) (string, string) {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
 		return te.Field, fmt.Sprintf("field %s: cannot use %s as %s", te.Field, te.Value, te.Type)
+	}
+	var oe *objectError
+	if errors.As(err, &oe) {
+		return oe.path, oe.msg
 	}
 	return "", strings.TrimPrefix(err.Error(), "json: ")
 }
@@ -195,4 +253,12 @@ func (r *Resources) sort() {
 	sortObjects(r.Gateways)
 	sortObjects(r.HTTPRoutes)
 	sortObjects(r.Backends)
+	sortObjects(r.TLSRoutes)
+	sortObjects(r.TCPRoutes)
+	sortObjects(r.UDPRoutes)
+	sortObjects(r.Secrets)
+	sortObjects(r.ReferenceGrants)
+	sortObjects(r.Namespaces)
+	sortObjects(r.Services)
+	sortObjects(r.EndpointSlices)
 }

@@ -21,6 +21,7 @@ func (g *GatewayResult) Resources() map[resourcev3.Type][]types.Resource {
 		resourcev3.RouteType:    asResources(g.Routes),
 		resourcev3.ClusterType:  asResources(g.Clusters),
 		resourcev3.EndpointType: asResources(g.Endpoints),
+		resourcev3.SecretType:   asResources(g.Secrets),
 	}
 }
 
@@ -55,5 +56,32 @@ func (g *GatewayResult) Snapshot(version string) (*cachev3.Snapshot, error) {
 	if err := snap.Consistent(); err != nil {
 		return nil, fmt.Errorf("gateway %s: snapshot is not consistent: %w", g.Key(), err)
 	}
+	// Consistent does not look at SDS: check that the secrets are exactly
+	// those the listeners use.
+	if err := g.secretsConsistent(); err != nil {
+		return nil, fmt.Errorf("gateway %s: snapshot is not consistent: %w", g.Key(), err)
+	}
 	return snap, nil
+}
+
+func (g *GatewayResult) secretsConsistent() error {
+	refs, err := sdsReferences(g.Listeners)
+	if err != nil {
+		return err
+	}
+	have := map[string]bool{}
+	for _, s := range g.Secrets {
+		have[s.GetName()] = true
+	}
+	var errs []error
+	for _, r := range refs {
+		if !have[r] {
+			errs = append(errs, fmt.Errorf("secret %q is referenced but missing", r))
+		}
+		delete(have, r)
+	}
+	if len(have) > 0 {
+		errs = append(errs, fmt.Errorf("%d secrets are not referenced by any listener", len(have)))
+	}
+	return errors.Join(errs...)
 }

@@ -20,9 +20,18 @@ type ParentStatus struct {
 
 // ListenerStatus is a Gateway listener's status.
 type ListenerStatus struct {
-	Name           string      `json:"name" yaml:"name"`
-	AttachedRoutes int32       `json:"attachedRoutes" yaml:"attachedRoutes"`
-	Conditions     []Condition `json:"conditions" yaml:"conditions"`
+	Name string `json:"name" yaml:"name"`
+	// SupportedKinds are the route kinds the listener takes: those of its
+	// protocol that allowedRoutes.kinds names, or all of them.
+	SupportedKinds []RouteGroupKind `json:"supportedKinds" yaml:"supportedKinds"`
+	AttachedRoutes int32            `json:"attachedRoutes" yaml:"attachedRoutes"`
+	Conditions     []Condition      `json:"conditions" yaml:"conditions"`
+}
+
+// RouteGroupKind names a route kind.
+type RouteGroupKind struct {
+	Group string `json:"group" yaml:"group"`
+	Kind  string `json:"kind" yaml:"kind"`
 }
 
 // ObjectStatus is the status translate gives one object.

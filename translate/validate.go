@@ -41,6 +41,7 @@ func validateHTTPRoute(rt *gwapiv1.HTTPRoute) error {
 			if w := ref.Weight; w != nil && (*w < 0 || *w > 1000000) {
 				errs = append(errs, fmt.Errorf("field spec.rules[%d].backendRefs[%d].weight: %d is out of range 0-1000000", i, j, *w))
 			}
+			errs = append(errs, validateBackendRef(fmt.Sprintf("spec.rules[%d].backendRefs[%d]", i, j), ref.BackendObjectReference)...)
 		}
 		errs = append(errs, validateRuleFilters(i, rule)...)
 	}

@@ -10,6 +10,7 @@ import (
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	routerv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/router/v3"
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
+	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/durationpb"
@@ -26,6 +27,8 @@ type GatewayResult struct {
 	Routes    []*routev3.RouteConfiguration       `json:"-" yaml:"-"`
 	Clusters  []*clusterv3.Cluster                `json:"-" yaml:"-"`
 	Endpoints []*endpointv3.ClusterLoadAssignment `json:"-" yaml:"-"`
+	// Secrets hold private keys: never print them (see Document).
+	Secrets []*tlsv3.Secret `json:"-" yaml:"-"`
 }
 
 // Key is the gateway's NAMESPACE/NAME, which Envoys send as node.cluster.
@@ -57,8 +60,23 @@ func socketAddress(host string, port uint32) *corev3.Address {
 func buildXDS(g *ir.Gateway) *GatewayResult {
 	out := &GatewayResult{Namespace: g.Namespace, Name: g.Name}
 	for _, l := range g.Listeners {
-		out.Listeners = append(out.Listeners, buildListener(l))
-		out.Routes = append(out.Routes, buildRouteConfig(l))
+		switch {
+		case len(l.TLSChains) > 0:
+			lis, rcs := buildTLSListener(l)
+			out.Listeners = append(out.Listeners, lis)
+			out.Routes = append(out.Routes, rcs...)
+		case l.TCP != nil:
+			out.Listeners = append(out.Listeners, buildTCPListener(l))
+		default:
+			out.Listeners = append(out.Listeners, buildListener(l))
+			out.Routes = append(out.Routes, buildRouteConfig(l))
+		}
+	}
+	for _, u := range g.UDPListeners {
+		out.Listeners = append(out.Listeners, buildUDPListener(u))
+	}
+	for _, s := range g.Secrets {
+		out.Secrets = append(out.Secrets, buildSecret(s))
 	}
 	for _, c := range g.Clusters {
 		cl, cla := buildCluster(c)
@@ -71,6 +89,18 @@ func buildXDS(g *ir.Gateway) *GatewayResult {
 }
 
 func buildListener(l *ir.Listener) *listenerv3.Listener {
+	return &listenerv3.Listener{
+		Name:    l.Name,
+		Address: socketAddress(l.Address, l.Port),
+		FilterChains: []*listenerv3.FilterChain{{
+			Filters: []*listenerv3.Filter{httpConnectionManager(l)},
+		}},
+	}
+}
+
+// httpConnectionManager serves HTTP with the routes of l, fetched over
+// RDS under l's name.
+func httpConnectionManager(l *ir.Listener) *listenerv3.Filter {
 	hcm := &hcmv3.HttpConnectionManager{
 		StatPrefix: l.Name,
 		RouteSpecifier: &hcmv3.HttpConnectionManager_Rds{Rds: &hcmv3.Rds{
@@ -79,15 +109,9 @@ func buildListener(l *ir.Listener) *listenerv3.Listener {
 		}},
 		HttpFilters: httpFilters(l),
 	}
-	return &listenerv3.Listener{
-		Name:    l.Name,
-		Address: socketAddress(l.Address, l.Port),
-		FilterChains: []*listenerv3.FilterChain{{
-			Filters: []*listenerv3.Filter{{
-				Name:       "envoy.filters.network.http_connection_manager",
-				ConfigType: &listenerv3.Filter_TypedConfig{TypedConfig: mustAny(hcm)},
-			}},
-		}},
+	return &listenerv3.Filter{
+		Name:       "envoy.filters.network.http_connection_manager",
+		ConfigType: &listenerv3.Filter_TypedConfig{TypedConfig: mustAny(hcm)},
 	}
 }
 

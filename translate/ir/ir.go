@@ -11,16 +11,25 @@ type Gateway struct {
 	Name      string      `json:"name" yaml:"name"`
 	Listeners []*Listener `json:"listeners,omitempty" yaml:"listeners,omitempty"`
 	Clusters  []*Cluster  `json:"clusters,omitempty" yaml:"clusters,omitempty"`
+	// UDPListeners are sorted by port.
+	UDPListeners []*UDPListener `json:"udpListeners,omitempty" yaml:"udpListeners,omitempty"`
+	// Secrets are sorted by name.
+	Secrets []*Secret `json:"secrets,omitempty" yaml:"secrets,omitempty"`
 }
 
-// Listener is one bound port. Gateway listeners that share a port and the
-// HTTP protocol are merged into one Listener.
+// Listener is one bound TCP port. Gateway listeners that share a port are
+// merged into one Listener: plain HTTP ones into its VirtualHosts, HTTPS
+// and TLS ones into its TLSChains. A TCP listener has a port to itself.
 type Listener struct {
 	Name    string `json:"name" yaml:"name"`
 	Address string `json:"address" yaml:"address"`
 	Port    uint32 `json:"port" yaml:"port"`
 	// VirtualHosts are sorted by name.
 	VirtualHosts []*VirtualHost `json:"virtualHosts,omitempty" yaml:"virtualHosts,omitempty"`
+	// TLSChains are sorted by name.
+	TLSChains []*TLSChain `json:"tlsChains,omitempty" yaml:"tlsChains,omitempty"`
+	// TCP forwards every connection (protocol TCP).
+	TCP *TCPProxy `json:"tcp,omitempty" yaml:"tcp,omitempty"`
 }
 
 // VirtualHost groups the routes for a set of domains.
@@ -118,19 +127,29 @@ func (g *Gateway) Validate() error {
 			errs = append(errs, fmt.Errorf("listener %q: port %d is bound twice", l.Name, l.Port))
 		}
 		ports[l.Port] = true
-		for _, vh := range l.VirtualHosts {
-			for _, r := range vh.Routes {
-				for _, b := range r.Backends {
-					if b.Cluster != "" && !clusters[b.Cluster] {
-						errs = append(errs, fmt.Errorf("route %q: cluster %q does not exist", r.Name, b.Cluster))
-					}
-				}
-				if len(r.Backends) == 0 && r.DirectStatus == 0 && r.Redirect == nil {
-					errs = append(errs, fmt.Errorf("route %q has neither backends nor a direct response", r.Name))
-				}
-				errs = append(errs, r.validateFilters(clusters)...)
-			}
+		errs = append(errs, validateVirtualHosts(l.VirtualHosts, clusters)...)
+		for _, c := range l.TLSChains {
+			errs = append(errs, validateVirtualHosts(c.VirtualHosts, clusters)...)
 		}
 	}
+	errs = append(errs, g.validateL4(clusters)...)
 	return errors.Join(errs...)
+}
+
+func validateVirtualHosts(vhs []*VirtualHost, clusters map[string]bool) []error {
+	var errs []error
+	for _, vh := range vhs {
+		for _, r := range vh.Routes {
+			for _, b := range r.Backends {
+				if b.Cluster != "" && !clusters[b.Cluster] {
+					errs = append(errs, fmt.Errorf("route %q: cluster %q does not exist", r.Name, b.Cluster))
+				}
+			}
+			if len(r.Backends) == 0 && r.DirectStatus == 0 && r.Redirect == nil {
+				errs = append(errs, fmt.Errorf("route %q has neither backends nor a direct response", r.Name))
+			}
+			errs = append(errs, r.validateFilters(clusters)...)
+		}
+	}
+	return errs
 }

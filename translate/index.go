@@ -1,0 +1,57 @@
+package translate
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
+)
+
+// resourceIndex finds the objects that other objects name (namespaces,
+// grants, Services and their EndpointSlices) without a scan of their lists.
+// It is built on first use from the lists of Resources, which must not
+// change after that; each list keeps its order (namespace, then name).
+type resourceIndex struct {
+	namespaceLabels map[string]labels.Set                   // by name
+	grants          map[string][]*gwapiv1.ReferenceGrant    // by namespace
+	services        map[string]*corev1.Service              // by namespace/name
+	slices          map[string][]*discoveryv1.EndpointSlice // by namespace/service name
+}
+
+// idx returns the index of r, building it once.
+func (r *Resources) idx() *resourceIndex {
+	r.indexOnce.Do(func() { r.index = buildIndex(r) })
+	return r.index
+}
+
+func buildIndex(r *Resources) *resourceIndex {
+	x := &resourceIndex{
+		namespaceLabels: map[string]labels.Set{},
+		grants:          map[string][]*gwapiv1.ReferenceGrant{},
+		services:        map[string]*corev1.Service{},
+		slices:          map[string][]*discoveryv1.EndpointSlice{},
+	}
+	for _, ns := range r.Namespaces {
+		set := labels.Set{}
+		for k, v := range ns.Labels {
+			set[k] = v
+		}
+		// The API server sets this label on every Namespace, whatever the
+		// object says.
+		set[corev1.LabelMetadataName] = ns.Name
+		x.namespaceLabels[ns.Name] = set
+	}
+	for _, g := range r.ReferenceGrants {
+		x.grants[g.Namespace] = append(x.grants[g.Namespace], g)
+	}
+	for _, s := range r.Services {
+		x.services[s.Namespace+"/"+s.Name] = s
+	}
+	for _, s := range r.EndpointSlices {
+		if svc := s.Labels[discoveryv1.LabelServiceName]; svc != "" {
+			key := s.Namespace + "/" + svc
+			x.slices[key] = append(x.slices[key], s)
+		}
+	}
+	return x
+}

@@ -1,0 +1,178 @@
+package translate
+
+import (
+	"cmp"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"github.com/sluice-gitops/sluice/translate/ir"
+)
+
+// Service backends, as in Kubernetes: a backendRef names a Service and one
+// of its ports (the Service port, not the target port). The endpoints are
+// read from the EndpointSlices of the Service's namespace that are labelled
+// kubernetes.io/service-name: <service>: of each, the port whose name (and
+// protocol) is the Service port's gives the port number, and every
+// endpoint whose conditions.ready is not false gives its first address.
+// A Service of type ExternalName is a DNS name instead: its cluster
+// resolves externalName itself and connects to the Service port.
+//
+// Each Service port is one cluster, service/<namespace>/<name>/<port>. A
+// cluster without endpoints is still served (Envoy answers 503) and the
+// reason is a warning.
+
+// serviceCluster resolves a reference to port of Service namespace/name
+// for a route of the given protocol. On failure it returns the
+// ResolvedRefs reason and a message naming the field.
+func (t *translator) serviceCluster(namespace, name string, port *gwapiv1.PortNumber, proto corev1.Protocol, field string) (*ir.Cluster, string, string) {
+	svc := t.res.idx().services[namespace+"/"+name]
+	if svc == nil {
+		return nil, ReasonBackendNotFound, fmt.Sprintf("field %s.name: Service %s/%s does not exist", field, namespace, name)
+	}
+	if port == nil {
+		// The CRD's CEL rule rejects this for the route kinds that have
+		// it; it is checked here for those that do not.
+		return nil, ReasonBackendNotFound, fmt.Sprintf("field %s: Must have port for Service reference", field)
+	}
+	sp, ok := servicePort(svc, int32(*port), proto)
+	if !ok {
+		return nil, ReasonBackendNotFound, fmt.Sprintf("field %s.port: Service %s/%s has no %s port %d (its ports: %s)", field, namespace, name, proto, *port, portList(svc.Spec.Ports))
+	}
+	key := fmt.Sprintf("%s/%d/%s", objectKey("Service", namespace, name), sp.Port, proto)
+	if b, ok := t.backends[key]; ok {
+		return b.cluster, "", ""
+	}
+	c := t.buildServiceCluster(svc, sp)
+	t.backends[key] = &backendState{cluster: c}
+	return c, "", ""
+}
+
+// servicePort finds a Service's port by number and protocol. An
+// ExternalName Service without ports takes any port: it is only a DNS name.
+func servicePort(svc *corev1.Service, port int32, proto corev1.Protocol) (corev1.ServicePort, bool) {
+	for _, p := range svc.Spec.Ports {
+		if p.Port == port && protocolOf(p.Protocol) == proto {
+			return p, true
+		}
+	}
+	if svc.Spec.Type == corev1.ServiceTypeExternalName && len(svc.Spec.Ports) == 0 {
+		return corev1.ServicePort{Port: port, Protocol: proto}, true
+	}
+	return corev1.ServicePort{}, false
+}
+
+// protocolOf applies the default protocol of Service and EndpointSlice ports.
+func protocolOf(p corev1.Protocol) corev1.Protocol {
+	if p == "" {
+		return corev1.ProtocolTCP
+	}
+	return p
+}
+
+func portList(ports []corev1.ServicePort) string {
+	if len(ports) == 0 {
+		return "none"
+	}
+	var out []string
+	for _, p := range ports {
+		s := fmt.Sprintf("%d/%s", p.Port, protocolOf(p.Protocol))
+		if p.Name != "" {
+			s += " (" + p.Name + ")"
+		}
+		out = append(out, s)
+	}
+	return strings.Join(out, ", ")
+}
+
+// buildServiceCluster builds the cluster of one Service port, warning when
+// it has no endpoints.
+func (t *translator) buildServiceCluster(svc *corev1.Service, sp corev1.ServicePort) *ir.Cluster {
+	c := &ir.Cluster{Name: fmt.Sprintf("service/%s/%s/%d", svc.Namespace, svc.Name, sp.Port)}
+	if svc.Spec.Type == corev1.ServiceTypeExternalName {
+		c.DNS = true
+		host := strings.TrimSuffix(svc.Spec.ExternalName, ".")
+		c.Endpoints = []*ir.Endpoint{{Host: host, Port: uint32(sp.Port)}}
+		return c
+	}
+	var why string
+	if slices := t.res.idx().slices[svc.Namespace+"/"+svc.Name]; len(slices) == 0 {
+		why = fmt.Sprintf("no EndpointSlice is labelled %s: %s", discoveryv1.LabelServiceName, svc.Name)
+	} else {
+		c.Endpoints, why = sliceEndpoints(slices, sp)
+	}
+	if why != "" {
+		loc := t.res.Where("Service", svc.Namespace, svc.Name)
+		t.warnings = append(t.warnings, fmt.Sprintf("%s: Service %s/%s: %s; cluster %s has no endpoints: Envoy answers 503", loc, svc.Namespace, svc.Name, why, c.Name))
+	}
+	return c
+}
+
+// sliceEndpoints returns the ready endpoints of a Service port, sorted and
+// without duplicates, or none and why.
+func sliceEndpoints(list []*discoveryv1.EndpointSlice, sp corev1.ServicePort) ([]*ir.Endpoint, string) {
+	var eps []*ir.Endpoint
+	seen := map[ir.Endpoint]bool{}
+	matched := false
+	for _, s := range list {
+		port := slicePort(s, sp)
+		if port == 0 {
+			continue
+		}
+		matched = true
+		for _, ep := range s.Endpoints {
+			if (ep.Conditions.Ready != nil && !*ep.Conditions.Ready) || len(ep.Addresses) == 0 {
+				continue
+			}
+			// Addresses are fungible; consumers use the first (as
+			// kube-proxy does), here written canonically so that equal
+			// addresses compare equal. validateEndpointSlice checked it.
+			addr, err := netip.ParseAddr(ep.Addresses[0])
+			if err != nil {
+				continue
+			}
+			e := ir.Endpoint{Host: addr.String(), Port: port}
+			if !seen[e] {
+				seen[e] = true
+				eps = append(eps, &e)
+			}
+		}
+	}
+	name := sp.Name
+	if name == "" {
+		name = "(unnamed)"
+	}
+	switch {
+	case !matched:
+		return nil, fmt.Sprintf("no EndpointSlice has a %s port named %s, as Service port %d", protocolOf(sp.Protocol), name, sp.Port)
+	case len(eps) == 0:
+		return nil, fmt.Sprintf("the EndpointSlices have no ready endpoint for Service port %d", sp.Port)
+	}
+	slices.SortFunc(eps, func(a, b *ir.Endpoint) int {
+		return cmp.Or(cmp.Compare(a.Host, b.Host), cmp.Compare(a.Port, b.Port))
+	})
+	return eps, ""
+}
+
+// slicePort returns the number an EndpointSlice gives a Service port (by
+// name and protocol), or 0.
+func slicePort(s *discoveryv1.EndpointSlice, sp corev1.ServicePort) uint32 {
+	for _, p := range s.Ports {
+		name, proto := "", corev1.ProtocolTCP
+		if p.Name != nil {
+			name = *p.Name
+		}
+		if p.Protocol != nil {
+			proto = *p.Protocol
+		}
+		if name == sp.Name && proto == protocolOf(sp.Protocol) && p.Port != nil {
+			return uint32(*p.Port)
+		}
+	}
+	return 0
+}

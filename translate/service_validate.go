@@ -1,0 +1,122 @@
+package translate
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+)
+
+// The checks the API server makes on Services and EndpointSlices before
+// they exist, as far as translation depends on them. An object that fails
+// is not read (decode warns and ignores it), as a cluster would not have it.
+
+var serviceTypes = map[corev1.ServiceType]bool{
+	"": true, corev1.ServiceTypeClusterIP: true, corev1.ServiceTypeNodePort: true,
+	corev1.ServiceTypeLoadBalancer: true, corev1.ServiceTypeExternalName: true,
+}
+
+func validProtocol(p corev1.Protocol) bool {
+	switch p {
+	case corev1.ProtocolTCP, corev1.ProtocolUDP, corev1.ProtocolSCTP:
+		return true
+	}
+	return false
+}
+
+// validateService checks a Service's type, externalName and ports.
+func validateService(svc *corev1.Service) error {
+	var p objectProblems
+	if !serviceTypes[svc.Spec.Type] {
+		p.add("spec.type", "field spec.type: unsupported value %q: supported values: ClusterIP, ExternalName, LoadBalancer, NodePort", svc.Spec.Type)
+	}
+	if svc.Spec.Type == corev1.ServiceTypeExternalName {
+		switch h := strings.TrimSuffix(svc.Spec.ExternalName, "."); {
+		case svc.Spec.ExternalName == "":
+			p.add("spec.externalName", "field spec.externalName: required for a Service of type ExternalName")
+		case !validHostname(h, false):
+			p.add("spec.externalName", "field spec.externalName: %q is not a lowercase RFC 1123 DNS name", svc.Spec.ExternalName)
+		}
+	}
+	names := map[string]bool{}
+	ports := map[string]bool{}
+	for i, sp := range svc.Spec.Ports {
+		field := fmt.Sprintf("spec.ports[%d]", i)
+		if sp.Port < 1 || sp.Port > 65535 {
+			p.add("spec.ports.port", "field %s.port: %d must be between 1 and 65535, inclusive", field, sp.Port)
+		}
+		if sp.Protocol != "" && !validProtocol(sp.Protocol) {
+			p.add("spec.ports.protocol", "field %s.protocol: unsupported value %q: supported values: SCTP, TCP, UDP", field, sp.Protocol)
+		}
+		switch {
+		case sp.Name == "" && len(svc.Spec.Ports) > 1:
+			p.add("spec.ports", "field %s.name: required when a Service has more than one port", field)
+		case sp.Name != "" && names[sp.Name]:
+			p.add("spec.ports.name", "field %s.name: duplicate value %q", field, sp.Name)
+		}
+		names[sp.Name] = true
+		key := fmt.Sprintf("%d/%s", sp.Port, protocolOf(sp.Protocol))
+		if ports[key] {
+			p.add("spec.ports", "field %s: duplicate port %s", field, key)
+		}
+		ports[key] = true
+	}
+	return p.err()
+}
+
+// validateEndpointSlice checks an EndpointSlice's address type, addresses
+// and ports. A slice that names no Service is refused too: nothing could
+// use it, and a forgotten label is the likely cause.
+func validateEndpointSlice(s *discoveryv1.EndpointSlice) error {
+	var p objectProblems
+	if s.Labels[discoveryv1.LabelServiceName] == "" {
+		p.add("metadata", "field metadata.labels: has no %s label, so it belongs to no Service", discoveryv1.LabelServiceName)
+	}
+	ip := true
+	switch s.AddressType {
+	case discoveryv1.AddressTypeIPv4, discoveryv1.AddressTypeIPv6:
+	case discoveryv1.AddressTypeFQDN:
+		ip = false
+		p.add("addressType", "field addressType: FQDN is deprecated in Kubernetes and not supported")
+	default:
+		ip = false
+		p.add("addressType", "field addressType: unsupported value %q: supported values: IPv4, IPv6", s.AddressType)
+	}
+	for i, ep := range s.Endpoints {
+		field := fmt.Sprintf("endpoints[%d].addresses", i)
+		if n := len(ep.Addresses); n < 1 || n > 100 {
+			p.add("endpoints.addresses", "field %s: has %d entries; 1 to 100 are required", field, n)
+		}
+		for j, a := range ep.Addresses {
+			if ip && !validSliceAddress(s.AddressType, a) {
+				p.add("endpoints.addresses", "field %s[%d]: %q is not an %s address", field, j, a, s.AddressType)
+			}
+		}
+	}
+	for i, sp := range s.Ports {
+		field := fmt.Sprintf("ports[%d]", i)
+		if sp.Port != nil && (*sp.Port < 1 || *sp.Port > 65535) {
+			p.add("ports.port", "field %s.port: %d must be between 1 and 65535, inclusive", field, *sp.Port)
+		}
+		if sp.Protocol != nil && !validProtocol(*sp.Protocol) {
+			p.add("ports.protocol", "field %s.protocol: unsupported value %q: supported values: SCTP, TCP, UDP", field, *sp.Protocol)
+		}
+	}
+	return p.err()
+}
+
+// validSliceAddress checks an address of an IPv4 or IPv6 slice (other
+// types are refused before): an address of the slice's family, without a
+// zone; IPv4-mapped IPv6 addresses are ambiguous and refused.
+func validSliceAddress(typ discoveryv1.AddressType, s string) bool {
+	a, err := netip.ParseAddr(s)
+	if err != nil || a.Zone() != "" {
+		return false
+	}
+	if typ == discoveryv1.AddressTypeIPv4 {
+		return a.Is4()
+	}
+	return typ == discoveryv1.AddressTypeIPv6 && a.Is6() && !a.Is4In6()
+}
