@@ -37,6 +37,13 @@ type Options struct {
 	// DataDir, when set, keeps the last applied revision's metadata
 	// (see LastApplied).
 	DataDir string
+	// Resolve reads a revision of the source again by SHA (or a unique
+	// prefix), for rollback and diff; it must refuse unknown and unverified
+	// commits. Nil disables both.
+	Resolve func(sha string) (gitsync.Revision, error)
+	// Translate are the options revisions are translated with when read
+	// again.
+	Translate translate.Options
 }
 
 // Server is the xDS side of sluice: one snapshot per Gateway in
@@ -49,6 +56,10 @@ type Server struct {
 	metrics *metrics
 	onApply func(*Record)
 	dataDir string
+
+	resolve       func(sha string) (gitsync.Revision, error)
+	translateOpts translate.Options
+	results       resultCache
 
 	mu sync.Mutex
 	// current holds the content hash of each gateway's served snapshot.
@@ -83,7 +94,10 @@ func New(opts Options) *Server {
 		metrics: newMetrics(opts.Registerer),
 		onApply: opts.OnApply,
 		dataDir: opts.DataDir,
-		current: map[string]served{},
+		resolve: opts.Resolve,
+
+		translateOpts: opts.Translate,
+		current:       map[string]served{},
 	}
 	s.tracker.onRequest = s.ensureSnapshot
 	s.tracker.onAck = s.ack
@@ -112,6 +126,7 @@ func (s *Server) Apply(rev gitsync.Revision, res *translate.Result, terr error, 
 		rec.Rejected = res.Rejected()
 		rec.Warnings = res.Warnings
 	})
+	s.results.put(rev, res)
 	// Build and check every snapshot before publishing any.
 	var plans []gatewayPlan
 	var errs []error

@@ -213,10 +213,17 @@ func runServe(ctx context.Context, cfg *config.Config, logger *slog.Logger, read
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	srv := serve.New(serve.Options{Logger: logger, Registerer: reg, DataDir: cfg.DataDir})
+	topts := translate.Options{ControllerName: cfg.Gateway.ControllerName}
+	sopts := serve.Options{Logger: logger, Registerer: reg, DataDir: cfg.DataDir, Translate: topts}
+	if r, ok := src.(interface {
+		Revision(sha string) (gitsync.Revision, error)
+	}); ok {
+		sopts.Resolve = r.Revision
+	}
+	srv := serve.New(sopts)
 	p := &pipeline{
 		src: src, srv: srv, log: logger, metrics: gitsync.NewMetrics(reg),
-		opts: translate.Options{ControllerName: cfg.Gateway.ControllerName},
+		opts: topts,
 	}
 	sched, err := gitsync.NewScheduler(scheduleOptions(cfg, interval, logger), p.syncOnce)
 	if err != nil {
