@@ -36,6 +36,9 @@ const maxSymlinks = 40
 // Reasons a revision is rejected for one of its files; the errors wrap
 // them.
 var (
+	// ErrInvalidFiles wraps every reason the files of a commit are refused
+	// (the path is missing, a file is too large, a link leaves the tree).
+	ErrInvalidFiles   = errors.New("sync: invalid files")
 	ErrFileTooLarge   = errors.New("sync: file is larger than the size limit")
 	ErrSymlinkOutside = errors.New("sync: symbolic link points outside the subtree")
 	ErrSymlinkBroken  = errors.New("sync: symbolic link cannot be resolved")

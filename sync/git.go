@@ -310,14 +310,14 @@ func (s *GitSource) revision(h plumbing.Hash) (Revision, error) {
 	}
 	sub, err := subtree(s.repo.Storer, tree, s.path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return Revision{}, fmt.Errorf("sync: path %q not found in commit %s of %s", s.path, h, redactURL(s.url))
+		return Revision{}, fmt.Errorf("%w: path %q not found in commit %s of %s", ErrInvalidFiles, s.path, h, redactURL(s.url))
 	}
 	if err != nil {
-		return Revision{}, fmt.Errorf("sync: read path %q of commit %s: %w", s.path, h, err)
+		return Revision{}, fmt.Errorf("%w: read path %q of commit %s: %w", ErrInvalidFiles, s.path, h, err)
 	}
 	fsys, err := newTreeFS(s.mu, s.repo.Storer, sub, c.Committer.When, s.limit)
 	if err != nil {
-		return Revision{}, fmt.Errorf("sync: files of path %q of commit %s: %w", s.path, h, err)
+		return Revision{}, fmt.Errorf("%w: path %q of commit %s: %w", ErrInvalidFiles, s.path, h, err)
 	}
 	rev := s.meta(c)
 	rev.FS = fsys

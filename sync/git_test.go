@@ -178,13 +178,23 @@ func TestGitSourceMissingPath(t *testing.T) {
 	sha := repo.Commit("Add gateway")
 	repo.Push()
 
+	// The commit is refused (recorded once, not an error of the source),
+	// naming the path and the commit.
 	for _, path := range []string{"nope", "gateways/nope", "file.yaml"} {
-		_, _, err := newGitSource(t, server.Dir, path).Sync(context.Background())
-		if err == nil {
-			t.Fatalf("Sync with path %q: no error", path)
+		src := newGitSource(t, server.Dir, path)
+		_, changed, err := src.Sync(context.Background())
+		rs := src.TakeRejections()
+		if err != nil || changed || len(rs) != 1 || rs[0].Reason != gitsync.ReasonInvalidFiles || rs[0].Revision.SHA != sha {
+			t.Fatalf("Sync with path %q = changed %v, %v, rejections %+v; want one InvalidFiles rejection of %s", path, changed, err, rs, sha)
 		}
-		if msg := err.Error(); !strings.Contains(msg, `"`+path+`"`) || !strings.Contains(msg, sha) {
-			t.Errorf("Sync with path %q: error %q does not name the path and commit %s", path, msg, sha)
+		if msg := rs[0].Message; !strings.Contains(msg, `"`+path+`"`) || !strings.Contains(msg, sha) {
+			t.Errorf("Sync with path %q: %q does not name the path and commit %s", path, msg, sha)
+		}
+		if _, _, err := src.Sync(context.Background()); err != nil || len(src.TakeRejections()) != 0 {
+			t.Errorf("a second Sync of the same head: %v, or reported it again", err)
+		}
+		if _, err := src.Revision(sha); !errors.Is(err, gitsync.ErrInvalidFiles) {
+			t.Errorf("Revision(%s) = %v, want ErrInvalidFiles", sha, err)
 		}
 	}
 }

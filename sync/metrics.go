@@ -80,11 +80,14 @@ func (m *Metrics) ObserveRejection(reason string) {
 	if m == nil {
 		return
 	}
-	if reason == ReasonNonFastForward {
+	switch reason {
+	case ReasonNonFastForward:
 		m.forcePushes.Inc()
-		return
+	case ReasonInvalidFiles:
+		// Not a verification failure: the revision's own record says why.
+	default:
+		m.rejections.WithLabelValues(reason).Inc()
 	}
-	m.rejections.WithLabelValues(reason).Inc()
 }
 
 // ObserveForcePushRefusal counts a head refused because it does not

@@ -95,6 +95,9 @@ const (
 	ReasonExpiredKey     = "ExpiredKey"
 	ReasonRevokedKey     = "RevokedKey"
 	ReasonNonFastForward = "NonFastForward"
+	// ReasonInvalidFiles: the commit verified, but its files break a rule
+	// (path missing, file too large, link leaving the subtree).
+	ReasonInvalidFiles = "InvalidFiles"
 )
 
 // Rejection is a commit that Sync refused to apply.

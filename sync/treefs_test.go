@@ -125,18 +125,22 @@ func TestTreeFSRejects(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, _, err = src.Sync(context.Background())
-			if err == nil {
-				t.Fatal("Sync: no error")
+			if _, changed, err := src.Sync(context.Background()); err != nil || changed {
+				t.Fatalf("Sync = changed %v, %v; want the commit refused", changed, err)
 			}
-			for _, w := range tt.want {
+			rs := src.TakeRejections()
+			if len(rs) != 1 || rs[0].Reason != gitsync.ReasonInvalidFiles {
+				t.Fatalf("rejections = %+v, want one InvalidFiles", rs)
+			}
+			_, err = src.Revision(sha)
+			for _, w := range append(tt.want, gitsync.ErrInvalidFiles) {
 				if !errors.Is(err, w) {
 					t.Errorf("err = %v, want %v", err, w)
 				}
 			}
 			for _, m := range append(tt.wantMsg, sha, `"config"`) {
-				if !strings.Contains(err.Error(), m) {
-					t.Errorf("err = %v, want it to hold %q", err, m)
+				if !strings.Contains(err.Error(), m) || !strings.Contains(rs[0].Message, m) {
+					t.Errorf("err = %v, rejection %q; want both to hold %q", err, rs[0].Message, m)
 				}
 			}
 		})

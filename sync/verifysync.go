@@ -2,6 +2,7 @@ package sync
 
 import (
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -124,6 +125,13 @@ func (s *GitSource) advance(head plumbing.Hash) (Revision, bool, error) {
 		return s.last, false, nil
 	}
 	rev, err := s.revision(out.apply.Hash)
+	if errors.Is(err, ErrInvalidFiles) {
+		// Refused for its files, like a bad signature: recorded once, not
+		// retried until the branch moves.
+		s.seen = head
+		s.reject(append(out.rejections, s.rejection(out.apply, out.signer, ReasonInvalidFiles, err.Error()))...)
+		return s.last, false, nil
+	}
 	if err != nil {
 		return Revision{}, false, err
 	}
