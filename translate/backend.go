@@ -18,9 +18,10 @@ type backendState struct {
 	err     string // why the Backend is invalid, naming the field
 }
 
-// resolveRules resolves the backendRefs of every rule of a route and
+// resolveRules resolves the backendRefs of every rule of a route of kind
+// HTTPRoute or GRPCRoute (translated to an HTTPRoute, grpcroute.go) and
 // returns them with the route's ResolvedRefs condition.
-func (t *translator) resolveRules(rt *gwapiv1.HTTPRoute) ([]ruleBackends, Condition) {
+func (t *translator) resolveRules(kind string, rt *gwapiv1.HTTPRoute) ([]ruleBackends, Condition) {
 	specRules := httpRouteRules(rt)
 	rules := make([]ruleBackends, len(specRules))
 	var probs refProblems
@@ -31,7 +32,7 @@ func (t *translator) resolveRules(rt *gwapiv1.HTTPRoute) ([]ruleBackends, Condit
 			if ref.Weight != nil {
 				weight = uint32(*ref.Weight)
 			}
-			cluster, why, msg := t.resolveBackend(rt.Namespace, ref.BackendObjectReference, field)
+			cluster, why, msg := t.resolveBackendFrom(kind, rt.Namespace, ref.BackendObjectReference, field)
 			if why != "" {
 				probs.add(why, msg)
 			}
@@ -48,20 +49,13 @@ func (t *translator) resolveRules(rt *gwapiv1.HTTPRoute) ([]ruleBackends, Condit
 			}
 			rules[i].backends = append(rules[i].backends, wb)
 		}
-		rules[i].filters = t.ruleFilters(rt.Namespace, i, rule, &rules[i].clusters, &probs)
+		rules[i].filters = t.ruleFilters(kind, rt.Namespace, i, rule, &rules[i].clusters, &probs)
 	}
 	resolved := cond(CondResolvedRefs, true, ReasonResolvedRefs, "all references are resolved")
 	if probs.reason != "" {
 		resolved = cond(CondResolvedRefs, false, probs.reason, strings.Join(probs.msgs, "; "))
 	}
 	return rules, resolved
-}
-
-// resolveBackend finds the cluster of one backendRef of an HTTPRoute. On
-// failure it returns the ResolvedRefs reason and a message naming the
-// field.
-func (t *translator) resolveBackend(routeNS string, ref gwapiv1.BackendObjectReference, field string) (*ir.Cluster, string, string) {
-	return t.resolveBackendFrom("HTTPRoute", routeNS, ref, field)
 }
 
 // resolveBackendFrom finds the cluster of one backendRef of a route of
@@ -130,12 +124,7 @@ func (t *translator) backend(namespace, name string) *backendState {
 	if b, ok := t.backends[key]; ok {
 		return b
 	}
-	var obj *egv1a1.Backend
-	for _, b := range t.res.Backends {
-		if b.Namespace == namespace && b.Name == name {
-			obj = b
-		}
-	}
+	obj := t.res.idx().backends[key]
 	if obj == nil {
 		return nil
 	}

@@ -1,23 +1,23 @@
 package translate
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
-	"strings"
+	"io"
+	"io/fs"
+	"runtime"
+	"sort"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/fstest"
+	"time"
+
+	yaml "go.yaml.in/yaml/v3"
 )
 
-// benchBackends is how many Backends a generated revision holds.
-const benchBackends = 100
-
-// generateRevision returns a revision of n HTTPRoutes spread over 10 files,
-// attached to one Gateway with two HTTP listeners. Each route has two
-// hostnames and two rules (a path prefix, and an exact path with a header
-// match) whose backendRefs point at benchBackends Backends.
-func generateRevision(n int) (fstest.MapFS, int64) {
-	const files = 10
-	var b [files]strings.Builder
-	b[0].WriteString(`apiVersion: gateway.networking.k8s.io/v1
+const benchGateway = `apiVersion: gateway.networking.k8s.io/v1
 kind: GatewayClass
 metadata:
   name: eg
@@ -34,75 +34,113 @@ spec:
     - name: http
       protocol: HTTP
       port: 80
-    - name: alt
-      protocol: HTTP
-      port: 8080
-`)
-	for i := 0; i < benchBackends; i++ {
-		fmt.Fprintf(&b[i%files], `---
-apiVersion: gateway.envoyproxy.io/v1alpha1
-kind: Backend
-metadata:
-  name: backend-%d
-spec:
-  endpoints:
-    - ip:
-        address: 10.0.%d.%d
-        port: 8080
-`, i, i/250, i%250+1)
-	}
-	for i := 0; i < n; i++ {
-		fmt.Fprintf(&b[i%files], `---
-apiVersion: gateway.networking.k8s.io/v1
+`
+
+// benchRoute is one route file: an HTTPRoute with its own hostname and two
+// rules (a path prefix; an exact path with a header match), and its own
+// Backend. Arguments: index, version (changes a header value).
+const benchRoute = `apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata:
-  name: route-%d
+  name: route-%[1]d
+  namespace: default
 spec:
   parentRefs:
     - name: eg
   hostnames:
-    - app-%d.example.com
-    - api-%d.example.com
+    - app-%[1]d.example.com
   rules:
     - matches:
         - path:
             type: PathPrefix
-            value: /svc/%d
+            value: /svc/%[1]d
       backendRefs:
         - group: gateway.envoyproxy.io
           kind: Backend
-          name: backend-%d
+          name: backend-%[1]d
           weight: 90
-        - group: gateway.envoyproxy.io
-          kind: Backend
-          name: backend-%d
-          weight: 10
     - matches:
         - path:
             type: Exact
             value: /admin
           headers:
             - name: x-tenant
-              value: tenant-%d
+              value: tenant-%[1]d-v%[2]d
       backendRefs:
         - group: gateway.envoyproxy.io
           kind: Backend
-          name: backend-%d
-`, i, i%(n/2+1), i, i, i%benchBackends, (i+1)%benchBackends, i, (i+2)%benchBackends)
-	}
-	fsys := fstest.MapFS{}
-	var size int64
-	for i := range b {
-		data := []byte(b[i].String())
+          name: backend-%[1]d
+---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: Backend
+metadata:
+  name: backend-%[1]d
+spec:
+  endpoints:
+    - ip:
+        address: 10.%[3]d.%[4]d.%[5]d
+        port: 8080
+`
+
+func benchRouteFile(i, version int) []byte {
+	return fmt.Appendf(nil, benchRoute, i, version, i/62500, i/250%250, i%250+1)
+}
+
+// generateRevision returns a revision of n HTTPRoutes, one file each
+// (routes/route-NNNNN.yaml, with the route's Backend), attached to one
+// Gateway in gateway.yaml, and its size in bytes.
+func generateRevision(n int) (fstest.MapFS, int64) {
+	fsys := fstest.MapFS{"gateway.yaml": {Data: []byte(benchGateway)}}
+	size := int64(len(benchGateway))
+	for i := range n {
+		data := benchRouteFile(i, 0)
 		size += int64(len(data))
-		fsys[fmt.Sprintf("routes-%02d.yaml", i)] = &fstest.MapFile{Data: data}
+		fsys[benchRouteName(i)] = &fstest.MapFile{Data: data}
 	}
 	return fsys, size
 }
 
-func benchmarkTranslate(b *testing.B, routes int) {
-	fsys, size := generateRevision(routes)
-	res, err := Translate(fsys, Options{})
+func benchRouteName(i int) string { return fmt.Sprintf("routes/route-%05d.yaml", i) }
+
+// peakHeap samples HeapInuse while it runs and reports the peak in MiB.
+type peakHeap struct {
+	peak atomic.Uint64
+	stop chan struct{}
+	done sync.WaitGroup
+}
+
+func startPeakHeap() *peakHeap {
+	runtime.GC()
+	p := &peakHeap{stop: make(chan struct{})}
+	p.done.Add(1)
+	go func() {
+		defer p.done.Done()
+		var ms runtime.MemStats
+		t := time.NewTicker(5 * time.Millisecond)
+		defer t.Stop()
+		for {
+			runtime.ReadMemStats(&ms)
+			if ms.HeapInuse > p.peak.Load() {
+				p.peak.Store(ms.HeapInuse)
+			}
+			select {
+			case <-p.stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return p
+}
+
+func (p *peakHeap) report(b *testing.B) {
+	close(p.stop)
+	p.done.Wait()
+	b.ReportMetric(float64(p.peak.Load())/(1<<20), "peak-MiB")
+}
+
+func checkClean(b *testing.B, res *Result, err error) {
+	b.Helper()
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -110,14 +148,131 @@ func benchmarkTranslate(b *testing.B, routes int) {
 		b.Fatalf("generated revision does not translate cleanly: %d gateways, %d rejected, warnings %q",
 			len(res.Gateways), len(res.Rejected()), res.Warnings)
 	}
+}
+
+// benchmarkTranslate measures a cold translation (no cache), validation
+// and xDS included.
+func benchmarkTranslate(b *testing.B, routes int) {
+	fsys, size := generateRevision(routes)
+	res, err := Translate(fsys, Options{})
+	checkClean(b, res, err)
 	b.ReportAllocs()
 	b.SetBytes(size)
+	p := startPeakHeap()
 	for b.Loop() {
 		if _, err := Translate(fsys, Options{}); err != nil {
 			b.Fatal(err)
 		}
 	}
+	p.report(b)
 }
 
-func BenchmarkTranslate(b *testing.B)    { benchmarkTranslate(b, 1000) }
+func BenchmarkTranslate1k(b *testing.B)  { benchmarkTranslate(b, 1000) }
 func BenchmarkTranslate10k(b *testing.B) { benchmarkTranslate(b, 10000) }
+
+// benchmarkDecode is the baseline of the translate targets: the project's
+// decoder alone, YAML to typed objects (readDocuments and decode), with as
+// many workers as Translate uses. No validation, IR or xDS.
+func benchmarkDecode(b *testing.B, routes int) {
+	fsys, size := generateRevision(routes)
+	b.ReportAllocs()
+	b.SetBytes(size)
+	p := startPeakHeap()
+	for b.Loop() {
+		docs, _, err := readDocuments(fsys)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res, _ := decode(docs); len(res.HTTPRoutes) != routes {
+			b.Fatalf("%d routes, want %d", len(res.HTTPRoutes), routes)
+		}
+	}
+	p.report(b)
+}
+
+func BenchmarkDecode1k(b *testing.B)  { benchmarkDecode(b, 1000) }
+func BenchmarkDecode10k(b *testing.B) { benchmarkDecode(b, 10000) }
+
+// BenchmarkParse10k only parses the YAML into yaml.v3 nodes (nothing is
+// typed), with as many workers as Translate uses: the floor of decoding.
+func BenchmarkParse10k(b *testing.B) {
+	fsys, size := generateRevision(10000)
+	var names []string
+	for name := range fsys {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	b.ReportAllocs()
+	b.SetBytes(size)
+	for b.Loop() {
+		errs := make([]error, len(names))
+		parallel(len(names), func(i int) {
+			data, err := fs.ReadFile(fsys, names[i])
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			dec := yaml.NewDecoder(bytes.NewReader(data))
+			for {
+				var n yaml.Node
+				if err := dec.Decode(&n); err != nil {
+					if !errors.Is(err, io.EOF) {
+						errs[i] = err
+					}
+					return
+				}
+			}
+		})
+		if err := errors.Join(errs...); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// hashFS is a MapFS whose files have a content identity, as a Git tree's.
+type hashFS struct {
+	fstest.MapFS
+	hashes map[string]string
+}
+
+func (h hashFS) Hash(name string) (string, error) { return h.hashes[name], nil }
+
+// BenchmarkIncremental10k translates a revision of 10,000 routes with a
+// warm Cache after one route file changed, first over an FS that knows
+// its files' hashes (as a Git commit does), then over one that does not
+// (every file is read and hashed).
+func BenchmarkIncremental10k(b *testing.B) {
+	for _, hashed := range []bool{true, false} {
+		name := "sha256"
+		if hashed {
+			name = "githash"
+		}
+		b.Run(name, func(b *testing.B) {
+			fsys, _ := generateRevision(10000)
+			hashes := map[string]string{}
+			for name := range fsys {
+				hashes[name] = "v0"
+			}
+			var in fs.FS = fsys
+			if hashed {
+				in = hashFS{fsys, hashes}
+			}
+			cache := NewCache()
+			res, err := Translate(in, Options{Cache: cache})
+			checkClean(b, res, err)
+			b.ReportAllocs()
+			version := 0
+			for b.Loop() {
+				b.StopTimer()
+				version++
+				changed := benchRouteName(version % 10000)
+				fsys[changed] = &fstest.MapFile{Data: benchRouteFile(version%10000, version)}
+				hashes[changed] = fmt.Sprint("v", version)
+				b.StartTimer()
+				if _, err := Translate(in, Options{Cache: cache}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

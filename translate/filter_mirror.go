@@ -44,8 +44,8 @@ func validateMirror(field string, f *gwapiv1.HTTPRequestMirrorFilter) []error {
 // mirror resolves a mirror's backend. It returns the IR mirror and the
 // cluster, or a nil cluster when the backend cannot be resolved (recorded
 // in probs).
-func (t *translator) mirror(routeNS, field string, f *gwapiv1.HTTPRequestMirrorFilter, probs *refProblems) (ir.Mirror, *ir.Cluster) {
-	c, why, msg := t.resolveBackend(routeNS, f.BackendRef, field+".backendRef")
+func (t *translator) mirror(routeKind, routeNS, field string, f *gwapiv1.HTTPRequestMirrorFilter, probs *refProblems) (ir.Mirror, *ir.Cluster) {
+	c, why, msg := t.resolveBackendFrom(routeKind, routeNS, f.BackendRef, field+".backendRef")
 	if why != "" {
 		probs.add(why, msg)
 		return ir.Mirror{}, nil

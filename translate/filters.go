@@ -203,7 +203,7 @@ func onePrefixMatch(matches []gwapiv1.HTTPRouteMatch) bool {
 // ruleFilters translates the filters, timeouts and retry of a valid rule.
 // Mirror backends are resolved like backendRefs: their clusters go to cs,
 // their failures to probs.
-func (t *translator) ruleFilters(routeNS string, ruleIndex int, rule gwapiv1.HTTPRouteRule, cs *[]*ir.Cluster, probs *refProblems) ruleFilters {
+func (t *translator) ruleFilters(routeKind, routeNS string, ruleIndex int, rule gwapiv1.HTTPRouteRule, cs *[]*ir.Cluster, probs *refProblems) ruleFilters {
 	var rf ruleFilters
 	for i, f := range rule.Filters {
 		ff := fmt.Sprintf("spec.rules[%d].filters[%d]", ruleIndex, i)
@@ -219,7 +219,7 @@ func (t *translator) ruleFilters(routeNS string, ruleIndex int, rule gwapiv1.HTT
 		case gwapiv1.HTTPRouteFilterCORS:
 			rf.cors = corsPolicy(f.CORS)
 		case gwapiv1.HTTPRouteFilterRequestMirror:
-			if m, c := t.mirror(routeNS, ff+".requestMirror", f.RequestMirror, probs); c != nil {
+			if m, c := t.mirror(routeKind, routeNS, ff+".requestMirror", f.RequestMirror, probs); c != nil {
 				*cs = append(*cs, c)
 				rf.mirrors = append(rf.mirrors, m)
 			}

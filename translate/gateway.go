@@ -21,6 +21,12 @@ type translator struct {
 	gateways []*gatewayState
 	backends map[string]*backendState // by namespace/name
 	secrets  map[string]*secretState  // by namespace/name
+
+	// tlsPolicies is the BackendTLSPolicy in force on each Service
+	// cluster, by cluster name; tlsPolicyList has them all, oldest first
+	// (backendtlspolicy.go).
+	tlsPolicies   map[string]*tlsPolicyState
+	tlsPolicyList []*tlsPolicyState
 }
 
 // gatewayState is a managed Gateway during translation.
@@ -70,6 +76,7 @@ func (t *translator) statusOf(kind, namespace, name string) *ObjectStatus {
 func (t *translator) run() []*ir.Gateway {
 	classes := t.processClasses()
 	t.processGateways(classes)
+	t.processBackendTLSPolicies()
 	t.processHTTPRoutes()
 	t.processL4Routes()
 	var out []*ir.Gateway
@@ -77,6 +84,7 @@ func (t *translator) run() []*ir.Gateway {
 		t.buildGatewayIR(g)
 		out = append(out, g.ir)
 	}
+	t.tlsPolicyStatus()
 	return out
 }
 

@@ -2,17 +2,21 @@ package translate
 
 import (
 	"fmt"
+	"sort"
 	"strings"
+	"time"
 
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
 
-// attachedRoute is an HTTPRoute attached to one listener, with the
-// hostnames it serves there.
+// attachedRoute is an HTTPRoute or GRPCRoute attached to one listener,
+// with the hostnames it serves there.
 type attachedRoute struct {
-	route     *gwapiv1.HTTPRoute
+	kind      string             // HTTPRoute or GRPCRoute
+	route     *gwapiv1.HTTPRoute // a GRPCRoute as translated (grpcroute.go)
+	grpc      *gwapiv1.GRPCRoute // the GRPCRoute itself, or nil
 	hostnames []string
 	rules     []ruleBackends
 }
@@ -34,12 +38,55 @@ func httpRouteRules(rt *gwapiv1.HTTPRoute) []gwapiv1.HTTPRouteRule {
 	return rt.Spec.Rules
 }
 
-// processHTTPRoutes resolves each route's backends once, then attaches the
-// route to the listeners its parentRefs select.
-func (t *translator) processHTTPRoutes() {
+// httpLikeRoutes returns the HTTPRoutes and GRPCRoutes of the revision,
+// oldest first, then by namespace/name, each GRPCRoute with the HTTPRoute
+// it translates to and its schema errors. The order matters to the
+// GRPCRoute spec's rule for an HTTPRoute and a GRPCRoute that share a
+// hostname on a listener: the older is accepted (see attach).
+func (t *translator) httpLikeRoutes() []*attachedRoute {
+	var out []*attachedRoute
 	for _, rt := range t.res.HTTPRoutes {
-		s := t.statusOf("HTTPRoute", rt.Namespace, rt.Name)
-		if err := validateHTTPRoute(rt); err != nil {
+		out = append(out, &attachedRoute{kind: "HTTPRoute", route: rt})
+	}
+	for _, gr := range t.res.GRPCRoutes {
+		out = append(out, &attachedRoute{kind: "GRPCRoute", route: grpcAsHTTPRoute(gr), grpc: gr})
+	}
+	if len(t.res.GRPCRoutes) == 0 {
+		return out // the order only matters between the two kinds
+	}
+	created := make(map[*attachedRoute]time.Time, len(out))
+	for _, ar := range out {
+		created[ar] = ar.route.CreationTimestamp.Time
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if ca, cb := created[a], created[b]; !ca.Equal(cb) {
+			return ca.Before(cb)
+		}
+		if a.route.Namespace != b.route.Namespace {
+			return a.route.Namespace < b.route.Namespace
+		}
+		if a.route.Name != b.route.Name {
+			return a.route.Name < b.route.Name
+		}
+		return a.kind < b.kind
+	})
+	return out
+}
+
+// processHTTPRoutes resolves each HTTPRoute's and GRPCRoute's backends
+// once, then attaches the route to the listeners its parentRefs select.
+func (t *translator) processHTTPRoutes() {
+	for _, src := range t.httpLikeRoutes() {
+		rt := src.route
+		s := t.statusOf(src.kind, rt.Namespace, rt.Name)
+		var err error
+		if src.grpc != nil {
+			err = validateGRPCRoute(src.grpc, rt)
+		} else {
+			err = validateHTTPRoute(rt)
+		}
+		if err != nil {
 			msg := strings.ReplaceAll(err.Error(), "\n", "; ")
 			for _, pr := range rt.Spec.ParentRefs {
 				s.Parents = append(s.Parents, ParentStatus{
@@ -49,15 +96,23 @@ func (t *translator) processHTTPRoutes() {
 			}
 			continue
 		}
-		rules, resolved := t.resolveRules(rt)
+		rules, resolved := t.resolveRules(src.kind, rt)
+		if src.grpc != nil {
+			http2Clusters(rules)
+		}
+		src.rules = rules
 		for i, pr := range rt.Spec.ParentRefs {
 			ps := ParentStatus{ParentRef: parentRefString(rt.Namespace, pr)}
-			ps.Conditions = append(ps.Conditions, t.attach(rt, i, pr, rules), resolved)
+			accepted := t.attach(src, i, pr)
+			if note := sessionNotes(rt); note != "" && accepted.Status == "True" {
+				accepted.Message += "; " + note
+			}
+			ps.Conditions = append(ps.Conditions, accepted, resolved)
 			s.Parents = append(s.Parents, ps)
 		}
 		if len(rt.Spec.ParentRefs) == 0 {
-			loc := t.res.Where("HTTPRoute", rt.Namespace, rt.Name)
-			t.warnings = append(t.warnings, fmt.Sprintf("%s: HTTPRoute %s/%s: field spec.parentRefs is empty; the route is attached to nothing", loc, rt.Namespace, rt.Name))
+			loc := t.res.Where(src.kind, rt.Namespace, rt.Name)
+			t.warnings = append(t.warnings, fmt.Sprintf("%s: %s %s/%s: field spec.parentRefs is empty; the route is attached to nothing", loc, src.kind, rt.Namespace, rt.Name))
 		}
 	}
 }
@@ -78,33 +133,20 @@ func parentRefString(routeNS string, pr gwapiv1.ParentReference) string {
 }
 
 // attach binds a route to the listeners one parentRef selects and returns
-// the parent's Accepted condition.
-func (t *translator) attach(rt *gwapiv1.HTTPRoute, i int, pr gwapiv1.ParentReference, rules []ruleBackends) Condition {
+// the parent's Accepted condition. Routes come oldest first: on a listener
+// where an HTTPRoute and a GRPCRoute have a hostname in common, the one
+// attached first wins and the other is not accepted there, as the
+// GRPCRoute spec asks.
+func (t *translator) attach(src *attachedRoute, i int, pr gwapiv1.ParentReference) Condition {
+	rt := src.route
 	field := fmt.Sprintf("spec.parentRefs[%d]", i)
-	group, kind := groupGateway, "Gateway"
-	if pr.Group != nil {
-		group = string(*pr.Group)
-	}
-	if pr.Kind != nil {
-		kind = string(*pr.Kind)
-	}
-	if group != groupGateway || kind != "Gateway" {
-		return cond(CondAccepted, false, ReasonNoMatchingParent, fmt.Sprintf("field %s: parent kind %s/%s is not supported; use Gateway", field, group, kind))
-	}
-	ns := rt.Namespace
-	if pr.Namespace != nil {
-		ns = string(*pr.Namespace)
-	}
-	var g *gatewayState
-	for _, cand := range t.gateways {
-		if cand.obj.Namespace == ns && cand.obj.Name == string(pr.Name) {
-			g = cand
-		}
-	}
+	g, fail := t.parentGateway(rt.Namespace, field, pr)
 	if g == nil {
-		return cond(CondAccepted, false, ReasonNoMatchingParent, fmt.Sprintf("field %s: Gateway %s/%s does not exist or is not managed by %s", field, ns, pr.Name, t.opts.ControllerName))
+		return fail
 	}
+	ns := g.obj.Namespace
 	var matched, allowed, attached int
+	var conflicts []string
 	for _, l := range g.listeners {
 		if pr.SectionName != nil && *pr.SectionName != l.spec.Name {
 			continue
@@ -113,7 +155,7 @@ func (t *translator) attach(rt *gwapiv1.HTTPRoute, i int, pr gwapiv1.ParentRefer
 			continue
 		}
 		matched++
-		if !l.valid || !l.allowsKind("HTTPRoute") || !t.routeAllowed(g.obj, l.spec, rt) {
+		if !l.valid || !l.allowsKind(src.kind) || !t.routeAllowed(g.obj, l.spec, rt) {
 			continue
 		}
 		allowed++
@@ -121,10 +163,16 @@ func (t *translator) attach(rt *gwapiv1.HTTPRoute, i int, pr gwapiv1.ParentRefer
 		if len(hosts) == 0 {
 			continue
 		}
+		if other := l.otherKindRoute(src, hosts); other != nil {
+			conflicts = append(conflicts, fmt.Sprintf("listener %s serves %s %s/%s", l.spec.Name, other.kind, other.route.Namespace, other.route.Name))
+			continue
+		}
 		attached++
 		if !l.hasRoute(rt) { // two parentRefs may select one listener
 			l.status.AttachedRoutes++
-			l.routes = append(l.routes, &attachedRoute{route: rt, hostnames: hosts, rules: rules})
+			ar := *src
+			ar.hostnames = hosts
+			l.routes = append(l.routes, &ar)
 		}
 	}
 	switch {
@@ -132,10 +180,38 @@ func (t *translator) attach(rt *gwapiv1.HTTPRoute, i int, pr gwapiv1.ParentRefer
 		return cond(CondAccepted, false, ReasonNoMatchingParent, fmt.Sprintf("field %s: Gateway %s/%s has no listener that matches sectionName and port", field, ns, pr.Name))
 	case allowed == 0:
 		return cond(CondAccepted, false, ReasonNotAllowedByListeners, fmt.Sprintf("field %s: no valid listener of Gateway %s/%s allows this route (allowedRoutes)", field, ns, pr.Name))
+	case attached == 0 && len(conflicts) > 0:
+		return cond(CondAccepted, false, ReasonHostnameConflict, fmt.Sprintf("field spec.hostnames: %s, older, for a hostname in common; an HTTPRoute and a GRPCRoute cannot share a hostname on a listener", strings.Join(conflicts, "; ")))
 	case attached == 0:
 		return cond(CondAccepted, false, ReasonNoMatchingListenerHost, fmt.Sprintf("field spec.hostnames: no hostname intersects the listeners of Gateway %s/%s", ns, pr.Name))
 	}
 	return cond(CondAccepted, true, ReasonAccepted, "Route is accepted")
+}
+
+// otherKindRoute returns a route of the other kind (HTTPRoute or
+// GRPCRoute) attached to the listener with a hostname in common with
+// hosts, or nil.
+func (l *listenerState) otherKindRoute(src *attachedRoute, hosts []string) *attachedRoute {
+	for _, ar := range l.routes {
+		if ar.kind != src.kind && hostsOverlap(ar.hostnames, hosts) {
+			return ar
+		}
+	}
+	return nil
+}
+
+// hostsOverlap reports whether some request host matches a hostname of
+// both lists ("*" matches any; "*.x" any name under x).
+func hostsOverlap(a, b []string) bool {
+	covers := func(w, h string) bool { return strings.HasPrefix(w, "*.") && wildcardMatches(w, h) }
+	for _, x := range a {
+		for _, y := range b {
+			if x == y || x == "*" || y == "*" || covers(x, y) || covers(y, x) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // routeAllowed applies a listener's allowedRoutes to a route: namespaces
@@ -198,11 +274,10 @@ func wildcardMatches(wildcard, host string) bool {
 	return strings.HasSuffix(h, suffix) && len(h) > len(suffix)
 }
 
+// hasRoute reports whether rt is attached to l already. Routes attach one
+// after the other, so only the last one can be rt (a scan of every route
+// made attaching quadratic).
 func (l *listenerState) hasRoute(rt *gwapiv1.HTTPRoute) bool {
-	for _, ar := range l.routes {
-		if ar.route == rt {
-			return true
-		}
-	}
-	return false
+	n := len(l.routes)
+	return n > 0 && l.routes[n-1].route == rt
 }

@@ -1,6 +1,7 @@
 package translate
 
 import (
+	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -8,7 +9,8 @@ import (
 )
 
 // resourceIndex finds the objects that other objects name (namespaces,
-// grants, Services and their EndpointSlices) without a scan of their lists.
+// grants, Services and their EndpointSlices, Backends) without a scan of
+// their lists.
 // It is built on first use from the lists of Resources, which must not
 // change after that; each list keeps its order (namespace, then name).
 type resourceIndex struct {
@@ -16,6 +18,7 @@ type resourceIndex struct {
 	grants          map[string][]*gwapiv1.ReferenceGrant    // by namespace
 	services        map[string]*corev1.Service              // by namespace/name
 	slices          map[string][]*discoveryv1.EndpointSlice // by namespace/service name
+	backends        map[string]*egv1a1.Backend              // by namespace/name
 }
 
 // idx returns the index of r, building it once.
@@ -30,6 +33,10 @@ func buildIndex(r *Resources) *resourceIndex {
 		grants:          map[string][]*gwapiv1.ReferenceGrant{},
 		services:        map[string]*corev1.Service{},
 		slices:          map[string][]*discoveryv1.EndpointSlice{},
+		backends:        make(map[string]*egv1a1.Backend, len(r.Backends)),
+	}
+	for _, b := range r.Backends {
+		x.backends[b.Namespace+"/"+b.Name] = b
 	}
 	for _, ns := range r.Namespaces {
 		set := labels.Set{}

@@ -106,10 +106,10 @@ func (vb *vhostBuilder) add(ar *attachedRoute, host string, g *gatewayState) {
 	}
 	rt := ar.route
 	id := rt.Namespace + "/" + rt.Name
-	if vb.seen[id] {
+	if vb.seen[ar.kind+"/"+id] {
 		return // attached through two listeners on the same port
 	}
-	vb.seen[id] = true
+	vb.seen[ar.kind+"/"+id] = true
 	for i, rule := range httpRouteRules(rt) {
 		matches := rule.Matches
 		if len(matches) == 0 {
@@ -120,8 +120,9 @@ func (vb *vhostBuilder) add(ar *attachedRoute, host string, g *gatewayState) {
 			g.clusters[c.Name] = c
 		}
 		for j, m := range matches {
-			r := &ir.Route{Name: fmt.Sprintf("httproute/%s/rule/%d/match/%d/%s", id, i, j, vhostName(host))}
+			r := &ir.Route{Name: fmt.Sprintf("%s/%s/rule/%d/match/%d/%s", strings.ToLower(ar.kind), id, i, j, vhostName(host))}
 			applyMatch(r, m)
+			r.GRPC = ar.grpc != nil
 			switch {
 			case rb.filters.unresolved:
 				r.DirectStatus = 500 // a filter that cannot be resolved must not be skipped
@@ -129,14 +130,24 @@ func (vb *vhostBuilder) add(ar *attachedRoute, host string, g *gatewayState) {
 				r.Redirect = rb.filters.redirect
 			case len(rb.backends) == 0, !anyValid(rb.backends):
 				r.DirectStatus = 500
+				if r.GRPC {
+					r.DirectStatus = 503 // UNAVAILABLE, as the GRPCRoute spec asks
+				}
 			default:
 				r.Backends = rb.backends
 			}
 			rb.filters.apply(r)
-			vb.keys = append(vb.keys, routeKey{
+			if len(r.Backends) > 0 {
+				r.Session = routeSession(rt, i, rule.SessionPersistence, r.Path)
+			}
+			k := routeKey{
 				r: r, created: rt.CreationTimestamp.UTC().Format("2006-01-02T15:04:05Z"),
-				id: id, rule: i, match: j,
-			})
+				id: id, rule: i, match: j, grpc: ar.grpc != nil,
+			}
+			if k.grpc {
+				k.service, k.method = grpcMatchKey(ar.grpc, i, j)
+			}
+			vb.keys = append(vb.keys, k)
 		}
 	}
 }

@@ -28,6 +28,7 @@ var knownTypes = map[string]reflect.Type{
 	"/Secret":                          reflect.TypeFor[corev1.Secret](),
 	"/Namespace":                       reflect.TypeFor[corev1.Namespace](),
 	"/Service":                         reflect.TypeFor[corev1.Service](),
+	"/ConfigMap":                       reflect.TypeFor[corev1.ConfigMap](),
 	"discovery.k8s.io/EndpointSlice":   reflect.TypeFor[discoveryv1.EndpointSlice](),
 	groupEG + "/SecurityPolicy":        reflect.TypeFor[egv1a1.SecurityPolicy](),
 	groupEG + "/BackendTrafficPolicy":  reflect.TypeFor[egv1a1.BackendTrafficPolicy](),

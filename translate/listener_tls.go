@@ -15,8 +15,8 @@ const (
 // protocolKinds are the route kinds each listener protocol takes, in the
 // order of supportedKinds. An empty allowedRoutes.kinds means all of them.
 var protocolKinds = map[gwapiv1.ProtocolType][]string{
-	gwapiv1.HTTPProtocolType:  {"HTTPRoute"},
-	gwapiv1.HTTPSProtocolType: {"HTTPRoute"},
+	gwapiv1.HTTPProtocolType:  {"HTTPRoute", "GRPCRoute"},
+	gwapiv1.HTTPSProtocolType: {"HTTPRoute", "GRPCRoute"},
 	gwapiv1.TLSProtocolType:   {"TLSRoute"},
 	gwapiv1.TCPProtocolType:   {"TCPRoute"},
 	gwapiv1.UDPProtocolType:   {"UDPRoute"},

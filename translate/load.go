@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/sluice-gitops/sluice/translate/flatyaml"
 )
@@ -41,15 +42,23 @@ type ParseError struct {
 func (e *ParseError) Error() string { return fmt.Sprintf("%s: %v", e.Location, e.Err) }
 func (e *ParseError) Unwrap() error { return e.Err }
 
-// document is one YAML document of a file, before it is typed.
+// document is one YAML document of a file. Reading a file types its
+// documents at once (typeDocument); from then on a document, and the
+// object it holds, is immutable and may be shared through a Cache.
 type document struct {
 	Loc        Location
 	APIVersion string
 	Kind       string
 	Namespace  string
 	Name       string
-	JSON       []byte
-	node       *yaml.Node
+	// JSON and node are the document's content until it is typed.
+	JSON []byte
+	node *yaml.Node
+
+	typed bool
+	key   string        // objectKey, for supported kinds with a name
+	obj   metav1.Object // nil when the object could not be typed
+	notes []string      // warnings about the object
 }
 
 func (d *document) group() string {
@@ -68,11 +77,25 @@ func inputFile(name string) bool {
 	return false
 }
 
+// fileDocs is what reading one file gives; it is never changed after.
+type fileDocs struct {
+	docs     []*document
+	warnings []string
+	err      error
+}
+
 // readDocuments walks fsys in lexical order and splits every input file into
-// documents. Unreadable YAML is returned as joined *ParseError values; the
-// documents that could be read are returned as well. Files whose YAML lost
-// its indentation are re-indented (see flatyaml), with a warning.
+// typed documents. Unreadable YAML is returned as joined *ParseError values;
+// the documents that could be read are returned as well. Files whose YAML
+// lost its indentation are re-indented (see flatyaml), with a warning.
 func readDocuments(fsys fs.FS) ([]*document, []string, error) {
+	return readDocumentsCached(fsys, nil)
+}
+
+// readDocumentsCached is readDocuments taking files from cache when it
+// holds them (cache may be nil). Files are read by parallel workers; the
+// result is in file order whatever the scheduling.
+func readDocumentsCached(fsys fs.FS, cache *Cache) ([]*document, []string, error) {
 	var files []string
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -93,28 +116,37 @@ func readDocuments(fsys fs.FS) ([]*document, []string, error) {
 		return nil, nil, fmt.Errorf("read files: %w", err)
 	}
 	sort.Strings(files)
+	read := make([]*fileDocs, len(files))
+	keys := make([]string, len(files))
+	parallel(len(files), func(i int) { read[i], keys[i] = cache.file(fsys, files[i]) })
+	cache.retain(keys)
 	var docs []*document
 	var warnings []string
 	var errs []error
-	for _, name := range files {
-		data, err := readFile(fsys, name)
-		if err != nil {
-			errs = append(errs, &ParseError{Location: Location{File: name}, Err: err})
-			continue
-		}
-		// Re-indenting keeps every line where it was, so lines in
-		// messages still point into the file as written.
-		if out, ok := flatyaml.ReindentAll(string(data), knownType); ok {
-			data = []byte(out)
-			warnings = append(warnings, fmt.Sprintf("%s: the YAML has no indentation (as when copied from a web page); it was re-indented from the schema of its kinds: check it with sluice translate", name))
-		}
-		d, err := splitDocuments(name, data)
-		docs = append(docs, d...)
-		if err != nil {
-			errs = append(errs, err)
+	for _, f := range read {
+		docs = append(docs, f.docs...)
+		warnings = append(warnings, f.warnings...)
+		if f.err != nil {
+			errs = append(errs, f.err)
 		}
 	}
 	return docs, warnings, errors.Join(errs...)
+}
+
+// loadFile reads and types one file.
+func loadFile(name string, data []byte, err error) *fileDocs {
+	if err != nil {
+		return &fileDocs{err: &ParseError{Location: Location{File: name}, Err: err}}
+	}
+	f := &fileDocs{}
+	// Re-indenting keeps every line where it was, so lines in
+	// messages still point into the file as written.
+	if out, ok := flatyaml.ReindentAll(string(data), knownType); ok {
+		data = []byte(out)
+		f.warnings = append(f.warnings, fmt.Sprintf("%s: the YAML has no indentation (as when copied from a web page); it was re-indented from the schema of its kinds: check it with sluice translate", name))
+	}
+	f.docs, f.err = splitDocuments(name, data)
+	return f
 }
 
 func readFile(fsys fs.FS, name string) ([]byte, error) {
@@ -133,11 +165,13 @@ func readFile(fsys fs.FS, name string) ([]byte, error) {
 	return data, nil
 }
 
-// splitDocuments decodes every document of one file. A document that is
-// not an object with apiVersion and kind is a ParseError naming its line.
+// splitDocuments decodes and types every document of one file. A document
+// that is not an object with apiVersion and kind is a ParseError naming
+// its line.
 func splitDocuments(name string, data []byte) ([]*document, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var docs []*document
+	var buf []byte // JSON of one document at a time (see typeDocument)
 	for {
 		var n yaml.Node
 		err := dec.Decode(&n)
@@ -158,14 +192,15 @@ func splitDocuments(name string, data []byte) ([]*document, error) {
 		if root.Kind != yaml.MappingNode {
 			return docs, &ParseError{Location: loc, Err: errors.New("document is not a YAML mapping")}
 		}
-		var v any
-		if err := root.Decode(&v); err != nil {
-			return docs, &ParseError{Location: loc, Err: cleanYAMLError(err)}
-		}
-		raw, err := json.Marshal(v)
+		raw, headJSON, err := documentJSON(root, buf)
 		if err != nil {
+			var ye *yamlError
+			if errors.As(err, &ye) && ye.line > 0 {
+				loc.Line = ye.line
+			}
 			return docs, &ParseError{Location: loc, Err: err}
 		}
+		buf = raw
 		var head struct {
 			APIVersion string `json:"apiVersion"`
 			Kind       string `json:"kind"`
@@ -174,7 +209,7 @@ func splitDocuments(name string, data []byte) ([]*document, error) {
 				Namespace string `json:"namespace"`
 			} `json:"metadata"`
 		}
-		if err := json.Unmarshal(raw, &head); err != nil {
+		if err := json.Unmarshal(headJSON, &head); err != nil {
 			return docs, &ParseError{Location: loc, Err: fmt.Errorf("apiVersion, kind or metadata: %w", err)}
 		}
 		switch {
@@ -183,11 +218,15 @@ func splitDocuments(name string, data []byte) ([]*document, error) {
 		case head.Kind == "":
 			return docs, &ParseError{Location: loc, Err: errors.New("field kind is missing")}
 		}
-		docs = append(docs, &document{
+		d := &document{
 			Loc: loc, APIVersion: head.APIVersion, Kind: head.Kind,
 			Namespace: head.Metadata.Namespace, Name: head.Metadata.Name,
 			JSON: raw, node: root,
-		})
+		}
+		// The JSON buffer is reused for the next document: typed objects
+		// copy what they keep (the json.Unmarshaler contract).
+		typeDocument(d)
+		docs = append(docs, d)
 	}
 }
 

@@ -13,6 +13,10 @@ type routeKey struct {
 	id      string // namespace/name
 	rule    int
 	match   int
+	// grpc marks a GRPCRoute's route, ordered by the characters of its
+	// service and method matches instead of its path.
+	grpc            bool
+	service, method int
 }
 
 // pathRank orders path match types: exact first, then regular expressions,
@@ -33,6 +37,9 @@ func pathRank(p ir.PathMatch) (rank, length int) {
 // path, method, most headers, most query params, then oldest route, then
 // namespace/name, then rule and match order.
 func (a routeKey) less(b routeKey) bool {
+	if a.grpc && b.grpc {
+		return a.lessGRPC(b)
+	}
 	ra, la := pathRank(a.r.Path)
 	rb, lb := pathRank(b.r.Path)
 	if ra != rb {
@@ -50,6 +57,28 @@ func (a routeKey) less(b routeKey) bool {
 	if len(a.r.QueryParams) != len(b.r.QueryParams) {
 		return len(a.r.QueryParams) > len(b.r.QueryParams)
 	}
+	return a.lessAge(b)
+}
+
+// lessGRPC orders two routes of GRPCRoutes as the GRPCRoute spec does
+// within one hostname: most characters in the service match, then in the
+// method match, then most header matches, then as any route.
+func (a routeKey) lessGRPC(b routeKey) bool {
+	if a.service != b.service {
+		return a.service > b.service
+	}
+	if a.method != b.method {
+		return a.method > b.method
+	}
+	if len(a.r.Headers) != len(b.r.Headers) {
+		return len(a.r.Headers) > len(b.r.Headers)
+	}
+	return a.lessAge(b)
+}
+
+// lessAge breaks ties: oldest route, then namespace/name, then rule and
+// match order.
+func (a routeKey) lessAge(b routeKey) bool {
 	if a.created != b.created {
 		return a.created < b.created
 	}

@@ -29,6 +29,7 @@ type Resources struct {
 	GatewayClasses []*gwapiv1.GatewayClass
 	Gateways       []*gwapiv1.Gateway
 	HTTPRoutes     []*gwapiv1.HTTPRoute
+	GRPCRoutes     []*gwapiv1.GRPCRoute
 	Backends       []*egv1a1.Backend
 	TLSRoutes      []*gwapiv1.TLSRoute
 	TCPRoutes      []*gwapiv1.TCPRoute
@@ -39,6 +40,10 @@ type Resources struct {
 	Namespaces      []*corev1.Namespace
 	Services        []*corev1.Service
 	EndpointSlices  []*discoveryv1.EndpointSlice
+	// BackendTLSPolicies make Envoy originate TLS to Services; their CA
+	// bundles come from ConfigMaps (backendtlspolicy.go).
+	BackendTLSPolicies []*gwapiv1.BackendTLSPolicy
+	ConfigMaps         []*corev1.ConfigMap
 
 	// index finds objects by the names others use (index.go).
 	indexOnce sync.Once
@@ -57,27 +62,34 @@ func objectKey(kind, namespace, name string) string {
 	return kind + "/" + namespace + "/" + name
 }
 
-// kindDecoder decodes the JSON of one kind and appends it to Resources.
-type kindDecoder func(r *Resources, raw []byte, strict bool) (metav1.Object, error)
+// kindDecoder types the JSON of one kind, and adds an object it typed to
+// Resources. Typing is done once per file (and cached); adding, per
+// revision.
+type kindDecoder struct {
+	decode func(raw []byte, strict bool) (metav1.Object, error)
+	add    func(r *Resources, obj metav1.Object)
+}
 
 func decodeInto[T any, P interface {
 	*T
 	metav1.Object
 }](list func(*Resources) *[]P) kindDecoder {
-	return func(r *Resources, raw []byte, strict bool) (metav1.Object, error) {
-		obj := P(new(T))
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		if strict {
-			dec.DisallowUnknownFields()
-		}
-		if err := dec.Decode(obj); err != nil {
-			return nil, err
-		}
-		if r != nil {
+	return kindDecoder{
+		decode: func(raw []byte, strict bool) (metav1.Object, error) {
+			obj := P(new(T))
+			dec := json.NewDecoder(bytes.NewReader(raw))
+			if strict {
+				dec.DisallowUnknownFields()
+			}
+			if err := dec.Decode(obj); err != nil {
+				return nil, err
+			}
+			return obj, nil
+		},
+		add: func(r *Resources, obj metav1.Object) {
 			l := list(r)
-			*l = append(*l, obj)
-		}
-		return obj, nil
+			*l = append(*l, obj.(P))
+		},
 	}
 }
 
@@ -87,21 +99,19 @@ func decodeChecked[T any, P interface {
 	*T
 	metav1.Object
 }](list func(*Resources) *[]P, check func(P) error) kindDecoder {
-	typed := decodeInto[T, P](list)
-	return func(r *Resources, raw []byte, strict bool) (metav1.Object, error) {
-		obj, err := typed(nil, raw, strict)
+	kd := decodeInto[T, P](list)
+	typed := kd.decode
+	kd.decode = func(raw []byte, strict bool) (metav1.Object, error) {
+		obj, err := typed(raw, strict)
 		if err != nil {
 			return nil, err
 		}
 		if err := check(obj.(P)); err != nil {
 			return nil, err
 		}
-		if r != nil {
-			l := list(r)
-			*l = append(*l, obj.(P))
-		}
 		return obj, nil
 	}
+	return kd
 }
 
 // decoders lists the kinds translate understands, by group and kind. The
@@ -111,6 +121,7 @@ var decoders = map[string]kindDecoder{
 	groupGateway + "/GatewayClass": decodeInto(func(r *Resources) *[]*gwapiv1.GatewayClass { return &r.GatewayClasses }),
 	groupGateway + "/Gateway":      decodeInto(func(r *Resources) *[]*gwapiv1.Gateway { return &r.Gateways }),
 	groupGateway + "/HTTPRoute":    decodeInto(func(r *Resources) *[]*gwapiv1.HTTPRoute { return &r.HTTPRoutes }),
+	groupGateway + "/GRPCRoute":    decodeInto(func(r *Resources) *[]*gwapiv1.GRPCRoute { return &r.GRPCRoutes }),
 	groupEG + "/Backend":           decodeInto(func(r *Resources) *[]*egv1a1.Backend { return &r.Backends }),
 	// TLSRoute, TCPRoute and UDPRoute of v1alpha2 and v1 share their JSON
 	// shape; validation checks the version's own limits (l4route.go).
@@ -127,59 +138,89 @@ var decoders = map[string]kindDecoder{
 	"/Namespace":                     decodeInto(func(r *Resources) *[]*corev1.Namespace { return &r.Namespaces }),
 	"/Service":                       decodeChecked(func(r *Resources) *[]*corev1.Service { return &r.Services }, validateService),
 	"discovery.k8s.io/EndpointSlice": decodeChecked(func(r *Resources) *[]*discoveryv1.EndpointSlice { return &r.EndpointSlices }, validateEndpointSlice),
+	// BackendTLSPolicy and the ConfigMaps holding its CA bundles
+	// (backendtlspolicy.go).
+	groupGateway + "/BackendTLSPolicy": decodeInto(func(r *Resources) *[]*gwapiv1.BackendTLSPolicy { return &r.BackendTLSPolicies }),
+	"/ConfigMap":                       decodeInto(func(r *Resources) *[]*corev1.ConfigMap { return &r.ConfigMaps }),
 }
 
 // clusterScoped kinds have no namespace.
 var clusterScoped = map[string]bool{"GatewayClass": true, "Namespace": true}
 
-// decode types every document. Objects that cannot be typed become warnings
-// naming file, line, object and field; unknown kinds become warnings too.
+// decode puts the typed documents in Resources, in order. Objects that
+// cannot be typed become warnings naming file, line, object and field;
+// unknown kinds, objects without a name and second copies of an object
+// become warnings too.
 func decode(docs []*document) (*Resources, []string) {
 	r := &Resources{where: map[string]Location{}}
 	var warnings []string
 	for _, d := range docs {
-		ref := d.Kind + " " + d.Name
+		typeDocument(d) // a no-op for documents read by readDocuments
 		dec, ok := decoders[d.group()+"/"+d.Kind]
-		if !ok {
+		switch {
+		case !ok:
 			warnings = append(warnings, fmt.Sprintf("%s: %s %s: kind %q of %q is not supported; ignored", d.Loc, d.Kind, d.Name, d.Kind, d.APIVersion))
 			continue
-		}
-		if d.Name == "" {
+		case d.Name == "":
 			warnings = append(warnings, fmt.Sprintf("%s: %s: field metadata.name is required; ignored", d.Loc, d.Kind))
 			continue
 		}
-		ns := d.Namespace
-		if clusterScoped[d.Kind] {
-			ns = ""
-		} else if ns == "" {
-			ns = "default"
-		}
-		ref = d.Kind + " " + qualified(ns, d.Name)
-		key := objectKey(d.Kind, ns, d.Name)
-		if prev, dup := r.where[key]; dup {
-			warnings = append(warnings, fmt.Sprintf("%s: %s: already defined at %s; this copy is ignored", d.Loc, ref, prev))
+		if prev, dup := r.where[d.key]; dup {
+			warnings = append(warnings, fmt.Sprintf("%s: %s: already defined at %s; this copy is ignored", d.Loc, d.ref(), prev))
 			continue
 		}
-		// Strict first: the common case decodes once. Only an object with
-		// unknown fields is decoded again, leniently, and warned about.
-		obj, err := dec(r, d.JSON, true)
-		if key, unknown := unknownField(err); unknown {
-			line := lineOfKey(d.node, key, d.Loc.Line)
-			warnings = append(warnings, fmt.Sprintf("%s: %s: %s", Location{File: d.Loc.File, Line: line}, ref, strings.TrimPrefix(err.Error(), "json: ")))
-			obj, err = dec(r, d.JSON, false)
-		}
-		if err != nil {
-			field, msg := jsonErrorField(err)
-			loc := Location{File: d.Loc.File, Line: lineOf(d.node, field)}
-			warnings = append(warnings, fmt.Sprintf("%s: %s: %s; ignored", loc, ref, msg))
+		warnings = append(warnings, d.notes...)
+		if d.obj == nil {
 			continue
 		}
-		obj.SetNamespace(ns)
-		r.where[key] = d.Loc
+		dec.add(r, d.obj)
+		r.where[d.key] = d.Loc
 	}
 	r.sort()
 	return r, warnings
 }
+
+// typeDocument types a document of a supported kind that has a name,
+// once: strict first, so the common case decodes once; only an object
+// with unknown fields is decoded again, leniently, and warned about. The
+// object is complete (its namespace set) and never changed afterwards:
+// it may be shared through a Cache. The document's JSON and YAML are
+// dropped.
+func typeDocument(d *document) {
+	if d.typed {
+		return
+	}
+	d.typed = true
+	node, raw := d.node, d.JSON
+	d.node, d.JSON = nil, nil
+	dec, ok := decoders[d.group()+"/"+d.Kind]
+	if !ok || d.Name == "" {
+		return
+	}
+	if clusterScoped[d.Kind] {
+		d.Namespace = ""
+	} else if d.Namespace == "" {
+		d.Namespace = "default"
+	}
+	d.key = objectKey(d.Kind, d.Namespace, d.Name)
+	obj, err := dec.decode(raw, true)
+	if key, unknown := unknownField(err); unknown {
+		line := lineOfKey(node, key, d.Loc.Line)
+		d.notes = append(d.notes, fmt.Sprintf("%s: %s: %s", Location{File: d.Loc.File, Line: line}, d.ref(), strings.TrimPrefix(err.Error(), "json: ")))
+		obj, err = dec.decode(raw, false)
+	}
+	if err != nil {
+		field, msg := jsonErrorField(err)
+		loc := Location{File: d.Loc.File, Line: lineOf(node, field)}
+		d.notes = append(d.notes, fmt.Sprintf("%s: %s: %s; ignored", loc, d.ref(), msg))
+		return
+	}
+	obj.SetNamespace(d.Namespace)
+	d.obj = obj
+}
+
+// ref names the object of a typed document in messages.
+func (d *document) ref() string { return d.Kind + " " + qualified(d.Namespace, d.Name) }
 
 // jsonErrorField returns the field path of a JSON decoding error and a
 // message that names it.
@@ -252,6 +293,7 @@ func (r *Resources) sort() {
 	sortObjects(r.GatewayClasses)
 	sortObjects(r.Gateways)
 	sortObjects(r.HTTPRoutes)
+	sortObjects(r.GRPCRoutes)
 	sortObjects(r.Backends)
 	sortObjects(r.TLSRoutes)
 	sortObjects(r.TCPRoutes)
@@ -261,4 +303,6 @@ func (r *Resources) sort() {
 	sortObjects(r.Namespaces)
 	sortObjects(r.Services)
 	sortObjects(r.EndpointSlices)
+	sortObjects(r.BackendTLSPolicies)
+	sortObjects(r.ConfigMaps)
 }

@@ -49,6 +49,9 @@ func (t *translator) serviceCluster(namespace, name string, port *gwapiv1.PortNu
 		return b.cluster, "", ""
 	}
 	c := t.buildServiceCluster(svc, sp)
+	if proto == corev1.ProtocolTCP {
+		t.applyTLSPolicy(c)
+	}
 	t.backends[key] = &backendState{cluster: c}
 	return c, "", ""
 }

@@ -15,6 +15,9 @@ type Options struct {
 	// ControllerName selects the GatewayClasses sluice manages.
 	// Empty means DefaultControllerName.
 	ControllerName string
+	// Cache, if set, keeps the typed files of the last revision so that
+	// the next one decodes only the files that changed (cache.go).
+	Cache *Cache
 }
 
 // Result is the outcome of translating one revision.
@@ -52,7 +55,7 @@ func (r *Result) Gateway(namespace, name string) *GatewayResult {
 // and translates it. The error is non-nil only when files cannot be read or
 // parsed (each a *ParseError naming file and line); then no Result is given.
 func Translate(fsys fs.FS, opts Options) (*Result, error) {
-	docs, notes, err := readDocuments(fsys)
+	docs, notes, err := readDocumentsCached(fsys, opts.Cache)
 	if err != nil {
 		return nil, err
 	}

@@ -126,6 +126,14 @@ func httpFilters(l *ir.Listener) []*hcmv3.HttpFilter {
 	if listenerHasCORS(l) {
 		fs = append(fs, corsFilter())
 	}
+	// The stateful session filter comes last before the router: it only
+	// picks the upstream host (from the session cookie or header) and
+	// writes the session into the response, so every filter that may
+	// answer or change the request runs first. Disabled here; the routes
+	// with sessionPersistence enable it (sessionpersistence.go).
+	if listenerHasSession(l) {
+		fs = append(fs, statefulSessionFilter())
+	}
 	// The router must be last: it forwards the request upstream.
 	return append(fs, &hcmv3.HttpFilter{Name: "envoy.filters.http.router", ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: mustAny(&routerv3.Router{})}})
 }
@@ -151,6 +159,7 @@ func buildCluster(c *ir.Cluster) (*clusterv3.Cluster, *endpointv3.ClusterLoadAss
 		ConnectTimeout: durationpb.New(connectTimeout),
 		LbPolicy:       clusterv3.Cluster_ROUND_ROBIN,
 	}
+	applyUpstream(cl, c)
 	if c.DNS {
 		cl.ClusterDiscoveryType = &clusterv3.Cluster_Type{Type: clusterv3.Cluster_STRICT_DNS}
 		cl.DnsLookupFamily = clusterv3.Cluster_V4_PREFERRED

@@ -80,6 +80,7 @@ func buildRoute(r *ir.Route) *routev3.Route {
 	if r.CORS != nil {
 		out.TypedPerFilterConfig = map[string]*anypb.Any{corsFilterName: corsPerRoute(r.CORS)}
 	}
+	addSessionConfig(out, r)
 	switch {
 	case r.DirectStatus != 0:
 		out.Action = &routev3.Route_DirectResponse{DirectResponse: &routev3.DirectResponseAction{Status: r.DirectStatus}}
@@ -89,6 +90,11 @@ func buildRoute(r *ir.Route) *routev3.Route {
 		return out
 	}
 	ra := &routev3.RouteAction{ClusterNotFoundResponseCode: routev3.RouteAction_INTERNAL_SERVER_ERROR}
+	if r.GRPC {
+		// gRPC clients read 503 as UNAVAILABLE, which the GRPCRoute
+		// spec asks for the share of an invalid backend.
+		ra.ClusterNotFoundResponseCode = routev3.RouteAction_SERVICE_UNAVAILABLE
+	}
 	if len(r.Backends) == 1 && !hasHeaders(r.Backends[0]) {
 		ra.ClusterSpecifier = &routev3.RouteAction_Cluster{Cluster: r.Backends[0].Cluster}
 	} else {

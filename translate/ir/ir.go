@@ -82,6 +82,12 @@ type Route struct {
 	// BackendTimeout bounds each request to a backend (each try).
 	BackendTimeout *Duration `json:"backendTimeout,omitempty" yaml:"backendTimeout,omitempty"`
 	Retry          *Retry    `json:"retry,omitempty" yaml:"retry,omitempty"`
+	// Session, when set, keeps a client on the endpoint it was first sent
+	// to (Envoy's stateful session filter).
+	Session *SessionPersistence `json:"session,omitempty" yaml:"session,omitempty"`
+	// GRPC marks a route of a GRPCRoute: a missing backend answers 503,
+	// which gRPC clients read as UNAVAILABLE.
+	GRPC bool `json:"grpc,omitempty" yaml:"grpc,omitempty"`
 }
 
 // WeightedBackend is a cluster and its share of a route's traffic.
@@ -101,6 +107,11 @@ type Cluster struct {
 	// endpoints over EDS.
 	DNS       bool        `json:"dns,omitempty" yaml:"dns,omitempty"`
 	Endpoints []*Endpoint `json:"endpoints" yaml:"endpoints"`
+	// HTTP2 makes Envoy speak HTTP/2 to the endpoints (h2c, or h2 over
+	// TLS), as gRPC needs.
+	HTTP2 bool `json:"http2,omitempty" yaml:"http2,omitempty"`
+	// TLS, when set, makes Envoy originate TLS to the endpoints.
+	TLS *UpstreamTLS `json:"tls,omitempty" yaml:"tls,omitempty"`
 }
 
 // Endpoint is an upstream address: a host (IP or hostname) and port, or a
@@ -120,6 +131,11 @@ func (g *Gateway) Validate() error {
 			errs = append(errs, fmt.Errorf("cluster %q is defined twice", c.Name))
 		}
 		clusters[c.Name] = true
+		if c.TLS != nil {
+			if err := c.TLS.validate(); err != nil {
+				errs = append(errs, fmt.Errorf("cluster %q: %w", c.Name, err))
+			}
+		}
 	}
 	ports := map[uint32]bool{}
 	for _, l := range g.Listeners {
@@ -149,6 +165,11 @@ func validateVirtualHosts(vhs []*VirtualHost, clusters map[string]bool) []error 
 				errs = append(errs, fmt.Errorf("route %q has neither backends nor a direct response", r.Name))
 			}
 			errs = append(errs, r.validateFilters(clusters)...)
+			if r.Session != nil {
+				if err := r.Session.validate(); err != nil {
+					errs = append(errs, fmt.Errorf("route %q: %w", r.Name, err))
+				}
+			}
 		}
 	}
 	return errs

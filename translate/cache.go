@@ -1,0 +1,98 @@
+package translate
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"io/fs"
+	"sync"
+)
+
+// Hasher is an fs.FS that knows the content identity of its files without
+// reading them, such as the Git blob hash of a file of a commit. Files
+// with the same name and hash must have the same content.
+type Hasher interface {
+	Hash(name string) (string, error)
+}
+
+// Cache keeps the typed documents of the files of the last revision
+// translated with it, by file name and content identity (Hasher, or the
+// SHA-256 of the content), so that translating the next revision reads and
+// decodes only the files that changed. Cached objects are shared by the
+// results of both revisions and never changed. A Cache is safe for
+// concurrent use; its zero value is not: use NewCache.
+type Cache struct {
+	mu    sync.Mutex
+	files map[string]*fileDocs // by name + "\x00" + content identity
+}
+
+// NewCache returns an empty cache.
+func NewCache() *Cache {
+	return &Cache{files: map[string]*fileDocs{}}
+}
+
+// Len returns how many files the cache holds.
+func (c *Cache) Len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.files)
+}
+
+// file returns the typed documents of the named file of fsys, and its
+// cache key ("" when c is nil or the file could not be read).
+func (c *Cache) file(fsys fs.FS, name string) (*fileDocs, string) {
+	if c == nil {
+		data, err := readFile(fsys, name)
+		return loadFile(name, data, err), ""
+	}
+	var key string
+	var data []byte
+	var err error
+	if h, ok := fsys.(Hasher); ok {
+		var sum string
+		if sum, err = h.Hash(name); err == nil {
+			key = name + "\x00" + sum
+		}
+	}
+	if key == "" {
+		if data, err = readFile(fsys, name); err != nil {
+			return loadFile(name, nil, err), ""
+		}
+		sum := sha256.Sum256(data)
+		key = name + "\x00sha256:" + hex.EncodeToString(sum[:])
+	}
+	c.mu.Lock()
+	f, ok := c.files[key]
+	c.mu.Unlock()
+	if ok {
+		return f, key
+	}
+	if data == nil {
+		if data, err = readFile(fsys, name); err != nil {
+			return loadFile(name, nil, err), ""
+		}
+	}
+	f = loadFile(name, data, nil)
+	c.mu.Lock()
+	c.files[key] = f
+	c.mu.Unlock()
+	return f, key
+}
+
+// retain drops the files that are not in keys, the files of the revision
+// just read: the cache holds one revision.
+func (c *Cache) retain(keys []string) {
+	if c == nil {
+		return
+	}
+	keep := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		keep[k] = true
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k := range c.files {
+		if !keep[k] {
+			delete(c.files, k)
+		}
+	}
+}
