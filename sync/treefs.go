@@ -121,6 +121,22 @@ func (f *treeFS) ReadFile(name string) ([]byte, error) {
 	return data, nil
 }
 
+// Hash returns the Git blob hash of the named file ("sha1:<hex>") without
+// reading it: files with the same hash have the same content. translate's
+// Cache uses it to skip the files a commit did not change.
+func (f *treeFS) Hash(name string) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n, err := f.lookup("hash", name)
+	if err != nil {
+		return "", err
+	}
+	if n.mode == filemode.Dir {
+		return "", &fs.PathError{Op: "hash", Path: name, Err: errors.New("is a directory")}
+	}
+	return "sha1:" + n.hash.String(), nil
+}
+
 // ReadDir returns the entries of the named directory, sorted by name.
 func (f *treeFS) ReadDir(name string) ([]fs.DirEntry, error) {
 	f.mu.Lock()

@@ -276,3 +276,59 @@ func BenchmarkIncremental10k(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkTargets10k prints the figures of the speed targets in one run:
+// a cold translation of 10,000 routes against the project's decoder alone
+// (translate/decode, at most 1.5), against 1,000 routes (10k/1k, at most
+// 11), its time (translate-ms, under 2,000) and peak heap (peak-MiB, under
+// 200); and an incremental translation after one file changed, over a
+// Git-like FS (incremental-ms, under 100).
+func BenchmarkTargets10k(b *testing.B) {
+	small, _ := generateRevision(1000)
+	fsys, _ := generateRevision(10000)
+	hashes := map[string]string{}
+	for name := range fsys {
+		hashes[name] = "v0"
+	}
+	timed := func(f func()) time.Duration {
+		start := time.Now()
+		f()
+		return time.Since(start)
+	}
+	var dec, tr, tr1k, incr time.Duration
+	var peak float64
+	version := 0
+	for b.Loop() {
+		dec += timed(func() {
+			docs, _, err := readDocuments(fsys)
+			if err != nil {
+				b.Fatal(err)
+			}
+			decode(docs)
+		})
+		tr1k += timed(func() { Translate(small, Options{}) })
+		p := startPeakHeap()
+		tr += timed(func() { Translate(fsys, Options{}) })
+		close(p.stop)
+		p.done.Wait()
+		peak = max(peak, float64(p.peak.Load())/(1<<20))
+		cache := NewCache()
+		Translate(hashFS{fsys, hashes}, Options{Cache: cache})
+		version++
+		changed := benchRouteName(version % 10000)
+		old := fsys[changed]
+		fsys[changed] = &fstest.MapFile{Data: benchRouteFile(version%10000, version)}
+		hashes[changed] = fmt.Sprint("v", version)
+		incr += timed(func() { Translate(hashFS{fsys, hashes}, Options{Cache: cache}) })
+		fsys[changed], hashes[changed] = old, "v0"
+	}
+	n := float64(b.N)
+	ms := func(d time.Duration) float64 { return float64(d.Milliseconds()) / n }
+	b.ReportMetric(0, "ns/op")
+	b.ReportMetric(ms(dec), "decode-ms")
+	b.ReportMetric(ms(tr), "translate-ms")
+	b.ReportMetric(float64(tr)/float64(dec), "translate/decode")
+	b.ReportMetric(float64(tr)/float64(tr1k), "10k/1k")
+	b.ReportMetric(peak, "peak-MiB")
+	b.ReportMetric(ms(incr), "incremental-ms")
+}

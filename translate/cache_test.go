@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 )
@@ -43,12 +44,15 @@ func TestCacheDeterministic(t *testing.T) {
 // countFS counts the files opened and may give them a content identity.
 type countFS struct {
 	fstest.MapFS
+	mu     sync.Mutex // Translate opens files in parallel
 	opened map[string]int
 	hashes map[string]string // nil: no Hash method is used
 }
 
 func (c *countFS) Open(name string) (fs.File, error) {
+	c.mu.Lock()
 	c.opened[name]++
+	c.mu.Unlock()
 	return c.MapFS.Open(name)
 }
 

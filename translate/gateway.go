@@ -45,6 +45,9 @@ type listenerState struct {
 	status *ListenerStatus
 	valid  bool
 	routes []*attachedRoute
+	// byKind counts routes by kind: a listener with routes of one kind
+	// skips otherKindRoute's scan, which made attaching quadratic.
+	byKind map[string]int
 	// secrets are the SDS names of the certificates of a listener that
 	// terminates TLS.
 	secrets []string

@@ -173,6 +173,10 @@ func (t *translator) attach(src *attachedRoute, i int, pr gwapiv1.ParentReferenc
 			ar := *src
 			ar.hostnames = hosts
 			l.routes = append(l.routes, &ar)
+			if l.byKind == nil {
+				l.byKind = map[string]int{}
+			}
+			l.byKind[ar.kind]++
 		}
 	}
 	switch {
@@ -192,6 +196,9 @@ func (t *translator) attach(src *attachedRoute, i int, pr gwapiv1.ParentReferenc
 // GRPCRoute) attached to the listener with a hostname in common with
 // hosts, or nil.
 func (l *listenerState) otherKindRoute(src *attachedRoute, hosts []string) *attachedRoute {
+	if l.byKind[src.kind] == len(l.routes) {
+		return nil // no route of another kind
+	}
 	for _, ar := range l.routes {
 		if ar.kind != src.kind && hostsOverlap(ar.hostnames, hosts) {
 			return ar

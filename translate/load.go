@@ -10,6 +10,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"sync"
 
 	yaml "go.yaml.in/yaml/v3"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -93,8 +94,9 @@ func readDocuments(fsys fs.FS) ([]*document, []string, error) {
 }
 
 // readDocumentsCached is readDocuments taking files from cache when it
-// holds them (cache may be nil). Files are read by parallel workers; the
-// result is in file order whatever the scheduling.
+// holds them (cache may be nil). Files are read by parallel workers, so
+// fsys must be safe for concurrent use (os.DirFS, fstest.MapFS and sync's
+// FS are); the result is in file order whatever the scheduling.
 func readDocumentsCached(fsys fs.FS, cache *Cache) ([]*document, []string, error) {
 	var files []string
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
@@ -155,15 +157,22 @@ func readFile(fsys fs.FS, name string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
-	if err != nil {
+	var b bytes.Buffer
+	if info, err := f.Stat(); err == nil && info.Size() > 0 && info.Size() <= maxFileSize {
+		b.Grow(int(info.Size()) + bytes.MinRead) // ReadFrom wants MinRead spare at EOF
+	}
+	if _, err := b.ReadFrom(io.LimitReader(f, maxFileSize+1)); err != nil {
 		return nil, err
 	}
+	data := b.Bytes()
 	if len(data) > maxFileSize {
 		return nil, fmt.Errorf("file is larger than %d bytes", maxFileSize)
 	}
 	return data, nil
 }
+
+// jsonBuffers holds the buffers splitDocuments writes JSON into.
+var jsonBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
 // splitDocuments decodes and types every document of one file. A document
 // that is not an object with apiVersion and kind is a ParseError naming
@@ -171,7 +180,9 @@ func readFile(fsys fs.FS, name string) ([]byte, error) {
 func splitDocuments(name string, data []byte) ([]*document, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var docs []*document
-	var buf []byte // JSON of one document at a time (see typeDocument)
+	bufp := jsonBuffers.Get().(*[]byte) // JSON of one document at a time (see typeDocument)
+	defer jsonBuffers.Put(bufp)
+	buf := *bufp
 	for {
 		var n yaml.Node
 		err := dec.Decode(&n)
@@ -201,6 +212,7 @@ func splitDocuments(name string, data []byte) ([]*document, error) {
 			return docs, &ParseError{Location: loc, Err: err}
 		}
 		buf = raw
+		*bufp = buf
 		var head struct {
 			APIVersion string `json:"apiVersion"`
 			Kind       string `json:"kind"`

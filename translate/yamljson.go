@@ -185,6 +185,7 @@ func (c *yamlJSON) fields(n *yaml.Node, seen map[string]bool, out []field) ([]fi
 	if err := duplicateKeys(n); err != nil {
 		return nil, err
 	}
+	base := len(out) // out[:base] belongs to the enclosing mappings
 	var merge *yaml.Node
 	for i := 0; i < l; i += 2 {
 		k := n.Content[i]
@@ -208,8 +209,8 @@ func (c *yamlJSON) fields(n *yaml.Node, seen map[string]bool, out []field) ([]fi
 		return out, nil
 	}
 	if seen == nil {
-		seen = make(map[string]bool, len(out))
-		for _, f := range out {
+		seen = make(map[string]bool, len(out)-base)
+		for _, f := range out[base:] {
 			seen[f.key] = true
 		}
 	}
@@ -277,29 +278,19 @@ func duplicateKeys(n *yaml.Node) error {
 	return nil
 }
 
-// key returns a mapping key, which must decode to a string: JSON has no
-// other keys.
+// key returns a mapping key, which must be a string (by yaml.v3's
+// ShortTag, as for its map[string]any): JSON has no other keys.
 func (c *yamlJSON) key(k *yaml.Node) (string, error) {
 	if err := c.count(k); err != nil {
 		return "", err
 	}
-	if k.Kind == yaml.AliasNode {
-		var s string
-		err := c.alias(k, func(a *yaml.Node) (err error) { s, err = c.key(a); return err })
-		return s, err
+	if k.ShortTag() != "!!str" {
+		return "", failAt(k, "mapping key %q is not a string", k.Value)
 	}
-	if k.Kind == yaml.ScalarNode {
-		if k.Tag == "!!str" {
-			return k.Value, nil
-		}
-		var v any
-		if err := k.Decode(&v); err == nil {
-			if s, ok := v.(string); ok {
-				return s, nil
-			}
-		}
+	for i := 0; k.Kind == yaml.AliasNode && k.Alias != nil && i < 100; i++ {
+		k = k.Alias
 	}
-	return "", failAt(k, "mapping key %q is not a string", k.Value)
+	return k.Value, nil
 }
 
 func (c *yamlJSON) scalar(n *yaml.Node) error {

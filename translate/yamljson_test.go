@@ -69,6 +69,7 @@ func TestDocumentJSON(t *testing.T) {
 		"a: \"tab\\there \\\"q\\\" \\\\ \\u00e9 \\U0001F600 \\x01 \\u2028\"\nb: |\n  line1\n  line2\nc: >\n  folded\n  text\n",
 		"base: &b {x: 1, y: 2}\nother: &o {y: 3, z: 4}\nm:\n  <<: *b\n  x: 9\nn:\n  <<: [*o, *b]\np:\n  <<: {q: 1}\n",
 		"deep: &d {<<: {a: 1}, b: 2}\nuse: {<<: *d, c: 3}\n",
+		"x: 1\nm: {<<: {x: 2, m: 3}}\nn: [{y: 1, o: {<<: {y: 2}}}]\n",
 		"s: &s [1, 2]\nt: *s\nk: &k key\n*k : v\n",
 		"a: 1\na: 2\n",
 		"m: {<<: 1}\n",

@@ -1,0 +1,83 @@
+package sync
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+)
+
+// ErrUnknownRevision is returned by VerifiedRevision for a commit that is
+// not in the mirror.
+var ErrUnknownRevision = errors.New("sync: unknown revision")
+
+// ErrUnverifiedRevision is returned by VerifiedRevision for a commit that
+// is in the mirror but neither carries a trusted signature nor belongs to
+// the verified history of the branch.
+var ErrUnverifiedRevision = errors.New("sync: unverified revision")
+
+// VerifiedRevision returns the revision of a commit of the mirror, such as
+// an earlier head to roll back to, refusing what Sync would not have
+// applied. sha may be abbreviated. The commit is accepted when
+//   - verification is off (insecureSkipVerify), or
+//   - it carries a good signature of a trusted key, or
+//   - it is the applied revision (SetApplied, or the last Sync) or one of
+//     its ancestors: that chain was verified when it was applied.
+//
+// A commit not in the mirror is an error wrapping ErrUnknownRevision; one
+// that does not verify, an error wrapping ErrUnverifiedRevision with the
+// reason.
+func (s *GitSource) VerifiedRevision(sha string) (Revision, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h, err := s.repo.ResolveRevision(plumbing.Revision(sha))
+	if err != nil {
+		return Revision{}, fmt.Errorf("sync: commit %s is not in the mirror of %s: %w", sha, redactURL(s.url), ErrUnknownRevision)
+	}
+	c, err := s.repo.CommitObject(*h)
+	if err != nil {
+		return Revision{}, fmt.Errorf("sync: commit %s is not in the mirror of %s: %w", sha, redactURL(s.url), ErrUnknownRevision)
+	}
+	ver, signer, err := s.trusted(c)
+	if err != nil {
+		return Revision{}, err
+	}
+	rev, err := s.revision(c.Hash)
+	if err != nil {
+		return Revision{}, err
+	}
+	rev.Signer, rev.Verification = signer, ver
+	return rev, nil
+}
+
+// trusted decides whether commit c may be served again. Callers hold s.mu.
+func (s *GitSource) trusted(c *object.Commit) (Verification, *Signer, error) {
+	if s.verifier == nil {
+		return Verification{Result: Skipped}, nil, nil
+	}
+	signer, verr := s.verifier.verify(c)
+	if verr == nil {
+		return Verification{Result: Verified}, signer, nil
+	}
+	if !s.base.IsZero() {
+		if s.baseAnc == nil {
+			anc, err := ancestors(s.repo.Storer, s.base)
+			if err != nil {
+				return Verification{}, nil, fmt.Errorf("sync: read the history of the applied commit %s: %w", short(s.base), err)
+			}
+			s.baseAnc = anc
+		}
+		if s.baseAnc.has(c.Hash) {
+			return Verification{Result: Sealed, Message: "in the verified history of the applied commit " + short(s.base)}, signer, nil
+		}
+	}
+	return Verification{}, nil, fmt.Errorf("%w: %s, and it is not in the verified history of the applied commit%s", ErrUnverifiedRevision, verr.msg, appliedName(s.base))
+}
+
+func appliedName(h plumbing.Hash) string {
+	if h.IsZero() {
+		return " (none yet)"
+	}
+	return " " + short(h)
+}
