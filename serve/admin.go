@@ -104,7 +104,10 @@ func (s *Server) AdminHandler(opts AdminOptions) http.Handler {
 		return nil
 	})))
 	mux.HandleFunc("POST /hooks/git", wrap(s.webhook(opts)))
-	mux.HandleFunc("GET /{$}", wrap(s.dashboard))
+	mux.HandleFunc("POST /api/v1/rollback", wrap(authorized(opts.Token, s.rollbackAPI)))
+	mux.HandleFunc("DELETE /api/v1/pin", wrap(authorized(opts.Token, s.unpinAPI)))
+	mux.HandleFunc("GET /api/v1/diff", wrap(s.diffAPI))
+	s.dashboardRoutes(mux) // GET /, /revisions/{sha}, /diff, /ui/{file}
 	return mux
 }
 

@@ -132,15 +132,33 @@ type harnessOpts struct {
 	token   string
 	sync    func(context.Context) error
 	onApply func(*serve.Record)
+	// dataDir, keep, resolve and rollbackOnNack are the Options of the
+	// same names (see serve.Options).
+	dataDir        string
+	keep           int
+	resolve        func(sha string) (gitsync.Revision, error)
+	rollbackOnNack bool
 }
 
 func start(t *testing.T, ho harnessOpts) *harness {
 	t.Helper()
 	reg := prometheus.NewRegistry()
-	srv := serve.New(serve.Options{
-		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Registerer: reg,
-		OnApply:    ho.onApply,
+	srv, err := serve.New(serve.Options{
+		Logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Registerer:     reg,
+		OnApply:        ho.onApply,
+		DataDir:        ho.dataDir,
+		KeepRevisions:  ho.keep,
+		Resolve:        ho.resolve,
+		RollbackOnNack: ho.rollbackOnNack,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := srv.Close(); err != nil {
+			t.Errorf("close: %v", err)
+		}
 	})
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

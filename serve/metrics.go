@@ -16,6 +16,7 @@ type metrics struct {
 	ackSeconds   prometheus.Histogram
 	snapshotRes  *prometheus.GaugeVec
 	lastApplied  prometheus.Gauge
+	rollbacks    *prometheus.CounterVec
 }
 
 // infoRevisions bounds the revision label of sluice_revision_info.
@@ -52,9 +53,12 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		lastApplied: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "sluice_revision_last_applied_timestamp_seconds", Help: "When the serving revision was applied.",
 		}),
+		rollbacks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sluice_revision_rollbacks_total", Help: "Gateways served an earlier revision again, by reason: nack (rollback.onNack) or manual (sluice rollback).",
+		}, []string{"gateway", "reason"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.revisions, m.revisionInfo, m.translate, m.connected, m.acks, m.nacks, m.ackSeconds, m.snapshotRes, m.lastApplied)
+		reg.MustRegister(m.revisions, m.revisionInfo, m.translate, m.connected, m.acks, m.nacks, m.ackSeconds, m.snapshotRes, m.lastApplied, m.rollbacks)
 	}
 	return m
 }

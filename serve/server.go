@@ -2,25 +2,14 @@ package serve
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"sort"
 	"strings"
 	"sync"
 	"time"
 
-	clusterservice "github.com/envoyproxy/go-control-plane/envoy/service/cluster/v3"
-	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
-	endpointservice "github.com/envoyproxy/go-control-plane/envoy/service/endpoint/v3"
-	listenerservice "github.com/envoyproxy/go-control-plane/envoy/service/listener/v3"
-	routeservice "github.com/envoyproxy/go-control-plane/envoy/service/route/v3"
 	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
-	sotwv3 "github.com/envoyproxy/go-control-plane/pkg/server/sotw/v3"
-	serverv3 "github.com/envoyproxy/go-control-plane/pkg/server/v3"
 	"github.com/prometheus/client_golang/prometheus"
-	"google.golang.org/grpc"
 
 	gitsync "github.com/sluice-gitops/sluice/sync"
 	"github.com/sluice-gitops/sluice/translate"
@@ -34,9 +23,15 @@ type Options struct {
 	// OnApply, when set, is called after each revision is recorded, with its
 	// final state. Tests use it instead of sleeping.
 	OnApply func(*Record)
-	// DataDir, when set, keeps the last applied revision's metadata
-	// (see LastApplied).
+	// DataDir, when set, holds the revision store (DBFile): the history,
+	// the pin and the revision served, kept across restarts.
 	DataDir string
+	// KeepRevisions bounds the history to the newest records; 0 keeps all.
+	// The served revision is never pruned.
+	KeepRevisions int
+	// RollbackOnNack serves a gateway the last version its Envoys ACKed
+	// again when one of them NACKs the version it was sent.
+	RollbackOnNack bool
 	// Resolve reads a revision of the source again by SHA (or a unique
 	// prefix), for rollback and diff; it must refuse unknown and unverified
 	// commits. Nil disables both.
@@ -55,7 +50,8 @@ type Server struct {
 	tracker *tracker
 	metrics *metrics
 	onApply func(*Record)
-	dataDir string
+	// rollbackOnNack is Options.RollbackOnNack.
+	rollbackOnNack bool
 
 	resolve       func(sha string) (gitsync.Revision, error)
 	translateOpts translate.Options
@@ -67,12 +63,20 @@ type Server struct {
 	// applied is the record being served, nil before the first.
 	applied *Record
 	source  sourceHealth
+	// pin is the SHA of the pinned revision, "" when not pinned; head is
+	// the SHA of the newest revision accepted from the source (applied or
+	// pending); restored is the SHA served before a restart.
+	pin, head, restored string
+	// good holds, per gateway, the last two distinct snapshots its Envoys
+	// ACKed, oldest first: what a NACK rolls back to.
+	good map[string][]served
 }
 
 // served is what one gateway is served now.
 type served struct {
 	version string
 	hash    string
+	snap    *cachev3.Snapshot
 }
 
 type sourceHealth struct {
@@ -81,35 +85,53 @@ type sourceHealth struct {
 	lastSuccess time.Time
 }
 
-// New makes a Server; call ServeXDS and AdminHandler to expose it.
-func New(opts Options) *Server {
+// New makes a Server and opens its revision store in Options.DataDir;
+// call ServeXDS and AdminHandler to expose it and Close to close the store.
+func New(opts Options) (*Server, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	st, meta, err := openStore(opts.DataDir, opts.KeepRevisions, opts.Logger)
+	if err != nil {
+		return nil, err
+	}
+	tr := newTracker()
 	s := &Server{
-		log:     opts.Logger,
-		cache:   cachev3.NewSnapshotCache(true, nodeHash{}, slogAdapter{opts.Logger}),
-		store:   newStore(),
-		tracker: newTracker(),
-		metrics: newMetrics(opts.Registerer),
-		onApply: opts.OnApply,
-		dataDir: opts.DataDir,
-		resolve: opts.Resolve,
+		log: opts.Logger,
+		cache: nackHold{
+			SnapshotCache: newSharedCache(cachev3.NewSnapshotCache(true, nodeHash{}, slogAdapter{opts.Logger}), nodeHash{}),
+			nacked:        tr.nackedVersion,
+		},
+		store:          st,
+		tracker:        tr,
+		metrics:        newMetrics(opts.Registerer),
+		onApply:        opts.OnApply,
+		rollbackOnNack: opts.RollbackOnNack,
+		resolve:        opts.Resolve,
 
 		translateOpts: opts.Translate,
 		current:       map[string]served{},
+		good:          map[string][]served{},
+		pin:           meta[string(metaPin)],
+		head:          meta[string(metaHead)],
+		restored:      meta[string(metaServed)],
 	}
 	s.tracker.onRequest = s.ensureSnapshot
 	s.tracker.onAck = s.ack
 	s.tracker.onNack = s.nack
 	s.tracker.onConnect = func(gateway string, d int) { s.metrics.connected.WithLabelValues(gateway).Add(float64(d)) }
-	return s
+	s.metrics.setRevisionInfo(st.list())
+	return s, nil
 }
+
+// Close writes what is left of the history and closes the store.
+func (s *Server) Close() error { return s.store.close() }
 
 // Apply records a revision and, unless it is rejected, publishes its
 // snapshots. terr is translate's error (unparseable YAML): the revision
 // is then rejected and the previous snapshots keep serving. took is the
-// translation time.
+// translation time. While a revision is pinned, a good revision is
+// recorded as pending and not published.
 func (s *Server) Apply(rev gitsync.Revision, res *translate.Result, terr error, took time.Duration) *Record {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -127,90 +149,17 @@ func (s *Server) Apply(rev gitsync.Revision, res *translate.Result, terr error, 
 		rec.Warnings = res.Warnings
 	})
 	s.results.put(rev, res)
-	// Build and check every snapshot before publishing any.
-	var plans []gatewayPlan
-	var errs []error
-	keys := map[string]bool{}
-	for _, g := range res.Gateways {
-		p, err := s.plan(rev.SHA, g.Key(), g)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		keys[g.Key()] = true
-		plans = append(plans, p)
-	}
-	if err := errors.Join(errs...); err != nil {
+	plans, keys, err := s.build(rev.SHA, res)
+	if err != nil {
 		return s.finish(rec, StateRejected, err.Error())
 	}
-	// Gateways that were served before but are gone now, and Envoys of
-	// unknown gateways, get an empty snapshot. That includes Envoys that
-	// connected before the first revision: their watch is open and they
-	// send nothing more until answered, so ensureSnapshot never sees them.
-	empty := map[string]bool{}
-	for key := range s.current {
-		empty[key] = true
+	s.head = rev.SHA
+	if s.pin != "" {
+		s.hold(rec, plans, keys)
+		return s.finish(rec, StatePending, fmt.Sprintf("not served: revision %s is pinned; sluice unpin serves the newest pending revision", shortSHA(s.pin)))
 	}
-	for _, n := range s.tracker.connected() {
-		if n.Gateway != "" {
-			empty[n.Gateway] = true
-		}
-	}
-	for key := range empty {
-		if !keys[key] {
-			p, err := s.plan(rev.SHA, key, &translate.GatewayResult{})
-			if err != nil {
-				return s.finish(rec, StateRejected, err.Error())
-			}
-			plans = append(plans, p)
-		}
-	}
-	sort.Slice(plans, func(i, j int) bool { return plans[i].key < plans[j].key })
-	// Record the health entries before publishing: an Envoy may ACK before
-	// SetSnapshot returns.
-	var health []*GatewayHealth
-	push := map[string]bool{}
-	for _, p := range plans {
-		cur, ok := s.current[p.key]
-		pushed := !ok || cur.hash != p.hash
-		push[p.key] = pushed
-		if !pushed && !keys[p.key] {
-			continue // a gateway that stays absent is not news
-		}
-		health = append(health, &GatewayHealth{Gateway: p.key, Version: p.version, Resources: p.counts, Pushed: pushed})
-	}
-	s.store.update(func() {
-		rec.Gateways = health
-		for _, h := range health {
-			if h.Pushed {
-				s.store.byVersion[h.Version] = rec
-			}
-		}
-	})
-	for _, p := range plans {
-		if push[p.key] {
-			if err := s.cache.SetSnapshot(context.Background(), p.key, p.snap); err != nil {
-				return s.finish(rec, StateRejected, fmt.Sprintf("set snapshot of %s: %v", p.key, err))
-			}
-			s.current[p.key] = served{version: p.version, hash: p.hash}
-		}
-		for typ, n := range p.counts {
-			s.metrics.snapshotRes.WithLabelValues(p.key, typ).Set(float64(n))
-		}
-	}
-	s.store.update(func() {
-		if s.applied != nil {
-			s.applied.State = StateSuperseded
-		}
-		now := time.Now()
-		rec.AppliedAt = &now
-	})
-	s.applied = rec
-	s.metrics.lastApplied.SetToCurrentTime()
-	if s.dataDir != "" {
-		if err := saveApplied(s.dataDir, rev); err != nil {
-			s.log.Error("the applied revision is served but not saved; a restart will wait for the remote", "err", err)
-		}
+	if err := s.publish(rec, plans, keys); err != nil {
+		return s.finish(rec, StateRejected, err.Error())
 	}
 	return s.finish(rec, StateApplied, "")
 }
@@ -232,6 +181,8 @@ type gatewayPlan struct {
 	snap    *cachev3.Snapshot
 	counts  map[string]int
 }
+
+func (p gatewayPlan) served() served { return served{version: p.version, hash: p.hash, snap: p.snap} }
 
 func (s *Server) plan(sha, key string, g *translate.GatewayResult) (gatewayPlan, error) {
 	res := g.Resources()
@@ -263,11 +214,17 @@ func (s *Server) finish(rec *Record, state State, reason string) *Record {
 	s.store.update(func() {
 		rec.State, rec.Reason = state, reason
 	})
+	s.store.save(s.meta(), rec)
 	s.metrics.revisions.WithLabelValues(string(state)).Inc()
 	s.metrics.setRevisionInfo(s.store.list())
-	if state == StateRejected {
+	switch state {
+	case StateRejected:
 		s.log.Warn("revision rejected; the previous snapshot keeps serving", "revision", rec.Revision.String(), "reason", reason)
-	} else {
+	case StatePending:
+		s.log.Info("revision pending: a pinned revision is served", "revision", rec.Revision.String(), "pinned", s.pin)
+	case StatePinned:
+		s.log.Warn("revision pinned: newer revisions wait until sluice unpin", "revision", rec.Revision.String(), "reason", reason)
+	default:
 		s.log.Info("revision applied", "revision", rec.Revision.String(), "subject", rec.Subject, "gateways", len(rec.Gateways), "rejectedObjects", len(rec.Rejected))
 	}
 	out := s.store.get(rec.SHA)
@@ -315,11 +272,12 @@ func (s *Server) ensureSnapshot(gateway string) {
 		s.log.Error("set empty snapshot", "gateway", gateway, "err", err)
 		return
 	}
-	s.current[gateway] = served{version: p.version, hash: p.hash}
+	s.current[gateway] = p.served()
 }
 
 func (s *Server) ack(gateway, node, version string, at time.Time) {
 	s.metrics.acks.WithLabelValues(gateway).Inc()
+	s.noteGood(gateway, version)
 	if d, ok := s.store.recordAck(gateway, version, node, at); ok {
 		s.metrics.ackSeconds.Observe(d.Seconds())
 		s.log.Info("envoy ACKed", "node", node, "gateway", gateway, "version", version, "sinceFetch", d)
@@ -330,6 +288,9 @@ func (s *Server) nack(gateway, node, version, detail string, at time.Time) {
 	s.metrics.nacks.WithLabelValues(gateway).Inc()
 	s.store.recordNack(gateway, version, node, detail, at)
 	s.log.Warn("envoy NACKed", "node", node, "gateway", gateway, "version", version, "error", detail)
+	if s.rollbackOnNack {
+		s.rollbackGateway(gateway, version, node, detail)
+	}
 }
 
 // Revisions lists every revision seen, newest first, with pending Envoys
@@ -370,34 +331,6 @@ func fillPending(r *Record, nodes []NodeStatus) {
 			}
 		}
 	}
-}
-
-// ServeXDS serves ADS (SotW and delta) and the per-type xDS services on lis
-// until ctx is done.
-func (s *Server) ServeXDS(ctx context.Context, lis net.Listener) error {
-	gs := grpc.NewServer(grpc.MaxConcurrentStreams(1 << 20))
-	xds := serverv3.NewServer(ctx, s.cache, s.tracker.callbacks(), sotwv3.WithOrderedADS())
-	discoveryv3.RegisterAggregatedDiscoveryServiceServer(gs, xds)
-	clusterservice.RegisterClusterDiscoveryServiceServer(gs, xds)
-	endpointservice.RegisterEndpointDiscoveryServiceServer(gs, xds)
-	listenerservice.RegisterListenerDiscoveryServiceServer(gs, xds)
-	routeservice.RegisterRouteDiscoveryServiceServer(gs, xds)
-	go func() {
-		<-ctx.Done()
-		// Envoys keep their ADS streams open: give them a moment, then cut.
-		stopped := make(chan struct{})
-		go func() { gs.GracefulStop(); close(stopped) }()
-		select {
-		case <-stopped:
-		case <-time.After(2 * time.Second):
-			gs.Stop()
-		}
-	}()
-	err := gs.Serve(lis)
-	if errors.Is(err, grpc.ErrServerStopped) {
-		return nil
-	}
-	return err
 }
 
 // AppliedSHA returns the SHA of the revision being served, or "".

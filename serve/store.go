@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"log/slog"
 	"sort"
 	"sync"
 	"time"
@@ -20,6 +21,16 @@ const (
 	StateSuperseded State = "superseded"
 	// StateRejected: the revision was never served; Reason says why.
 	StateRejected State = "rejected"
+	// StatePinned: the revision is served because an operator rolled back
+	// to it; newer revisions wait as pending until the pin is removed.
+	StatePinned State = "pinned"
+	// StatePending: the revision was translated and checked while a pin was
+	// in place; it is not served.
+	StatePending State = "pending"
+	// StateFailed: an Envoy NACKed the revision and its gateway was rolled
+	// back to the last version it ACKed (rollback.onNack); the gateways
+	// marked Failed say which.
+	StateFailed State = "failed"
 )
 
 // NodeError is an Envoy's NACK of a version.
@@ -47,6 +58,11 @@ type GatewayHealth struct {
 	// fetched to an Envoy's ACK.
 	FirstAckSeconds *float64 `json:"firstAckSeconds,omitempty"`
 	LastAckSeconds  *float64 `json:"lastAckSeconds,omitempty"`
+	// Failed is set when an Envoy NACKed this version and the gateway was
+	// rolled back; FailReason names the Envoy, its error and the version
+	// served instead.
+	Failed     bool   `json:"failed,omitempty"`
+	FailReason string `json:"failReason,omitempty"`
 }
 
 // Record is one revision sluice saw, with what became of it.
@@ -72,44 +88,212 @@ func (r *Record) gateway(key string) *GatewayHealth {
 	return nil
 }
 
-// store keeps every revision in the order it was seen.
+// store keeps every revision in the order it was seen, and with a data
+// directory, on disk too (see persist.go).
 type store struct {
 	mu      sync.Mutex
 	records []*Record
 	// byVersion finds the revision that produced a snapshot version.
 	byVersion map[string]*Record
+	seq       int // last sequence given
+
+	db   *boltDB // nil: memory only
+	keep int     // records kept; 0 keeps all
+	log  *slog.Logger
+	// dirty holds the records changed since the last flush, meta the meta
+	// values to write with them; flushMu orders the writes.
+	dirty   map[*Record]bool
+	drop    []int
+	meta    map[string]string
+	flushMu sync.Mutex
+	timer   *time.Timer
 }
 
+// flushDelay batches the writes of ACKs and NACKs.
+const flushDelay = time.Second
+
 func newStore() *store {
-	return &store{byVersion: map[string]*Record{}}
+	return &store{byVersion: map[string]*Record{}, dirty: map[*Record]bool{}, meta: map[string]string{}, log: slog.New(slog.DiscardHandler)}
+}
+
+// openStore loads the store of dataDir (records, and the meta values
+// returned), keeping keep records (0: all).
+func openStore(dataDir string, keep int, log *slog.Logger) (*store, map[string]string, error) {
+	s := newStore()
+	s.keep, s.log = keep, log
+	if dataDir == "" {
+		return s, map[string]string{}, nil
+	}
+	db, err := openDB(dataDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	recs, meta, err := db.load()
+	if err != nil {
+		db.close()
+		return nil, nil, err
+	}
+	s.db, s.records = db, recs
+	for _, r := range recs {
+		s.seq = max(s.seq, r.Sequence)
+		for _, g := range r.Gateways {
+			if g.Pushed || s.byVersion[g.Version] == nil {
+				s.byVersion[g.Version] = r
+			}
+		}
+	}
+	return s, meta, nil
 }
 
 func (s *store) add(rev gitsync.Revision) *Record {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	rev.FS = nil // history keeps metadata, not every revision's files
-	r := &Record{Revision: rev, Sequence: len(s.records) + 1}
+	s.seq++
+	r := &Record{Revision: rev, Sequence: s.seq}
 	s.records = append(s.records, r)
+	s.dirty[r] = true
+	s.prune()
 	return r
 }
 
-// list returns copies of all records, newest first.
+// prune drops the oldest records over keep, except the ones served.
+// Callers hold s.mu.
+func (s *store) prune() {
+	over := len(s.records) - s.keep
+	if s.keep <= 0 || over <= 0 {
+		return
+	}
+	kept := s.records[:0]
+	for _, r := range s.records {
+		if over > 0 && r.State != StateApplied && r.State != StatePinned && r.State != "" {
+			over--
+			s.drop = append(s.drop, r.Sequence)
+			delete(s.dirty, r)
+			for v, rv := range s.byVersion {
+				if rv == r {
+					delete(s.byVersion, v)
+				}
+			}
+			continue
+		}
+		kept = append(kept, r)
+	}
+	clear(s.records[len(kept):])
+	s.records = kept
+}
+
+// save marks records changed and writes them, with meta values ("" removes
+// one), now.
+func (s *store) save(meta map[string]string, recs ...*Record) {
+	s.mu.Lock()
+	for _, r := range recs {
+		s.dirty[r] = true
+	}
+	for k, v := range meta {
+		s.meta[k] = v
+	}
+	s.mu.Unlock()
+	s.flush()
+}
+
+// saveLater marks a record changed and writes it within flushDelay.
+// Callers hold s.mu.
+func (s *store) saveLater(r *Record) {
+	s.dirty[r] = true
+	if s.db != nil && s.timer == nil {
+		s.timer = time.AfterFunc(flushDelay, s.flush)
+	}
+}
+
+// flush writes what changed.
+func (s *store) flush() {
+	s.flushMu.Lock()
+	defer s.flushMu.Unlock()
+	s.mu.Lock()
+	if s.timer != nil {
+		s.timer.Stop()
+		s.timer = nil
+	}
+	if s.db == nil {
+		clear(s.dirty)
+		clear(s.meta)
+		s.drop = nil
+		s.mu.Unlock()
+		return
+	}
+	recs := make([]*Record, 0, len(s.dirty))
+	for r := range s.dirty {
+		recs = append(recs, r.clone())
+	}
+	drop, meta := s.drop, s.meta
+	s.dirty, s.drop, s.meta = map[*Record]bool{}, nil, map[string]string{}
+	db := s.db
+	s.mu.Unlock()
+	if err := db.write(recs, drop, meta); err != nil {
+		s.log.Error("the revision history is not saved; a restart may lose it", "err", err)
+	}
+}
+
+// close writes what changed and closes the database.
+func (s *store) close() error {
+	s.flush()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.db == nil {
+		return nil
+	}
+	err := s.db.close()
+	s.db = nil
+	return err
+}
+
+// newest returns the live newest record in state, or nil. Callers hold
+// s.mu (through update).
+func (s *store) newest(state State) *Record {
+	for i := len(s.records) - 1; i >= 0; i-- {
+		if s.records[i].State == state {
+			return s.records[i]
+		}
+	}
+	return nil
+}
+
+// find returns the live newest record of sha whose state is one of
+// states, or nil. Callers hold s.mu (through update).
+func (s *store) find(sha string, states ...State) *Record {
+	for i := len(s.records) - 1; i >= 0; i-- {
+		r := s.records[i]
+		for _, st := range states {
+			if r.SHA == sha && r.State == st {
+				return r
+			}
+		}
+	}
+	return nil
+}
+
+// list returns copies of all records, newest first, but for one being
+// recorded (no state yet).
 func (s *store) list() []*Record {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]*Record, 0, len(s.records))
 	for i := len(s.records) - 1; i >= 0; i-- {
-		out = append(out, s.records[i].clone())
+		if s.records[i].State != "" { // not being recorded
+			out = append(out, s.records[i].clone())
+		}
 	}
 	return out
 }
 
-// get returns a copy of the newest record of a SHA (or unique SHA prefix).
+// get returns a copy of the newest record of a SHA (or unique SHA prefix)
+// that has a state.
 func (s *store) get(sha string) *Record {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i := len(s.records) - 1; i >= 0; i-- {
-		if r := s.records[i]; len(sha) >= 7 && len(sha) <= len(r.SHA) && r.SHA[:len(sha)] == sha {
+		if r := s.records[i]; r.State != "" && len(sha) >= 7 && len(sha) <= len(r.SHA) && r.SHA[:len(sha)] == sha {
 			return r.clone()
 		}
 	}
@@ -156,6 +340,7 @@ func (s *store) recordAck(gateway, version, node string, at time.Time) (fromFetc
 		g.FirstAckSeconds = &secs
 	}
 	g.LastAckSeconds = &secs
+	s.saveLater(r)
 	return d, true
 }
 
@@ -174,6 +359,7 @@ func (s *store) recordNack(gateway, version, node, detail string, at time.Time) 
 			}
 		}
 		g.Nacked = append(g.Nacked, NodeError{Node: node, Error: detail, At: at})
+		s.saveLater(r)
 	}
 }
 

@@ -8,8 +8,10 @@ import (
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
+	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
 	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	serverv3 "github.com/envoyproxy/go-control-plane/pkg/server/v3"
+	"google.golang.org/protobuf/proto"
 )
 
 // NodeStatus is what sluice knows of one connected Envoy.
@@ -56,6 +58,15 @@ type nodeState struct {
 	NodeStatus
 	sent  map[string]string // type URL -> version last sent
 	acked map[string]string // type URL -> version last ACKed
+	// nacked holds, per type URL, the nonce of the last NACKed response
+	// and its version, for nackHold.
+	nacked map[string]nackInfo
+}
+
+// nackInfo is a NACKed response: its nonce and version.
+type nackInfo struct {
+	nonce   string
+	version string
 }
 
 // tracker turns go-control-plane callbacks into ACK/NACK events. An Envoy
@@ -132,6 +143,7 @@ func (t *tracker) request(id streamID, node *corev3.Node, typeURL, nonce, detail
 		now := t.now()
 		if nack {
 			ns.LastNack, ns.NackError = &now, detail
+			ns.nacked[info.typeURL] = nackInfo{nonce: nonce, version: info.version}
 			if t.onNack != nil {
 				v := info.version
 				defer t.onNack(gateway, name, v, detail, now)
@@ -224,6 +236,7 @@ func (t *tracker) node(n *corev3.Node) *nodeState {
 			NodeStatus: NodeStatus{Node: name, Gateway: GatewayKey(n.GetCluster())},
 			sent:       map[string]string{},
 			acked:      map[string]string{},
+			nacked:     map[string]nackInfo{},
 		}
 		t.nodes[name] = ns
 	}
@@ -240,4 +253,44 @@ func (t *tracker) connected() []NodeStatus {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Node < out[j].Node })
 	return out
+}
+
+// nackedVersion returns the version an Envoy NACKed with the response
+// nonce of typeURL, if that request is a NACK the tracker saw.
+func (t *tracker) nackedVersion(node *corev3.Node, typeURL, nonce string) (string, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	ns := t.nodes[nodeName(node)]
+	if ns == nil || nonce == "" {
+		return "", false
+	}
+	n, ok := ns.nacked[typeURL]
+	if !ok || n.nonce != nonce {
+		return "", false
+	}
+	return n.version, true
+}
+
+// nackHold is a snapshot cache that does not answer a state-of-the-world
+// NACK with the version it rejects. go-control-plane's SotW server opens a
+// new watch with the NACK, whose version_info is the last version the
+// Envoy accepted, so the cache would send the rejected version again at
+// once, in a loop (envoyproxy/go-control-plane#962). nackHold opens that
+// watch as if the Envoy held the rejected version: it is answered when the
+// gateway's snapshot changes (a new revision, a rollback), not before.
+// Delta streams keep what they sent and need no help.
+type nackHold struct {
+	cachev3.SnapshotCache
+	nacked func(node *corev3.Node, typeURL, nonce string) (string, bool)
+}
+
+func (c nackHold) CreateWatch(req *cachev3.Request, sub cachev3.Subscription, ch chan cachev3.Response) (func(), error) {
+	if req.GetErrorDetail() != nil {
+		if v, ok := c.nacked(req.GetNode(), req.GetTypeUrl(), req.GetResponseNonce()); ok {
+			held := proto.Clone(req).(*cachev3.Request)
+			held.VersionInfo = v
+			req = held
+		}
+	}
+	return c.SnapshotCache.CreateWatch(req, sub, ch)
 }

@@ -27,7 +27,10 @@ func hookServer(t *testing.T, opts serve.AdminOptions) (string, *atomic.Int64) {
 	if opts.Trigger == nil {
 		opts.Trigger = func() { triggers.Add(1) }
 	}
-	srv := serve.New(serve.Options{Logger: slog.New(slog.DiscardHandler)})
+	srv, err := serve.New(serve.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ts := httptest.NewServer(srv.AdminHandler(opts))
 	t.Cleanup(ts.Close)
 	return ts.URL + "/hooks/git", &triggers
@@ -129,7 +132,10 @@ func TestWebhookRefusals(t *testing.T) {
 		}
 	})
 	t.Run("source cannot sync", func(t *testing.T) {
-		srv := serve.New(serve.Options{Logger: slog.New(slog.DiscardHandler)})
+		srv, err := serve.New(serve.Options{Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
 		ts := httptest.NewServer(srv.AdminHandler(serve.AdminOptions{WebhookSecret: hookSecret}))
 		defer ts.Close()
 		status, body := postHook(t, ts.URL+"/hooks/git", "{}", map[string]string{"X-Gitlab-Token": hookSecret})

@@ -29,6 +29,9 @@ func newBootstrapCmd() *cobra.Command {
 	cmd.Flags().StringVar(&opts.XDSAddress, "xds-address", bootstrap.DefaultXDSAddress, "sluice's xDS address, HOST:PORT")
 	cmd.Flags().StringVar(&opts.NodeID, "node-id", "", "node.id (default envoy-NS-NAME; Envoy's --service-node overrides it)")
 	cmd.Flags().StringVar(&opts.AdminAddress, "admin-address", bootstrap.DefaultAdminAddress, "Envoy's admin listener, IP:PORT")
+	cmd.Flags().StringVar(&opts.XDSCAFile, "xds-ca-file", "", "dial sluice over TLS, trusting the CA certificates in this PEM file (a path on Envoy's host)")
+	cmd.Flags().StringVar(&opts.XDSCertFile, "xds-cert-file", "", "client certificate Envoy presents to sluice (mTLS; needs --xds-ca-file and --xds-key-file)")
+	cmd.Flags().StringVar(&opts.XDSKeyFile, "xds-key-file", "", "key of --xds-cert-file")
 	cmd.MarkFlagRequired("gateway")
 	return cmd
 }

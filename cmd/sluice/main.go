@@ -44,6 +44,9 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newTranslateCmd(),
 		newBootstrapCmd(),
 		newRevisionsCmd(),
+		newRollbackCmd(),
+		newUnpinCmd(),
+		newDiffCmd(),
 	)
 	return root
 }

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"strings"
@@ -39,16 +41,35 @@ func (c *adminClient) token() (string, error) {
 
 // get fetches path and decodes the JSON answer into v.
 func (c *adminClient) get(path string, v any) error {
-	req, err := http.NewRequest(http.MethodGet, strings.TrimSuffix(c.server, "/")+path, nil)
+	return c.do(http.MethodGet, path, nil, v)
+}
+
+// do calls the admin API with a JSON body (nil for none) and decodes the
+// JSON answer into v (nil to ignore it). An error answer becomes an error
+// holding the API's message.
+func (c *adminClient) do(method, path string, body, v any) error {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, strings.TrimSuffix(c.server, "/")+path, rd)
 	if err != nil {
 		return err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	if tok, err := c.token(); err != nil {
 		return err
 	} else if tok != "" {
 		req.Header.Set("Authorization", "Bearer "+tok)
 	}
-	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+	// A rollback may translate an old revision: allow it time.
+	resp, err := (&http.Client{Timeout: 2 * time.Minute}).Do(req)
 	if err != nil {
 		return fmt.Errorf("admin API: %w", err)
 	}
@@ -56,7 +77,10 @@ func (c *adminClient) get(path string, v any) error {
 	if resp.StatusCode/100 != 2 {
 		var apiErr serve.APIError
 		json.NewDecoder(resp.Body).Decode(&apiErr)
-		return fmt.Errorf("admin API %s: %s: %s", path, resp.Status, apiErr.Message)
+		return fmt.Errorf("admin API %s %s: %s: %s", method, path, resp.Status, apiErr.Message)
+	}
+	if v == nil {
+		return nil
 	}
 	return json.NewDecoder(resp.Body).Decode(v)
 }

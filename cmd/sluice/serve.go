@@ -16,6 +16,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 
 	"github.com/sluice-gitops/sluice/cmd/sluice/config"
 	"github.com/sluice-gitops/sluice/serve"
@@ -80,9 +82,10 @@ func (p *pipeline) syncOnce(ctx context.Context) error {
 		return err
 	}
 	p.srv.SourceOK()
-	// A restart serves the last applied revision from the mirror first; the
-	// first sync then finds the same head, which is not news.
-	if changed && rev.SHA != p.srv.AppliedSHA() {
+	// A restart serves the last applied (or pinned) revision from the
+	// mirror first; the first sync then finds the same head, which is not
+	// news, unless nothing could be served from the mirror.
+	if changed && (rev.SHA != p.srv.Head() || !p.srv.Ready()) {
 		p.apply(rev)
 	}
 	// Refused commits are newer than what was applied: record them after.
@@ -102,32 +105,36 @@ func (p *pipeline) rejections() {
 	}
 }
 
-// restore serves the last applied revision from the local mirror, before
-// the remote is asked, so that a restart with the remote down still serves.
-func (p *pipeline) restore(dataDir string) {
+// restore serves the revision served before a restart (the pinned one,
+// or the last applied) from the local mirror, before the remote is asked,
+// so that a restart with the remote down still serves. A pin stays.
+func (p *pipeline) restore() {
 	src, ok := p.src.(interface {
 		Revision(sha string) (gitsync.Revision, error)
 	})
 	if !ok {
 		return
 	}
-	last, ok, err := serve.LastApplied(dataDir)
-	if err != nil || !ok {
-		if err != nil {
-			p.log.Warn("cannot read the last applied revision", "err", err)
-		}
+	sha, head := p.srv.Restored()
+	if sha == "" {
 		return
 	}
-	rev, err := src.Revision(last.SHA)
+	rev, err := src.Revision(sha)
 	if err != nil {
-		p.log.Warn("the last applied revision is not in the mirror", "revision", last.String(), "err", err)
+		p.log.Warn("the revision served before the restart is not in the mirror", "revision", sha, "err", err)
 		return
 	}
-	p.log.Info("serving the last applied revision from the mirror", "revision", rev.String())
-	p.apply(rev)
-	// Verification and force-push detection start from what is served.
-	if b, ok := p.src.(interface{ SetApplied(sha string) }); ok && p.srv.AppliedSHA() == rev.SHA {
-		b.SetApplied(rev.SHA)
+	p.log.Info("serving the revision served before the restart from the mirror", "revision", rev.String(), "pinned", p.srv.Pinned() != "")
+	start := time.Now()
+	res, terr := translate.Translate(rev.FS, p.opts)
+	if _, err := p.srv.Restore(rev, res, terr, time.Since(start)); err != nil {
+		p.log.Warn("cannot serve the revision served before the restart", "err", err)
+		return
+	}
+	// Verification and force-push detection start from the newest
+	// revision taken from the branch (the pinned one may be older).
+	if b, ok := p.src.(interface{ SetApplied(sha string) }); ok {
+		b.SetApplied(head)
 	}
 }
 
@@ -214,22 +221,39 @@ func runServe(ctx context.Context, cfg *config.Config, logger *slog.Logger, read
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	topts := translate.Options{ControllerName: cfg.Gateway.ControllerName}
-	sopts := serve.Options{Logger: logger, Registerer: reg, DataDir: cfg.DataDir, Translate: topts}
-	if r, ok := src.(interface {
-		Revision(sha string) (gitsync.Revision, error)
-	}); ok {
-		sopts.Resolve = r.Revision
+	sopts := serve.Options{
+		Logger: logger, Registerer: reg, DataDir: cfg.DataDir, Translate: topts,
+		KeepRevisions: cfg.History.Keep, RollbackOnNack: cfg.Rollback.OnNack,
 	}
-	srv := serve.New(sopts)
+	// Rollback and diff read revisions again: only commits that verify.
+	if r, ok := src.(interface {
+		VerifiedRevision(sha string) (gitsync.Revision, error)
+	}); ok {
+		sopts.Resolve = r.VerifiedRevision
+	}
+	srv, err := serve.New(sopts)
+	if err != nil {
+		return err
+	}
+	defer srv.Close() // runs after wg.Wait below: nothing writes to the store after
 	p := &pipeline{
 		src: src, srv: srv, log: logger, metrics: gitsync.NewMetrics(reg),
 		opts: topts,
 	}
+	p.opts.Cache = translate.NewCache() // the files of the last revision applied; rollback and diff (srv) do without
 	sched, err := gitsync.NewScheduler(scheduleOptions(cfg, interval, logger), p.syncOnce)
 	if err != nil {
 		return err
 	}
 
+	var xdsOpts []grpc.ServerOption
+	if t := cfg.XDS.TLS; t != nil {
+		conf, err := serve.XDSTLSConfig(serve.TLSFiles{CertFile: t.CertFile, KeyFile: t.KeyFile, ClientCAFile: t.ClientCAFile}, logger)
+		if err != nil {
+			return err
+		}
+		xdsOpts = append(xdsOpts, grpc.Creds(credentials.NewTLS(conf)))
+	}
 	xdsLis, err := net.Listen("tcp", cfg.XDS.Address)
 	if err != nil {
 		return fmt.Errorf("xds listener: %w", err)
@@ -255,7 +279,7 @@ func runServe(ctx context.Context, cfg *config.Config, logger *slog.Logger, read
 	var wg sync.WaitGroup
 	errc := make(chan error, 2)
 	wg.Go(func() {
-		if err := srv.ServeXDS(ctx, xdsLis); err != nil {
+		if err := srv.ServeXDS(ctx, xdsLis, xdsOpts...); err != nil {
 			errc <- err
 		}
 	})
@@ -264,7 +288,7 @@ func runServe(ctx context.Context, cfg *config.Config, logger *slog.Logger, read
 			errc <- err
 		}
 	})
-	p.restore(cfg.DataDir)
+	p.restore()
 	if ready != nil {
 		ready(xdsLis.Addr(), adminLis.Addr())
 	}

@@ -49,6 +49,14 @@ type Options struct {
 	NodeID string
 	// AdminAddress is Envoy's admin "IP:PORT"; DefaultAdminAddress when empty.
 	AdminAddress string
+	// XDSCAFile, when set, makes Envoy dial sluice over TLS and trust only
+	// the CA certificates in this PEM file (a path on Envoy's host). The
+	// server certificate must name the xDS host (DNS or IP SAN).
+	XDSCAFile string
+	// XDSCertFile and XDSKeyFile, when set, are the certificate and key
+	// Envoy presents to sluice (mTLS). They need XDSCAFile.
+	XDSCertFile string
+	XDSKeyFile  string
 }
 
 // Kubernetes name rules: a namespace is a DNS-1123 label, a Gateway name a
@@ -118,6 +126,9 @@ func Build(opts Options) (*bootstrapv3.Bootstrap, error) {
 	}
 	xds, err := xdsCluster(xdsHost, xdsPort)
 	if err != nil {
+		return nil, err
+	}
+	if xds.TransportSocket, err = xdsTransportSocket(opts, xdsHost); err != nil {
 		return nil, err
 	}
 

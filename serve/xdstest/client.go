@@ -2,6 +2,7 @@ package xdstest
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"sync"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
 	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/proto"
 )
@@ -29,6 +31,9 @@ type Options struct {
 	// NACK that response with the error as error_detail, as Envoy does, and
 	// keep what it held before; nil makes it ACK and apply the response.
 	Reject func(typeURL string, resources []proto.Message) error
+	// TLS, when set, makes the client connect over TLS with this config
+	// (with a certificate in it for mTLS); nil connects in plain text.
+	TLS *tls.Config
 }
 
 // Ack records one ACK the client sent.
@@ -80,11 +85,16 @@ type typeState struct {
 	nackDelay time.Duration
 }
 
-// Dial connects to the ADS server at addr without TLS, subscribes to CDS and
-// LDS as wildcard and starts receiving. The client is closed on t.Cleanup.
+// Dial connects to the ADS server at addr (over TLS when opts.TLS is set),
+// subscribes to CDS and LDS as wildcard and starts receiving. The client is
+// closed on t.Cleanup.
 func Dial(ctx context.Context, t testing.TB, addr string, opts Options) *Client {
 	t.Helper()
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	creds := insecure.NewCredentials()
+	if opts.TLS != nil {
+		creds = credentials.NewTLS(opts.TLS)
+	}
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(creds))
 	if err != nil {
 		t.Fatalf("xdstest: dial %s: %v", addr, err)
 	}

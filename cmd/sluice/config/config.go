@@ -30,6 +30,7 @@ const (
 	DefaultSyncTimeout  = 60 * time.Second
 	DefaultDirInterval  = 2 * time.Second
 	DefaultBranch       = "main"
+	DefaultHistoryKeep  = 1000
 )
 
 // Config is sluice.yaml.
@@ -39,6 +40,22 @@ type Config struct {
 	Admin   Admin   `json:"admin" yaml:"admin"`
 	DataDir string  `json:"dataDir" yaml:"dataDir"`
 	Gateway Gateway `json:"gateway" yaml:"gateway"`
+	// Rollback configures automatic rollbacks.
+	Rollback Rollback `json:"rollback" yaml:"rollback"`
+	// History configures the revision store in DataDir.
+	History History `json:"history" yaml:"history"`
+}
+
+// Rollback configures automatic rollbacks: with OnNack, a gateway whose
+// Envoy NACKs a revision is served the last version its Envoys ACKed.
+type Rollback struct {
+	OnNack bool `json:"onNack" yaml:"onNack"`
+}
+
+// History bounds the revision store: the Keep newest revisions are kept
+// (default DefaultHistoryKeep).
+type History struct {
+	Keep int `json:"keep" yaml:"keep"`
 }
 
 // Source is where revisions come from: exactly one of Git or Dir.
@@ -154,6 +171,18 @@ type Dir struct {
 // XDS configures the ADS gRPC listener.
 type XDS struct {
 	Address string `json:"address" yaml:"address"`
+	// TLS, when set, serves xDS over TLS (mTLS with a client CA).
+	TLS *XDSTLS `json:"tls,omitempty" yaml:"tls"`
+}
+
+// XDSTLS names the PEM files of the xDS listener's TLS. They are read again
+// when they change (for new connections), so a rotation needs no restart.
+type XDSTLS struct {
+	CertFile string `json:"certFile" yaml:"certFile"`
+	KeyFile  string `json:"keyFile" yaml:"keyFile"`
+	// ClientCAFile, when set, makes every Envoy present a certificate
+	// signed by one of its CAs.
+	ClientCAFile string `json:"clientCAFile,omitempty" yaml:"clientCAFile"`
 }
 
 // Admin configures the admin HTTP listener.
@@ -290,6 +319,9 @@ func (c *Config) defaults() {
 	if c.DataDir == "" {
 		c.DataDir = DefaultDataDir
 	}
+	if c.History.Keep == 0 {
+		c.History.Keep = DefaultHistoryKeep
+	}
 	if g := c.Source.Git; g != nil {
 		if g.Branch == "" {
 			g.Branch = DefaultBranch
@@ -325,6 +357,12 @@ func (c *Config) validate() error {
 	if d := c.Source.Dir; d != nil && len(d.Paths) == 0 {
 		errs = append(errs, errors.New("field source.dir.paths: at least one path is required"))
 	}
+	if t := c.XDS.TLS; t != nil && (t.CertFile == "" || t.KeyFile == "") {
+		errs = append(errs, errors.New("field xds.tls: certFile and keyFile are required"))
+	}
+	if c.History.Keep < 0 {
+		errs = append(errs, fmt.Errorf("field history.keep: %d is negative; want the number of revisions to keep", c.History.Keep))
+	}
 	return errors.Join(errs...)
 }
 
@@ -359,6 +397,9 @@ func (c *Config) resolve(base string) {
 	}
 	c.DataDir = abs(c.DataDir)
 	c.Admin.TokenFile = abs(c.Admin.TokenFile)
+	if t := c.XDS.TLS; t != nil {
+		t.CertFile, t.KeyFile, t.ClientCAFile = abs(t.CertFile), abs(t.KeyFile), abs(t.ClientCAFile)
+	}
 	if d := c.Source.Dir; d != nil {
 		for i, p := range d.Paths {
 			d.Paths[i] = abs(p)

@@ -1,0 +1,78 @@
+package serve
+
+import (
+	"context"
+	"fmt"
+)
+
+// noteGood remembers the snapshot of gateway that an Envoy just ACKed at
+// version, when it is the one served: a later NACK rolls back to it.
+func (s *Server) noteGood(gateway, version string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur, ok := s.current[gateway]
+	if !ok || cur.version != version {
+		return
+	}
+	g := s.good[gateway]
+	if n := len(g); n > 0 && g[n-1].version == version {
+		return
+	}
+	g = append(g, cur)
+	if len(g) > 2 {
+		g = g[len(g)-2:]
+	}
+	s.good[gateway] = g
+}
+
+// rollbackGateway answers a NACK of version by a node of gateway
+// (rollback.onNack): the revision that produced it is marked failed for
+// the gateway, and the gateway is served again the newest other snapshot
+// its Envoys ACKed, under its own version, so Envoys that run it are not
+// sent anything. Other gateways keep the revision. Nothing is rolled back
+// when version is no longer served or no other version was ever ACKed.
+func (s *Server) rollbackGateway(gateway, version, node, detail string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur, ok := s.current[gateway]
+	if !ok || cur.version != version {
+		return // already moved on
+	}
+	var target *served
+	for i := len(s.good[gateway]) - 1; i >= 0; i-- {
+		if g := s.good[gateway][i]; g.version != version {
+			target = &g
+			break
+		}
+	}
+	reason := fmt.Sprintf("Envoy %s NACKed version %s: %s", node, version, detail)
+	if target == nil {
+		reason += "; no earlier version was ACKed by this gateway, so it stays"
+	} else {
+		if err := s.cache.SetSnapshot(context.Background(), gateway, target.snap); err != nil {
+			s.log.Error("auto-rollback failed", "gateway", gateway, "version", target.version, "err", err)
+			return
+		}
+		s.current[gateway] = *target
+		s.metrics.rollbacks.WithLabelValues(gateway, "nack").Inc()
+		reason += "; rolled back to version " + target.version
+	}
+	var rec *Record
+	s.store.update(func() {
+		rec = s.store.byVersion[version]
+		if rec == nil {
+			return
+		}
+		if g := rec.gateway(gateway); g != nil {
+			g.Failed, g.FailReason = true, reason
+		}
+		if rec.State != StateSuperseded && rec.State != StateRejected {
+			rec.State = StateFailed
+		}
+	})
+	s.log.Warn("gateway rolled back after a NACK", "gateway", gateway, "reason", reason)
+	if rec != nil {
+		s.store.save(s.meta(), rec)
+		s.metrics.setRevisionInfo(s.store.list())
+	}
+}

@@ -1,0 +1,335 @@
+package serve
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha1"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	gitsync "github.com/sluice-gitops/sluice/sync"
+	"github.com/sluice-gitops/sluice/translate"
+)
+
+// Issue 5's speed target: 1,000 Envoys on loopback, 4 gateways of 1,000
+// HTTPRoutes each. A new revision that changes every gateway must be ACKed
+// by all of them in under 2 s, and each connected Envoy may cost at most
+// 50 KiB beyond the shared snapshots.
+const (
+	benchGateways  = 4
+	benchRoutes    = 1000
+	benchPerGW     = 250
+	benchDelta     = 10 // every 10th Envoy uses delta xDS
+	benchEnvoysAll = benchGateways * benchPerGW
+)
+
+const benchGatewayYAML = `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: gw%[1]d
+spec:
+  gatewayClassName: eg
+  listeners:
+    - name: http
+      protocol: HTTP
+      port: 80
+`
+
+// benchRouteYAML is an HTTPRoute with its own hostname, a path-prefix rule
+// and an exact-path rule with a header match whose value carries the
+// revision, and its own Backend. Arguments: gateway, route, revision.
+const benchRouteYAML = `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: route-%[1]d-%[2]d
+spec:
+  parentRefs:
+    - name: gw%[1]d
+  hostnames:
+    - app-%[2]d.gw%[1]d.example.com
+  rules:
+    - matches:
+        - path:
+            type: PathPrefix
+            value: /svc/%[2]d
+      backendRefs:
+        - group: gateway.envoyproxy.io
+          kind: Backend
+          name: backend-%[1]d-%[2]d
+    - matches:
+        - path:
+            type: Exact
+            value: /admin
+          headers:
+            - name: x-revision
+              value: r%[3]d
+      backendRefs:
+        - group: gateway.envoyproxy.io
+          kind: Backend
+          name: backend-%[1]d-%[2]d
+---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: Backend
+metadata:
+  name: backend-%[1]d-%[2]d
+spec:
+  endpoints:
+    - ip:
+        address: 10.%[1]d.%[4]d.%[5]d
+        port: 8080
+`
+
+// benchResult translates the benchmark's gateways at a revision number.
+func benchResult(b *testing.B, revision int) *translate.Result {
+	b.Helper()
+	fsys := fstest.MapFS{"class.yaml": {Data: []byte(`apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata:
+  name: eg
+spec:
+  controllerName: gateway.envoyproxy.io/gatewayclass-controller
+`)}}
+	for g := range benchGateways {
+		fsys[fmt.Sprintf("gw%d.yaml", g)] = &fstest.MapFile{Data: fmt.Appendf(nil, benchGatewayYAML, g)}
+		for i := range benchRoutes {
+			data := fmt.Appendf(nil, benchRouteYAML, g, i, revision, i/250, i%250+1)
+			fsys[fmt.Sprintf("routes/%d/%04d.yaml", g, i)] = &fstest.MapFile{Data: data}
+		}
+	}
+	res, err := translate.Translate(fsys, translate.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if len(res.Gateways) != benchGateways || len(res.Rejected()) > 0 {
+		b.Fatalf("translated %d gateways, rejected %v", len(res.Gateways), res.Rejected())
+	}
+	return res
+}
+
+func benchRevision(i int) gitsync.Revision {
+	sum := sha1.Sum([]byte(strconv.Itoa(i)))
+	return gitsync.Revision{Source: gitsync.SourceGit, Branch: "main", SHA: hex.EncodeToString(sum[:]), Subject: fmt.Sprint("revision ", i), FetchedAt: time.Now()}
+}
+
+// ackCounter closes done once want Envoys ACKed a version of the revision
+// whose SHA prefix is armed.
+type ackCounter struct {
+	mu     sync.Mutex
+	prefix string
+	n      int
+	want   int
+	done   chan struct{}
+}
+
+func (c *ackCounter) arm(sha string, want int) <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.prefix, c.n, c.want, c.done = sha[:12]+"-", 0, want, make(chan struct{})
+	return c.done
+}
+
+func (c *ackCounter) ack(version string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.prefix == "" || !strings.HasPrefix(version, c.prefix) {
+		return
+	}
+	c.n++
+	if c.n == c.want {
+		close(c.done)
+	}
+}
+
+// memory returns the live heap (HeapInuse after a full GC, memory handed
+// back to the OS) and the resident set size, in bytes.
+func memory(b *testing.B) (heap, rss uint64) {
+	b.Helper()
+	runtime.GC()
+	debug.FreeOSMemory()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	status, err := os.ReadFile("/proc/self/status")
+	if err == nil {
+		for _, line := range strings.Split(string(status), "\n") {
+			if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+				kb, _ := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+				rss = kb << 10
+			}
+		}
+	}
+	return ms.HeapInuse, rss
+}
+
+// cpuSeconds returns the user and system CPU time of a process so far.
+func cpuSeconds(pid int) float64 {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The fields after the command name (which ends with ")"): utime and
+	// stime are the 12th and 13th, in clock ticks of 1/100 s.
+	f := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+	utime, _ := strconv.ParseFloat(f[11], 64)
+	stime, _ := strconv.ParseFloat(f[12], 64)
+	return (utime + stime) / 100
+}
+
+// startEnvoys runs the benchmark's Envoys in a child process and returns
+// its pid.
+func startEnvoys(b *testing.B, addr string, res *translate.Result) int {
+	b.Helper()
+	cfg := benchEnvoys{Addr: addr, PerGW: benchPerGW, DeltaEvery: benchDelta}
+	for _, g := range res.Gateways {
+		gw := benchGateway{Key: g.Key()}
+		for _, e := range g.Endpoints {
+			gw.Endpoints = append(gw.Endpoints, e.GetClusterName())
+		}
+		for _, r := range g.Routes {
+			gw.Routes = append(gw.Routes, r.GetName())
+		}
+		cfg.Gateways = append(cfg.Gateways, gw)
+	}
+	js, err := json.Marshal(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	file := filepath.Join(b.TempDir(), "envoys.json")
+	if err := os.WriteFile(file, js, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestBenchEnvoys$", "-test.bench=^$")
+	cmd.Env = append(os.Environ(), benchEnvoysEnv+"="+file)
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		_ = stdin.Close()
+		_ = cmd.Wait()
+	})
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		if sc.Text() == "connected" {
+			go func() { _, _ = io.Copy(io.Discard, stdout) }()
+			return cmd.Process.Pid
+		}
+	}
+	b.Fatalf("bench Envoys exited before connecting: %v", sc.Err())
+	return 0
+}
+
+// BenchmarkRevisionToAllACKs measures the time from Apply of a revision
+// that changes all 4 gateways to the server having the ACK of all 1,000
+// Envoys (250 per gateway; one in ten on delta xDS). The Envoys run in a
+// child process, so the heap-KiB/envoy and rss-KiB/envoy figures are the
+// server's growth from 0 to 1,000 connected Envoys holding the first
+// revision, divided by 1,000: the snapshots are in both measurements.
+func BenchmarkRevisionToAllACKs(b *testing.B) {
+	results := []*translate.Result{benchResult(b, 0), benchResult(b, 1)}
+	srv, err := New(Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Registerer: prometheus.NewRegistry()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = srv.Close() })
+	var acks ackCounter
+	onAck := srv.tracker.onAck
+	srv.tracker.onAck = func(gateway, node, version string, at time.Time) {
+		onAck(gateway, node, version, at)
+		acks.ack(version)
+	}
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- srv.ServeXDS(ctx, lis) }()
+	b.Cleanup(func() { cancel(); <-served })
+
+	apply := func(i int) <-chan struct{} {
+		rev := benchRevision(i)
+		done := acks.arm(rev.SHA, benchEnvoysAll)
+		if rec := srv.Apply(rev, results[i%2], nil, 0); rec.State != StateApplied {
+			b.Fatalf("revision %d: %s (%s)", i, rec.State, rec.Reason)
+		}
+		return done
+	}
+	wait := func(done <-chan struct{}, what string) {
+		select {
+		case <-done:
+		case <-time.After(2 * time.Minute):
+			acks.mu.Lock()
+			n := acks.n
+			acks.mu.Unlock()
+			b.Fatalf("%s: %d of %d Envoys ACKed", what, n, benchEnvoysAll)
+		}
+	}
+
+	first := apply(0)
+	heap0, rss0 := memory(b)
+	start := time.Now()
+	envoys := startEnvoys(b, lis.Addr().String(), results[0])
+	wait(first, "first revision")
+	b.Logf("1,000 Envoys connected and ACKed the first revision in %v", time.Since(start).Round(time.Millisecond))
+	heapN, rssN := memory(b)
+	if file := os.Getenv("SLUICE_BENCH_HEAPPROFILE"); file != "" {
+		// The heap with every Envoy connected, as of the GC just done.
+		f, err := os.Create(file)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := pprof.WriteHeapProfile(f); err != nil {
+			b.Fatal(err)
+		}
+		_ = f.Close()
+	}
+	perEnvoy := func(after, before uint64) float64 {
+		return (float64(after) - float64(before)) / benchEnvoysAll / 1024
+	}
+	b.Logf("server heap %d→%d MiB, RSS %d→%d MiB with 0→%d Envoys", heap0>>20, heapN>>20, rss0>>20, rssN>>20, benchEnvoysAll)
+
+	var took []time.Duration
+	i := 1
+	cpu0, envoysCPU0 := cpuSeconds(os.Getpid()), cpuSeconds(envoys)
+	for b.Loop() {
+		t0 := time.Now()
+		wait(apply(i), fmt.Sprint("revision ", i))
+		took = append(took, time.Since(t0))
+		i++
+	}
+	revs := float64(i - 1)
+	b.ReportMetric((cpuSeconds(os.Getpid())-cpu0)/revs, "server-cpu-s/revision")
+	b.ReportMetric((cpuSeconds(envoys)-envoysCPU0)/revs, "envoys-cpu-s/revision")
+	slices.Sort(took)
+	b.ReportMetric(took[len(took)/2].Seconds(), "p50-s/revision")
+	b.ReportMetric(took[len(took)-1].Seconds(), "max-s/revision")
+	b.ReportMetric(perEnvoy(heapN, heap0), "heap-KiB/envoy")
+	b.ReportMetric(perEnvoy(rssN, rss0), "rss-KiB/envoy")
+}

@@ -1,0 +1,49 @@
+package serve
+
+import (
+	"context"
+	"errors"
+	"net"
+	"time"
+
+	clusterservice "github.com/envoyproxy/go-control-plane/envoy/service/cluster/v3"
+	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
+	endpointservice "github.com/envoyproxy/go-control-plane/envoy/service/endpoint/v3"
+	listenerservice "github.com/envoyproxy/go-control-plane/envoy/service/listener/v3"
+	routeservice "github.com/envoyproxy/go-control-plane/envoy/service/route/v3"
+	sotwv3 "github.com/envoyproxy/go-control-plane/pkg/server/sotw/v3"
+	serverv3 "github.com/envoyproxy/go-control-plane/pkg/server/v3"
+	"google.golang.org/grpc"
+)
+
+// ServeXDS serves ADS (SotW and delta) and the per-type xDS services on lis
+// until ctx is done. opts are added to the gRPC server's, e.g.
+// grpc.Creds(credentials.NewTLS(conf)) with conf from XDSTLSConfig.
+func (s *Server) ServeXDS(ctx context.Context, lis net.Listener, opts ...grpc.ServerOption) error {
+	// Envoys hold one long ADS stream each: a connection's write buffer is
+	// taken from a shared pool while it writes rather than kept.
+	opts = append([]grpc.ServerOption{grpc.MaxConcurrentStreams(1 << 20), grpc.SharedWriteBuffer(true)}, opts...)
+	gs := grpc.NewServer(opts...)
+	xds := serverv3.NewServer(ctx, s.cache, s.tracker.callbacks(), sotwv3.WithOrderedADS())
+	discoveryv3.RegisterAggregatedDiscoveryServiceServer(gs, xds)
+	clusterservice.RegisterClusterDiscoveryServiceServer(gs, xds)
+	endpointservice.RegisterEndpointDiscoveryServiceServer(gs, xds)
+	listenerservice.RegisterListenerDiscoveryServiceServer(gs, xds)
+	routeservice.RegisterRouteDiscoveryServiceServer(gs, xds)
+	go func() {
+		<-ctx.Done()
+		// Envoys keep their ADS streams open: give them a moment, then cut.
+		stopped := make(chan struct{})
+		go func() { gs.GracefulStop(); close(stopped) }()
+		select {
+		case <-stopped:
+		case <-time.After(2 * time.Second):
+			gs.Stop()
+		}
+	}()
+	err := gs.Serve(lis)
+	if errors.Is(err, grpc.ErrServerStopped) {
+		return nil
+	}
+	return err
+}
