@@ -62,7 +62,7 @@ var dashboardFuncs = template.FuncMap{
 		}
 		return "–"
 	},
-	"signer":    signerOf,
+	"signer":    gitsync.Revision.SignedBy,
 	"problems":  problems,
 	"difflines": diffLines,
 	// versionSHA is the commit part of a snapshot version (SHA12-HASH).
@@ -70,21 +70,6 @@ var dashboardFuncs = template.FuncMap{
 		sha, _, _ := strings.Cut(v, "-")
 		return sha
 	},
-}
-
-// signerOf prints who signed a revision, or how its signature was judged.
-func signerOf(r gitsync.Revision) string {
-	if r.Signer == nil {
-		if r.Verification.Result == "" {
-			return "–"
-		}
-		return r.Verification.Result
-	}
-	who := r.Signer.Principal
-	if who == "" {
-		who = r.Signer.Fingerprint
-	}
-	return r.Signer.Method + ": " + who
 }
 
 // problems lists the conditions that reject an object, its listeners or

@@ -1,7 +1,6 @@
 package serve
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"sort"
@@ -10,7 +9,6 @@ import (
 	udiff "github.com/aymanbagabas/go-udiff"
 	"sigs.k8s.io/yaml"
 
-	gitsync "github.com/sluice-gitops/sluice/sync"
 	"github.com/sluice-gitops/sluice/translate"
 )
 
@@ -203,11 +201,11 @@ func (s *Server) DiffRevisions(from, to string) (*RevisionDiff, error) {
 	from, to = s.fullSHA(from), s.fullSHA(to)
 	revA, resA, err := s.ResultAt(from)
 	if err != nil {
-		return nil, diffError(from, err)
+		return nil, readBackError("diff", from, err)
 	}
 	revB, resB, err := s.ResultAt(to)
 	if err != nil {
-		return nil, diffError(to, err)
+		return nil, readBackError("diff", to, err)
 	}
 	gws, err := Diff(resA, resB)
 	if err != nil {
@@ -223,22 +221,6 @@ func (s *Server) fullSHA(sha string) string {
 		return rec.SHA
 	}
 	return sha
-}
-
-// diffError names the revision that could not be read back, with the
-// statuses of rollbackError: unknown 404, unverified 409, no source 501,
-// a translation that failed 422.
-func diffError(sha string, err error) error {
-	status := http.StatusUnprocessableEntity
-	switch {
-	case errors.Is(err, gitsync.ErrUnknownRevision):
-		status = http.StatusNotFound
-	case errors.Is(err, gitsync.ErrUnverifiedRevision):
-		status = http.StatusConflict
-	case errors.Is(err, ErrNoSource):
-		status = http.StatusNotImplemented
-	}
-	return &APIError{HTTPStatus: status, Message: fmt.Sprintf("revision %s: %v", sha, err)}
 }
 
 // diffAPI serves GET /api/v1/diff?from=SHA&to=SHA. It reads only, so it

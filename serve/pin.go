@@ -25,7 +25,7 @@ import (
 func (s *Server) Rollback(sha string) (*Record, error) {
 	rev, res, err := s.ResultAt(sha)
 	if err != nil {
-		return nil, rollbackError(sha, err)
+		return nil, readBackError("roll back to", sha, err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -53,20 +53,6 @@ func (s *Server) Rollback(sha string) (*Record, error) {
 	}
 	s.pin = rev.SHA
 	return s.finish(rec, StatePinned, reason), nil
-}
-
-// rollbackError turns an error of ResultAt into the admin API's answer.
-func rollbackError(sha string, err error) *APIError {
-	status := http.StatusUnprocessableEntity // translation failed
-	switch {
-	case errors.Is(err, gitsync.ErrUnknownRevision):
-		status = http.StatusNotFound
-	case errors.Is(err, gitsync.ErrUnverifiedRevision):
-		status = http.StatusConflict
-	case errors.Is(err, ErrNoSource):
-		status = http.StatusNotImplemented
-	}
-	return &APIError{HTTPStatus: status, Message: fmt.Sprintf("cannot roll back to %s: %v", sha, err)}
 }
 
 // Unpin removes the pin. The newest pending revision, if any, is served

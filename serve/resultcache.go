@@ -3,6 +3,7 @@ package serve
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"sync"
 	"time"
 
@@ -84,4 +85,20 @@ func (s *Server) ResultAt(sha string) (gitsync.Revision, *translate.Result, erro
 	s.results.put(rev, res)
 	rev.FS = nil
 	return rev, res, nil
+}
+
+// readBackError turns an error of ResultAt into the admin API's answer:
+// unknown commit 404, unverified 409, no source 501, a translation that
+// failed 422.
+func readBackError(verb, sha string, err error) *APIError {
+	status := http.StatusUnprocessableEntity
+	switch {
+	case errors.Is(err, gitsync.ErrUnknownRevision):
+		status = http.StatusNotFound
+	case errors.Is(err, gitsync.ErrUnverifiedRevision):
+		status = http.StatusConflict
+	case errors.Is(err, ErrNoSource):
+		status = http.StatusNotImplemented
+	}
+	return &APIError{HTTPStatus: status, Message: fmt.Sprintf("cannot %s %s: %v", verb, sha, err)}
 }

@@ -128,3 +128,20 @@ func (r Revision) Short() string {
 	}
 	return r.SHA
 }
+
+// SignedBy prints who signed the revision ("ssh: ada@example.com"), or,
+// when no trusted key did, how its signature was judged ("skipped"), or
+// "-" when it was not checked.
+func (r Revision) SignedBy() string {
+	if r.Signer == nil {
+		if r.Verification.Result == "" {
+			return "-"
+		}
+		return r.Verification.Result
+	}
+	who := r.Signer.Principal
+	if who == "" {
+		who = r.Signer.Fingerprint
+	}
+	return r.Signer.Method + ": " + who
+}

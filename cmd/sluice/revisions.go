@@ -14,7 +14,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sluice-gitops/sluice/serve"
-	gitsync "github.com/sluice-gitops/sluice/sync"
 )
 
 // adminClient talks to a running server's admin API.
@@ -110,7 +109,7 @@ func newRevisionsCmd() *cobra.Command {
 				for _, g := range r.Gateways {
 					gws = append(gws, fmt.Sprintf("%s %d/%d/%d", g.Gateway, len(g.Acked), len(g.Nacked), len(g.Pending)))
 				}
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Sequence, r.Revision.String(), r.State, r.Author.Name, signer(r.Revision), r.Subject, strings.Join(gws, ", "), firstLine(r.Reason))
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Sequence, r.Revision.String(), r.State, r.Author.Name, r.SignedBy(), r.Subject, strings.Join(gws, ", "), firstLine(r.Reason))
 			}
 			return tw.Flush()
 		},
@@ -118,21 +117,6 @@ func newRevisionsCmd() *cobra.Command {
 	c.flags(cmd)
 	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
 	return cmd
-}
-
-// signer prints who signed a revision, or its verification result.
-func signer(r gitsync.Revision) string {
-	if r.Signer == nil {
-		if r.Verification.Result == "" {
-			return "-"
-		}
-		return r.Verification.Result
-	}
-	who := r.Signer.Principal
-	if who == "" {
-		who = r.Signer.Fingerprint
-	}
-	return r.Signer.Method + ":" + who
 }
 
 func firstLine(s string) string {
