@@ -44,7 +44,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "sluice_xds_nacks_total", Help: "Responses NACKed by an Envoy, by gateway.",
 		}, []string{"gateway"}),
 		ackSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name: "sluice_revision_ack_seconds", Help: "Time from fetching a revision to an Envoy ACKing it.",
+			Name: "sluice_revision_ack_seconds", Help: "Time from fetching a revision to every connected Envoy of a gateway having ACKed it, once per revision and gateway.",
 			Buckets: prometheus.ExponentialBuckets(0.005, 2, 14),
 		}),
 		snapshotRes: prometheus.NewGaugeVec(prometheus.GaugeOpts{

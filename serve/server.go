@@ -278,9 +278,18 @@ func (s *Server) ensureSnapshot(gateway string) {
 func (s *Server) ack(gateway, node, version string, at time.Time) {
 	s.metrics.acks.WithLabelValues(gateway).Inc()
 	s.noteGood(gateway, version)
-	if d, ok := s.store.recordAck(gateway, version, node, at); ok {
+	d, ok := s.store.recordAck(gateway, version, node, at)
+	if !ok {
+		return
+	}
+	s.log.Info("envoy ACKed", "node", node, "gateway", gateway, "version", version, "sinceFetch", d)
+	for _, n := range s.tracker.connected() {
+		if n.Gateway == gateway && n.Version != version {
+			return // some Envoy of the gateway has not taken it yet
+		}
+	}
+	if s.store.recordAllAcked(gateway, version, d) {
 		s.metrics.ackSeconds.Observe(d.Seconds())
-		s.log.Info("envoy ACKed", "node", node, "gateway", gateway, "version", version, "sinceFetch", d)
 	}
 }
 

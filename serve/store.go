@@ -58,6 +58,9 @@ type GatewayHealth struct {
 	// fetched to an Envoy's ACK.
 	FirstAckSeconds *float64 `json:"firstAckSeconds,omitempty"`
 	LastAckSeconds  *float64 `json:"lastAckSeconds,omitempty"`
+	// AllAckedSeconds counts from the fetch to when every Envoy of the
+	// gateway connected then had ACKed.
+	AllAckedSeconds *float64 `json:"allAckedSeconds,omitempty"`
 	// Failed is set when an Envoy NACKed this version and the gateway was
 	// rolled back; FailReason names the Envoy, its error and the version
 	// served instead.
@@ -342,6 +345,26 @@ func (s *store) recordAck(gateway, version, node string, at time.Time) (fromFetc
 	g.LastAckSeconds = &secs
 	s.saveLater(r)
 	return d, true
+}
+
+// recordAllAcked notes, once, that every connected Envoy of gateway ACKed
+// version, d after the revision was fetched. It reports whether this was
+// the first time.
+func (s *store) recordAllAcked(gateway, version string, d time.Duration) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.byVersion[version]
+	if r == nil {
+		return false
+	}
+	g := r.gateway(gateway)
+	if g == nil || g.AllAckedSeconds != nil {
+		return false
+	}
+	secs := d.Seconds()
+	g.AllAckedSeconds = &secs
+	s.saveLater(r)
+	return true
 }
 
 // recordNack notes that node NACKed version of gateway.
