@@ -1,7 +1,10 @@
 // Package examples holds runnable example repositories, one directory each
 // (quickstart/ is the Envoy Gateway 1.2 host-mode quickstart; grpc/,
-// session-persistence/ and backend-tls/ show GRPCRoute, the seed's cookie
-// session persistence and BackendTLSPolicy). The test in
-// this package loads every example as a revision and demands that every
-// object is accepted and every snapshot is valid.
+// session-persistence/, backend-tls/ and direct-response/ show GRPCRoute,
+// the seed's cookie session persistence, BackendTLSPolicy and the seed's
+// HTTPRouteFilter direct response; ipv6/ and failover/ the seed's
+// EnvoyProxy ipFamily with an IPv6 Backend, and Backend failover;
+// response-override/ the seed's BackendTrafficPolicy responseOverride). The
+// test in this package loads every example as a revision and demands that
+// every object is accepted and every snapshot is valid.
 package examples

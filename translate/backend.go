@@ -49,6 +49,7 @@ func (t *translator) resolveRules(kind string, rt *gwapiv1.HTTPRoute) ([]ruleBac
 			}
 			rules[i].backends = append(rules[i].backends, wb)
 		}
+		t.failoverRule(kind, rt.Namespace, rt.Name, i, &rules[i])
 		rules[i].filters = t.ruleFilters(kind, rt.Namespace, i, rule, &rules[i].clusters, &probs)
 	}
 	resolved := cond(CondResolvedRefs, true, ReasonResolvedRefs, "all references are resolved")

@@ -89,6 +89,7 @@ func applyRewrite(ra *routev3.RouteAction, rw *ir.URLRewrite, match ir.PathMatch
 	if rw.Hostname != "" {
 		ra.HostRewriteSpecifier = &routev3.RouteAction_HostRewriteLiteral{HostRewriteLiteral: rw.Hostname}
 	}
+	applyExtRewrite(ra, rw) // Envoy Gateway's HTTPRouteFilter (httproutefilter_xds.go)
 	if rw.Path == nil {
 		return
 	}

@@ -27,6 +27,16 @@ type ruleFilters struct {
 	// unresolved is set when an ExtensionRef filter cannot be resolved:
 	// the spec forbids skipping it, so the rule answers 500.
 	unresolved bool
+
+	// The parts of Envoy Gateway's HTTPRouteFilters (httproutefilter.go):
+	// a direct response, and a URL rewrite merged into rewrite once all
+	// filters are read. The fields name filters in messages.
+	directStatus   uint32
+	direct         *ir.DirectResponse
+	directFrom     string
+	extRewrite     *ir.URLRewrite
+	extRewriteFrom string
+	rewriteField   string // of the URLRewrite filter
 }
 
 // refProblems gathers the failing references of a route for its
@@ -215,7 +225,7 @@ func (t *translator) ruleFilters(routeKind, routeNS string, ruleIndex int, rule 
 		case gwapiv1.HTTPRouteFilterRequestRedirect:
 			rf.redirect = redirect(f.RequestRedirect)
 		case gwapiv1.HTTPRouteFilterURLRewrite:
-			rf.rewrite = urlRewrite(f.URLRewrite)
+			rf.rewrite, rf.rewriteField = urlRewrite(f.URLRewrite), ff+".urlRewrite"
 		case gwapiv1.HTTPRouteFilterCORS:
 			rf.cors = corsPolicy(f.CORS)
 		case gwapiv1.HTTPRouteFilterRequestMirror:
@@ -224,19 +234,19 @@ func (t *translator) ruleFilters(routeKind, routeNS string, ruleIndex int, rule 
 				rf.mirrors = append(rf.mirrors, m)
 			}
 		case gwapiv1.HTTPRouteFilterExtensionRef:
-			probs.add(extensionRefProblem(ff+".extensionRef", f.ExtensionRef, "the rule answers 500"))
-			rf.unresolved = true
+			t.extensionFilter(routeKind, routeNS, ff+".extensionRef", f.ExtensionRef, &rf, probs)
 		}
 	}
+	rf.finishExtensions(probs)
 	rf.timeout, rf.backendTimeout = routeTimeouts(rule.Timeouts)
 	rf.retry = routeRetry(rule.Retry)
 	return rf
 }
 
 // extensionRefProblem explains why an ExtensionRef cannot be resolved:
-// sluice knows no extension filters yet. Envoy Gateway's HTTPRouteFilter
-// will be the first.
-// effect says what happens instead.
+// a rule's filters may name Envoy Gateway's HTTPRouteFilter only
+// (httproutefilter.go); a backendRef's, none yet. effect says what happens
+// instead.
 func extensionRefProblem(field string, ref *gwapiv1.LocalObjectReference, effect string) (string, string) {
 	if string(ref.Group) == groupEG && ref.Kind == "HTTPRouteFilter" {
 		return ReasonInvalidKind, fmt.Sprintf("field %s: HTTPRouteFilter %s is not supported yet; %s", field, ref.Name, effect)

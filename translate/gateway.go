@@ -27,6 +27,10 @@ type translator struct {
 	// (backendtlspolicy.go).
 	tlsPolicies   map[string]*tlsPolicyState
 	tlsPolicyList []*tlsPolicyState
+
+	// classParams holds what the parametersRef of each managed
+	// GatewayClass gives, by class name (envoyproxy.go).
+	classParams map[string]*classParams
 }
 
 // gatewayState is a managed Gateway during translation.
@@ -87,6 +91,9 @@ func (t *translator) run() []*ir.Gateway {
 		t.buildGatewayIR(g)
 		out = append(out, g.ir)
 	}
+	// Policies come last: they attach to the routes and listeners built
+	// above and write what they do into the IR (policies.go).
+	t.applyPolicies(out)
 	t.tlsPolicyStatus()
 	return out
 }
@@ -102,6 +109,10 @@ func (t *translator) processClasses() map[string]bool {
 		}
 		ours[gc.Name] = true
 		s := t.statusOf("GatewayClass", "", gc.Name)
+		if problem := t.checkClassParams(gc); problem != "" {
+			s.Conditions = append(s.Conditions, cond(CondAccepted, false, ReasonInvalidParameters, problem))
+			continue
+		}
 		s.Conditions = append(s.Conditions, cond(CondAccepted, true, ReasonAccepted, "Valid GatewayClass"))
 	}
 	return ours
@@ -127,6 +138,9 @@ func (t *translator) processGateways(classes map[string]bool) {
 			ir:       &ir.Gateway{Namespace: gw.Namespace, Name: gw.Name},
 			clusters: map[string]*ir.Cluster{},
 			secrets:  map[string]*ir.Secret{},
+		}
+		if !t.applyGatewayParams(g) {
+			continue // not accepted: the EnvoyProxy it needs is missing or invalid
 		}
 		for i := range gw.Spec.Listeners {
 			l := t.checkListener(g, i)

@@ -47,7 +47,7 @@ func (t *translator) buildGatewayIR(g *gatewayState) {
 				}
 				vb, ok := vhosts[port][host]
 				if !ok {
-					vb = &vhostBuilder{vh: &ir.VirtualHost{Name: il.Name + "/" + vhostName(host), Domains: []string{host}}}
+					vb = &vhostBuilder{vh: &ir.VirtualHost{Name: il.Name + "/" + vhostName(host), Domains: []string{host}}, listener: string(l.spec.Name)}
 					vhosts[port][host] = vb
 				}
 				vb.add(ar, host, g)
@@ -62,6 +62,7 @@ func (t *translator) buildGatewayIR(g *gatewayState) {
 		sort.Slice(il.VirtualHosts, func(i, j int) bool { return il.VirtualHosts[i].Name < il.VirtualHosts[j].Name })
 	}
 	t.buildL4IR(g)
+	applyIPFamily(g.ir)
 	sort.Slice(g.ir.Listeners, func(i, j int) bool { return g.ir.Listeners[i].Port < g.ir.Listeners[j].Port })
 	for _, c := range g.clusters {
 		g.ir.Clusters = append(g.ir.Clusters, c)
@@ -97,6 +98,8 @@ type vhostBuilder struct {
 	vh   *ir.VirtualHost
 	keys []routeKey
 	seen map[string]bool
+	// listener is the Gateway listener that owns the host.
+	listener string
 }
 
 // add appends one route per rule and match of an attached route.
@@ -123,9 +126,13 @@ func (vb *vhostBuilder) add(ar *attachedRoute, host string, g *gatewayState) {
 			r := &ir.Route{Name: fmt.Sprintf("%s/%s/rule/%d/match/%d/%s", strings.ToLower(ar.kind), id, i, j, vhostName(host))}
 			applyMatch(r, m)
 			r.GRPC = ar.grpc != nil
+			r.Origin = ir.RouteOrigin{Kind: ar.kind, Namespace: rt.Namespace, Name: rt.Name,
+				GatewayNamespace: g.obj.Namespace, GatewayName: g.obj.Name, Listener: vb.listener}
 			switch {
 			case rb.filters.unresolved:
 				r.DirectStatus = 500 // a filter that cannot be resolved must not be skipped
+			case rb.filters.directStatus != 0:
+				r.DirectStatus, r.Direct = rb.filters.directStatus, rb.filters.direct
 			case rb.filters.redirect != nil:
 				r.Redirect = rb.filters.redirect
 			case len(rb.backends) == 0, !anyValid(rb.backends):

@@ -111,7 +111,7 @@ func (t *translator) httpsChain(g *gatewayState, l *listenerState, name string, 
 			}
 			vb, ok := vhosts[host]
 			if !ok {
-				vb = &vhostBuilder{vh: &ir.VirtualHost{Name: name + "/" + vhostName(host), Domains: []string{host}}}
+				vb = &vhostBuilder{vh: &ir.VirtualHost{Name: name + "/" + vhostName(host), Domains: []string{host}}, listener: string(l.spec.Name)}
 				vhosts[host] = vb
 			}
 			vb.add(ar, host, g)

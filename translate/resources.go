@@ -44,6 +44,15 @@ type Resources struct {
 	// bundles come from ConfigMaps (backendtlspolicy.go).
 	BackendTLSPolicies []*gwapiv1.BackendTLSPolicy
 	ConfigMaps         []*corev1.ConfigMap
+	// HTTPRouteFilters are Envoy Gateway's filters that HTTPRoute rules
+	// name through ExtensionRef (httproutefilter.go).
+	HTTPRouteFilters []*egv1a1.HTTPRouteFilter
+	// EnvoyProxies configure the proxies of a GatewayClass or Gateway
+	// through parametersRef (envoyproxy.go).
+	EnvoyProxies []*egv1a1.EnvoyProxy
+	// BackendTrafficPolicies are applied by package policies
+	// (policies.go).
+	BackendTrafficPolicies []*egv1a1.BackendTrafficPolicy
 
 	// index finds objects by the names others use (index.go).
 	indexOnce sync.Once
@@ -142,6 +151,10 @@ var decoders = map[string]kindDecoder{
 	// (backendtlspolicy.go).
 	groupGateway + "/BackendTLSPolicy": decodeInto(func(r *Resources) *[]*gwapiv1.BackendTLSPolicy { return &r.BackendTLSPolicies }),
 	"/ConfigMap":                       decodeInto(func(r *Resources) *[]*corev1.ConfigMap { return &r.ConfigMaps }),
+	groupEG + "/EnvoyProxy":            decodeInto(func(r *Resources) *[]*egv1a1.EnvoyProxy { return &r.EnvoyProxies }),
+	groupEG + "/HTTPRouteFilter":       decodeInto(func(r *Resources) *[]*egv1a1.HTTPRouteFilter { return &r.HTTPRouteFilters }),
+	// Envoy Gateway's policies (policies.go and package policies).
+	groupEG + "/BackendTrafficPolicy": decodeInto(func(r *Resources) *[]*egv1a1.BackendTrafficPolicy { return &r.BackendTrafficPolicies }),
 }
 
 // clusterScoped kinds have no namespace.
@@ -305,4 +318,7 @@ func (r *Resources) sort() {
 	sortObjects(r.EndpointSlices)
 	sortObjects(r.BackendTLSPolicies)
 	sortObjects(r.ConfigMaps)
+	sortObjects(r.EnvoyProxies)
+	sortObjects(r.HTTPRouteFilters)
+	sortObjects(r.BackendTrafficPolicies)
 }

@@ -43,6 +43,16 @@ type ObjectStatus struct {
 	Conditions []Condition       `json:"conditions,omitempty" yaml:"conditions,omitempty"`
 	Listeners  []*ListenerStatus `json:"listeners,omitempty" yaml:"listeners,omitempty"`
 	Parents    []ParentStatus    `json:"parents,omitempty" yaml:"parents,omitempty"`
+	// Ancestors is a policy's status per Gateway (or listener) it affects
+	// (Gateway API's PolicyAncestorStatus).
+	Ancestors []AncestorStatus `json:"ancestors,omitempty" yaml:"ancestors,omitempty"`
+}
+
+// AncestorStatus is a policy's status for one ancestor.
+type AncestorStatus struct {
+	// AncestorRef prints the Gateway as NAMESPACE/NAME[/LISTENER].
+	AncestorRef string      `json:"ancestorRef" yaml:"ancestorRef"`
+	Conditions  []Condition `json:"conditions" yaml:"conditions"`
 }
 
 // Rejected reports whether the object, or any of its listeners or parent
@@ -73,6 +83,11 @@ func (s *ObjectStatus) Rejected() bool {
 	}
 	for _, p := range s.Parents {
 		if bad(p.Conditions) {
+			return true
+		}
+	}
+	for _, a := range s.Ancestors {
+		if bad(a.Conditions) {
 			return true
 		}
 	}

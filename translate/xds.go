@@ -15,6 +15,7 @@ import (
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/durationpb"
 
+	"github.com/sluice-gitops/sluice/policies"
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
 
@@ -71,15 +72,20 @@ func buildXDS(g *ir.Gateway) *GatewayResult {
 			out.Listeners = append(out.Listeners, buildListener(l))
 			out.Routes = append(out.Routes, buildRouteConfig(l))
 		}
+		bindAdditional(out.Listeners[len(out.Listeners)-1], l.AdditionalAddresses)
 	}
 	for _, u := range g.UDPListeners {
 		out.Listeners = append(out.Listeners, buildUDPListener(u))
+		bindAdditional(out.Listeners[len(out.Listeners)-1], u.AdditionalAddresses)
 	}
 	for _, s := range g.Secrets {
 		out.Secrets = append(out.Secrets, buildSecret(s))
 	}
 	for _, c := range g.Clusters {
 		cl, cla := buildCluster(c)
+		if cl.GetType() == clusterv3.Cluster_STRICT_DNS {
+			cl.DnsLookupFamily = dnsLookupFamily(g.IPFamily)
+		}
 		out.Clusters = append(out.Clusters, cl)
 		if cla != nil {
 			out.Endpoints = append(out.Endpoints, cla)
@@ -126,6 +132,14 @@ func httpFilters(l *ir.Listener) []*hcmv3.HttpFilter {
 	if listenerHasCORS(l) {
 		fs = append(fs, corsFilter())
 	}
+	// Custom response (BackendTrafficPolicy responseOverride) sits after
+	// the filters that may answer a request themselves (authentication,
+	// authorization, rate limits: add those above it, as Envoy Gateway
+	// orders them). Local replies pass through the whole encoder chain,
+	// so it rewrites theirs as well as the upstream's responses. One
+	// disabled filter per policy; the routes it is in force on enable it
+	// (package policies, responseoverride.go).
+	fs = append(fs, policies.CustomResponseFilters(l.VirtualHosts)...)
 	// The stateful session filter comes last before the router: it only
 	// picks the upstream host (from the session cookie or header) and
 	// writes the session into the response, so every filter that may
@@ -142,24 +156,14 @@ const connectTimeout = 10 * time.Second
 
 // buildCluster returns the cluster and, for EDS clusters, its endpoints.
 func buildCluster(c *ir.Cluster) (*clusterv3.Cluster, *endpointv3.ClusterLoadAssignment) {
-	cla := &endpointv3.ClusterLoadAssignment{ClusterName: c.Name}
-	var lbs []*endpointv3.LbEndpoint
-	for _, ep := range c.Endpoints {
-		addr := socketAddress(ep.Host, ep.Port)
-		if ep.Unix != "" {
-			addr = &corev3.Address{Address: &corev3.Address_Pipe{Pipe: &corev3.Pipe{Path: ep.Unix}}}
-		}
-		lbs = append(lbs, &endpointv3.LbEndpoint{HostIdentifier: &endpointv3.LbEndpoint_Endpoint{
-			Endpoint: &endpointv3.Endpoint{Address: addr},
-		}})
-	}
-	cla.Endpoints = []*endpointv3.LocalityLbEndpoints{{LbEndpoints: lbs}}
+	cla := &endpointv3.ClusterLoadAssignment{ClusterName: c.Name, Endpoints: localities(c)}
 	cl := &clusterv3.Cluster{
 		Name:           c.Name,
 		ConnectTimeout: durationpb.New(connectTimeout),
 		LbPolicy:       clusterv3.Cluster_ROUND_ROBIN,
 	}
 	applyUpstream(cl, c)
+	applyFailover(cl, c)
 	if c.DNS {
 		cl.ClusterDiscoveryType = &clusterv3.Cluster_Type{Type: clusterv3.Cluster_STRICT_DNS}
 		cl.DnsLookupFamily = clusterv3.Cluster_V4_PREFERRED

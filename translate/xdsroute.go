@@ -6,6 +6,7 @@ import (
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
+	"github.com/sluice-gitops/sluice/policies"
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
 
@@ -28,6 +29,7 @@ func buildRouteConfig(l *ir.Listener) *routev3.RouteConfiguration {
 		}
 		rc.VirtualHosts = append(rc.VirtualHosts, v)
 	}
+	rc.MaxDirectResponseBodySizeBytes = maxDirectBody(l)
 	return rc
 }
 
@@ -81,9 +83,15 @@ func buildRoute(r *ir.Route) *routev3.Route {
 		out.TypedPerFilterConfig = map[string]*anypb.Any{corsFilterName: corsPerRoute(r.CORS)}
 	}
 	addSessionConfig(out, r)
+	if name, cfg, ok := policies.CustomResponseRouteConfig(r); ok {
+		if out.TypedPerFilterConfig == nil {
+			out.TypedPerFilterConfig = map[string]*anypb.Any{}
+		}
+		out.TypedPerFilterConfig[name] = cfg
+	}
 	switch {
 	case r.DirectStatus != 0:
-		out.Action = &routev3.Route_DirectResponse{DirectResponse: &routev3.DirectResponseAction{Status: r.DirectStatus}}
+		out.Action = &routev3.Route_DirectResponse{DirectResponse: directResponseAction(out, r)}
 		return out
 	case r.Redirect != nil:
 		out.Action = &routev3.Route_Redirect{Redirect: buildRedirect(r)}

@@ -70,6 +70,11 @@ func printStatusTable(w interface{ Write([]byte) (int, error) }, res *translate.
 				row(s, "parent "+p.ParentRef, c)
 			}
 		}
+		for _, a := range s.Ancestors {
+			for _, c := range a.Conditions {
+				row(s, "ancestor "+a.AncestorRef, c)
+			}
+		}
 	}
 	tw.Flush()
 	for _, warn := range res.Warnings {

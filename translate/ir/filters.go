@@ -44,10 +44,22 @@ type Redirect struct {
 	StatusCode uint32        `json:"statusCode" yaml:"statusCode"`
 }
 
-// URLRewrite changes the Host header and path before forwarding.
+// URLRewrite changes the Host header and path before forwarding. Of the
+// path fields one may be set, of the host fields one; all but Hostname and
+// Path come from Envoy Gateway's HTTPRouteFilter.
 type URLRewrite struct {
 	Hostname string        `json:"hostname,omitempty" yaml:"hostname,omitempty"`
 	Path     *PathModifier `json:"path,omitempty" yaml:"path,omitempty"`
+	// PathRegex replaces the parts of the path that match a regex.
+	PathRegex *RegexReplace `json:"pathRegex,omitempty" yaml:"pathRegex,omitempty"`
+	// HostHeader takes the Host from this request header, if present.
+	HostHeader string `json:"hostHeader,omitempty" yaml:"hostHeader,omitempty"`
+	// AutoHost takes the Host from the DNS name of the chosen endpoint.
+	AutoHost bool `json:"autoHost,omitempty" yaml:"autoHost,omitempty"`
+	// HostPathRegex computes the Host from the path.
+	HostPathRegex *RegexReplace `json:"hostPathRegex,omitempty" yaml:"hostPathRegex,omitempty"`
+	// AppendXForwardedHost keeps the original Host in X-Forwarded-Host.
+	AppendXForwardedHost bool `json:"appendXForwardedHost,omitempty" yaml:"appendXForwardedHost,omitempty"`
 }
 
 // Mirror sends a copy of a share of the requests to a cluster and ignores
@@ -115,7 +127,9 @@ func (r *Route) validateFilters(clusters map[string]bool) []error {
 	}
 	if r.Rewrite != nil {
 		errs = append(errs, r.validatePath(r.Rewrite.Path))
+		errs = append(errs, r.validateExtendedRewrite()...)
 	}
+	errs = append(errs, r.validateDirect()...)
 	for _, m := range r.Mirrors {
 		if !clusters[m.Cluster] {
 			errs = append(errs, fmt.Errorf("route %q: mirror cluster %q does not exist", r.Name, m.Cluster))

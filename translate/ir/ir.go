@@ -15,6 +15,9 @@ type Gateway struct {
 	UDPListeners []*UDPListener `json:"udpListeners,omitempty" yaml:"udpListeners,omitempty"`
 	// Secrets are sorted by name.
 	Secrets []*Secret `json:"secrets,omitempty" yaml:"secrets,omitempty"`
+	// IPFamily is the EnvoyProxy's spec.ipFamily (ipfamily.go): IPv4 (or
+	// empty), IPv6 or DualStack.
+	IPFamily string `json:"ipFamily,omitempty" yaml:"ipFamily,omitempty"`
 }
 
 // Listener is one bound TCP port. Gateway listeners that share a port are
@@ -24,6 +27,8 @@ type Listener struct {
 	Name    string `json:"name" yaml:"name"`
 	Address string `json:"address" yaml:"address"`
 	Port    uint32 `json:"port" yaml:"port"`
+	// AdditionalAddresses are bound too, on the same port (dual stack).
+	AdditionalAddresses []string `json:"additionalAddresses,omitempty" yaml:"additionalAddresses,omitempty"`
 	// VirtualHosts are sorted by name.
 	VirtualHosts []*VirtualHost `json:"virtualHosts,omitempty" yaml:"virtualHosts,omitempty"`
 	// TLSChains are sorted by name.
@@ -67,6 +72,9 @@ type Route struct {
 	Backends []WeightedBackend `json:"backends,omitempty" yaml:"backends,omitempty"`
 	// DirectStatus, when set, answers every request with this status.
 	DirectStatus uint32 `json:"directStatus,omitempty" yaml:"directStatus,omitempty"`
+	// Direct, only with DirectStatus, is the body and headers of the
+	// direct response (Envoy Gateway's HTTPRouteFilter directResponse).
+	Direct *DirectResponse `json:"direct,omitempty" yaml:"direct,omitempty"`
 	// Redirect, when set, answers every request with a redirect; then
 	// there are no Backends.
 	Redirect *Redirect `json:"redirect,omitempty" yaml:"redirect,omitempty"`
@@ -88,6 +96,12 @@ type Route struct {
 	// GRPC marks a route of a GRPCRoute: a missing backend answers 503,
 	// which gRPC clients read as UNAVAILABLE.
 	GRPC bool `json:"grpc,omitempty" yaml:"grpc,omitempty"`
+	// Origin names the route object and Gateway listener the route comes
+	// from, for policy attachment.
+	Origin RouteOrigin `json:"origin" yaml:"origin"`
+	// ResponseOverride, when set, replaces matching responses
+	// (BackendTrafficPolicy responseOverride, in policies).
+	ResponseOverride *ResponseOverride `json:"responseOverride,omitempty" yaml:"responseOverride,omitempty"`
 }
 
 // WeightedBackend is a cluster and its share of a route's traffic.
@@ -112,6 +126,12 @@ type Cluster struct {
 	HTTP2 bool `json:"http2,omitempty" yaml:"http2,omitempty"`
 	// TLS, when set, makes Envoy originate TLS to the endpoints.
 	TLS *UpstreamTLS `json:"tls,omitempty" yaml:"tls,omitempty"`
+	// Groups, instead of Endpoints, hold the endpoints of a failover
+	// cluster by backend and priority (failover.go).
+	Groups []*EndpointGroup `json:"groups,omitempty" yaml:"groups,omitempty"`
+	// OutlierDetection ejects failing endpoints (passive health checks),
+	// so that traffic moves to a lower priority.
+	OutlierDetection bool `json:"outlierDetection,omitempty" yaml:"outlierDetection,omitempty"`
 }
 
 // Endpoint is an upstream address: a host (IP or hostname) and port, or a
@@ -131,6 +151,9 @@ func (g *Gateway) Validate() error {
 			errs = append(errs, fmt.Errorf("cluster %q is defined twice", c.Name))
 		}
 		clusters[c.Name] = true
+		if err := c.validateGroups(); err != nil {
+			errs = append(errs, fmt.Errorf("cluster %q: %w", c.Name, err))
+		}
 		if c.TLS != nil {
 			if err := c.TLS.validate(); err != nil {
 				errs = append(errs, fmt.Errorf("cluster %q: %w", c.Name, err))
@@ -165,6 +188,11 @@ func validateVirtualHosts(vhs []*VirtualHost, clusters map[string]bool) []error 
 				errs = append(errs, fmt.Errorf("route %q has neither backends nor a direct response", r.Name))
 			}
 			errs = append(errs, r.validateFilters(clusters)...)
+			if r.ResponseOverride != nil {
+				if err := r.ResponseOverride.validate(); err != nil {
+					errs = append(errs, fmt.Errorf("route %q: %w", r.Name, err))
+				}
+			}
 			if r.Session != nil {
 				if err := r.Session.validate(); err != nil {
 					errs = append(errs, fmt.Errorf("route %q: %w", r.Name, err))

@@ -35,6 +35,8 @@ type UDPListener struct {
 	Name    string `json:"name" yaml:"name"`
 	Address string `json:"address" yaml:"address"`
 	Port    uint32 `json:"port" yaml:"port"`
+	// AdditionalAddresses are bound too, on the same port (dual stack).
+	AdditionalAddresses []string `json:"additionalAddresses,omitempty" yaml:"additionalAddresses,omitempty"`
 	// Cluster receives the datagrams; empty drops them (no valid backend).
 	Cluster string `json:"cluster" yaml:"cluster"`
 }

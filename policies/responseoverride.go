@@ -1,0 +1,339 @@
+package policies
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	cncfv3 "github.com/cncf/xds/go/xds/core/v3"
+	xdsmatcherv3 "github.com/cncf/xds/go/xds/type/matcher/v3"
+	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
+	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	customresponsev3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/custom_response/v3"
+	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
+	localresponsev3 "github.com/envoyproxy/go-control-plane/envoy/extensions/http/custom_response/local_response_policy/v3"
+	matcherv3 "github.com/envoyproxy/go-control-plane/envoy/type/matcher/v3"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/anypb"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/sluice-gitops/sluice/translate/ir"
+)
+
+// BackendTrafficPolicy responseOverride, through Envoy's custom_response
+// filter, as Envoy Gateway does: each policy gets one filter in the
+// listener's chain, disabled, named after the policy; the routes the
+// policy is in force on enable it. The filter matches the response status
+// (rules in order, the first match wins) and answers with a local
+// response: the body (inline, or a ConfigMap's "response.body" key, else
+// its first key by name), Content-Type and, optionally, a new status.
+//
+// Unlike Envoy Gateway, a status code range is matched by a regular
+// expression on the status code, not by a CEL expression: the same
+// matches, and one input type for both.
+//
+// Bodies are literal: Envoy's command operators (%...%) are not expanded.
+
+// CustomResponseFilterName is the name of Envoy's custom response filter.
+const CustomResponseFilterName = "envoy.filters.http.custom_response"
+
+// configMapBodyKey is the ConfigMap key that holds a response body.
+const configMapBodyKey = "response.body"
+
+// responseOverride checks spec.responseOverride (schema, CEL rules and
+// what sluice supports) and returns its IR, or the problems, each naming
+// its field. nil without responseOverride.
+func responseOverride(p *egv1a1.BackendTrafficPolicy, configMap func(namespace, name string) *corev1.ConfigMap) (*ir.ResponseOverride, []string) {
+	if len(p.Spec.ResponseOverride) == 0 {
+		return nil, nil
+	}
+	ro := &ir.ResponseOverride{Name: "backendtrafficpolicy/" + p.Namespace + "/" + p.Name}
+	var errs []string
+	for i, o := range p.Spec.ResponseOverride {
+		field := fmt.Sprintf("field spec.responseOverride[%d]", i)
+		if o == nil {
+			errs = append(errs, field+": must not be null")
+			continue
+		}
+		rule, problems := overrideRule(field, p.Namespace, o, configMap)
+		errs = append(errs, problems...)
+		ro.Rules = append(ro.Rules, rule)
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return ro, nil
+}
+
+func overrideRule(field, namespace string, o *egv1a1.ResponseOverride, configMap func(string, string) *corev1.ConfigMap) (ir.ResponseOverrideRule, []string) {
+	var rule ir.ResponseOverrideRule
+	var errs []string
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
+	switch {
+	case o.Redirect != nil:
+		bad("%s.redirect: is not supported by sluice; use response", field)
+	case o.Response == nil:
+		bad("%s: exactly one of response or redirect must be specified", field)
+	}
+	if o.Source != nil && *o.Source != egv1a1.ResponseOverrideSourceAll {
+		bad("%s.source: %q is not supported by sluice; only All", field, *o.Source)
+	}
+	if len(o.Match.ResponseHeaders) > 0 {
+		bad("%s.match.responseHeaders: is not supported by sluice", field)
+	}
+	switch n := len(o.Match.StatusCodes); {
+	case n == 0:
+		bad("%s.match.statusCodes: at least one status code must be given", field)
+	case n > 50:
+		bad("%s.match.statusCodes: %d entries are more than the 50 allowed", field, n)
+	}
+	for j, sc := range o.Match.StatusCodes {
+		f := fmt.Sprintf("%s.match.statusCodes[%d]", field, j)
+		typ := egv1a1.StatusCodeValueTypeValue // the CRD default
+		if sc.Type != nil && *sc.Type != "" {
+			typ = *sc.Type
+		}
+		switch {
+		case typ == egv1a1.StatusCodeValueTypeValue && sc.Value == nil:
+			bad("%s.value: value must be set for type Value", f)
+		case typ == egv1a1.StatusCodeValueTypeValue && !httpStatus(*sc.Value):
+			bad("%s.value: %d is not an HTTP status code (100-599)", f, *sc.Value)
+		case typ == egv1a1.StatusCodeValueTypeValue:
+			rule.StatusCodes = append(rule.StatusCodes, ir.StatusCodeMatch{Value: uint32(*sc.Value)})
+		case typ != egv1a1.StatusCodeValueTypeRange:
+			bad("%s.type: %q is not one of Value, Range", f, typ)
+		case sc.Range == nil:
+			bad("%s.range: range must be set for type Range", f)
+		case sc.Range.End <= sc.Range.Start:
+			bad("%s.range: end must be greater than start", f)
+		case !httpStatus(sc.Range.Start) || !httpStatus(sc.Range.End):
+			bad("%s.range: %d-%d is not within the HTTP status codes (100-599)", f, sc.Range.Start, sc.Range.End)
+		default:
+			rule.StatusCodes = append(rule.StatusCodes, ir.StatusCodeMatch{Start: uint32(sc.Range.Start), End: uint32(sc.Range.End)})
+		}
+	}
+	if r := o.Response; r != nil {
+		rule.ContentType = deref(r.ContentType)
+		if r.StatusCode != nil {
+			if !httpStatus(*r.StatusCode) {
+				bad("%s.response.statusCode: %d is not an HTTP status code (100-599)", field, *r.StatusCode)
+			}
+			rule.Status = uint32(*r.StatusCode)
+		}
+		if r.Header != nil {
+			bad("%s.response.header: is not supported by sluice", field)
+		}
+		if r.Body != nil {
+			body, err := overrideBody(field+".response.body", namespace, r.Body, configMap)
+			if err != "" {
+				errs = append(errs, err)
+			}
+			rule.Body = &body
+		}
+	}
+	return rule, errs
+}
+
+// overrideBody returns the body of a response, inline or from a
+// ConfigMap of the policy's namespace, or a problem naming the field.
+func overrideBody(field, namespace string, b *egv1a1.CustomResponseBody, configMap func(string, string) *corev1.ConfigMap) (string, string) {
+	typ := egv1a1.ResponseValueTypeInline // the CRD default
+	if b.Type != nil && *b.Type != "" {
+		typ = *b.Type
+	}
+	switch typ {
+	case egv1a1.ResponseValueTypeInline:
+		if b.Inline == nil {
+			return "", field + ".inline: inline must be set for type Inline"
+		}
+		return *b.Inline, ""
+	case egv1a1.ResponseValueTypeValueRef:
+	default:
+		return "", fmt.Sprintf("%s.type: %q is not one of Inline, ValueRef", field, typ)
+	}
+	ref := b.ValueRef
+	switch {
+	case ref == nil:
+		return "", field + ".valueRef: valueRef must be set for type ValueRef"
+	case ref.Kind != "ConfigMap" || ref.Group != "":
+		return "", fmt.Sprintf("%s.valueRef: only ConfigMap is supported for ValueRef, not %q", field, string(ref.Kind))
+	}
+	cm := configMap(namespace, string(ref.Name))
+	if cm == nil {
+		return "", fmt.Sprintf("%s.valueRef: ConfigMap %s/%s does not exist", field, namespace, ref.Name)
+	}
+	if v, ok := cm.Data[configMapBodyKey]; ok {
+		return v, ""
+	}
+	keys := make([]string, 0, len(cm.Data))
+	for k := range cm.Data {
+		keys = append(keys, k)
+	}
+	if len(keys) == 0 {
+		return "", fmt.Sprintf("%s.valueRef: ConfigMap %s/%s has no data", field, namespace, ref.Name)
+	}
+	sort.Strings(keys)
+	return cm.Data[keys[0]], ""
+}
+
+func httpStatus(code int) bool { return code >= 100 && code <= 599 }
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// CustomResponseFilters are the custom_response filters of a listener's
+// virtual hosts: one per response override in force on any of their
+// routes, disabled, sorted by name.
+func CustomResponseFilters(vhosts []*ir.VirtualHost) []*hcmv3.HttpFilter {
+	byName := map[string]*ir.ResponseOverride{}
+	for _, vh := range vhosts {
+		for _, r := range vh.Routes {
+			if o := r.ResponseOverride; o != nil {
+				byName[o.Name] = o
+			}
+		}
+	}
+	names := make([]string, 0, len(byName))
+	for n := range byName {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var out []*hcmv3.HttpFilter
+	for _, n := range names {
+		out = append(out, &hcmv3.HttpFilter{
+			Name:       customResponseFilter(byName[n]),
+			Disabled:   true,
+			ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: mustAny(customResponse(byName[n]))},
+		})
+	}
+	return out
+}
+
+// CustomResponseRouteConfig returns the typed_per_filter_config entry
+// that enables the custom_response filter of r's response override; ok is
+// false when r has none.
+func CustomResponseRouteConfig(r *ir.Route) (name string, config *anypb.Any, ok bool) {
+	if r.ResponseOverride == nil {
+		return "", nil, false
+	}
+	return customResponseFilter(r.ResponseOverride), mustAny(&routev3.FilterConfig{Config: &anypb.Any{}}), true
+}
+
+func customResponseFilter(o *ir.ResponseOverride) string {
+	return CustomResponseFilterName + "/" + o.Name
+}
+
+// customResponse is the filter's configuration: a matcher list, one
+// matcher per rule.
+func customResponse(o *ir.ResponseOverride) *customresponsev3.CustomResponse {
+	list := &xdsmatcherv3.Matcher_MatcherList{}
+	for i, rule := range o.Rules {
+		var preds []*xdsmatcherv3.Matcher_MatcherList_Predicate
+		for _, m := range rule.StatusCodes {
+			preds = append(preds, statusPredicate(m))
+		}
+		pred := preds[0]
+		if len(preds) > 1 {
+			pred = &xdsmatcherv3.Matcher_MatcherList_Predicate{MatchType: &xdsmatcherv3.Matcher_MatcherList_Predicate_OrMatcher{
+				OrMatcher: &xdsmatcherv3.Matcher_MatcherList_Predicate_PredicateList{Predicate: preds},
+			}}
+		}
+		list.Matchers = append(list.Matchers, &xdsmatcherv3.Matcher_MatcherList_FieldMatcher{
+			Predicate: pred,
+			OnMatch: &xdsmatcherv3.Matcher_OnMatch{OnMatch: &xdsmatcherv3.Matcher_OnMatch_Action{Action: &cncfv3.TypedExtensionConfig{
+				Name:        fmt.Sprintf("%s/rule/%d", o.Name, i),
+				TypedConfig: mustAny(localResponse(rule)),
+			}}},
+		})
+	}
+	return &customresponsev3.CustomResponse{CustomResponseMatcher: &xdsmatcherv3.Matcher{
+		MatcherType: &xdsmatcherv3.Matcher_MatcherList_{MatcherList: list},
+	}}
+}
+
+// statusPredicate matches the response status code: exactly, or a range
+// by regular expression.
+func statusPredicate(m ir.StatusCodeMatch) *xdsmatcherv3.Matcher_MatcherList_Predicate {
+	sm := &xdsmatcherv3.StringMatcher{MatchPattern: &xdsmatcherv3.StringMatcher_Exact{Exact: strconv.Itoa(int(m.Value))}}
+	if m.Value == 0 {
+		sm.MatchPattern = &xdsmatcherv3.StringMatcher_SafeRegex{SafeRegex: &xdsmatcherv3.RegexMatcher{
+			EngineType: &xdsmatcherv3.RegexMatcher_GoogleRe2{GoogleRe2: &xdsmatcherv3.RegexMatcher_GoogleRE2{}},
+			Regex:      StatusRangeRegex(int(m.Start), int(m.End)),
+		}}
+	}
+	return &xdsmatcherv3.Matcher_MatcherList_Predicate{MatchType: &xdsmatcherv3.Matcher_MatcherList_Predicate_SinglePredicate_{
+		SinglePredicate: &xdsmatcherv3.Matcher_MatcherList_Predicate_SinglePredicate{
+			Input: &cncfv3.TypedExtensionConfig{
+				Name:        "http-response-status-code-match-input",
+				TypedConfig: mustAny(&matcherv3.HttpResponseStatusCodeMatchInput{}),
+			},
+			Matcher: &xdsmatcherv3.Matcher_MatcherList_Predicate_SinglePredicate_ValueMatch{ValueMatch: sm},
+		},
+	}}
+}
+
+// StatusRangeRegex is a regular expression that matches the three-digit
+// numbers from start to end, inclusive, with digit classes for runs of
+// hundreds, tens and units (500-599: "5[0-9][0-9]", 501-511:
+// "50[1-9]|51[0-1]").
+func StatusRangeRegex(start, end int) string {
+	var alts []string
+	for v := start; v <= end; {
+		switch {
+		case v%100 == 0 && v+99 <= end:
+			n := (end + 1 - v) / 100 // whole hundreds
+			alts = append(alts, digits(v/100, v/100+n-1)+"[0-9][0-9]")
+			v += n * 100
+		case v%10 == 0 && v+9 <= end:
+			n := (min(end+1, v-v%100+100) - v) / 10 // whole tens in this hundred
+			alts = append(alts, fmt.Sprintf("%d%s[0-9]", v/100, digits(v/10%10, v/10%10+n-1)))
+			v += n * 10
+		default:
+			last := min(end, v-v%10+9) // units in this ten
+			alts = append(alts, fmt.Sprintf("%d%s", v/10, digits(v%10, last%10)))
+			v = last + 1
+		}
+	}
+	return "^(?:" + strings.Join(alts, "|") + ")$"
+}
+
+// digits is a digit or a class of digits from a to b.
+func digits(a, b int) string {
+	if a == b {
+		return strconv.Itoa(a)
+	}
+	return fmt.Sprintf("[%d-%d]", a, b)
+}
+
+// localResponse answers with the rule's body, Content-Type and status.
+func localResponse(rule ir.ResponseOverrideRule) *localresponsev3.LocalResponsePolicy {
+	lr := &localresponsev3.LocalResponsePolicy{}
+	if rule.Body != nil {
+		lr.Body = &corev3.DataSource{Specifier: &corev3.DataSource_InlineString{InlineString: *rule.Body}}
+	}
+	if rule.ContentType != "" {
+		lr.ResponseHeadersToAdd = append(lr.ResponseHeadersToAdd, &corev3.HeaderValueOption{
+			Header:       &corev3.HeaderValue{Key: "content-type", Value: rule.ContentType},
+			AppendAction: corev3.HeaderValueOption_OVERWRITE_IF_EXISTS_OR_ADD,
+		})
+	}
+	if rule.Status != 0 {
+		lr.StatusCode = wrapperspb.UInt32(rule.Status)
+	}
+	return lr
+}
+
+func mustAny(m proto.Message) *anypb.Any {
+	a, err := anypb.New(m)
+	if err != nil {
+		panic(err) // only for messages of linked-in types
+	}
+	return a
+}

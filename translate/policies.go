@@ -1,0 +1,82 @@
+package translate
+
+import (
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/sluice-gitops/sluice/policies"
+	"github.com/sluice-gitops/sluice/translate/ir"
+)
+
+// Envoy Gateway's policy kinds are package policies' (attachment,
+// validation, status, the Envoy config they produce). translate gives them
+// a view of what they can target, the IR of the gateways once routes are
+// built, and copies their status into the Result.
+
+// applyPolicies runs each policy kind over the built IR.
+func (t *translator) applyPolicies(gateways []*ir.Gateway) {
+	if len(t.res.BackendTrafficPolicies) == 0 {
+		return
+	}
+	targets := t.attachTargets()
+	btp := policies.ApplyBackendTrafficPolicies(policies.BackendTrafficInput{
+		Policies:  t.res.BackendTrafficPolicies,
+		Targets:   targets,
+		ConfigMap: t.configMap,
+	}, gateways)
+	for _, st := range btp {
+		t.policyStatus(st)
+	}
+}
+
+// attachTargets lists the managed Gateways with their listeners, and the
+// HTTPRoutes and GRPCRoutes with the listeners they are attached through.
+func (t *translator) attachTargets() policies.Targets {
+	var tg policies.Targets
+	parents := map[string][]policies.Parent{} // by kind/namespace/name
+	for _, g := range t.gateways {
+		gw := policies.Gateway{Namespace: g.obj.Namespace, Name: g.obj.Name, Labels: g.obj.Labels}
+		for _, l := range g.listeners {
+			gw.Listeners = append(gw.Listeners, string(l.spec.Name))
+			for _, ar := range l.routes {
+				k := objectKey(ar.kind, ar.route.Namespace, ar.route.Name)
+				parents[k] = append(parents[k], policies.Parent{Namespace: g.obj.Namespace, Name: g.obj.Name, Listener: string(l.spec.Name)})
+			}
+		}
+		tg.Gateways = append(tg.Gateways, gw)
+	}
+	for _, rt := range t.res.HTTPRoutes {
+		tg.Routes = append(tg.Routes, policies.Route{Kind: "HTTPRoute", Namespace: rt.Namespace, Name: rt.Name, Labels: rt.Labels,
+			Parents: parents[objectKey("HTTPRoute", rt.Namespace, rt.Name)]})
+	}
+	for _, rt := range t.res.GRPCRoutes {
+		tg.Routes = append(tg.Routes, policies.Route{Kind: "GRPCRoute", Namespace: rt.Namespace, Name: rt.Name, Labels: rt.Labels,
+			Parents: parents[objectKey("GRPCRoute", rt.Namespace, rt.Name)]})
+	}
+	return tg
+}
+
+// configMap finds a ConfigMap, or nil.
+func (t *translator) configMap(namespace, name string) *corev1.ConfigMap {
+	for _, cm := range t.res.ConfigMaps {
+		if cm.Namespace == namespace && cm.Name == name {
+			return cm
+		}
+	}
+	return nil
+}
+
+// policyStatus copies a policy's status into the Result.
+func (t *translator) policyStatus(st *policies.Status) {
+	s := t.statusOf(st.Kind, st.Namespace, st.Name)
+	conv := func(cs []policies.Condition) []Condition {
+		out := make([]Condition, 0, len(cs))
+		for _, c := range cs {
+			out = append(out, Condition(c))
+		}
+		return out
+	}
+	s.Conditions = append(s.Conditions, conv(st.Conditions)...)
+	for _, a := range st.Ancestors {
+		s.Ancestors = append(s.Ancestors, AncestorStatus{AncestorRef: a.AncestorRef, Conditions: conv(a.Conditions)})
+	}
+}
