@@ -3,6 +3,8 @@ package translate
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
 	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
@@ -33,15 +35,16 @@ func asResources[M types.Resource](ms []M) []types.Resource {
 	return out
 }
 
-// Snapshot validates every resource with ValidateAll, builds a
+// Snapshot validates every resource with ValidateAll, down into the
+// configs packed in Any fields (validateDeep), builds a
 // go-control-plane snapshot with the given version and checks that it is
 // Consistent. Nothing that fails these checks may be served.
 func (g *GatewayResult) Snapshot(version string) (*cachev3.Snapshot, error) {
 	res := g.Resources()
 	var errs []error
-	for typ, list := range res {
-		for _, r := range list {
-			if err := r.(validator).ValidateAll(); err != nil {
+	for _, typ := range slices.Sorted(maps.Keys(res)) {
+		for _, r := range res[typ] {
+			if err := validateDeep(r); err != nil {
 				errs = append(errs, fmt.Errorf("%s %q: %w", typ, cachev3.GetResourceName(r), err))
 			}
 		}
