@@ -3,7 +3,8 @@
 // session-persistence/, backend-tls/ and direct-response/ show GRPCRoute,
 // the seed's cookie session persistence, BackendTLSPolicy and the seed's
 // HTTPRouteFilter direct response; ipv6/ and failover/ the seed's
-// EnvoyProxy ipFamily with an IPv6 Backend, and Backend failover;
+// EnvoyProxy ipFamily with an IPv6 Backend, and Backend failover with
+// BackendTrafficPolicy health checks;
 // response-override/ the seed's BackendTrafficPolicy responseOverride). The
 // test in this package loads every example as a revision and demands that
 // every object is accepted and every snapshot is valid.

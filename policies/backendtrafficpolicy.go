@@ -13,7 +13,8 @@ import (
 
 // BackendTrafficPolicy: attachment (attach.go), validation and status
 // here, one file per feature for what it configures:
-// responseoverride.go (spec.responseOverride). A policy whose spec is
+// responseoverride.go (spec.responseOverride), healthcheck.go
+// (spec.healthCheck). A policy whose spec is
 // invalid is Accepted=False, reason Invalid, naming the field, and is not
 // attached at all: the less specific policies stay in force.
 
@@ -32,6 +33,9 @@ type BackendTrafficInput struct {
 // btpFeatures is what one valid policy does to the routes it is in force on.
 type btpFeatures struct {
 	responseOverride *ir.ResponseOverride
+	healthCheck      *healthCheck
+	// notes are remarks on how the policy applied, for its status.
+	notes map[string]bool
 	// ignored names the spec fields sluice does not implement.
 	ignored []string
 }
@@ -58,49 +62,85 @@ func ApplyBackendTrafficPolicies(in BackendTrafficInput, gateways []*ir.Gateway)
 		index = append(index, i)
 	}
 	att := Attach(valid, in.Targets)
-	forEachRoute(gateways, func(r *ir.Route) {
-		o := r.Origin
-		j := att.Effective(o.Kind, o.Namespace, o.Name, Parent{Namespace: o.GatewayNamespace, Name: o.GatewayName, Listener: o.Listener})
-		if j >= 0 {
-			r.ResponseOverride = features[j].responseOverride
+	for _, g := range gateways {
+		byName := map[string]*ir.Cluster{}
+		for _, c := range g.Clusters {
+			byName[c.Name] = c
 		}
-	})
+		replaced := map[string]bool{}
+		hosts := routeHosts(g)
+		forEachRoute([]*ir.Gateway{g}, func(r *ir.Route) {
+			o := r.Origin
+			j := att.Effective(o.Kind, o.Namespace, o.Name, Parent{Namespace: o.GatewayNamespace, Name: o.GatewayName, Listener: o.Listener})
+			if j < 0 {
+				return
+			}
+			r.ResponseOverride = features[j].responseOverride
+			if hc := features[j].healthCheck; hc != nil {
+				hc.healthChecked(g, r, hosts[r], valid[j].key(), byName, replaced, features[j].notes)
+			}
+		})
+		if len(replaced) > 0 {
+			pruneClusters(g, replaced)
+		}
+	}
 	for j, i := range index {
 		st := att.Status(j)
-		if ign := features[j].ignored; len(ign) > 0 {
-			note := "; field " + ign[0] + " is not supported by sluice and is ignored"
-			if len(ign) > 1 {
-				note = "; fields " + strings.Join(ign, ", ") + " are not supported by sluice and are ignored"
-			}
-			for a := range st.Ancestors {
-				for c := range st.Ancestors[a].Conditions {
-					if cd := &st.Ancestors[a].Conditions[c]; cd.Type == CondAccepted && cd.Status == "True" {
-						cd.Message = strings.TrimSuffix(cd.Message, ".") + note
-					}
-				}
-			}
-		}
+		addNotes(st, features[j])
 		statuses[i] = st
 	}
 	return statuses
 }
 
+// addNotes appends to the Accepted conditions of a policy the fields it
+// ignores and the notes on how it applied.
+func addNotes(st *Status, f *btpFeatures) {
+	var note string
+	if ign := f.ignored; len(ign) > 0 {
+		note = "; field " + ign[0] + " is not supported by sluice and is ignored"
+		if len(ign) > 1 {
+			note = "; fields " + strings.Join(ign, ", ") + " are not supported by sluice and are ignored"
+		}
+	}
+	notes := make([]string, 0, len(f.notes))
+	for n := range f.notes {
+		notes = append(notes, n)
+	}
+	sort.Strings(notes)
+	for _, n := range notes {
+		note += "; " + n
+	}
+	if note == "" {
+		return
+	}
+	for a := range st.Ancestors {
+		for c := range st.Ancestors[a].Conditions {
+			if cd := &st.Ancestors[a].Conditions[c]; cd.Type == CondAccepted && cd.Status == "True" {
+				cd.Message = strings.TrimSuffix(cd.Message, ".") + note
+			}
+		}
+	}
+}
+
 // btpSpec checks a policy's spec and returns what it does, or why it is
 // invalid.
 func btpSpec(p *egv1a1.BackendTrafficPolicy, configMap func(namespace, name string) *corev1.ConfigMap) (*btpFeatures, string) {
-	f := &btpFeatures{ignored: unsupportedFields(p.Spec)}
+	f := &btpFeatures{ignored: unsupportedFields(p.Spec), notes: map[string]bool{}}
 	ro, errs := responseOverride(p, configMap)
-	if len(errs) > 0 {
+	hc, ignored, hcErrs := healthCheckSpec(p.Spec.HealthCheck)
+	if errs = append(errs, hcErrs...); len(errs) > 0 {
 		return nil, strings.Join(errs, "; ")
 	}
-	f.responseOverride = ro
+	f.responseOverride, f.healthCheck = ro, hc
+	f.ignored = append(f.ignored, ignored...)
+	sort.Strings(f.ignored)
 	return f, ""
 }
 
 // btpImplemented are the spec fields sluice implements.
 var btpImplemented = map[string]bool{
 	"targetRef": true, "targetRefs": true, "targetSelectors": true,
-	"responseOverride": true,
+	"responseOverride": true, "healthCheck": true,
 }
 
 // unsupportedFields names the set top-level spec fields sluice does not

@@ -21,9 +21,11 @@ import (
 //
 // Envoy learns that primaries are unhealthy from health checks. Envoy
 // Gateway leaves them to a BackendTrafficPolicy; sluice turns on passive
-// health checks (outlier detection) on every failover cluster, so that
-// failover works without one. Active health checks from a
-// BackendTrafficPolicy are for the policy framework to add.
+// health checks (outlier detection, ir.FailoverOutlierDetection) on every
+// failover cluster, so that failover works without one. A
+// BackendTrafficPolicy healthCheck in force on the route adds active
+// checks and replaces the passive ones when it sets them (package
+// policies, healthcheck.go).
 
 // isFallback tells whether a cluster is that of a Backend with
 // spec.fallback: true.
@@ -60,7 +62,8 @@ func (t *translator) failoverRule(kind string, ns, name string, i int, rb *ruleB
 	if fallbacks == 0 || primaries == 0 {
 		return
 	}
-	c := &ir.Cluster{Name: fmt.Sprintf("failover/%s/%s/%s/rule/%d", strings.ToLower(kind), ns, name, i), OutlierDetection: true}
+	c := &ir.Cluster{Name: fmt.Sprintf("failover/%s/%s/%s/rule/%d", strings.ToLower(kind), ns, name, i),
+		OutlierDetection: ir.FailoverOutlierDetection()}
 	groups := map[string]*ir.EndpointGroup{}
 	unix, why := false, ""
 	var rest []ir.WeightedBackend

@@ -14,7 +14,7 @@ import (
 
 // applyPolicies runs each policy kind over the built IR.
 func (t *translator) applyPolicies(gateways []*ir.Gateway) {
-	if len(t.res.BackendTrafficPolicies) == 0 {
+	if len(t.res.BackendTrafficPolicies) == 0 && len(t.res.SecurityPolicies) == 0 {
 		return
 	}
 	targets := t.attachTargets()
@@ -24,6 +24,13 @@ func (t *translator) applyPolicies(gateways []*ir.Gateway) {
 		ConfigMap: t.configMap,
 	}, gateways)
 	for _, st := range btp {
+		t.policyStatus(st)
+	}
+	sp := policies.ApplySecurityPolicies(policies.SecurityInput{
+		Policies: t.res.SecurityPolicies,
+		Targets:  targets,
+	}, gateways)
+	for _, st := range sp {
 		t.policyStatus(st)
 	}
 }

@@ -53,6 +53,8 @@ type Resources struct {
 	// BackendTrafficPolicies are applied by package policies
 	// (policies.go).
 	BackendTrafficPolicies []*egv1a1.BackendTrafficPolicy
+	// SecurityPolicies are applied by package policies (policies.go).
+	SecurityPolicies []*egv1a1.SecurityPolicy
 
 	// index finds objects by the names others use (index.go).
 	indexOnce sync.Once
@@ -155,6 +157,7 @@ var decoders = map[string]kindDecoder{
 	groupEG + "/HTTPRouteFilter":       decodeInto(func(r *Resources) *[]*egv1a1.HTTPRouteFilter { return &r.HTTPRouteFilters }),
 	// Envoy Gateway's policies (policies.go and package policies).
 	groupEG + "/BackendTrafficPolicy": decodeInto(func(r *Resources) *[]*egv1a1.BackendTrafficPolicy { return &r.BackendTrafficPolicies }),
+	groupEG + "/SecurityPolicy":       decodeInto(func(r *Resources) *[]*egv1a1.SecurityPolicy { return &r.SecurityPolicies }),
 }
 
 // clusterScoped kinds have no namespace.
@@ -321,4 +324,5 @@ func (r *Resources) sort() {
 	sortObjects(r.EnvoyProxies)
 	sortObjects(r.HTTPRouteFilters)
 	sortObjects(r.BackendTrafficPolicies)
+	sortObjects(r.SecurityPolicies)
 }

@@ -132,6 +132,19 @@ func httpFilters(l *ir.Listener) []*hcmv3.HttpFilter {
 	if listenerHasCORS(l) {
 		fs = append(fs, corsFilter())
 	}
+	// JWT authentication (SecurityPolicy jwt) follows CORS, so that
+	// preflight requests need no token, and precedes authorization, which
+	// matches the payload it stores in the request's metadata. It checks
+	// only the routes that name a requirement (policies, jwt.go).
+	if f := policies.JWTFilter(l.VirtualHosts); f != nil {
+		fs = append(fs, f)
+	}
+	// Authorization (SecurityPolicy authorization) comes after every
+	// authentication filter. The listener's RBAC filter allows all; the
+	// routes under a policy carry their rules (policies, authz.go).
+	if f := policies.RBACFilter(l.VirtualHosts); f != nil {
+		fs = append(fs, f)
+	}
 	// Custom response (BackendTrafficPolicy responseOverride) sits after
 	// the filters that may answer a request themselves (authentication,
 	// authorization, rate limits: add those above it, as Envoy Gateway
@@ -164,6 +177,7 @@ func buildCluster(c *ir.Cluster) (*clusterv3.Cluster, *endpointv3.ClusterLoadAss
 	}
 	applyUpstream(cl, c)
 	applyFailover(cl, c)
+	applyHealth(cl, c)
 	if c.DNS {
 		cl.ClusterDiscoveryType = &clusterv3.Cluster_Type{Type: clusterv3.Cluster_STRICT_DNS}
 		cl.DnsLookupFamily = clusterv3.Cluster_V4_PREFERRED

@@ -1,13 +1,10 @@
 package translate
 
 import (
-	"time"
-
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
 	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
-	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/sluice-gitops/sluice/translate/ir"
@@ -76,35 +73,14 @@ func localities(c *ir.Cluster) []*endpointv3.LocalityLbEndpoints {
 	return out
 }
 
-// Passive health checking of failover clusters. Five 5xx answers or
-// connection failures in a row eject an endpoint for 30s (longer each
-// time); every endpoint may be ejected, so that when all primaries fail,
-// all traffic moves to the fallback priority. The thresholds are Envoy
-// Gateway's defaults for passive health checks, but for the ejection
-// percentage, whose default (10%) would keep most primaries in.
-const (
-	outlierConsecutive5xx = 5
-	outlierInterval       = 3 * time.Second
-	outlierBaseEjection   = 30 * time.Second
-	outlierMaxEjection    = 100
-)
-
-// applyFailover weighs the localities of a failover cluster and turns on
-// passive health checks.
+// applyFailover weighs the localities of a failover cluster. Its passive
+// health checks are the cluster's OutlierDetection (xds_healthcheck.go).
 func applyFailover(cl *clusterv3.Cluster, c *ir.Cluster) {
 	if len(c.Groups) > 0 {
 		cl.CommonLbConfig = &clusterv3.Cluster_CommonLbConfig{
 			LocalityConfigSpecifier: &clusterv3.Cluster_CommonLbConfig_LocalityWeightedLbConfig_{
 				LocalityWeightedLbConfig: &clusterv3.Cluster_CommonLbConfig_LocalityWeightedLbConfig{},
 			},
-		}
-	}
-	if c.OutlierDetection {
-		cl.OutlierDetection = &clusterv3.OutlierDetection{
-			Consecutive_5Xx:    wrapperspb.UInt32(outlierConsecutive5xx),
-			Interval:           durationpb.New(outlierInterval),
-			BaseEjectionTime:   durationpb.New(outlierBaseEjection),
-			MaxEjectionPercent: wrapperspb.UInt32(outlierMaxEjection),
 		}
 	}
 }

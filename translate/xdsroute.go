@@ -83,6 +83,7 @@ func buildRoute(r *ir.Route) *routev3.Route {
 		out.TypedPerFilterConfig = map[string]*anypb.Any{corsFilterName: corsPerRoute(r.CORS)}
 	}
 	addSessionConfig(out, r)
+	policies.SecurityRouteConfig(out, r)
 	if name, cfg, ok := policies.CustomResponseRouteConfig(r); ok {
 		if out.TypedPerFilterConfig == nil {
 			out.TypedPerFilterConfig = map[string]*anypb.Any{}

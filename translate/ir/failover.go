@@ -3,6 +3,7 @@ package ir
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // IP families of an EnvoyProxy's spec.ipFamily.
@@ -54,4 +55,20 @@ func (c *Cluster) validateGroups() error {
 		}
 	}
 	return nil
+}
+
+// FailoverOutlierDetection is the passive health checking of a failover
+// cluster that no BackendTrafficPolicy sets: five 5xx answers or
+// connection failures in a row eject an endpoint for 30s (longer each
+// time); every endpoint may be ejected, so that when all primaries fail,
+// all traffic moves to the fallback priority. The thresholds are Envoy
+// Gateway's defaults for passive health checks, but for the ejection
+// percentage, whose default (10%) would keep most primaries in.
+func FailoverOutlierDetection() *OutlierDetection {
+	return &OutlierDetection{
+		Interval:           Duration(3 * time.Second),
+		Consecutive5xx:     5,
+		BaseEjectionTime:   Duration(30 * time.Second),
+		MaxEjectionPercent: 100,
+	}
 }

@@ -102,6 +102,9 @@ type Route struct {
 	// ResponseOverride, when set, replaces matching responses
 	// (BackendTrafficPolicy responseOverride, in policies).
 	ResponseOverride *ResponseOverride `json:"responseOverride,omitempty" yaml:"responseOverride,omitempty"`
+	// Security, when set, authenticates and authorizes requests
+	// (SecurityPolicy, in policies).
+	Security *Security `json:"security,omitempty" yaml:"security,omitempty"`
 }
 
 // WeightedBackend is a cluster and its share of a route's traffic.
@@ -129,9 +132,14 @@ type Cluster struct {
 	// Groups, instead of Endpoints, hold the endpoints of a failover
 	// cluster by backend and priority (failover.go).
 	Groups []*EndpointGroup `json:"groups,omitempty" yaml:"groups,omitempty"`
+	// HealthCheck, when set, checks the endpoints actively (healthcheck.go).
+	HealthCheck *ActiveHealthCheck `json:"healthCheck,omitempty" yaml:"healthCheck,omitempty"`
 	// OutlierDetection ejects failing endpoints (passive health checks),
 	// so that traffic moves to a lower priority.
-	OutlierDetection bool `json:"outlierDetection,omitempty" yaml:"outlierDetection,omitempty"`
+	OutlierDetection *OutlierDetection `json:"outlierDetection,omitempty" yaml:"outlierDetection,omitempty"`
+	// HealthyPanicThreshold, when set, is the percentage of healthy
+	// endpoints below which Envoy ignores health (Envoy's default: 50).
+	HealthyPanicThreshold *uint32 `json:"healthyPanicThreshold,omitempty" yaml:"healthyPanicThreshold,omitempty"`
 }
 
 // Endpoint is an upstream address: a host (IP or hostname) and port, or a
@@ -152,6 +160,9 @@ func (g *Gateway) Validate() error {
 		}
 		clusters[c.Name] = true
 		if err := c.validateGroups(); err != nil {
+			errs = append(errs, fmt.Errorf("cluster %q: %w", c.Name, err))
+		}
+		if err := c.validateHealth(); err != nil {
 			errs = append(errs, fmt.Errorf("cluster %q: %w", c.Name, err))
 		}
 		if c.TLS != nil {
@@ -190,6 +201,11 @@ func validateVirtualHosts(vhs []*VirtualHost, clusters map[string]bool) []error 
 			errs = append(errs, r.validateFilters(clusters)...)
 			if r.ResponseOverride != nil {
 				if err := r.ResponseOverride.validate(); err != nil {
+					errs = append(errs, fmt.Errorf("route %q: %w", r.Name, err))
+				}
+			}
+			if r.Security != nil {
+				if err := r.Security.validate(clusters); err != nil {
 					errs = append(errs, fmt.Errorf("route %q: %w", r.Name, err))
 				}
 			}

@@ -1,0 +1,278 @@
+package policies
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+
+	cncfv3 "github.com/cncf/xds/go/xds/core/v3"
+	xdsmatcherv3 "github.com/cncf/xds/go/xds/type/matcher/v3"
+	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
+	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	rbacconfigv3 "github.com/envoyproxy/go-control-plane/envoy/config/rbac/v3"
+	rbacv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/rbac/v3"
+	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
+	networkinputv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/matching/common_inputs/network/v3"
+	ipmatcherv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/matching/input_matchers/ip/v3"
+	metadatamatcherv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/matching/input_matchers/metadata/v3"
+	matcherv3 "github.com/envoyproxy/go-control-plane/envoy/type/matcher/v3"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/anypb"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+
+	"github.com/sluice-gitops/sluice/translate/ir"
+)
+
+// SecurityPolicy authorization, through Envoy's RBAC filter, as Envoy
+// Gateway does: one filter per listener with no rules of its own (it lets
+// everything through), and on each route the policy is in force on an
+// RBACPerRoute whose matcher tries the rules in order: the first that
+// matches decides, else defaultAction (Deny when unset).
+//
+// A rule matches when all its principals do:
+//   - clientCIDRs: the client address (Envoy's source address, after
+//     X-Forwarded-For processing) is in one of them;
+//   - jwt: the token validated by that provider (jwt.go puts its payload
+//     in the jwt_authn filter's metadata under the provider name) has every
+//     scope (the "scope" claim, split on spaces into a list by jwt_authn)
+//     and, for every claim, one of its values; a claim name's dots are a
+//     path into the payload (user.name is payload.user.name), and a
+//     StringArray claim matches when one of its elements is a value.
+//
+// A request without a token matches no jwt principal. Rules with
+// operation, cel, headers or clientIPGeoLocations are not implemented and
+// make the policy invalid (fail closed, securitypolicy.go).
+
+// RBACFilterName is the name of Envoy's RBAC filter.
+const RBACFilterName = "envoy.filters.http.rbac"
+
+// authzSpec checks spec.authorization and returns its IR, or the
+// problems, each naming its field. j is the policy's jwt, or nil.
+func authzSpec(field string, a *egv1a1.Authorization, j *ir.JWT) (*ir.Authorization, []string) {
+	out := &ir.Authorization{}
+	var errs []string
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
+	switch d := a.DefaultAction; {
+	case d == nil || *d == egv1a1.AuthorizationActionDeny:
+	case *d == egv1a1.AuthorizationActionAllow:
+		out.DefaultAllow = true
+	default:
+		bad("field %s.defaultAction: %q is neither Allow nor Deny", field, *d)
+	}
+	providers := map[string]bool{}
+	if j != nil {
+		for _, p := range j.Providers {
+			providers[p.Name] = true
+		}
+	}
+	for i, r := range a.Rules {
+		rf := fmt.Sprintf("%s.rules[%d]", field, i)
+		rule := ir.AuthzRule{Name: fmt.Sprintf("rule/%d", i)}
+		if r.Name != nil && *r.Name != "" {
+			rule.Name = *r.Name
+		}
+		switch r.Action {
+		case egv1a1.AuthorizationActionAllow:
+			rule.Allow = true
+		case egv1a1.AuthorizationActionDeny:
+		default:
+			bad("field %s.action: %q is neither Allow nor Deny", rf, r.Action)
+		}
+		if r.Operation != nil {
+			bad("field %s.operation: is not supported by sluice", rf)
+		}
+		if r.CEL != nil {
+			bad("field %s.cel: is not supported by sluice", rf)
+		}
+		p := r.Principal
+		if p == nil || (len(p.ClientCIDRs) == 0 && p.JWT == nil && len(p.Headers) == 0 && len(p.ClientIPGeoLocations) == 0) {
+			bad("field %s.principal: must set clientCIDRs or jwt", rf)
+			continue
+		}
+		if len(p.Headers) > 0 {
+			bad("field %s.principal.headers: is not supported by sluice", rf)
+		}
+		if len(p.ClientIPGeoLocations) > 0 {
+			bad("field %s.principal.clientIPGeoLocations: is not supported by sluice", rf)
+		}
+		for k, c := range p.ClientCIDRs {
+			pfx, err := netip.ParsePrefix(string(c))
+			if err != nil {
+				bad("field %s.principal.clientCIDRs[%d]: %q is not a CIDR", rf, k, c)
+				continue
+			}
+			rule.ClientCIDRs = append(rule.ClientCIDRs, pfx.Masked().String())
+		}
+		if p.JWT != nil {
+			jp, problems := jwtPrincipal(rf+".principal.jwt", p.JWT, providers)
+			rule.JWT = jp
+			errs = append(errs, problems...)
+		}
+		out.Rules = append(out.Rules, rule)
+	}
+	return out, errs
+}
+
+func jwtPrincipal(field string, p *egv1a1.JWTPrincipal, providers map[string]bool) (*ir.JWTPrincipal, []string) {
+	out := &ir.JWTPrincipal{Provider: p.Provider}
+	var errs []string
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
+	if !providers[p.Provider] {
+		bad("field %s.provider: %q is not a provider of spec.jwt.providers", field, p.Provider)
+	}
+	if len(p.Scopes) == 0 && len(p.Claims) == 0 {
+		bad("field %s: must set scopes or claims", field)
+	}
+	for k, s := range p.Scopes {
+		if s == "" || strings.ContainsAny(string(s), " \t") {
+			bad("field %s.scopes[%d]: %q is not one scope", field, k, s)
+		}
+		out.Scopes = append(out.Scopes, string(s))
+	}
+	for k, c := range p.Claims {
+		cf := fmt.Sprintf("%s.claims[%d]", field, k)
+		path := strings.Split(c.Name, ".")
+		for _, seg := range path {
+			if seg == "" {
+				bad("field %s.name: %q is not a claim name", cf, c.Name)
+				break
+			}
+		}
+		claim := ir.JWTClaim{Path: path, Values: c.Values}
+		switch {
+		case c.ValueType == nil || *c.ValueType == egv1a1.JWTClaimValueTypeString:
+		case *c.ValueType == egv1a1.JWTClaimValueTypeStringArray:
+			claim.StringArray = true
+		default:
+			bad("field %s.valueType: %q is neither String nor StringArray", cf, *c.ValueType)
+		}
+		if len(c.Values) == 0 {
+			bad("field %s.values: must have at least one value", cf)
+		}
+		out.Claims = append(out.Claims, claim)
+	}
+	return out, errs
+}
+
+// RBACFilter is the RBAC filter of a listener's virtual hosts, or nil
+// when none of their routes has an authorization policy. Its own config
+// is empty: it lets requests through on routes without an RBACPerRoute.
+func RBACFilter(vhosts []*ir.VirtualHost) *hcmv3.HttpFilter {
+	for _, vh := range vhosts {
+		for _, r := range vh.Routes {
+			if r.Security != nil && r.Security.Authorization != nil {
+				return &hcmv3.HttpFilter{Name: RBACFilterName, ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: mustAny(&rbacv3.RBAC{})}}
+			}
+		}
+	}
+	return nil
+}
+
+// rbacRouteConfig is r's RBACPerRoute, or nil.
+func rbacRouteConfig(r *ir.Route) *anypb.Any {
+	if r.Security == nil || r.Security.Authorization == nil {
+		return nil
+	}
+	a := r.Security.Authorization
+	m := &xdsmatcherv3.Matcher{OnNoMatch: rbacAction("default", a.DefaultAllow)}
+	if len(a.Rules) > 0 {
+		list := &xdsmatcherv3.Matcher_MatcherList{}
+		for _, rule := range a.Rules {
+			list.Matchers = append(list.Matchers, &xdsmatcherv3.Matcher_MatcherList_FieldMatcher{
+				Predicate: rulePredicate(rule),
+				OnMatch:   rbacAction(rule.Name, rule.Allow),
+			})
+		}
+		m.MatcherType = &xdsmatcherv3.Matcher_MatcherList_{MatcherList: list}
+	}
+	return mustAny(&rbacv3.RBACPerRoute{Rbac: &rbacv3.RBAC{Matcher: m}})
+}
+
+func rbacAction(name string, allow bool) *xdsmatcherv3.Matcher_OnMatch {
+	action := rbacconfigv3.RBAC_DENY
+	if allow {
+		action = rbacconfigv3.RBAC_ALLOW
+	}
+	return &xdsmatcherv3.Matcher_OnMatch{OnMatch: &xdsmatcherv3.Matcher_OnMatch_Action{Action: &cncfv3.TypedExtensionConfig{
+		Name:        "envoy.filters.rbac.action",
+		TypedConfig: mustAny(&rbacconfigv3.Action{Name: name, Action: action}),
+	}}}
+}
+
+type predicate = xdsmatcherv3.Matcher_MatcherList_Predicate
+
+// rulePredicate matches when all of a rule's principals do.
+func rulePredicate(rule ir.AuthzRule) *predicate {
+	var all []*predicate
+	if len(rule.ClientCIDRs) > 0 {
+		ip := &ipmatcherv3.Ip{StatPrefix: "client_cidrs"}
+		for _, c := range rule.ClientCIDRs {
+			pfx := netip.MustParsePrefix(c)
+			ip.CidrRanges = append(ip.CidrRanges, &corev3.CidrRange{AddressPrefix: pfx.Addr().String(), PrefixLen: wrapperspb.UInt32(uint32(pfx.Bits()))})
+		}
+		all = append(all, single("envoy.matching.inputs.source_ip", &networkinputv3.SourceIPInput{}, "envoy.matching.matchers.ip", ip))
+	}
+	if p := rule.JWT; p != nil {
+		for _, s := range p.Scopes {
+			all = append(all, jwtPayload(p.Provider, []string{"scope"}, listHas(s)))
+		}
+		for _, c := range p.Claims {
+			var oneOf []*predicate
+			for _, v := range c.Values {
+				vm := &matcherv3.ValueMatcher{MatchPattern: &matcherv3.ValueMatcher_StringMatch{StringMatch: exact(v)}}
+				if c.StringArray {
+					vm = listHas(v)
+				}
+				oneOf = append(oneOf, jwtPayload(p.Provider, c.Path, vm))
+			}
+			all = append(all, combine(oneOf, false))
+		}
+	}
+	return combine(all, true)
+}
+
+// combine ands (or ors) predicates; a list needs two or more.
+func combine(ps []*predicate, and bool) *predicate {
+	if len(ps) == 1 {
+		return ps[0]
+	}
+	list := &xdsmatcherv3.Matcher_MatcherList_Predicate_PredicateList{Predicate: ps}
+	if and {
+		return &predicate{MatchType: &xdsmatcherv3.Matcher_MatcherList_Predicate_AndMatcher{AndMatcher: list}}
+	}
+	return &predicate{MatchType: &xdsmatcherv3.Matcher_MatcherList_Predicate_OrMatcher{OrMatcher: list}}
+}
+
+func single(inputName string, input proto.Message, matcherName string, m proto.Message) *predicate {
+	return &predicate{MatchType: &xdsmatcherv3.Matcher_MatcherList_Predicate_SinglePredicate_{
+		SinglePredicate: &xdsmatcherv3.Matcher_MatcherList_Predicate_SinglePredicate{
+			Input: &cncfv3.TypedExtensionConfig{Name: inputName, TypedConfig: mustAny(input)},
+			Matcher: &xdsmatcherv3.Matcher_MatcherList_Predicate_SinglePredicate_CustomMatch{
+				CustomMatch: &cncfv3.TypedExtensionConfig{Name: matcherName, TypedConfig: mustAny(m)},
+			},
+		},
+	}}
+}
+
+// jwtPayload matches the value at path in the payload jwt_authn stored
+// under provider.
+func jwtPayload(provider string, path []string, vm *matcherv3.ValueMatcher) *predicate {
+	in := &networkinputv3.DynamicMetadataInput{Filter: JWTFilterName}
+	for _, k := range append([]string{provider}, path...) {
+		in.Path = append(in.Path, &networkinputv3.DynamicMetadataInput_PathSegment{
+			Segment: &networkinputv3.DynamicMetadataInput_PathSegment_Key{Key: k}})
+	}
+	return single("envoy.matching.inputs.dynamic_metadata", in,
+		"envoy.matching.matchers.metadata_matcher", &metadatamatcherv3.Metadata{Value: vm})
+}
+
+// listHas matches a list that has the string s.
+func listHas(s string) *matcherv3.ValueMatcher {
+	return &matcherv3.ValueMatcher{MatchPattern: &matcherv3.ValueMatcher_ListMatch{ListMatch: &matcherv3.ListMatcher{
+		MatchPattern: &matcherv3.ListMatcher_OneOf{OneOf: &matcherv3.ValueMatcher{
+			MatchPattern: &matcherv3.ValueMatcher_StringMatch{StringMatch: exact(s)}}}}}}
+}
+
+func exact(s string) *matcherv3.StringMatcher {
+	return &matcherv3.StringMatcher{MatchPattern: &matcherv3.StringMatcher_Exact{Exact: s}}
+}

@@ -1,0 +1,188 @@
+package policies
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
+
+	"github.com/sluice-gitops/sluice/translate/ir"
+)
+
+// SecurityPolicy: attachment (attach.go), validation and status here, one
+// file per feature for what it configures: jwt.go (spec.jwt), authz.go
+// (spec.authorization).
+//
+// Security fails closed. A policy whose spec is invalid, or uses a field
+// sluice does not implement, is Accepted=False, reason Invalid, naming the
+// field, and still attaches: every route it would be in force on answers
+// 500, as Envoy Gateway answers for a route whose SecurityPolicy it cannot
+// translate. Dropping the policy instead would serve those routes without
+// the authentication or authorization they were meant to have.
+
+// KindSecurityPolicy is the policy kind.
+const KindSecurityPolicy = "SecurityPolicy"
+
+// failClosedStatus is what a route under an invalid SecurityPolicy answers.
+const failClosedStatus = 500
+
+// SecurityInput is what ApplySecurityPolicies reads.
+type SecurityInput struct {
+	// Policies in a stable order (namespace, name).
+	Policies []*egv1a1.SecurityPolicy
+	Targets  Targets
+}
+
+// spFeatures is what one policy does: its IR, the JWKS clusters it needs,
+// or why it is invalid.
+type spFeatures struct {
+	security *ir.Security
+	clusters []*ir.Cluster
+	invalid  string
+}
+
+// ApplySecurityPolicies validates the policies, attaches them to their
+// targets and writes what each does into the IR routes it is in force on
+// (found by ir.Route.Origin), adding the clusters its JWKS are fetched
+// from to the route's Gateway. It returns the status of every policy, in
+// input order.
+func ApplySecurityPolicies(in SecurityInput, gateways []*ir.Gateway) []*Status {
+	features := make([]*spFeatures, len(in.Policies))
+	attach := make([]Policy, len(in.Policies))
+	for i, p := range in.Policies {
+		features[i] = spSpec(p)
+		attach[i] = Policy{Kind: KindSecurityPolicy, Namespace: p.Namespace, Name: p.Name,
+			Created: p.CreationTimestamp.Time, Targets: p.Spec.PolicyTargetReferences}
+	}
+	att := Attach(attach, in.Targets)
+	for _, g := range gateways {
+		added := false
+		forEachRoute([]*ir.Gateway{g}, func(r *ir.Route) {
+			o := r.Origin
+			j := att.Effective(o.Kind, o.Namespace, o.Name, Parent{Namespace: o.GatewayNamespace, Name: o.GatewayName, Listener: o.Listener})
+			switch {
+			case j < 0:
+			case features[j].invalid != "":
+				failClosed(r)
+			default:
+				r.Security = features[j].security
+				for _, c := range features[j].clusters {
+					added = addCluster(g, c) || added
+				}
+			}
+		})
+		if added {
+			sort.Slice(g.Clusters, func(a, b int) bool { return g.Clusters[a].Name < g.Clusters[b].Name })
+		}
+	}
+	statuses := make([]*Status, len(in.Policies))
+	for i := range in.Policies {
+		st := att.Status(i)
+		if msg := features[i].invalid; msg != "" {
+			invalidate(st, msg+"; the routes it is in force on answer "+fmt.Sprint(failClosedStatus))
+		}
+		statuses[i] = st
+	}
+	return statuses
+}
+
+// failClosed makes a route answer failClosedStatus and nothing else.
+func failClosed(r *ir.Route) {
+	r.DirectStatus = failClosedStatus
+	r.Direct, r.Redirect, r.Backends, r.Rewrite, r.Mirrors = nil, nil, nil, nil, nil
+}
+
+// addCluster adds c to g unless g has a cluster of that name; it reports
+// whether it did.
+func addCluster(g *ir.Gateway, c *ir.Cluster) bool {
+	for _, have := range g.Clusters {
+		if have.Name == c.Name {
+			return false
+		}
+	}
+	cp := *c
+	g.Clusters = append(g.Clusters, &cp)
+	return true
+}
+
+// invalidate turns the Accepted conditions of a status into
+// Accepted=False, reason Invalid, with msg; a policy that affects no
+// Gateway gets the condition at the top.
+func invalidate(st *Status, msg string) {
+	c := Condition{Type: CondAccepted, Status: "False", Reason: ReasonInvalid, Message: msg}
+	if len(st.Ancestors) == 0 {
+		if len(st.Conditions) > 0 {
+			st.Conditions[0].Message += "; " + msg
+			return
+		}
+		st.Conditions = []Condition{c}
+		return
+	}
+	for a := range st.Ancestors {
+		conds := st.Ancestors[a].Conditions
+		for k := range conds {
+			if conds[k].Type == CondAccepted && conds[k].Status == "True" {
+				conds[k] = c
+			}
+		}
+	}
+}
+
+// spSpec checks a policy's spec (schema, CEL rules and what sluice
+// supports) and returns what it does or, in invalid, every problem, each
+// naming its field.
+func spSpec(p *egv1a1.SecurityPolicy) *spFeatures {
+	name := "securitypolicy/" + p.Namespace + "/" + p.Name
+	f := &spFeatures{security: &ir.Security{Policy: name}}
+	var errs []string
+	for _, field := range spUnsupported(p.Spec) {
+		errs = append(errs, "field "+field+": is not supported by sluice")
+	}
+	if p.Spec.JWT == nil && p.Spec.Authorization == nil && len(errs) == 0 {
+		errs = append(errs, "field spec: sets none of jwt, authorization")
+	}
+	if p.Spec.JWT != nil {
+		j, clusters, problems := jwtSpec("spec.jwt", p.Spec.JWT)
+		f.security.JWT, f.clusters = j, clusters
+		errs = append(errs, problems...)
+	}
+	if p.Spec.Authorization != nil {
+		a, problems := authzSpec("spec.authorization", p.Spec.Authorization, f.security.JWT)
+		f.security.Authorization = a
+		errs = append(errs, problems...)
+	}
+	if len(errs) > 0 {
+		return &spFeatures{invalid: strings.Join(errs, "; ")}
+	}
+	return f
+}
+
+// spImplemented are the spec fields sluice implements.
+var spImplemented = map[string]bool{
+	"targetRef": true, "targetRefs": true, "targetSelectors": true,
+	"jwt": true, "authorization": true,
+}
+
+// spUnsupported names the set top-level spec fields sluice does not
+// implement, sorted. Unlike BackendTrafficPolicy's, they make the policy
+// invalid: ignoring a security feature would open the route.
+func spUnsupported(spec egv1a1.SecurityPolicySpec) []string {
+	raw, err := json.Marshal(spec)
+	if err != nil {
+		return []string{"spec"}
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return []string{"spec"}
+	}
+	var out []string
+	for k, v := range m {
+		if !spImplemented[k] && string(v) != "null" && string(v) != "{}" && string(v) != "[]" {
+			out = append(out, "spec."+k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
