@@ -12,7 +12,9 @@
 //     copies of the routes' clusters).
 //   - securitypolicy.go: SecurityPolicy validation, attachment and status;
 //     an invalid policy fails closed (its routes answer 500). Its
-//     features: jwt.go (jwt_authn, JWKS clusters), authz.go (RBAC).
+//     features: oidc.go and oidc_xds.go (oauth2, token endpoint
+//     clusters, client and HMAC secrets over SDS), jwt.go (jwt_authn,
+//     JWKS clusters), authz.go (RBAC).
 //
 // translate calls in once the routes are built (translator.run), with a
 // view of the targets and the IR; policies write IR fields

@@ -116,24 +116,36 @@ func jwksCluster(r *egv1a1.RemoteJWKS) (*ir.Cluster, string) {
 	if r.CacheDuration != nil || r.FailedRefetchDuration != nil {
 		return nil, "cacheDuration: is not supported by sluice"
 	}
-	u, err := url.Parse(r.URI)
+	c, err := httpsCluster("jwks", r.URI)
+	if err != "" {
+		return nil, "uri: " + err
+	}
+	return c, ""
+}
+
+// httpsCluster returns the cluster an https://HOST[:PORT]/PATH URI is
+// fetched through, named KIND/HOST:PORT: STRICT_DNS to HOST:PORT (443 by
+// default), TLS with SNI HOST, the certificate checked against the system
+// CAs and HOST. The problem, if any, quotes the URI.
+func httpsCluster(kind, uri string) (*ir.Cluster, string) {
+	u, err := url.Parse(uri)
 	if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || u.Opaque != "" || u.Hostname() == "" || !strings.HasPrefix(u.Path, "/") {
-		return nil, fmt.Sprintf("uri: %q is not https://HOST[:PORT]/PATH", r.URI)
+		return nil, fmt.Sprintf("%q is not https://HOST[:PORT]/PATH", uri)
 	}
 	port := uint32(443)
 	if p := u.Port(); p != "" {
 		n, err := strconv.ParseUint(p, 10, 16)
 		if err != nil || n == 0 {
-			return nil, fmt.Sprintf("uri: %q has an invalid port", r.URI)
+			return nil, fmt.Sprintf("%q has an invalid port", uri)
 		}
 		port = uint32(n)
 	}
 	host := u.Hostname()
 	return &ir.Cluster{
-		Name:      "jwks/" + net.JoinHostPort(host, strconv.Itoa(int(port))),
+		Name:      kind + "/" + net.JoinHostPort(host, strconv.Itoa(int(port))),
 		DNS:       true,
 		Endpoints: []*ir.Endpoint{{Host: host, Port: port}},
-		TLS:       &ir.UpstreamTLS{SNI: host, SystemCAs: true, SubjectAltNames: []ir.SubjectAltName{{DNS: host}}, Policy: "jwks"},
+		TLS:       &ir.UpstreamTLS{SNI: host, SystemCAs: true, SubjectAltNames: []ir.SubjectAltName{{DNS: host}}, Policy: kind},
 	}, ""
 }
 
@@ -221,7 +233,7 @@ func jwtRouteConfig(r *ir.Route) *anypb.Any {
 }
 
 // SecurityRouteConfig adds r's typed_per_filter_config entries for its
-// SecurityPolicy (jwt_authn, rbac) to out.
+// SecurityPolicy (oauth2, enabled; jwt_authn; rbac) to out.
 func SecurityRouteConfig(out *routev3.Route, r *ir.Route) {
 	add := func(name string, cfg *anypb.Any) {
 		if cfg == nil {
@@ -231,6 +243,9 @@ func SecurityRouteConfig(out *routev3.Route, r *ir.Route) {
 			out.TypedPerFilterConfig = map[string]*anypb.Any{}
 		}
 		out.TypedPerFilterConfig[name] = cfg
+	}
+	if r.Security != nil && r.Security.OIDC != nil {
+		add(oauth2FilterName(r.Security), mustAny(&routev3.FilterConfig{Config: &anypb.Any{}}))
 	}
 	add(JWTFilterName, jwtRouteConfig(r))
 	add(RBACFilterName, rbacRouteConfig(r))

@@ -1,19 +1,19 @@
 package policies
 
 import (
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
 
 	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
+	corev1 "k8s.io/api/core/v1"
 
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
 
 // SecurityPolicy: attachment (attach.go), validation and status here, one
-// file per feature for what it configures: jwt.go (spec.jwt), authz.go
-// (spec.authorization).
+// file per feature for what it configures: oidc.go (spec.oidc), jwt.go
+// (spec.jwt), authz.go (spec.authorization).
 //
 // Security fails closed. A policy whose spec is invalid, or uses a field
 // sluice does not implement, is Accepted=False, reason Invalid, naming the
@@ -33,32 +33,39 @@ type SecurityInput struct {
 	// Policies in a stable order (namespace, name).
 	Policies []*egv1a1.SecurityPolicy
 	Targets  Targets
+	// Secret finds a core Secret (oidc clientSecret), nil when there is
+	// none.
+	Secret func(namespace, name string) *corev1.Secret
+	// SecretGranted reports whether a ReferenceGrant lets
+	// SecurityPolicies of policyNS use the Secret.
+	SecretGranted func(policyNS, secretNS, secretName string) bool
 }
 
-// spFeatures is what one policy does: its IR, the JWKS clusters it needs,
-// or why it is invalid.
+// spFeatures is what one policy does: its IR, the JWKS and token
+// endpoint clusters and the SDS secrets it needs, or why it is invalid.
 type spFeatures struct {
 	security *ir.Security
 	clusters []*ir.Cluster
+	secrets  []*ir.Secret
 	invalid  string
 }
 
 // ApplySecurityPolicies validates the policies, attaches them to their
 // targets and writes what each does into the IR routes it is in force on
-// (found by ir.Route.Origin), adding the clusters its JWKS are fetched
-// from to the route's Gateway. It returns the status of every policy, in
+// (found by ir.Route.Origin), adding the clusters its JWKS and token
+// endpoint are fetched from and its OIDC secrets to the route's Gateway. It returns the status of every policy, in
 // input order.
 func ApplySecurityPolicies(in SecurityInput, gateways []*ir.Gateway) []*Status {
 	features := make([]*spFeatures, len(in.Policies))
 	attach := make([]Policy, len(in.Policies))
 	for i, p := range in.Policies {
-		features[i] = spSpec(p)
+		features[i] = spSpec(p, in)
 		attach[i] = Policy{Kind: KindSecurityPolicy, Namespace: p.Namespace, Name: p.Name,
 			Created: p.CreationTimestamp.Time, Targets: p.Spec.PolicyTargetReferences}
 	}
 	att := Attach(attach, in.Targets)
 	for _, g := range gateways {
-		added := false
+		added, addedSecrets := false, false
 		forEachRoute([]*ir.Gateway{g}, func(r *ir.Route) {
 			o := r.Origin
 			j := att.Effective(o.Kind, o.Namespace, o.Name, Parent{Namespace: o.GatewayNamespace, Name: o.GatewayName, Listener: o.Listener})
@@ -71,10 +78,16 @@ func ApplySecurityPolicies(in SecurityInput, gateways []*ir.Gateway) []*Status {
 				for _, c := range features[j].clusters {
 					added = addCluster(g, c) || added
 				}
+				for _, s := range features[j].secrets {
+					addedSecrets = addSecret(g, s) || addedSecrets
+				}
 			}
 		})
 		if added {
 			sort.Slice(g.Clusters, func(a, b int) bool { return g.Clusters[a].Name < g.Clusters[b].Name })
+		}
+		if addedSecrets {
+			sort.Slice(g.Secrets, func(a, b int) bool { return g.Secrets[a].Name < g.Secrets[b].Name })
 		}
 	}
 	statuses := make([]*Status, len(in.Policies))
@@ -107,6 +120,18 @@ func addCluster(g *ir.Gateway, c *ir.Cluster) bool {
 	return true
 }
 
+// addSecret adds s to g unless g has a secret of that name; it reports
+// whether it did.
+func addSecret(g *ir.Gateway, s *ir.Secret) bool {
+	for _, have := range g.Secrets {
+		if have.Name == s.Name {
+			return false
+		}
+	}
+	g.Secrets = append(g.Secrets, s)
+	return true
+}
+
 // invalidate turns the Accepted conditions of a status into
 // Accepted=False, reason Invalid, with msg; a policy that affects no
 // Gateway gets the condition at the top.
@@ -133,19 +158,28 @@ func invalidate(st *Status, msg string) {
 // spSpec checks a policy's spec (schema, CEL rules and what sluice
 // supports) and returns what it does or, in invalid, every problem, each
 // naming its field.
-func spSpec(p *egv1a1.SecurityPolicy) *spFeatures {
+func spSpec(p *egv1a1.SecurityPolicy, in SecurityInput) *spFeatures {
 	name := "securitypolicy/" + p.Namespace + "/" + p.Name
 	f := &spFeatures{security: &ir.Security{Policy: name}}
 	var errs []string
 	for _, field := range spUnsupported(p.Spec) {
 		errs = append(errs, "field "+field+": is not supported by sluice")
 	}
-	if p.Spec.JWT == nil && p.Spec.Authorization == nil && len(errs) == 0 {
-		errs = append(errs, "field spec: sets none of jwt, authorization")
+	if p.Spec.OIDC == nil && p.Spec.JWT == nil && p.Spec.Authorization == nil && len(errs) == 0 {
+		errs = append(errs, "field spec: sets none of oidc, jwt, authorization")
+	}
+	if p.Spec.OIDC != nil {
+		o, c, secrets, problems := oidcSpec("spec.oidc", name, p.Namespace, p.Spec.OIDC, in)
+		f.security.OIDC, f.secrets = o, secrets
+		if c != nil {
+			f.clusters = append(f.clusters, c)
+		}
+		errs = append(errs, problems...)
 	}
 	if p.Spec.JWT != nil {
 		j, clusters, problems := jwtSpec("spec.jwt", p.Spec.JWT)
-		f.security.JWT, f.clusters = j, clusters
+		f.security.JWT = j
+		f.clusters = append(f.clusters, clusters...)
 		errs = append(errs, problems...)
 	}
 	if p.Spec.Authorization != nil {
@@ -162,27 +196,12 @@ func spSpec(p *egv1a1.SecurityPolicy) *spFeatures {
 // spImplemented are the spec fields sluice implements.
 var spImplemented = map[string]bool{
 	"targetRef": true, "targetRefs": true, "targetSelectors": true,
-	"jwt": true, "authorization": true,
+	"oidc": true, "jwt": true, "authorization": true,
 }
 
 // spUnsupported names the set top-level spec fields sluice does not
 // implement, sorted. Unlike BackendTrafficPolicy's, they make the policy
 // invalid: ignoring a security feature would open the route.
 func spUnsupported(spec egv1a1.SecurityPolicySpec) []string {
-	raw, err := json.Marshal(spec)
-	if err != nil {
-		return []string{"spec"}
-	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return []string{"spec"}
-	}
-	var out []string
-	for k, v := range m {
-		if !spImplemented[k] && string(v) != "null" && string(v) != "{}" && string(v) != "[]" {
-			out = append(out, "spec."+k)
-		}
-	}
-	sort.Strings(out)
-	return out
+	return unimplemented("spec", spec, spImplemented)
 }

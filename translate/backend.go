@@ -3,6 +3,7 @@ package translate
 import (
 	"fmt"
 	"net/netip"
+	"strconv"
 	"strings"
 
 	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
@@ -27,7 +28,7 @@ func (t *translator) resolveRules(kind string, rt *gwapiv1.HTTPRoute) ([]ruleBac
 	var probs refProblems
 	for i, rule := range specRules {
 		for j, ref := range rule.BackendRefs {
-			field := fmt.Sprintf("spec.rules[%d].backendRefs[%d]", i, j)
+			field := "spec.rules[" + strconv.Itoa(i) + "].backendRefs[" + strconv.Itoa(j) + "]"
 			weight := uint32(1) // the CRD default; the range is checked by validateHTTPRoute
 			if ref.Weight != nil {
 				weight = uint32(*ref.Weight)
@@ -130,7 +131,7 @@ func (t *translator) backend(namespace, name string) *backendState {
 		return nil
 	}
 	b := &backendState{}
-	b.cluster, b.err = backendCluster(obj)
+	b.cluster, b.err = t.memo.backendCluster(obj)
 	s := t.statusOf("Backend", namespace, name)
 	if b.err != "" {
 		s.Conditions = append(s.Conditions, cond(CondAccepted, false, ReasonInvalid, b.err))

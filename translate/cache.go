@@ -23,6 +23,8 @@ type Hasher interface {
 type Cache struct {
 	mu    sync.Mutex
 	files map[string]*fileDocs // by name + "\x00" + content identity
+	// memo holds per-object results of the last translation (memo.go).
+	memo memoTables
 }
 
 // NewCache returns an empty cache.

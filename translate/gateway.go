@@ -15,6 +15,7 @@ import (
 type translator struct {
 	opts     Options
 	res      *Resources
+	memo     *memo // per-object results reused across revisions, or nil
 	status   map[string]*ObjectStatus
 	warnings []string
 
@@ -74,7 +75,7 @@ func (t *translator) statusOf(kind, namespace, name string) *ObjectStatus {
 	key := objectKey(kind, namespace, name)
 	s, ok := t.status[key]
 	if !ok {
-		s = &ObjectStatus{Kind: kind, Namespace: namespace, Name: name, Location: t.res.Where(kind, namespace, name)}
+		s = &ObjectStatus{Kind: kind, Namespace: namespace, Name: name, Location: t.res.where[key]} // Where, without building key again
 		t.status[key] = s
 	}
 	return s

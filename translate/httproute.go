@@ -84,7 +84,7 @@ func (t *translator) processHTTPRoutes() {
 		if src.grpc != nil {
 			err = validateGRPCRoute(src.grpc, rt)
 		} else {
-			err = validateHTTPRoute(rt)
+			err = t.memo.validateHTTPRoute(rt)
 		}
 		if err != nil {
 			msg := strings.ReplaceAll(err.Error(), "\n", "; ")

@@ -1,8 +1,9 @@
 package translate
 
 import (
-	"fmt"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
@@ -64,6 +65,7 @@ func (t *translator) buildGatewayIR(g *gatewayState) {
 	t.buildL4IR(g)
 	applyIPFamily(g.ir)
 	sort.Slice(g.ir.Listeners, func(i, j int) bool { return g.ir.Listeners[i].Port < g.ir.Listeners[j].Port })
+	g.ir.Clusters = slices.Grow(g.ir.Clusters, len(g.clusters))
 	for _, c := range g.clusters {
 		g.ir.Clusters = append(g.ir.Clusters, c)
 	}
@@ -113,6 +115,13 @@ func (vb *vhostBuilder) add(ar *attachedRoute, host string, g *gatewayState) {
 		return // attached through two listeners on the same port
 	}
 	vb.seen[ar.kind+"/"+id] = true
+	// What every route of rt shares: the start of its name, its age and
+	// where it comes from.
+	prefix := strings.ToLower(ar.kind) + "/" + id + "/rule/"
+	suffix := "/" + vhostName(host)
+	created := rt.CreationTimestamp.UTC().Format("2006-01-02T15:04:05Z")
+	origin := ir.RouteOrigin{Kind: ar.kind, Namespace: rt.Namespace, Name: rt.Name,
+		GatewayNamespace: g.obj.Namespace, GatewayName: g.obj.Name, Listener: vb.listener}
 	for i, rule := range httpRouteRules(rt) {
 		matches := rule.Matches
 		if len(matches) == 0 {
@@ -123,11 +132,10 @@ func (vb *vhostBuilder) add(ar *attachedRoute, host string, g *gatewayState) {
 			g.clusters[c.Name] = c
 		}
 		for j, m := range matches {
-			r := &ir.Route{Name: fmt.Sprintf("%s/%s/rule/%d/match/%d/%s", strings.ToLower(ar.kind), id, i, j, vhostName(host))}
+			r := &ir.Route{Name: prefix + strconv.Itoa(i) + "/match/" + strconv.Itoa(j) + suffix}
 			applyMatch(r, m)
 			r.GRPC = ar.grpc != nil
-			r.Origin = ir.RouteOrigin{Kind: ar.kind, Namespace: rt.Namespace, Name: rt.Name,
-				GatewayNamespace: g.obj.Namespace, GatewayName: g.obj.Name, Listener: vb.listener}
+			r.Origin = origin
 			switch {
 			case rb.filters.unresolved:
 				r.DirectStatus = 500 // a filter that cannot be resolved must not be skipped
@@ -148,7 +156,7 @@ func (vb *vhostBuilder) add(ar *attachedRoute, host string, g *gatewayState) {
 				r.Session = routeSession(rt, i, rule.SessionPersistence, r.Path)
 			}
 			k := routeKey{
-				r: r, created: rt.CreationTimestamp.UTC().Format("2006-01-02T15:04:05Z"),
+				r: r, created: created,
 				id: id, rule: i, match: j, grpc: ar.grpc != nil,
 			}
 			if k.grpc {

@@ -17,7 +17,8 @@ type XDSDocument struct {
 	Routes    []any  `json:"routes,omitempty"`
 	Clusters  []any  `json:"clusters,omitempty"`
 	Endpoints []any  `json:"endpoints,omitempty"`
-	// Secrets print with their private keys redacted.
+	// Secrets print with their private keys and generic secret values
+	// redacted.
 	Secrets []any `json:"secrets,omitempty"`
 }
 
@@ -90,8 +91,9 @@ func (r *Result) YAML() ([]byte, error) {
 // redacted replaces private key material in printed output.
 const redacted = "[redacted]"
 
-// redactSecret replaces the private key of a printed SDS Secret, whatever
-// its data source (inline bytes or string, file, environment variable).
+// redactSecret replaces the private key or the generic secret value
+// (OIDC client and HMAC secrets) of a printed SDS Secret, whatever its
+// data source (inline bytes or string, file, environment variable).
 // Certificates are public and stay.
 func redactSecret(v any) {
 	m, ok := v.(map[string]any)
@@ -101,6 +103,11 @@ func redactSecret(v any) {
 	if tc, ok := m["tlsCertificate"].(map[string]any); ok {
 		if _, ok := tc["privateKey"]; ok {
 			tc["privateKey"] = map[string]any{"inlineBytes": redacted}
+		}
+	}
+	if gs, ok := m["genericSecret"].(map[string]any); ok {
+		if _, ok := gs["secret"]; ok {
+			gs["secret"] = map[string]any{"inlineBytes": redacted}
 		}
 	}
 }

@@ -27,8 +27,10 @@ func (t *translator) applyPolicies(gateways []*ir.Gateway) {
 		t.policyStatus(st)
 	}
 	sp := policies.ApplySecurityPolicies(policies.SecurityInput{
-		Policies: t.res.SecurityPolicies,
-		Targets:  targets,
+		Policies:      t.res.SecurityPolicies,
+		Targets:       targets,
+		Secret:        t.coreSecret,
+		SecretGranted: t.securityPolicySecretGranted,
 	}, gateways)
 	for _, st := range sp {
 		t.policyStatus(st)
@@ -70,6 +72,24 @@ func (t *translator) configMap(namespace, name string) *corev1.ConfigMap {
 		}
 	}
 	return nil
+}
+
+// coreSecret finds a Secret, or nil.
+func (t *translator) coreSecret(namespace, name string) *corev1.Secret {
+	for _, s := range t.res.Secrets {
+		if s.Namespace == namespace && s.Name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+// securityPolicySecretGranted reports whether a ReferenceGrant in
+// secretNS lets SecurityPolicies of policyNS use the Secret
+// (referencegrant.go).
+func (t *translator) securityPolicySecretGranted(policyNS, secretNS, secretName string) bool {
+	return t.res.refGranted(refFrom{group: groupEG, kind: policies.KindSecurityPolicy, namespace: policyNS},
+		refTo{group: "", kind: "Secret", namespace: secretNS, name: secretName})
 }
 
 // policyStatus copies a policy's status into the Result.

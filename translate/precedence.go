@@ -1,7 +1,7 @@
 package translate
 
 import (
-	"sort"
+	"slices"
 
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
@@ -93,8 +93,18 @@ func (a routeKey) lessAge(b routeKey) bool {
 
 // sort puts the virtual host's routes in precedence order.
 func (vb *vhostBuilder) sort() {
-	sort.SliceStable(vb.keys, func(i, j int) bool { return vb.keys[i].less(vb.keys[j]) })
-	vb.vh.Routes = vb.vh.Routes[:0]
+	if len(vb.keys) > 1 {
+		slices.SortStableFunc(vb.keys, func(a, b routeKey) int {
+			switch {
+			case a.less(b):
+				return -1
+			case b.less(a):
+				return 1
+			}
+			return 0
+		})
+	}
+	vb.vh.Routes = slices.Grow(vb.vh.Routes[:0], len(vb.keys))
 	for _, k := range vb.keys {
 		vb.vh.Routes = append(vb.vh.Routes, k.r)
 	}

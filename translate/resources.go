@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 
@@ -168,7 +168,7 @@ var clusterScoped = map[string]bool{"GatewayClass": true, "Namespace": true}
 // unknown kinds, objects without a name and second copies of an object
 // become warnings too.
 func decode(docs []*document) (*Resources, []string) {
-	r := &Resources{where: map[string]Location{}}
+	r := &Resources{where: make(map[string]Location, len(docs))}
 	var warnings []string
 	for _, d := range docs {
 		typeDocument(d) // a no-op for documents read by readDocuments
@@ -296,12 +296,11 @@ func qualified(namespace, name string) string {
 }
 
 func sortObjects[P metav1.Object](list []P) {
-	sort.SliceStable(list, func(i, j int) bool {
-		a, b := list[i], list[j]
-		if a.GetNamespace() != b.GetNamespace() {
-			return a.GetNamespace() < b.GetNamespace()
+	slices.SortStableFunc(list, func(a, b P) int {
+		if c := strings.Compare(a.GetNamespace(), b.GetNamespace()); c != 0 {
+			return c
 		}
-		return a.GetName() < b.GetName()
+		return strings.Compare(a.GetName(), b.GetName())
 	})
 }
 

@@ -60,7 +60,7 @@ func (g *GatewayResult) Snapshot(version string) (*cachev3.Snapshot, error) {
 		return nil, fmt.Errorf("gateway %s: snapshot is not consistent: %w", g.Key(), err)
 	}
 	// Consistent does not look at SDS: check that the secrets are exactly
-	// those the listeners use.
+	// those the listeners use (TLS certificates, oauth2 credentials).
 	if err := g.secretsConsistent(); err != nil {
 		return nil, fmt.Errorf("gateway %s: snapshot is not consistent: %w", g.Key(), err)
 	}
@@ -72,6 +72,13 @@ func (g *GatewayResult) secretsConsistent() error {
 	if err != nil {
 		return err
 	}
+	filterRefs, err := httpFilterSDSReferences(g.Listeners)
+	if err != nil {
+		return err
+	}
+	refs = append(refs, filterRefs...)
+	slices.Sort(refs)
+	refs = slices.Compact(refs)
 	have := map[string]bool{}
 	for _, s := range g.Secrets {
 		have[s.GetName()] = true

@@ -1,6 +1,9 @@
 package translate
 
-import "sort"
+import (
+	"slices"
+	"strings"
+)
 
 // Condition is a Gateway API status condition, without the timestamps and
 // generations that only an API server can give.
@@ -132,14 +135,16 @@ func cond(typ string, ok bool, reason, msg string) Condition {
 
 // sortStatus orders statuses by kind, namespace, name.
 func sortStatus(list []*ObjectStatus) {
-	sort.SliceStable(list, func(i, j int) bool {
-		a, b := list[i], list[j]
-		if a.Kind != b.Kind {
-			return a.Kind < b.Kind
+	// The statuses of a translation are distinct by kind, namespace and
+	// name (translator.status is keyed by objectKey), so an unstable sort
+	// gives the one order; it is much faster on 20,000 statuses.
+	slices.SortFunc(list, func(a, b *ObjectStatus) int {
+		if c := strings.Compare(a.Kind, b.Kind); c != 0 {
+			return c
 		}
-		if a.Namespace != b.Namespace {
-			return a.Namespace < b.Namespace
+		if c := strings.Compare(a.Namespace, b.Namespace); c != 0 {
+			return c
 		}
-		return a.Name < b.Name
+		return strings.Compare(a.Name, b.Name)
 	})
 }

@@ -70,8 +70,10 @@ func TranslateResources(res *Resources, warnings []string, opts Options) (*Resul
 		opts.ControllerName = DefaultControllerName
 	}
 	t := newTranslator(res, opts)
+	t.memo = opts.Cache.startMemo()
 	t.warnings = append(t.warnings, warnings...)
 	gateways := t.run()
+	t.memo.finish()
 	out := &Result{Warnings: t.warnings}
 	for _, g := range gateways {
 		if err := g.Validate(); err != nil {

@@ -132,7 +132,13 @@ func httpFilters(l *ir.Listener) []*hcmv3.HttpFilter {
 	if listenerHasCORS(l) {
 		fs = append(fs, corsFilter())
 	}
-	// JWT authentication (SecurityPolicy jwt) follows CORS, so that
+	// OIDC login (SecurityPolicy oidc) follows CORS, so that preflight
+	// requests are not redirected to the provider, and precedes JWT
+	// authentication, so that jwt can read the ID token from the cookie
+	// the oauth2 filter sets (extractFrom.cookies). One disabled filter
+	// per policy; its routes enable it (policies, oidc_xds.go).
+	fs = append(fs, policies.OAuth2Filters(l.VirtualHosts)...)
+	// JWT authentication (SecurityPolicy jwt) follows OIDC and CORS, so that
 	// preflight requests need no token, and precedes authorization, which
 	// matches the payload it stores in the request's metadata. It checks
 	// only the routes that name a requirement (policies, jwt.go).

@@ -142,6 +142,9 @@ func buildSecret(s *ir.Secret) *tlsv3.Secret {
 	inline := func(b []byte) *corev3.DataSource {
 		return &corev3.DataSource{Specifier: &corev3.DataSource_InlineBytes{InlineBytes: b}}
 	}
+	if len(s.Generic) > 0 {
+		return &tlsv3.Secret{Name: s.Name, Type: &tlsv3.Secret_GenericSecret{GenericSecret: &tlsv3.GenericSecret{Secret: inline(s.Generic)}}}
+	}
 	return &tlsv3.Secret{
 		Name: s.Name,
 		Type: &tlsv3.Secret_TlsCertificate{TlsCertificate: &tlsv3.TlsCertificate{

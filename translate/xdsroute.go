@@ -1,6 +1,8 @@
 package translate
 
 import (
+	"slices"
+
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	matcherv3 "github.com/envoyproxy/go-control-plane/envoy/type/matcher/v3"
 	"google.golang.org/protobuf/types/known/anypb"
@@ -17,8 +19,10 @@ const invalidBackendCluster = "invalid-backend-ref"
 func buildRouteConfig(l *ir.Listener) *routev3.RouteConfiguration {
 	// Host headers may carry the port ("www.example.com:8888"); domains do not.
 	rc := &routev3.RouteConfiguration{Name: l.Name, IgnorePortInHostMatching: true}
+	rc.VirtualHosts = slices.Grow(rc.VirtualHosts, len(l.VirtualHosts))
 	for _, vh := range l.VirtualHosts {
 		v := &routev3.VirtualHost{Name: vh.Name, Domains: vh.Domains}
+		v.Routes = slices.Grow(v.Routes, len(vh.Routes))
 		for _, r := range vh.Routes {
 			v.Routes = append(v.Routes, buildRoute(r))
 			for _, b := range r.Backends {

@@ -41,12 +41,15 @@ type UDPListener struct {
 	Cluster string `json:"cluster" yaml:"cluster"`
 }
 
-// Secret is a certificate and its private key, served to Envoy over SDS.
-// The key is never printed: it has no json or yaml name.
+// Secret is a certificate and its private key, or a generic secret
+// (Generic: an OIDC client or HMAC secret), served to Envoy over SDS.
+// Neither the key nor a generic secret is ever printed: they have no
+// json or yaml name.
 type Secret struct {
 	Name        string `json:"name" yaml:"name"`
-	Certificate []byte `json:"certificate" yaml:"certificate"`
+	Certificate []byte `json:"certificate,omitempty" yaml:"certificate,omitempty"`
 	PrivateKey  []byte `json:"-" yaml:"-"`
+	Generic     []byte `json:"-" yaml:"-"`
 }
 
 // validateL4 checks the TLS chains, TCP proxies, UDP listeners and secrets
@@ -58,10 +61,19 @@ func (g *Gateway) validateL4(clusters map[string]bool) []error {
 		if secrets[s.Name] {
 			errs = append(errs, fmt.Errorf("secret %q is defined twice", s.Name))
 		}
-		if len(s.Certificate) == 0 || len(s.PrivateKey) == 0 {
+		generic, cert := len(s.Generic) > 0, len(s.Certificate) > 0 || len(s.PrivateKey) > 0
+		switch {
+		case generic && cert:
+			errs = append(errs, fmt.Errorf("secret %q is both a certificate and a generic secret", s.Name))
+		case !generic && (len(s.Certificate) == 0 || len(s.PrivateKey) == 0):
 			errs = append(errs, fmt.Errorf("secret %q has no certificate or key", s.Name))
 		}
 		secrets[s.Name] = true
+	}
+	for _, s := range g.oidcSecrets() {
+		if !secrets[s] {
+			errs = append(errs, fmt.Errorf("oidc secret %q does not exist", s))
+		}
 	}
 	checkTCP := func(owner string, p *TCPProxy) {
 		if len(p.Backends) == 0 {

@@ -7,11 +7,12 @@ import (
 )
 
 // Security is what a SecurityPolicy does on a route (package policies,
-// securitypolicy.go): JWT authentication, then authorization. Routes with
-// the same Policy share the filter configuration.
+// securitypolicy.go): OIDC login, JWT authentication, then authorization.
+// Routes with the same Policy share the filter configuration.
 type Security struct {
 	// Policy names the SecurityPolicy (securitypolicy/NAMESPACE/NAME).
 	Policy        string         `json:"policy" yaml:"policy"`
+	OIDC          *OIDC          `json:"oidc,omitempty" yaml:"oidc,omitempty"`
 	JWT           *JWT           `json:"jwt,omitempty" yaml:"jwt,omitempty"`
 	Authorization *Authorization `json:"authorization,omitempty" yaml:"authorization,omitempty"`
 }
@@ -89,6 +90,9 @@ type JWTClaim struct {
 func (s *Security) validate(clusters map[string]bool) error {
 	if s.Policy == "" {
 		return errors.New("security has no policy name")
+	}
+	if err := s.OIDC.validate(clusters); err != nil {
+		return fmt.Errorf("security %q: oidc: %w", s.Policy, err)
 	}
 	providers := map[string]bool{}
 	if s.JWT != nil {

@@ -1,0 +1,105 @@
+package translate
+
+import (
+	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
+	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"github.com/sluice-gitops/sluice/translate/ir"
+)
+
+// memoTables hold the results of pure per-object work of one revision,
+// keyed by the identity of the typed object. A Cache hands out the same
+// object for a file whose content did not change, and never changes it, so
+// a result keyed by the object is the result of the same input. Tables
+// are never changed once published to a Cache.
+type memoTables struct {
+	validated map[*gwapiv1.HTTPRoute]error       // validateHTTPRoute
+	backends  map[*egv1a1.Backend]backendMemoRes // backendCluster
+}
+
+type backendMemoRes struct {
+	cluster *ir.Cluster // never handed out: callers get a copy
+	err     string
+}
+
+// memo is the per-object memory of one translation: it reads the tables
+// of the previous revision and fills those of this one, so that entries
+// not used by the last revision are dropped. A nil *memo computes
+// everything.
+type memo struct {
+	cache      *Cache
+	prev, next memoTables
+}
+
+// startMemo returns the memo of one translation with c, nil without.
+func (c *Cache) startMemo() *memo {
+	if c == nil {
+		return nil
+	}
+	c.mu.Lock()
+	prev := c.memo
+	c.mu.Unlock()
+	return &memo{cache: c, prev: prev, next: memoTables{
+		validated: make(map[*gwapiv1.HTTPRoute]error, len(prev.validated)),
+		backends:  make(map[*egv1a1.Backend]backendMemoRes, len(prev.backends)),
+	}}
+}
+
+// finish publishes the tables of this translation to the Cache. Of two
+// translations that run at once the last one's tables stay; either is
+// correct.
+func (m *memo) finish() {
+	if m == nil {
+		return
+	}
+	m.cache.mu.Lock()
+	m.cache.memo = m.next
+	m.cache.mu.Unlock()
+}
+
+// validateHTTPRoute is validateHTTPRoute(rt), remembered by object.
+func (m *memo) validateHTTPRoute(rt *gwapiv1.HTTPRoute) error {
+	if m == nil {
+		return validateHTTPRoute(rt)
+	}
+	err, ok := m.prev.validated[rt]
+	if !ok {
+		err = validateHTTPRoute(rt)
+	}
+	m.next.validated[rt] = err
+	return err
+}
+
+// backendCluster is backendCluster(b), remembered by object. Clusters
+// are changed by later steps (policies, BackendTLSPolicy), so each call
+// returns a copy of its own.
+func (m *memo) backendCluster(b *egv1a1.Backend) (*ir.Cluster, string) {
+	if m == nil {
+		return backendCluster(b)
+	}
+	r, ok := m.prev.backends[b]
+	if !ok {
+		r.cluster, r.err = backendCluster(b)
+	}
+	m.next.backends[b] = r
+	if r.cluster == nil {
+		return nil, r.err
+	}
+	return copyBackendCluster(r.cluster), r.err
+}
+
+// copyBackendCluster copies a cluster of backendCluster, its endpoints
+// included.
+func copyBackendCluster(c *ir.Cluster) *ir.Cluster {
+	cc := *c
+	out := &cc
+	if c.Endpoints != nil {
+		eps := make([]ir.Endpoint, len(c.Endpoints))
+		out.Endpoints = make([]*ir.Endpoint, len(c.Endpoints))
+		for i, e := range c.Endpoints {
+			eps[i] = *e
+			out.Endpoints[i] = &eps[i]
+		}
+	}
+	return out
+}
