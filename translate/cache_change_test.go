@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 )
@@ -100,4 +101,41 @@ func TestCacheReflectsChanges(t *testing.T) {
 	delete(fsys, "routes/r007.yaml")
 	delete(hashes, "routes/r007.yaml")
 	check("a route file deleted", "- r8.example.com", "- r7.example.com")
+}
+
+// TestCacheConcurrent translates two revisions at once, again and again,
+// with one Cache: each gives what it gives without a cache (run with -race).
+func TestCacheConcurrent(t *testing.T) {
+	a, _ := generateRevision(50)
+	b, _ := generateRevision(50)
+	b["routes/route-00007.yaml"] = &fstest.MapFile{Data: benchRouteFile(7, 1)}
+	b["backend.yaml"] = &fstest.MapFile{Data: fmt.Appendf(nil, sharedBackend, "10.1.2.3")}
+	want := map[string][]byte{}
+	for name, fsys := range map[string]fs.FS{"a": a, "b": b} {
+		res, err := Translate(fsys, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[name], _ = res.YAML()
+	}
+	cache := NewCache()
+	var wg sync.WaitGroup
+	for name, fsys := range map[string]fs.FS{"a": a, "b": b} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 5 {
+				res, err := Translate(fsys, Options{Cache: cache})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if out, _ := res.YAML(); !bytes.Equal(out, want[name]) {
+					t.Errorf("revision %s with a shared cache differs:\n%s", name, lineDiff(string(want[name]), string(out)))
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }

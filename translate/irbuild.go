@@ -99,22 +99,21 @@ func vhostName(host string) string {
 type vhostBuilder struct {
 	vh   *ir.VirtualHost
 	keys []routeKey
-	seen map[string]bool
+	// first and seen hold the routes added, by kind/namespace/name: most
+	// virtual hosts have one route, which needs no map.
+	first string
+	seen  map[string]bool
 	// listener is the Gateway listener that owns the host.
 	listener string
 }
 
 // add appends one route per rule and match of an attached route.
 func (vb *vhostBuilder) add(ar *attachedRoute, host string, g *gatewayState) {
-	if vb.seen == nil {
-		vb.seen = map[string]bool{}
-	}
 	rt := ar.route
 	id := rt.Namespace + "/" + rt.Name
-	if vb.seen[ar.kind+"/"+id] {
+	if !vb.addOnce(ar.kind + "/" + id) {
 		return // attached through two listeners on the same port
 	}
-	vb.seen[ar.kind+"/"+id] = true
 	// What every route of rt shares: the start of its name, its age and
 	// where it comes from.
 	prefix := strings.ToLower(ar.kind) + "/" + id + "/rule/"
@@ -165,6 +164,22 @@ func (vb *vhostBuilder) add(ar *attachedRoute, host string, g *gatewayState) {
 			vb.keys = append(vb.keys, k)
 		}
 	}
+}
+
+// addOnce records a route key and reports whether it is new.
+func (vb *vhostBuilder) addOnce(key string) bool {
+	switch {
+	case vb.first == "":
+		vb.first = key
+		return true
+	case vb.first == key || vb.seen[key]:
+		return false
+	}
+	if vb.seen == nil {
+		vb.seen = map[string]bool{}
+	}
+	vb.seen[key] = true
+	return true
 }
 
 func anyValid(bs []ir.WeightedBackend) bool {
