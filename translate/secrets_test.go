@@ -12,28 +12,58 @@ import (
 	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
 )
 
-// TestPrivateKeysNeverPrinted translates every golden case with Secrets
-// and demands that no private key, nor any line or base64 form of one,
-// appears in the printed result, its JSON or a warning.
-func TestPrivateKeysNeverPrinted(t *testing.T) {
+// goldenSecretCase is a golden input holding Secrets, decoded and
+// translated, with the translation printed as YAML and as JSON.
+type goldenSecretCase struct {
+	in      string
+	res     *Resources
+	out     *Result
+	printed string // YAML and JSON together
+}
+
+// goldenWithSecrets returns the golden cases whose input contains marker.
+func goldenWithSecrets(t *testing.T, marker string) []goldenSecretCase {
+	t.Helper()
 	inputs, _ := filepath.Glob("testdata/*.in.yaml")
-	cases := 0
+	var out []goldenSecretCase
 	for _, in := range inputs {
 		data, err := os.ReadFile(in)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(string(data), "kind: Secret") {
+		if !strings.Contains(string(data), marker) {
 			continue
 		}
-		cases++
 		docs, _, err := readDocuments(fstest.MapFS{"in.yaml": {Data: data}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		res, _ := decode(docs)
+		tr := translateFile(t, in)
+		printed, err := tr.YAML()
+		if err != nil {
+			t.Fatal(err)
+		}
+		js, err := json.Marshal(tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, goldenSecretCase{in: in, res: res, out: tr, printed: string(printed) + string(js)})
+	}
+	return out
+}
+
+// TestPrivateKeysNeverPrinted translates every golden case with Secrets
+// and demands that no private key, nor any line or base64 form of one,
+// appears in the printed result, its JSON or a warning.
+func TestPrivateKeysNeverPrinted(t *testing.T) {
+	cases := goldenWithSecrets(t, "kind: Secret")
+	if len(cases) == 0 {
+		t.Fatal("no golden case has a Secret")
+	}
+	for _, c := range cases {
 		var keys []string
-		for _, s := range res.Secrets {
+		for _, s := range c.res.Secrets {
 			for _, k := range []string{s.StringData["tls.key"], string(s.Data["tls.key"])} {
 				if k == "" {
 					continue
@@ -46,24 +76,12 @@ func TestPrivateKeysNeverPrinted(t *testing.T) {
 				}
 			}
 		}
-		out := translateFile(t, in)
-		printed, err := out.YAML()
-		if err != nil {
-			t.Fatal(err)
-		}
-		js, err := json.Marshal(out)
-		if err != nil {
-			t.Fatal(err)
-		}
 		for _, k := range keys {
-			if strings.Contains(string(printed), k) || strings.Contains(string(js), k) {
-				t.Errorf("%s: a private key appears in the printed result", in)
+			if strings.Contains(c.printed, k) {
+				t.Errorf("%s: a private key appears in the printed result", c.in)
 				break
 			}
 		}
-	}
-	if cases == 0 {
-		t.Fatal("no golden case has a Secret")
 	}
 }
 
