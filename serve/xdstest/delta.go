@@ -7,7 +7,7 @@ import (
 	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
 	"google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/anypb"
 )
 
 // onDelta answers one delta response with an ACK or a NACK, applies its
@@ -18,27 +18,10 @@ func (c *Client) onDelta(resp *discoveryv3.DeltaDiscoveryResponse) error {
 	ts := c.typeState(typeURL)
 	ts.nonce = resp.GetNonce()
 
-	names := make([]string, 0, len(resp.GetResources()))
-	msgs := make([]proto.Message, 0, len(resp.GetResources()))
-	var err error
-	for _, r := range resp.GetResources() {
-		if r.GetResource() == nil {
-			continue // a TTL heartbeat or a name-only entry carries nothing to apply
-		}
-		var name string
-		var m proto.Message
-		if name, m, err = decode(typeURL, r.GetResource()); err != nil {
-			break
-		}
-		if r.GetName() != "" {
-			name = r.GetName()
-		}
-		names = append(names, name)
-		msgs = append(msgs, m)
-	}
-	if err == nil && c.opts.Reject != nil {
-		err = c.opts.Reject(typeURL, msgs)
-	}
+	rs := resp.GetResources()
+	names, msgs, err := c.check(typeURL, len(rs), func(i int) (*anypb.Any, string) {
+		return rs[i].GetResource(), rs[i].GetName()
+	})
 	if err != nil {
 		detail := err.Error()
 		if err := c.sendDelta(&discoveryv3.DeltaDiscoveryRequest{

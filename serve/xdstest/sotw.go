@@ -8,6 +8,7 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/anypb"
 )
 
 // Repeated NACKs of the same version are delayed, because go-control-plane's
@@ -24,21 +25,8 @@ func (c *Client) onSotw(resp *discoveryv3.DiscoveryResponse) error {
 	ts := c.typeState(typeURL)
 	ts.nonce = resp.GetNonce()
 
-	names := make([]string, 0, len(resp.GetResources()))
-	msgs := make([]proto.Message, 0, len(resp.GetResources()))
-	var err error
-	for _, a := range resp.GetResources() {
-		var name string
-		var m proto.Message
-		if name, m, err = decode(typeURL, a); err != nil {
-			break
-		}
-		names = append(names, name)
-		msgs = append(msgs, m)
-	}
-	if err == nil && c.opts.Reject != nil {
-		err = c.opts.Reject(typeURL, msgs)
-	}
+	rs := resp.GetResources()
+	names, msgs, err := c.check(typeURL, len(rs), func(i int) (*anypb.Any, string) { return rs[i], "" })
 	if err != nil {
 		return c.nackSotw(ts, resp, err.Error())
 	}
@@ -129,4 +117,33 @@ func (c *Client) resubscribeSotw(typeURL string, names []string) error {
 		ResponseNonce: ts.nonce,
 		ResourceNames: names,
 	})
+}
+
+// check decodes the n resources of a response (at gives each one and the
+// name the response states for it, if any; a nil resource is skipped) and
+// asks Options.Reject about them. A non-nil error is the NACK's detail.
+func (c *Client) check(typeURL string, n int, at func(int) (*anypb.Any, string)) ([]string, []proto.Message, error) {
+	names := make([]string, 0, n)
+	msgs := make([]proto.Message, 0, n)
+	for i := range n {
+		a, stated := at(i)
+		if a == nil {
+			continue // a TTL heartbeat or a name-only entry carries nothing to apply
+		}
+		name, m, err := decode(typeURL, a)
+		if err != nil {
+			return nil, nil, err
+		}
+		if stated != "" {
+			name = stated
+		}
+		names = append(names, name)
+		msgs = append(msgs, m)
+	}
+	if c.opts.Reject != nil {
+		if err := c.opts.Reject(typeURL, msgs); err != nil {
+			return nil, nil, err
+		}
+	}
+	return names, msgs, nil
 }
