@@ -34,6 +34,10 @@ type BackendTrafficInput struct {
 type btpFeatures struct {
 	responseOverride *ir.ResponseOverride
 	healthCheck      *healthCheck
+	// route is what the policy sets on each route (btp_route.go);
+	// cluster what it sets on each route's clusters (btp_cluster.go).
+	route   *ir.RouteTraffic
+	cluster *ir.ClusterTraffic
 	// notes are remarks on how the policy applied, for its status.
 	notes map[string]bool
 	// ignored names the spec fields sluice does not implement.
@@ -76,6 +80,7 @@ func ApplyBackendTrafficPolicies(in BackendTrafficInput, gateways []*ir.Gateway)
 				return
 			}
 			r.ResponseOverride = features[j].responseOverride
+			r.Traffic = features[j].route
 			if hc := features[j].healthCheck; hc != nil {
 				hc.healthChecked(g, r, hosts[r], valid[j].key(), byName, replaced, features[j].notes)
 			}
@@ -128,20 +133,27 @@ func btpSpec(p *egv1a1.BackendTrafficPolicy, configMap func(namespace, name stri
 	f := &btpFeatures{ignored: unsupportedFields(p.Spec), notes: map[string]bool{}}
 	ro, errs := responseOverride(p, configMap)
 	hc, ignored, hcErrs := healthCheckSpec(p.Spec.HealthCheck)
-	if errs = append(errs, hcErrs...); len(errs) > 0 {
+	rt, rtIgnored, rtErrs := routeTrafficSpec(p.Spec)
+	ct, ctIgnored, ctErrs := clusterTrafficSpec(p.Spec)
+	errs = append(errs, hcErrs...)
+	errs = append(errs, rtErrs...)
+	if errs = append(errs, ctErrs...); len(errs) > 0 {
 		return nil, strings.Join(errs, "; ")
 	}
-	f.responseOverride, f.healthCheck = ro, hc
+	f.responseOverride, f.healthCheck, f.route, f.cluster = ro, hc, rt, ct
 	f.ignored = append(f.ignored, ignored...)
+	f.ignored = append(f.ignored, rtIgnored...)
+	f.ignored = append(f.ignored, ctIgnored...)
 	sort.Strings(f.ignored)
 	return f, ""
 }
 
-// btpImplemented are the spec fields sluice implements.
-var btpImplemented = map[string]bool{
+// btpImplemented are the spec fields sluice implements: the core ones and
+// each feature file's.
+var btpImplemented = unionSets(map[string]bool{
 	"targetRef": true, "targetRefs": true, "targetSelectors": true,
 	"responseOverride": true, "healthCheck": true,
-}
+}, btpRouteFields, btpClusterFields)
 
 // unsupportedFields names the set top-level spec fields sluice does not
 // implement, sorted.

@@ -165,8 +165,10 @@ func spSpec(p *egv1a1.SecurityPolicy, in SecurityInput) *spFeatures {
 	for _, field := range spUnsupported(p.Spec) {
 		errs = append(errs, "field "+field+": is not supported by sluice")
 	}
-	if p.Spec.OIDC == nil && p.Spec.JWT == nil && p.Spec.Authorization == nil && len(errs) == 0 {
-		errs = append(errs, "field spec: sets none of oidc, jwt, authorization")
+	sp := p.Spec
+	if sp.OIDC == nil && sp.JWT == nil && sp.Authorization == nil && sp.BasicAuth == nil && sp.APIKeyAuth == nil &&
+		sp.CORS == nil && sp.ExtAuth == nil && len(errs) == 0 {
+		errs = append(errs, "field spec: sets none of oidc, jwt, authorization, basicAuth, apiKeyAuth, cors, extAuth")
 	}
 	if p.Spec.OIDC != nil {
 		o, c, secrets, problems := oidcSpec("spec.oidc", name, p.Namespace, p.Spec.OIDC, in)
@@ -187,16 +189,34 @@ func spSpec(p *egv1a1.SecurityPolicy, in SecurityInput) *spFeatures {
 		f.security.Authorization = a
 		errs = append(errs, problems...)
 	}
+	// Each feature checks its own field and writes into f (basicauth.go,
+	// apikeyauth.go, cors.go, extauth.go); a nil field is a no-op.
+	errs = append(errs, basicAuthSpec(f, p, in)...)
+	errs = append(errs, apiKeyAuthSpec(f, p, in)...)
+	errs = append(errs, corsSpec(f, p, in)...)
+	errs = append(errs, extAuthSpec(f, p, in)...)
 	if len(errs) > 0 {
 		return &spFeatures{invalid: strings.Join(errs, "; ")}
 	}
 	return f
 }
 
-// spImplemented are the spec fields sluice implements.
-var spImplemented = map[string]bool{
+// spImplemented are the spec fields sluice implements: the core ones and
+// each feature file's.
+var spImplemented = unionSets(map[string]bool{
 	"targetRef": true, "targetRefs": true, "targetSelectors": true,
 	"oidc": true, "jwt": true, "authorization": true,
+}, spAuthnFields, spAccessFields)
+
+// unionSets returns a set holding the members of every set.
+func unionSets(sets ...map[string]bool) map[string]bool {
+	out := map[string]bool{}
+	for _, s := range sets {
+		for k, v := range s {
+			out[k] = out[k] || v
+		}
+	}
+	return out
 }
 
 // spUnsupported names the set top-level spec fields sluice does not

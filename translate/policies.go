@@ -14,10 +14,20 @@ import (
 
 // applyPolicies runs each policy kind over the built IR.
 func (t *translator) applyPolicies(gateways []*ir.Gateway) {
-	if len(t.res.BackendTrafficPolicies) == 0 && len(t.res.SecurityPolicies) == 0 {
+	if len(t.res.BackendTrafficPolicies) == 0 && len(t.res.SecurityPolicies) == 0 && len(t.res.ClientTrafficPolicies) == 0 {
 		return
 	}
 	targets := t.attachTargets()
+	ctp := policies.ApplyClientTrafficPolicies(policies.ClientTrafficInput{
+		Policies:      t.res.ClientTrafficPolicies,
+		Targets:       targets,
+		Secret:        t.coreSecret,
+		ConfigMap:     t.configMap,
+		SecretGranted: t.clientTrafficPolicySecretGranted,
+	}, gateways)
+	for _, st := range ctp {
+		t.policyStatus(st)
+	}
 	btp := policies.ApplyBackendTrafficPolicies(policies.BackendTrafficInput{
 		Policies:  t.res.BackendTrafficPolicies,
 		Targets:   targets,
@@ -106,4 +116,11 @@ func (t *translator) policyStatus(st *policies.Status) {
 	for _, a := range st.Ancestors {
 		s.Ancestors = append(s.Ancestors, AncestorStatus{AncestorRef: a.AncestorRef, Conditions: conv(a.Conditions)})
 	}
+}
+
+// clientTrafficPolicySecretGranted reports whether a ReferenceGrant in
+// secretNS lets ClientTrafficPolicies of policyNS use the Secret.
+func (t *translator) clientTrafficPolicySecretGranted(policyNS, secretNS, secretName string) bool {
+	return t.res.refGranted(refFrom{group: groupEG, kind: policies.KindClientTrafficPolicy, namespace: policyNS},
+		refTo{group: "", kind: "Secret", namespace: secretNS, name: secretName})
 }

@@ -55,6 +55,10 @@ type Resources struct {
 	BackendTrafficPolicies []*egv1a1.BackendTrafficPolicy
 	// SecurityPolicies are applied by package policies (policies.go).
 	SecurityPolicies []*egv1a1.SecurityPolicy
+	// ClientTrafficPolicies are applied by package policies (policies.go).
+	ClientTrafficPolicies []*egv1a1.ClientTrafficPolicy
+	// EnvoyPatchPolicies patch the xDS of their Gateway (envoypatchpolicy.go).
+	EnvoyPatchPolicies []*egv1a1.EnvoyPatchPolicy
 
 	// index finds objects by the names others use (index.go).
 	indexOnce sync.Once
@@ -158,6 +162,9 @@ var decoders = map[string]kindDecoder{
 	// Envoy Gateway's policies (policies.go and package policies).
 	groupEG + "/BackendTrafficPolicy": decodeInto(func(r *Resources) *[]*egv1a1.BackendTrafficPolicy { return &r.BackendTrafficPolicies }),
 	groupEG + "/SecurityPolicy":       decodeInto(func(r *Resources) *[]*egv1a1.SecurityPolicy { return &r.SecurityPolicies }),
+	groupEG + "/ClientTrafficPolicy":  decodeInto(func(r *Resources) *[]*egv1a1.ClientTrafficPolicy { return &r.ClientTrafficPolicies }),
+	// EnvoyPatchPolicies patch the final xDS resources (envoypatchpolicy.go).
+	groupEG + "/EnvoyPatchPolicy": decodeInto(func(r *Resources) *[]*egv1a1.EnvoyPatchPolicy { return &r.EnvoyPatchPolicies }),
 }
 
 // clusterScoped kinds have no namespace.
@@ -324,4 +331,6 @@ func (r *Resources) sort() {
 	sortObjects(r.HTTPRouteFilters)
 	sortObjects(r.BackendTrafficPolicies)
 	sortObjects(r.SecurityPolicies)
+	sortObjects(r.ClientTrafficPolicies)
+	sortObjects(r.EnvoyPatchPolicies)
 }

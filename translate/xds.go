@@ -95,13 +95,15 @@ func buildXDS(g *ir.Gateway) *GatewayResult {
 }
 
 func buildListener(l *ir.Listener) *listenerv3.Listener {
-	return &listenerv3.Listener{
+	lis := &listenerv3.Listener{
 		Name:    l.Name,
 		Address: socketAddress(l.Address, l.Port),
 		FilterChains: []*listenerv3.FilterChain{{
 			Filters: []*listenerv3.Filter{httpConnectionManager(l)},
 		}},
 	}
+	policies.ClientListener(l, lis)
+	return lis
 }
 
 // httpConnectionManager serves HTTP with the routes of l, fetched over
@@ -115,6 +117,8 @@ func httpConnectionManager(l *ir.Listener) *listenerv3.Filter {
 		}},
 		HttpFilters: httpFilters(l),
 	}
+	hcm.AccessLog = accessLogs(l)
+	policies.ClientHCM(l, hcm)
 	return &listenerv3.Filter{
 		Name:       "envoy.filters.network.http_connection_manager",
 		ConfigType: &listenerv3.Filter_TypedConfig{TypedConfig: mustAny(hcm)},
@@ -127,10 +131,34 @@ func httpConnectionManager(l *ir.Listener) *listenerv3.Filter {
 // only to listeners that have such routes.
 func httpFilters(l *ir.Listener) []*hcmv3.HttpFilter {
 	var fs []*hcmv3.HttpFilter
-	// CORS comes first: it answers preflight requests itself, and the
-	// headers it adds must not depend on later filters.
+	// The health check endpoint (ClientTrafficPolicy healthCheck) answers
+	// before anything else can refuse the probe (policies,
+	// clienttraffic_xds.go).
+	if f := policies.ClientHealthCheckFilter(l); f != nil {
+		fs = append(fs, f)
+	}
+	// Fault injection (BackendTrafficPolicy faultInjection) delays or
+	// aborts requests as they arrive, before any other work is done for
+	// them (policies, btp_route.go).
+	if f := policies.FaultFilter(l.VirtualHosts); f != nil {
+		fs = append(fs, f)
+	}
+	// CORS precedes authentication: it answers preflight requests itself,
+	// which carry no credentials, and the headers it adds must not depend
+	// on later filters.
 	if listenerHasCORS(l) {
 		fs = append(fs, corsFilter())
+	}
+	// External authorization, then API keys, then Basic credentials
+	// (SecurityPolicy extAuth, apiKeyAuth, basicAuth), as Envoy Gateway
+	// orders them; each acts only on routes configured for it (policies,
+	// extauth.go, apikeyauth.go, basicauth.go).
+	fs = append(fs, policies.ExtAuthzFilters(l.VirtualHosts)...)
+	if f := policies.APIKeyAuthFilter(l.VirtualHosts); f != nil {
+		fs = append(fs, f)
+	}
+	if f := policies.BasicAuthFilter(l.VirtualHosts); f != nil {
+		fs = append(fs, f)
 	}
 	// OIDC login (SecurityPolicy oidc) follows CORS, so that preflight
 	// requests are not redirected to the provider, and precedes JWT
@@ -151,6 +179,12 @@ func httpFilters(l *ir.Listener) []*hcmv3.HttpFilter {
 	if f := policies.RBACFilter(l.VirtualHosts); f != nil {
 		fs = append(fs, f)
 	}
+	// Local rate limits (BackendTrafficPolicy rateLimit) count only the
+	// requests that passed authentication and authorization (policies,
+	// btp_route.go).
+	if f := policies.LocalRateLimitFilter(l.VirtualHosts); f != nil {
+		fs = append(fs, f)
+	}
 	// Custom response (BackendTrafficPolicy responseOverride) sits after
 	// the filters that may answer a request themselves (authentication,
 	// authorization, rate limits: add those above it, as Envoy Gateway
@@ -159,6 +193,10 @@ func httpFilters(l *ir.Listener) []*hcmv3.HttpFilter {
 	// disabled filter per policy; the routes it is in force on enable it
 	// (package policies, responseoverride.go).
 	fs = append(fs, policies.CustomResponseFilters(l.VirtualHosts)...)
+	// Compression (BackendTrafficPolicy compression) sits next to the
+	// router, so that it compresses the upstream's responses and the
+	// custom responses above (policies, btp_route.go).
+	fs = append(fs, policies.CompressorFilters(l.VirtualHosts)...)
 	// The stateful session filter comes last before the router: it only
 	// picks the upstream host (from the session cookie or header) and
 	// writes the session into the response, so every filter that may
@@ -168,7 +206,9 @@ func httpFilters(l *ir.Listener) []*hcmv3.HttpFilter {
 		fs = append(fs, statefulSessionFilter())
 	}
 	// The router must be last: it forwards the request upstream.
-	return append(fs, &hcmv3.HttpFilter{Name: "envoy.filters.http.router", ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: mustAny(&routerv3.Router{})}})
+	fs = append(fs, &hcmv3.HttpFilter{Name: "envoy.filters.http.router", ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: mustAny(&routerv3.Router{})}})
+	// The EnvoyProxy's filterOrder may move filters (filterorder.go).
+	return orderFilters(fs, l)
 }
 
 const connectTimeout = 10 * time.Second
@@ -184,6 +224,7 @@ func buildCluster(c *ir.Cluster) (*clusterv3.Cluster, *endpointv3.ClusterLoadAss
 	applyUpstream(cl, c)
 	applyFailover(cl, c)
 	applyHealth(cl, c)
+	policies.TrafficClusterConfig(cl, c)
 	if c.DNS {
 		cl.ClusterDiscoveryType = &clusterv3.Cluster_Type{Type: clusterv3.Cluster_STRICT_DNS}
 		cl.DnsLookupFamily = clusterv3.Cluster_V4_PREFERRED

@@ -16,6 +16,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 
+	"github.com/sluice-gitops/sluice/policies"
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
 
@@ -48,10 +49,10 @@ func buildTLSListener(l *ir.Listener) (*listenerv3.Listener, []*routev3.RouteCon
 			fc.FilterChainMatch = &listenerv3.FilterChainMatch{ServerNames: c.ServerNames}
 		}
 		if len(c.Secrets) > 0 {
-			fc.TransportSocket = downstreamTLS(c.Secrets, c.HTTP)
+			fc.TransportSocket = downstreamTLS(l, c.Secrets, c.HTTP)
 		}
 		if c.HTTP {
-			hl := &ir.Listener{Name: c.Name, VirtualHosts: c.VirtualHosts}
+			hl := &ir.Listener{Name: c.Name, VirtualHosts: c.VirtualHosts, Client: l.Client, Proxy: l.Proxy}
 			fc.Filters = []*listenerv3.Filter{httpConnectionManager(hl)}
 			rcs = append(rcs, buildRouteConfig(hl))
 		} else {
@@ -59,12 +60,21 @@ func buildTLSListener(l *ir.Listener) (*listenerv3.Listener, []*routev3.RouteCon
 		}
 		lis.FilterChains = append(lis.FilterChains, fc)
 	}
+	policies.ClientListener(l, lis)
 	return lis, rcs
+}
+
+// downstreamTLSContext is the TLS context of l's chains, with what a
+// ClientTrafficPolicy sets (tls versions, ciphers, client certificates).
+func downstreamTLSContext(l *ir.Listener, ctx *tlsv3.CommonTlsContext) *tlsv3.DownstreamTlsContext {
+	out := &tlsv3.DownstreamTlsContext{CommonTlsContext: ctx}
+	policies.ClientTLS(l, out)
+	return out
 }
 
 // downstreamTLS terminates TLS with certificates fetched over SDS (ADS).
 // HTTP chains offer HTTP/2 and HTTP/1.1 by ALPN.
-func downstreamTLS(secrets []string, http bool) *corev3.TransportSocket {
+func downstreamTLS(l *ir.Listener, secrets []string, http bool) *corev3.TransportSocket {
 	ctx := &tlsv3.CommonTlsContext{}
 	for _, s := range secrets {
 		ctx.TlsCertificateSdsSecretConfigs = append(ctx.TlsCertificateSdsSecretConfigs, &tlsv3.SdsSecretConfig{Name: s, SdsConfig: adsSource()})
@@ -74,7 +84,7 @@ func downstreamTLS(secrets []string, http bool) *corev3.TransportSocket {
 	}
 	return &corev3.TransportSocket{
 		Name:       tlsTransportName,
-		ConfigType: &corev3.TransportSocket_TypedConfig{TypedConfig: mustAny(&tlsv3.DownstreamTlsContext{CommonTlsContext: ctx})},
+		ConfigType: &corev3.TransportSocket_TypedConfig{TypedConfig: mustAny(downstreamTLSContext(l, ctx))},
 	}
 }
 

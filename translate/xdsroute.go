@@ -88,6 +88,7 @@ func buildRoute(r *ir.Route) *routev3.Route {
 	}
 	addSessionConfig(out, r)
 	policies.SecurityRouteConfig(out, r)
+	policies.TrafficRouteConfig(out, r)
 	if name, cfg, ok := policies.CustomResponseRouteConfig(r); ok {
 		if out.TypedPerFilterConfig == nil {
 			out.TypedPerFilterConfig = map[string]*anypb.Any{}
@@ -127,6 +128,7 @@ func buildRoute(r *ir.Route) *routev3.Route {
 	applyRewrite(ra, r.Rewrite, r.Path)
 	ra.RequestMirrorPolicies = mirrorPolicies(r.Mirrors)
 	applyTimeouts(ra, r)
+	policies.LoadBalancerRouteConfig(ra, r)
 	out.Action = &routev3.Route_Route{Route: ra}
 	return out
 }

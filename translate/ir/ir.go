@@ -35,6 +35,12 @@ type Listener struct {
 	TLSChains []*TLSChain `json:"tlsChains,omitempty" yaml:"tlsChains,omitempty"`
 	// TCP forwards every connection (protocol TCP).
 	TCP *TCPProxy `json:"tcp,omitempty" yaml:"tcp,omitempty"`
+	// Client, when set, is what a ClientTrafficPolicy configures for the
+	// connections this listener accepts (clienttraffic.go).
+	Client *ClientTraffic `json:"client,omitempty" yaml:"client,omitempty"`
+	// Proxy, when set, is what the Gateway's EnvoyProxy configures for
+	// its HTTP connection managers: access logs, filter order (proxy.go).
+	Proxy *ProxySettings `json:"proxy,omitempty" yaml:"proxy,omitempty"`
 }
 
 // VirtualHost groups the routes for a set of domains.
@@ -105,6 +111,13 @@ type Route struct {
 	// Security, when set, authenticates and authorizes requests
 	// (SecurityPolicy, in policies).
 	Security *Security `json:"security,omitempty" yaml:"security,omitempty"`
+	// Traffic, when set, is what a BackendTrafficPolicy configures on the
+	// route itself: retries, timeouts, rate limits, faults, compression
+	// (routetraffic.go).
+	Traffic *RouteTraffic `json:"traffic,omitempty" yaml:"traffic,omitempty"`
+	// LoadBalancer, when set, is the route side of a BackendTrafficPolicy
+	// loadBalancer: the hash policy of consistent hashing (clustertraffic.go).
+	LoadBalancer *RouteLoadBalancer `json:"loadBalancer,omitempty" yaml:"loadBalancer,omitempty"`
 }
 
 // WeightedBackend is a cluster and its share of a route's traffic.
@@ -140,6 +153,10 @@ type Cluster struct {
 	// HealthyPanicThreshold, when set, is the percentage of healthy
 	// endpoints below which Envoy ignores health (Envoy's default: 50).
 	HealthyPanicThreshold *uint32 `json:"healthyPanicThreshold,omitempty" yaml:"healthyPanicThreshold,omitempty"`
+	// Traffic, when set, is what a BackendTrafficPolicy configures on the
+	// cluster: circuit breakers, load balancing, keepalive, connection
+	// timeouts, PROXY protocol (clustertraffic.go).
+	Traffic *ClusterTraffic `json:"traffic,omitempty" yaml:"traffic,omitempty"`
 }
 
 // Endpoint is an upstream address: a host (IP or hostname) and port, or a

@@ -15,6 +15,12 @@ type Security struct {
 	OIDC          *OIDC          `json:"oidc,omitempty" yaml:"oidc,omitempty"`
 	JWT           *JWT           `json:"jwt,omitempty" yaml:"jwt,omitempty"`
 	Authorization *Authorization `json:"authorization,omitempty" yaml:"authorization,omitempty"`
+	BasicAuth     *BasicAuth     `json:"basicAuth,omitempty" yaml:"basicAuth,omitempty"`
+	APIKeyAuth    *APIKeyAuth    `json:"apiKeyAuth,omitempty" yaml:"apiKeyAuth,omitempty"`
+	ExtAuth       *ExtAuth       `json:"extAuth,omitempty" yaml:"extAuth,omitempty"`
+	// CORS is the policy's cors; it applies to the route as an HTTPRoute
+	// CORS filter would (Route.CORS).
+	CORS *CORS `json:"cors,omitempty" yaml:"cors,omitempty"`
 }
 
 // JWT authenticates requests with JSON Web Tokens: a request must carry a

@@ -1,0 +1,4 @@
+package ir
+
+// RouteTraffic is what a BackendTrafficPolicy configures on a route.
+type RouteTraffic struct{}
