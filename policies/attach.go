@@ -53,6 +53,8 @@ type Gateway struct {
 	Namespace, Name string
 	Labels          map[string]string
 	Listeners       []string
+	// Ports are the listeners' ports: Ports[i] is Listeners[i]'s.
+	Ports []uint32
 }
 
 // Parent is a Gateway listener a route is attached through.

@@ -42,6 +42,7 @@ type gatewayState struct {
 	ir        *ir.Gateway
 	clusters  map[string]*ir.Cluster
 	secrets   map[string]*ir.Secret // by SDS name
+	proxy     *ir.ProxySettings     // from its EnvoyProxy, or nil (envoyproxy.go)
 }
 
 // listenerState is one Gateway listener and the routes attached to it.

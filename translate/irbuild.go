@@ -63,7 +63,7 @@ func (t *translator) buildGatewayIR(g *gatewayState) {
 		sort.Slice(il.VirtualHosts, func(i, j int) bool { return il.VirtualHosts[i].Name < il.VirtualHosts[j].Name })
 	}
 	t.buildL4IR(g)
-	applyIPFamily(g.ir)
+	t.applyProxy(g)
 	sort.Slice(g.ir.Listeners, func(i, j int) bool { return g.ir.Listeners[i].Port < g.ir.Listeners[j].Port })
 	g.ir.Clusters = slices.Grow(g.ir.Clusters, len(g.clusters))
 	for _, c := range g.clusters {

@@ -90,11 +90,13 @@ func downstreamTLS(l *ir.Listener, secrets []string, http bool) *corev3.Transpor
 
 // buildTCPListener forwards every connection of a TCP listener.
 func buildTCPListener(l *ir.Listener) *listenerv3.Listener {
-	return &listenerv3.Listener{
+	lis := &listenerv3.Listener{
 		Name:         l.Name,
 		Address:      socketAddress(l.Address, l.Port),
 		FilterChains: []*listenerv3.FilterChain{{Filters: []*listenerv3.Filter{tcpProxyFilter(l.TCP)}}},
 	}
+	policies.ClientListener(l, lis)
+	return lis
 }
 
 // tcpProxyFilter forwards to weighted clusters. An invalid backend's share
