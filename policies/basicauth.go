@@ -2,7 +2,6 @@ package policies
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
@@ -10,6 +9,7 @@ import (
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	basicauthv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/basic_auth/v3"
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 
 	"github.com/sluice-gitops/sluice/translate/ir"
@@ -76,29 +76,16 @@ func basicAuthFilterNameOf(s *ir.Security) string { return basicAuthFilterName +
 // hosts: one per policy with basicAuth in force on their routes,
 // disabled, sorted by name.
 func BasicAuthFilters(vhs []*ir.VirtualHost) []*hcmv3.HttpFilter {
-	byName := map[string]*ir.BasicAuth{}
-	for _, vh := range vhs {
-		for _, r := range vh.Routes {
-			if r.Security != nil && r.Security.BasicAuth != nil {
-				byName[basicAuthFilterNameOf(r.Security)] = r.Security.BasicAuth
-			}
+	return disabledFilters(vhs, func(r *ir.Route, add func(string, *ir.BasicAuth)) {
+		if r.Security != nil && r.Security.BasicAuth != nil {
+			add(basicAuthFilterNameOf(r.Security), r.Security.BasicAuth)
 		}
-	}
-	names := make([]string, 0, len(byName))
-	for n := range byName {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	var out []*hcmv3.HttpFilter
-	for _, n := range names {
-		b := byName[n]
-		cfg := &basicauthv3.BasicAuth{
+	}, func(b *ir.BasicAuth) proto.Message {
+		return &basicauthv3.BasicAuth{
 			Users:                 &corev3.DataSource{Specifier: &corev3.DataSource_InlineBytes{InlineBytes: b.Users}},
 			ForwardUsernameHeader: b.ForwardUsernameHeader,
 		}
-		out = append(out, &hcmv3.HttpFilter{Name: n, Disabled: true, ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: mustAny(cfg)}})
-	}
-	return out
+	})
 }
 
 // basicAuthRouteConfig names r's basic_auth filter and the

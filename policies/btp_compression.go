@@ -3,7 +3,6 @@ package policies
 import (
 	"fmt"
 	"math"
-	"sort"
 	"strings"
 
 	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
@@ -96,31 +95,13 @@ func compressorFilterName(c ir.Compressor) string {
 // CompressorFilters are the listener's compressor filters: one per
 // compressor configuration of its routes, disabled, sorted by name.
 func CompressorFilters(vhs []*ir.VirtualHost) []*hcmv3.HttpFilter {
-	byName := map[string]ir.Compressor{}
-	for _, vh := range vhs {
-		for _, r := range vh.Routes {
-			if r.Traffic == nil {
-				continue
-			}
+	return disabledFilters(vhs, func(r *ir.Route, add func(string, ir.Compressor)) {
+		if r.Traffic != nil {
 			for _, c := range r.Traffic.Compressors {
-				byName[compressorFilterName(c)] = c
+				add(compressorFilterName(c), c)
 			}
 		}
-	}
-	names := make([]string, 0, len(byName))
-	for n := range byName {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	out := make([]*hcmv3.HttpFilter, 0, len(names))
-	for _, n := range names {
-		out = append(out, &hcmv3.HttpFilter{
-			Name:       n,
-			Disabled:   true,
-			ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: mustAny(compressorConfig(byName[n]))},
-		})
-	}
-	return out
+	}, func(c ir.Compressor) proto.Message { return compressorConfig(c) })
 }
 
 // compressorLibraries are the Envoy extensions of each type.

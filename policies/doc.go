@@ -31,7 +31,7 @@
 //     disabled filter per policy, a cluster of its own for the service).
 //   - basicauth.go: SecurityPolicy basicAuth (basic_auth, one disabled
 //     filter per policy); basicauth_htpasswd.go checks the htpasswd list,
-//     basicauth_secret.go follows the credential Secrets of basicAuth and
+//     secretref.go follows the credential Secrets of basicAuth and
 //     apiKeyAuth, basicauth_redact.go redacts both in printed xDS.
 //   - apikeyauth.go: SecurityPolicy apiKeyAuth (api_key_auth, keys on the
 //     routes); authz.go also matches principal headers.

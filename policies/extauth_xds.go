@@ -2,13 +2,13 @@ package policies
 
 import (
 	"net/url"
-	"sort"
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	extauthzv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/ext_authz/v3"
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	matcherv3 "github.com/envoyproxy/go-control-plane/envoy/type/matcher/v3"
 	typev3 "github.com/envoyproxy/go-control-plane/envoy/type/v3"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/durationpb"
 
@@ -30,28 +30,11 @@ func extAuthzFilterName(s *ir.Security) string { return ExtAuthzFilterName + "/"
 // one per policy with extAuth in force on their routes, disabled, sorted
 // by name.
 func ExtAuthzFilters(vhs []*ir.VirtualHost) []*hcmv3.HttpFilter {
-	byName := map[string]*ir.ExtAuth{}
-	for _, vh := range vhs {
-		for _, r := range vh.Routes {
-			if r.Security != nil && r.Security.ExtAuth != nil {
-				byName[extAuthzFilterName(r.Security)] = r.Security.ExtAuth
-			}
+	return disabledFilters(vhs, func(r *ir.Route, add func(string, *ir.ExtAuth)) {
+		if r.Security != nil && r.Security.ExtAuth != nil {
+			add(extAuthzFilterName(r.Security), r.Security.ExtAuth)
 		}
-	}
-	names := make([]string, 0, len(byName))
-	for n := range byName {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	out := make([]*hcmv3.HttpFilter, 0, len(names))
-	for _, n := range names {
-		out = append(out, &hcmv3.HttpFilter{
-			Name:       n,
-			Disabled:   true,
-			ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: mustAny(extAuthzConfig(byName[n]))},
-		})
-	}
-	return out
+	}, func(e *ir.ExtAuth) proto.Message { return extAuthzConfig(e) })
 }
 
 // extAuthzConfig is the filter's configuration for one policy's extAuth.

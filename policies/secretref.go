@@ -8,7 +8,8 @@ import (
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
 
-// The Secrets basicAuth and apiKeyAuth read their credentials from: a
+// The Secrets SecurityPolicies read credentials from (basicAuth,
+// apiKeyAuth, the oidc client secret): a
 // core Secret in the policy's namespace, or in another one when a
 // ReferenceGrant there allows SecurityPolicies of the policy's namespace
 // to use it (Envoy Gateway's rule). A reference that cannot be followed
