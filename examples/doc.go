@@ -5,7 +5,9 @@
 // HTTPRouteFilter direct response; ipv6/ and failover/ the seed's
 // EnvoyProxy ipFamily with an IPv6 Backend, and Backend failover with
 // BackendTrafficPolicy health checks;
-// response-override/ the seed's BackendTrafficPolicy responseOverride). The
+// response-override/ the seed's BackendTrafficPolicy responseOverride;
+// envoy-patch/ EnvoyProxy access logs and filterOrder with
+// EnvoyPatchPolicy JSON patches). The
 // test in this package loads every example as a revision and demands that
 // every object is accepted and every snapshot is valid.
 package examples

@@ -74,7 +74,8 @@ func ApplyClientTrafficPolicies(in ClientTrafficInput, gateways []*ir.Gateway) [
 	// Only Gateways: routes play no part, and their Overridden notes
 	// would be wrong for a policy on connections.
 	att := Attach(valid, Targets{Gateways: in.Targets.Gateways})
-	notes := &ctpNotes{conflicts: map[int]map[string][]string{}, overriding: map[int]map[string][]string{}}
+	notes := &ctpNotes{conflicts: map[int]map[string][]string{}, overriding: map[int]map[string][]string{},
+		inForce: map[int]map[string][]string{}, overriddenOn: map[int]map[string][]string{}}
 	for _, g := range gateways {
 		for _, tg := range in.Targets.Gateways {
 			if tg.Namespace == g.Namespace && tg.Name == g.Name {
@@ -98,6 +99,10 @@ type ctpNotes struct {
 	// overriding are the listeners where a listener-level policy beats
 	// a Gateway's.
 	overriding map[int]map[string][]string
+	// inForce and overriddenOn are, per policy and target, the listeners
+	// it is in force on and those where a more specific policy is
+	// (Status.Attachments).
+	inForce, overriddenOn map[int]map[string][]string
 }
 
 func (n *ctpNotes) add(m map[int]map[string][]string, policy int, ancestor, note string) {
@@ -172,6 +177,17 @@ func applyToGateway(att *Attachments, features []*ir.ClientTraffic, tg Gateway, 
 		}
 		if policy >= 0 {
 			l.Client = features[policy]
+			for _, m := range append(members, "")[:max(1, len(members))] {
+				target := gwRef
+				if m != "" && agree && listenerPolicy(m) == policy {
+					target.SectionName = m
+				}
+				where := fmt.Sprintf("port %d", l.Port)
+				if m != "" {
+					where = fmt.Sprintf("listener %s (port %d)", m, l.Port)
+				}
+				notes.add(notes.inForce, policy, target.String(), where)
+			}
 		}
 	}
 	if gwPolicy < 0 {
@@ -180,6 +196,10 @@ func applyToGateway(att *Attachments, features []*ir.ClientTraffic, tg Gateway, 
 	for _, name := range tg.Listeners {
 		if p := listenerPolicy(name); p >= 0 && p != gwPolicy && !conflicted[name] {
 			notes.add(notes.overriding, gwPolicy, tg.Namespace+"/"+tg.Name, name)
+			on := gwRef
+			on.SectionName = name
+			notes.add(notes.overriddenOn, gwPolicy, gwRef.String(), fmt.Sprintf("listener %s (by %s %s on %s)",
+				name, KindClientTrafficPolicy, att.policies[p].key(), on))
 		}
 	}
 }
@@ -187,6 +207,17 @@ func applyToGateway(att *Attachments, features []*ir.ClientTraffic, tg Gateway, 
 // apply writes the notes of policy j and the fields it ignores into its
 // status.
 func (n *ctpNotes) apply(st *Status, j int, ignored []string) {
+	for k := range st.Attachments {
+		at := &st.Attachments[k]
+		if at.LostTo != "" {
+			continue
+		}
+		at.InForce = capNotes(n.inForce[j][at.Target])
+		at.Overridden = capNotes(n.overriddenOn[j][at.Target])
+		if len(at.InForce) == 0 && len(n.conflicts[j]) > 0 {
+			at.LostTo = "another ClientTrafficPolicy on a listener sharing its port (see Accepted)"
+		}
+	}
 	var suffix string
 	switch len(ignored) {
 	case 0:

@@ -109,7 +109,7 @@ func (t *translator) patchTarget(p *egv1a1.EnvoyPatchPolicy, byKey map[string]*G
 	ref := p.Spec.TargetRef
 	const field = "spec.targetRef"
 	if string(ref.Group) != gwapiv1.GroupName || string(ref.Kind) != "Gateway" {
-		return nil, ReasonInvalid, fmt.Sprintf("field %s: %s/%s is not supported; an EnvoyPatchPolicy targets a %s/Gateway", field, ref.Group, ref.Kind, gwapiv1.GroupName)
+		return nil, ReasonInvalid, fmt.Sprintf("field %s: %s/%s is not supported; an EnvoyPatchPolicy targets a %s/Gateway (a GatewayClass only with mergeGateways, which sluice does not support)", field, ref.Group, ref.Kind, gwapiv1.GroupName)
 	}
 	g := byKey[p.Namespace+"/"+string(ref.Name)]
 	if g == nil {

@@ -1,6 +1,7 @@
 package translate
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -103,6 +104,7 @@ func proxySettings(ep *egv1a1.EnvoyProxy) (*ir.ProxySettings, string, []string) 
 	if problem != "" {
 		return nil, problem, nil
 	}
+	unsupported = append(unsupported, proxyUnsupported(ep.Spec)...)
 	moves, problem := filterOrderSettings(ep.Spec.FilterOrder)
 	if problem != "" {
 		return nil, problem, nil
@@ -214,4 +216,59 @@ func (t *translator) warnOnce(w string) {
 	if !slices.Contains(t.warnings, w) {
 		t.warnings = append(t.warnings, w)
 	}
+}
+
+// proxyProcessFields configure the Envoy process or its deployment,
+// which sluice does not run: Envoys are started by whoever runs them,
+// with their own bootstrap pointing at sluice.
+var proxyProcessFields = map[string]bool{
+	"provider": true, "logging": true, "bootstrap": true, "concurrency": true, "extraArgs": true, "shutdown": true,
+}
+
+// proxyUnsupported names the fields of an EnvoyProxy spec that sluice
+// does not implement, sorted, each saying what becomes of it.
+func proxyUnsupported(spec egv1a1.EnvoyProxySpec) []string {
+	implemented := map[string]bool{"ipFamily": true, "mergeType": true, "telemetry": true, "filterOrder": true}
+	var out []string
+	for _, f := range setFields(spec) {
+		switch {
+		case implemented[f]:
+		case proxyProcessFields[f]:
+			out = append(out, fmt.Sprintf("field spec.%s: configures the Envoy process, which sluice does not run; ignored", f))
+		case f == "mergeGateways" && spec.MergeGateways != nil && !*spec.MergeGateways:
+		case f == "mergeGateways":
+			out = append(out, "field spec.mergeGateways: not supported by sluice; each Gateway is served as its own fleet (node.cluster NAMESPACE/NAME)")
+		default:
+			out = append(out, fmt.Sprintf("field spec.%s: not supported by sluice; ignored", f))
+		}
+	}
+	if spec.Telemetry != nil {
+		for _, f := range setFields(*spec.Telemetry) {
+			if f != "accessLog" {
+				out = append(out, fmt.Sprintf("field spec.telemetry.%s: not supported by sluice; ignored", f))
+			}
+		}
+	}
+	return out
+}
+
+// setFields lists the JSON names of the fields of v (a struct) that are
+// set, sorted.
+func setFields(v any) []string {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil
+	}
+	var out []string
+	for k, v := range m {
+		if s := string(v); s != "null" && s != "{}" && s != "[]" {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return out
 }

@@ -118,6 +118,9 @@ func (t *translator) policyStatus(st *policies.Status) {
 	for _, a := range st.Ancestors {
 		s.Ancestors = append(s.Ancestors, AncestorStatus{AncestorRef: a.AncestorRef, Conditions: conv(a.Conditions)})
 	}
+	for _, a := range st.Attachments {
+		s.Attachments = append(s.Attachments, PolicyAttachment(a))
+	}
 }
 
 // clientTrafficPolicySecretGranted reports whether a ReferenceGrant in
