@@ -7,7 +7,10 @@
 // BackendTrafficPolicy health checks;
 // response-override/ the seed's BackendTrafficPolicy responseOverride;
 // envoy-patch/ EnvoyProxy access logs and filterOrder with
-// EnvoyPatchPolicy JSON patches). The
+// EnvoyPatchPolicy JSON patches; basic-auth/ and ext-auth/ SecurityPolicy
+// basicAuth, apiKeyAuth, header rules, cors and extAuth; traffic-policy/
+// and load-balancing/ BackendTrafficPolicy's route and cluster features;
+// client-traffic/ ClientTrafficPolicy). The
 // test in this package loads every example as a revision and demands that
 // every object is accepted and every snapshot is valid.
 package examples
