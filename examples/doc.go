@@ -10,7 +10,8 @@
 // EnvoyPatchPolicy JSON patches; basic-auth/ and ext-auth/ SecurityPolicy
 // basicAuth, apiKeyAuth, header rules, cors and extAuth; traffic-policy/
 // and load-balancing/ BackendTrafficPolicy's route and cluster features;
-// client-traffic/ ClientTrafficPolicy). The
+// client-traffic/ ClientTrafficPolicy; http3/ its http3;
+// merged-gateways/ EnvoyProxy mergeGateways). The
 // test in this package loads every example as a revision and demands that
 // every object is accepted and every snapshot is valid.
 package examples

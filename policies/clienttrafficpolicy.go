@@ -86,6 +86,7 @@ func ApplyClientTrafficPolicies(in ClientTrafficInput, gateways []*ir.Gateway) [
 	for j, i := range index {
 		st := att.Status(j)
 		notes.apply(st, j, ignored[j])
+		http3Status(st, in.Policies[i], features[j], in.Targets, gateways)
 		statuses[i] = st
 	}
 	return statuses

@@ -97,6 +97,7 @@ var ctpImplemented = []string{
 	"targetRef", "targetRefs", "targetSelectors",
 	"timeout", "clientIPDetection", "tls", "http1", "http2", "headers", "path",
 	"connection", "healthCheck", "tcpKeepalive", "proxyProtocol", "enableProxyProtocol", "scheme",
+	"http3",
 }
 
 // ctpSpec checks a policy's spec and returns what it configures, or every
@@ -106,9 +107,7 @@ func ctpSpec(p *egv1a1.ClientTrafficPolicy, in ClientTrafficInput) (*ir.ClientTr
 	s := p.Spec
 	out := &ir.ClientTraffic{Policy: p.Namespace + "/" + p.Name}
 	c.ignore("spec", s, ctpImplemented...)
-	if s.HTTP3 != nil {
-		c.ignored = append(c.ignored, "spec.http3") // an empty object that means "on"
-	}
+	out.HTTP3 = ctpHTTP3On(s)
 	c.targets(s.PolicyTargetReferences)
 	c.timeouts(out, s.Timeout)
 	out.ClientIP = c.clientIP(s.ClientIPDetection)

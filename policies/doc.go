@@ -39,7 +39,8 @@
 //     status; ctp_spec.go and ctp_tls.go its validation into
 //     ir.Listener.Client, clienttraffic_xds.go (connection managers, TLS
 //     contexts, health_check) and ctp_listener.go (listener, chains) its
-//     Envoy config.
+//     Envoy config; ctp_http3.go its http3 (which ports get a QUIC
+//     listener, and the status notes).
 //
 // translate calls in once the routes are built (translator.run), with a
 // view of the targets and the IR; policies write IR fields

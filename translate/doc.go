@@ -12,6 +12,11 @@
 //     EnvoyPatchPolicy, JSON patches on the final xDS of a Gateway, and
 //     the Envoy extension types a patch may name in a typed config.
 //   - accesslog.go, filterorder.go: EnvoyProxy access logs and filterOrder.
+//   - mergegateways.go, mergegateways_ir.go: EnvoyProxy mergeGateways,
+//     the Gateways of a class as one fleet (conflicts across members,
+//     the merged IR, one result per member key).
+//   - xds_quic.go: the QUIC listener of an HTTPS port with
+//     ClientTrafficPolicy http3, and the Alt-Svc header on its routes.
 //
 // It must not import serve or sync.
 package translate

@@ -13,9 +13,12 @@ import (
 // EnvoyPatchPolicy: RFC 6902 JSON patches on the final xDS of a Gateway,
 // Envoy Gateway's escape hatch for what its API cannot say.
 //
-//   - A policy targets a Gateway of its own namespace (spec.targetRef);
-//     one that names another kind, or a Gateway sluice does not serve, is
-//     not accepted.
+//   - A policy targets a Gateway of its own namespace (spec.targetRef),
+//     or, for Gateways merged into one fleet (EnvoyProxy mergeGateways,
+//     mergegateways.go), their GatewayClass; the patched fleet is then
+//     served under every member's key. One that names another kind, a
+//     Gateway sluice does not serve or a member of a merged fleet, is not
+//     accepted.
 //   - Policies on one Gateway apply in ascending spec.priority, then by
 //     creationTimestamp, then namespace/name, as Envoy Gateway sorts them.
 //   - Each patch finds its resource by type URL and name, patches its
@@ -53,9 +56,15 @@ func (t *translator) applyEnvoyPatches(gateways []*GatewayResult) {
 	if len(t.res.EnvoyPatchPolicies) == 0 {
 		return
 	}
+	// A Gateway is found by its key; a merged fleet (mergegateways.go)
+	// only by its GatewayClass, as Envoy Gateway has it.
 	byKey := map[string]*GatewayResult{}
 	for _, g := range gateways {
-		byKey[g.Key()] = g
+		if class := t.mergedClass(g); class != "" {
+			byKey[patchClassKey(class)] = g
+		} else {
+			byKey[g.Key()] = g
+		}
 	}
 	for _, p := range sortedPatchPolicies(t.res.EnvoyPatchPolicies) {
 		s := t.statusOf(egv1a1.KindEnvoyPatchPolicy, p.Namespace, p.Name)
@@ -68,7 +77,11 @@ func (t *translator) applyEnvoyPatches(gateways []*GatewayResult) {
 			s.Conditions = append(s.Conditions, cond(CondAccepted, false, reason, msg))
 			continue
 		}
-		ancestor := AncestorStatus{AncestorRef: g.Key(), Conditions: []Condition{
+		ancestorRef := g.Key()
+		if p.Spec.TargetRef.Kind == "GatewayClass" {
+			ancestorRef = string(p.Spec.TargetRef.Name)
+		}
+		ancestor := AncestorStatus{AncestorRef: ancestorRef, Conditions: []Condition{
 			cond(CondAccepted, true, ReasonAccepted, "Policy has been accepted."),
 		}}
 		patched, fail := patchGateway(g, p.Spec.JSONPatches)
@@ -108,14 +121,22 @@ func sortedPatchPolicies(in []*egv1a1.EnvoyPatchPolicy) []*egv1a1.EnvoyPatchPoli
 func (t *translator) patchTarget(p *egv1a1.EnvoyPatchPolicy, byKey map[string]*GatewayResult) (*GatewayResult, string, string) {
 	ref := p.Spec.TargetRef
 	const field = "spec.targetRef"
-	if string(ref.Group) != gwapiv1.GroupName || string(ref.Kind) != "Gateway" {
-		return nil, ReasonInvalid, fmt.Sprintf("field %s: %s/%s is not supported; an EnvoyPatchPolicy targets a %s/Gateway (a GatewayClass only with mergeGateways, which sluice does not support)", field, ref.Group, ref.Kind, gwapiv1.GroupName)
+	switch {
+	case string(ref.Group) != gwapiv1.GroupName || (ref.Kind != "Gateway" && ref.Kind != "GatewayClass"):
+		return nil, ReasonInvalid, fmt.Sprintf("field %s: %s/%s is not supported; an EnvoyPatchPolicy targets a %s/Gateway, or the GatewayClass of merged Gateways", field, ref.Group, ref.Kind, gwapiv1.GroupName)
+	case ref.Kind == "GatewayClass":
+		if g := byKey[patchClassKey(string(ref.Name))]; g != nil {
+			return g, "", ""
+		}
+		return nil, reasonTargetNotFound, fmt.Sprintf("field %s.name: GatewayClass %s does not exist, is not managed by sluice or does not merge its Gateways (EnvoyProxy spec.mergeGateways); target a Gateway instead", field, ref.Name)
 	}
-	g := byKey[p.Namespace+"/"+string(ref.Name)]
-	if g == nil {
-		return nil, reasonTargetNotFound, fmt.Sprintf("field %s.name: Gateway %s/%s does not exist or is not served by sluice", field, p.Namespace, ref.Name)
+	if g := byKey[p.Namespace+"/"+string(ref.Name)]; g != nil {
+		return g, "", ""
 	}
-	return g, "", ""
+	if t.mergedGateway(p.Namespace, string(ref.Name)) {
+		return nil, reasonTargetNotFound, fmt.Sprintf("field %s.name: Gateway %s/%s is merged with the other Gateways of its class into one fleet; target the GatewayClass", field, p.Namespace, ref.Name)
+	}
+	return nil, reasonTargetNotFound, fmt.Sprintf("field %s.name: Gateway %s/%s does not exist or is not served by sluice", field, p.Namespace, ref.Name)
 }
 
 // checkPatchPolicy applies the CRD's schema, and names what sluice does
@@ -140,3 +161,8 @@ func checkPatchPolicy(p *egv1a1.EnvoyPatchPolicy) string {
 	}
 	return ""
 }
+
+// patchClassKey is the key under which applyEnvoyPatches finds the
+// merged fleet of a GatewayClass; it cannot collide with a Gateway's
+// NAMESPACE/NAME.
+func patchClassKey(class string) string { return "GatewayClass " + class }

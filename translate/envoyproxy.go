@@ -23,6 +23,9 @@ const (
 type classParams struct {
 	proxy   *egv1a1.EnvoyProxy
 	problem string
+	// merged are the served Gateways of the class, oldest first, when
+	// its EnvoyProxy merges them (mergegateways.go).
+	merged []*gatewayState
 }
 
 // checkClassParams resolves the parametersRef of a managed GatewayClass
@@ -64,7 +67,11 @@ func (t *translator) applyGatewayParams(g *gatewayState) bool {
 			problem = fmt.Sprintf("GatewayClass %s is not accepted: %s", gw.Spec.GatewayClassName, class.problem)
 		}
 	}
-	if inf := gw.Spec.Infrastructure; problem == "" && inf != nil && inf.ParametersRef != nil {
+	if inf := gw.Spec.Infrastructure; problem == "" && inf != nil && inf.ParametersRef != nil && t.mergesGateways(gw.Spec.GatewayClassName) {
+		// As Envoy Gateway: a merged fleet has its class's EnvoyProxy only.
+		loc := t.res.Where("Gateway", gw.Namespace, gw.Name)
+		t.warnings = append(t.warnings, fmt.Sprintf("%s: Gateway %s/%s: field spec.infrastructure.parametersRef: ignored; the EnvoyProxy of GatewayClass %s merges its Gateways, which share its settings", loc, gw.Namespace, gw.Name, gw.Spec.GatewayClassName))
+	} else if problem == "" && inf != nil && inf.ParametersRef != nil {
 		ref := inf.ParametersRef
 		const field = "spec.infrastructure.parametersRef"
 		var own *egv1a1.EnvoyProxy
@@ -228,16 +235,13 @@ var proxyProcessFields = map[string]bool{
 // proxyUnsupported names the fields of an EnvoyProxy spec that sluice
 // does not implement, sorted, each saying what becomes of it.
 func proxyUnsupported(spec egv1a1.EnvoyProxySpec) []string {
-	implemented := map[string]bool{"ipFamily": true, "mergeType": true, "telemetry": true, "filterOrder": true}
+	implemented := map[string]bool{"ipFamily": true, "mergeType": true, "telemetry": true, "filterOrder": true, "mergeGateways": true}
 	var out []string
 	for _, f := range setFields(spec) {
 		switch {
 		case implemented[f]:
 		case proxyProcessFields[f]:
 			out = append(out, fmt.Sprintf("field spec.%s: configures the Envoy process, which sluice does not run; ignored", f))
-		case f == "mergeGateways" && spec.MergeGateways != nil && !*spec.MergeGateways:
-		case f == "mergeGateways":
-			out = append(out, "field spec.mergeGateways: not supported by sluice; each Gateway is served as its own fleet (node.cluster NAMESPACE/NAME)")
 		default:
 			out = append(out, fmt.Sprintf("field spec.%s: not supported by sluice; ignored", f))
 		}

@@ -85,6 +85,7 @@ func (t *translator) statusOf(kind, namespace, name string) *ObjectStatus {
 func (t *translator) run() []*ir.Gateway {
 	classes := t.processClasses()
 	t.processGateways(classes)
+	t.markMergedConflicts() // mergegateways.go
 	t.processBackendTLSPolicies()
 	t.processHTTPRoutes()
 	t.processL4Routes()
@@ -97,7 +98,7 @@ func (t *translator) run() []*ir.Gateway {
 	// above and write what they do into the IR (policies.go).
 	t.applyPolicies(out)
 	t.tlsPolicyStatus()
-	return out
+	return t.mergeGatewayIRs(out)
 }
 
 // processClasses accepts the GatewayClasses whose controllerName is ours

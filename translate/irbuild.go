@@ -22,6 +22,7 @@ func (t *translator) buildGatewayIR(g *gatewayState) {
 			hostsOnPort[uint32(l.spec.Port)] = append(hostsOnPort[uint32(l.spec.Port)], hostnameOf(l.spec.Hostname))
 		}
 	}
+	t.mergedHosts(g, hostsOnPort, gwapiv1.HTTPProtocolType)
 	for _, l := range g.listeners {
 		if !l.valid || l.spec.Protocol != gwapiv1.HTTPProtocolType {
 			continue // the other protocols: irbuild_l4.go

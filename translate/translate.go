@@ -84,6 +84,7 @@ func TranslateResources(res *Resources, warnings []string, opts Options) (*Resul
 		out.Gateways = append(out.Gateways, buildXDS(g))
 	}
 	t.applyEnvoyPatches(out.Gateways)
+	out.Gateways = t.fanOutMerged(out.Gateways)
 	out.Warnings = t.warnings
 	for _, s := range t.status {
 		out.Status = append(out.Status, s)

@@ -73,6 +73,7 @@ func buildXDS(g *ir.Gateway) *GatewayResult {
 			out.Routes = append(out.Routes, buildRouteConfig(l))
 		}
 		bindAdditional(out.Listeners[len(out.Listeners)-1], l.AdditionalAddresses)
+		out.Listeners = append(out.Listeners, quicListeners(g, l, out.Routes)...) // HTTP/3 (xds_quic.go)
 	}
 	for _, u := range g.UDPListeners {
 		out.Listeners = append(out.Listeners, buildUDPListener(u))

@@ -34,6 +34,9 @@ type ClientTraffic struct {
 	HealthCheckPath string `json:"healthCheckPath,omitempty" yaml:"healthCheckPath,omitempty"`
 	// MatchBackendScheme sets :scheme from the upstream transport.
 	MatchBackendScheme bool `json:"matchBackendScheme,omitempty" yaml:"matchBackendScheme,omitempty"`
+	// HTTP3 serves the port's HTTPS listeners over QUIC too, on the same
+	// UDP port, and advertises it with Alt-Svc.
+	HTTP3 bool `json:"http3,omitempty" yaml:"http3,omitempty"`
 }
 
 // ClientIPDetection says where the client's address is read from: the
