@@ -10,6 +10,7 @@
 // EnvoyPatchPolicy JSON patches; basic-auth/ and ext-auth/ SecurityPolicy
 // basicAuth, apiKeyAuth, header rules, cors and extAuth; traffic-policy/
 // and load-balancing/ BackendTrafficPolicy's route and cluster features;
+// l4-traffic-policy/ BackendTrafficPolicy on TCP, TLS and UDP routes;
 // client-traffic/ ClientTrafficPolicy; http3/ its http3;
 // merged-gateways/ EnvoyProxy mergeGateways). The
 // test in this package loads every example as a revision and demands that

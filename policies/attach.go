@@ -17,9 +17,11 @@ import (
 // policy attachment as Envoy Gateway implements it):
 //
 //   - targetRef, targetRefs and targetSelectors name Gateways, Gateway
-//     listeners (sectionName), HTTPRoutes and GRPCRoutes of the policy's own
-//     namespace; a targetRef to a missing object is TargetNotFound, naming
-//     the field. Selectors match labels and may select nothing.
+//     listeners (sectionName) and routes of the policy's own namespace:
+//     HTTPRoutes and GRPCRoutes, or the route kinds the policy names
+//     (Policy.RouteKinds; BackendTrafficPolicy adds TCPRoute, TLSRoute
+//     and UDPRoute); a targetRef to a missing object is TargetNotFound,
+//     naming the field. Selectors match labels and may select nothing.
 //   - Two policies of one kind on the same target: the older one
 //     (creationTimestamp, then namespace/name) wins, the other is
 //     Accepted=False, reason Conflicted, for that target.
@@ -32,10 +34,20 @@ const (
 	KindGateway   = "Gateway"
 	KindHTTPRoute = "HTTPRoute"
 	KindGRPCRoute = "GRPCRoute"
+	KindTCPRoute  = "TCPRoute"
+	KindTLSRoute  = "TLSRoute"
+	KindUDPRoute  = "UDPRoute"
 )
 
-// Ref names a target: a Gateway (with SectionName, one of its listeners),
-// an HTTPRoute or a GRPCRoute.
+// HTTPRouteKinds are the route kinds a policy targets unless it says
+// otherwise; L4RouteKinds adds the TCP, TLS and UDP routes.
+var (
+	HTTPRouteKinds = []string{KindHTTPRoute, KindGRPCRoute}
+	L4RouteKinds   = []string{KindHTTPRoute, KindGRPCRoute, KindTCPRoute, KindUDPRoute, KindTLSRoute}
+)
+
+// Ref names a target: a Gateway (with SectionName, one of its listeners)
+// or a route.
 type Ref struct {
 	Kind, Namespace, Name, SectionName string
 }
@@ -62,7 +74,8 @@ type Parent struct {
 	Namespace, Name, Listener string
 }
 
-// Route is an HTTPRoute or GRPCRoute policies can target.
+// Route is a route policies can target: an HTTPRoute, GRPCRoute,
+// TCPRoute, TLSRoute or UDPRoute.
 type Route struct {
 	Kind, Namespace, Name string
 	Labels                map[string]string
@@ -81,9 +94,20 @@ type Policy struct {
 	Kind, Namespace, Name string
 	Created               time.Time
 	Targets               egv1a1.PolicyTargetReferences
+	// RouteKinds are the route kinds the policy may target, in the order
+	// messages list them; nil means HTTPRouteKinds.
+	RouteKinds []string
 }
 
 func (p Policy) key() string { return p.Namespace + "/" + p.Name }
+
+// routeKinds are the route kinds p may target.
+func (p Policy) routeKinds() []string {
+	if p.RouteKinds == nil {
+		return HTTPRouteKinds
+	}
+	return p.RouteKinds
+}
 
 // older orders policies: the older wins a conflict.
 func older(a, b Policy) bool {
@@ -212,7 +236,7 @@ func (a *Attachments) resolve(p Policy) ([]Ref, []Condition) {
 		if tr.SectionName != nil {
 			r.SectionName = string(*tr.SectionName)
 		}
-		if reason, msg := a.missing(field, string(tr.Group), r); msg != "" {
+		if reason, msg := a.missing(field, string(tr.Group), r, p.routeKinds()); msg != "" {
 			problems = append(problems, Condition{Type: CondAccepted, Status: "False", Reason: reason, Message: msg})
 			return
 		}
@@ -225,7 +249,7 @@ func (a *Attachments) resolve(p Policy) ([]Ref, []Condition) {
 		check(fmt.Sprintf("spec.targetRefs[%d]", i), tr)
 	}
 	for i, s := range p.Targets.TargetSelectors {
-		sel, err := selector(s)
+		sel, err := selector(s, p.routeKinds())
 		if err != nil {
 			problems = append(problems, Condition{Type: CondAccepted, Status: "False", Reason: ReasonInvalid,
 				Message: fmt.Sprintf("field spec.targetSelectors[%d]: %v", i, err)})
@@ -239,13 +263,13 @@ func (a *Attachments) resolve(p Policy) ([]Ref, []Condition) {
 }
 
 // missing says why a targetRef names no target, with the reason, or
-// "" when it does.
-func (a *Attachments) missing(field, group string, r Ref) (string, string) {
+// "" when it does; kinds are the route kinds the policy may target.
+func (a *Attachments) missing(field, group string, r Ref, kinds []string) (string, string) {
 	if group != gwapiv1.GroupName {
 		return ReasonInvalid, fmt.Sprintf("field %s.group: %q is not %s", field, group, gwapiv1.GroupName)
 	}
-	switch r.Kind {
-	case KindGateway:
+	switch {
+	case r.Kind == KindGateway:
 		for _, g := range a.targets.Gateways {
 			if g.Namespace != r.Namespace || g.Name != r.Name {
 				continue
@@ -256,7 +280,7 @@ func (a *Attachments) missing(field, group string, r Ref) (string, string) {
 			return ReasonTargetNotFound, fmt.Sprintf("field %s.sectionName: Gateway %s/%s has no listener %q", field, r.Namespace, r.Name, r.SectionName)
 		}
 		return ReasonTargetNotFound, fmt.Sprintf("field %s: Gateway %s/%s does not exist or is not served by sluice", field, r.Namespace, r.Name)
-	case KindHTTPRoute, KindGRPCRoute:
+	case slices.Contains(kinds, r.Kind):
 		if r.SectionName != "" {
 			return ReasonInvalid, fmt.Sprintf("field %s.sectionName: targeting a rule of a %s is not supported by sluice", field, r.Kind)
 		}
@@ -267,18 +291,17 @@ func (a *Attachments) missing(field, group string, r Ref) (string, string) {
 		}
 		return ReasonTargetNotFound, fmt.Sprintf("field %s: %s %s/%s does not exist", field, r.Kind, r.Namespace, r.Name)
 	}
-	return ReasonInvalid, fmt.Sprintf("field %s.kind: %q is not supported by sluice; supported: Gateway, HTTPRoute, GRPCRoute", field, r.Kind)
+	return ReasonInvalid, fmt.Sprintf("field %s.kind: %q is not supported by sluice; supported: Gateway, %s", field, r.Kind, strings.Join(kinds, ", "))
 }
 
-// selector checks a targetSelector and returns its label selector.
-func selector(s egv1a1.TargetSelector) (labels.Selector, error) {
+// selector checks a targetSelector, which may select Gateways or routes
+// of kinds, and returns its label selector.
+func selector(s egv1a1.TargetSelector, kinds []string) (labels.Selector, error) {
 	if s.Group != nil && string(*s.Group) != gwapiv1.GroupName {
 		return nil, fmt.Errorf("group %q is not %s", *s.Group, gwapiv1.GroupName)
 	}
-	switch string(s.Kind) {
-	case KindGateway, KindHTTPRoute, KindGRPCRoute:
-	default:
-		return nil, fmt.Errorf("kind %q is not one of Gateway, HTTPRoute, GRPCRoute", s.Kind)
+	if k := string(s.Kind); k != KindGateway && !slices.Contains(kinds, k) {
+		return nil, fmt.Errorf("kind %q is not one of Gateway, %s", s.Kind, strings.Join(kinds, ", "))
 	}
 	if s.Namespaces != nil && s.Namespaces.From != "" && s.Namespaces.From != egv1a1.TargetNamespaceFromSame {
 		return nil, fmt.Errorf("namespaces.from %q is not supported; only Same", s.Namespaces.From)

@@ -14,7 +14,8 @@ import (
 // BackendTrafficPolicy: attachment (attach.go), validation and status
 // here, one file per feature for what it configures:
 // responseoverride.go (spec.responseOverride), healthcheck.go
-// (spec.healthCheck). A policy whose spec is
+// (spec.healthCheck). It targets TCPRoutes, TLSRoutes and UDPRoutes too
+// (btp_l4.go). A policy whose spec is
 // invalid is Accepted=False, reason Invalid, naming the field, and is not
 // attached at all: the less specific policies stay in force.
 
@@ -40,13 +41,17 @@ type btpFeatures struct {
 	cluster *ir.ClusterTraffic
 	// notes are remarks on how the policy applied, for its status.
 	notes map[string]bool
-	// ignored names the spec fields sluice does not implement.
-	ignored []string
+	// ignored names the spec fields sluice does not implement;
+	// tcpIgnored and udpIgnored the set ones that do not apply to TCP
+	// and TLS routes, and to UDP routes (btp_l4.go).
+	ignored                []string
+	tcpIgnored, udpIgnored []string
 }
 
 // ApplyBackendTrafficPolicies validates the policies, attaches them to
 // their targets and writes what each does into the IR routes it is in
-// force on (found by ir.Route.Origin). It returns the status of every
+// force on (found by ir.Route.Origin, and the Origin of TCP proxies and
+// UDP listeners). It returns the status of every
 // policy, in input order.
 func ApplyBackendTrafficPolicies(in BackendTrafficInput, gateways []*ir.Gateway) []*Status {
 	statuses := make([]*Status, len(in.Policies))
@@ -61,11 +66,18 @@ func ApplyBackendTrafficPolicies(in BackendTrafficInput, gateways []*ir.Gateway)
 			continue
 		}
 		valid = append(valid, Policy{Kind: KindBackendTrafficPolicy, Namespace: p.Namespace, Name: p.Name,
-			Created: p.CreationTimestamp.Time, Targets: p.Spec.PolicyTargetReferences})
+			Created: p.CreationTimestamp.Time, Targets: p.Spec.PolicyTargetReferences, RouteKinds: L4RouteKinds})
 		features = append(features, f)
 		index = append(index, i)
 	}
 	att := Attach(valid, in.Targets)
+	keys := make([]string, len(valid))
+	for j, p := range valid {
+		keys[j] = p.key()
+	}
+	effective := func(o *ir.RouteOrigin) int {
+		return att.Effective(o.Kind, o.Namespace, o.Name, Parent{Namespace: o.GatewayNamespace, Name: o.GatewayName, Listener: o.Listener})
+	}
 	for _, g := range gateways {
 		byName := map[string]*ir.Cluster{}
 		for _, c := range g.Clusters {
@@ -83,6 +95,7 @@ func ApplyBackendTrafficPolicies(in BackendTrafficInput, gateways []*ir.Gateway)
 			r.Traffic = features[j].route
 			features[j].applyClusters(g, r, hosts[r], valid[j].key(), byName, replaced)
 		})
+		applyL4(g, effective, features, keys, byName, replaced)
 		if len(replaced) > 0 {
 			pruneClusters(g, replaced)
 		}
@@ -139,6 +152,7 @@ func btpSpec(p *egv1a1.BackendTrafficPolicy, configMap func(namespace, name stri
 		return nil, strings.Join(errs, "; ")
 	}
 	f.responseOverride, f.healthCheck, f.route, f.cluster = ro, hc, rt, ct
+	f.tcpIgnored, f.udpIgnored = l4Ignored(p.Spec)
 	f.ignored = append(f.ignored, ignored...)
 	f.ignored = append(f.ignored, rtIgnored...)
 	f.ignored = append(f.ignored, ctIgnored...)

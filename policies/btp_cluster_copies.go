@@ -16,8 +16,9 @@ import (
 // so a route under a policy with cluster settings is sent to copies of
 // its clusters named "<cluster>/btp/<policy namespace>/<policy name>",
 // which carry all of them, and routes under no such policy keep the
-// plain cluster. A cluster left without references is removed. Mirrors,
-// TCP and UDP routes keep the plain clusters.
+// plain cluster. A cluster left without references is removed. Mirrors
+// keep the plain clusters; TCP, TLS and UDP routes get copies too
+// (btp_l4.go).
 
 // clusterSettings says whether the policy sets anything on clusters.
 func (f *btpFeatures) clusterSettings() bool {
@@ -48,14 +49,13 @@ func (f *btpFeatures) applyClusters(g *ir.Gateway, r *ir.Route, host, policy str
 		}
 		name := b.Cluster + "/btp/" + policy
 		if byName[name] == nil {
-			c := *orig
-			c.Name = name
+			c := clusterCopy(orig, name)
 			if hc := f.healthCheck; hc != nil {
-				hc.apply(&c, orig.Name, host, f.notes)
+				hc.apply(c, orig.Name, host, f.notes)
 			}
 			c.Traffic = f.cluster
-			byName[name] = &c
-			g.Clusters = append(g.Clusters, &c)
+			byName[name] = c
+			g.Clusters = append(g.Clusters, c)
 		}
 		replaced[b.Cluster] = true
 		backends[i].Cluster = name
@@ -63,6 +63,13 @@ func (f *btpFeatures) applyClusters(g *ir.Gateway, r *ir.Route, host, policy str
 	if backends != nil {
 		r.Backends = backends
 	}
+}
+
+// clusterCopy is a copy of cluster orig named name.
+func clusterCopy(orig *ir.Cluster, name string) *ir.Cluster {
+	c := *orig
+	c.Name = name
+	return &c
 }
 
 func (f *btpFeatures) clusterLB() *ir.LoadBalancer {

@@ -15,6 +15,9 @@
 //     (tcpKeepalive, proxyProtocol, connection timeouts);
 //     btp_cluster_copies.go puts them and healthCheck on per-policy
 //     copies of the routes' clusters; btp_validate.go checks fields.
+//   - btp_l4.go: BackendTrafficPolicy on TCPRoute, TLSRoute and UDPRoute
+//     traffic (cluster copies for tcp_proxy and udp_proxy, source-IP
+//     hash policies, status notes for the fields that do not apply).
 //   - btp_route.go: BackendTrafficPolicy route settings (ir.Route.Traffic),
 //     in btp_retry.go (retry, timeout.http.requestTimeout: route action),
 //     btp_ratelimit.go (local rateLimit: local_ratelimit),

@@ -55,7 +55,7 @@ func (t *translator) buildL4IR(g *gatewayState) {
 			}
 			g.ir.Listeners = append(g.ir.Listeners, &ir.Listener{
 				Name: name, Address: "0.0.0.0", Port: port,
-				TCP: t.tcpProxy(g, name, l.l4[0]),
+				TCP: t.tcpProxy(g, l, name, l.l4[0]),
 			})
 		case gwapiv1.UDPProtocolType:
 			if len(l.l4) == 0 {
@@ -65,7 +65,7 @@ func (t *translator) buildL4IR(g *gatewayState) {
 			t.addClusters(g, a.clusters)
 			// validateL4Route lets a UDPRoute have one backend with weight.
 			g.ir.UDPListeners = append(g.ir.UDPListeners, &ir.UDPListener{
-				Name: name, Address: "0.0.0.0", Port: port, Cluster: a.backends[0].Cluster,
+				Name: name, Address: "0.0.0.0", Port: port, Cluster: a.backends[0].Cluster, Origin: l4Origin(g, l, a),
 			})
 		}
 	}
@@ -150,14 +150,20 @@ func (t *translator) tlsRouteChain(g *gatewayState, l *listenerState, a *l4Attac
 		return nil
 	}
 	sort.Strings(c.ServerNames)
-	c.TCP = t.tcpProxy(g, chainName, a)
+	c.TCP = t.tcpProxy(g, l, chainName, a)
 	return c
 }
 
-// tcpProxy forwards to the backends of an attached route.
-func (t *translator) tcpProxy(g *gatewayState, name string, a *l4Attached) *ir.TCPProxy {
+// tcpProxy forwards to the backends of a route attached to listener l.
+func (t *translator) tcpProxy(g *gatewayState, l *listenerState, name string, a *l4Attached) *ir.TCPProxy {
 	t.addClusters(g, a.clusters)
-	return &ir.TCPProxy{Name: name, Backends: a.backends}
+	return &ir.TCPProxy{Name: name, Backends: a.backends, Origin: l4Origin(g, l, a)}
+}
+
+// l4Origin names the route and listener of an L4 proxy, for policies.
+func l4Origin(g *gatewayState, l *listenerState, a *l4Attached) *ir.RouteOrigin {
+	return &ir.RouteOrigin{Kind: a.route.kind, Namespace: a.route.meta.Namespace, Name: a.route.meta.Name,
+		GatewayNamespace: g.obj.Namespace, GatewayName: g.obj.Name, Listener: string(l.spec.Name)}
 }
 
 func (t *translator) addClusters(g *gatewayState, cs []*ir.Cluster) {

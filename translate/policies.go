@@ -2,6 +2,7 @@ package translate
 
 import (
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/sluice-gitops/sluice/policies"
 	"github.com/sluice-gitops/sluice/translate/ir"
@@ -49,7 +50,8 @@ func (t *translator) applyPolicies(gateways []*ir.Gateway) {
 }
 
 // attachTargets lists the managed Gateways with their listeners, and the
-// HTTPRoutes and GRPCRoutes with the listeners they are attached through.
+// routes (HTTP, GRPC, TCP, TLS and UDP) with the listeners they are
+// attached through.
 func (t *translator) attachTargets() policies.Targets {
 	var tg policies.Targets
 	parents := map[string][]policies.Parent{} // by kind/namespace/name
@@ -62,6 +64,10 @@ func (t *translator) attachTargets() policies.Targets {
 				k := objectKey(ar.kind, ar.route.Namespace, ar.route.Name)
 				parents[k] = append(parents[k], policies.Parent{Namespace: g.obj.Namespace, Name: g.obj.Name, Listener: string(l.spec.Name)})
 			}
+			for _, a := range l.l4 {
+				k := objectKey(a.route.kind, a.route.meta.Namespace, a.route.meta.Name)
+				parents[k] = append(parents[k], policies.Parent{Namespace: g.obj.Namespace, Name: g.obj.Name, Listener: string(l.spec.Name)})
+			}
 		}
 		tg.Gateways = append(tg.Gateways, gw)
 	}
@@ -72,6 +78,19 @@ func (t *translator) attachTargets() policies.Targets {
 	for _, rt := range t.res.GRPCRoutes {
 		tg.Routes = append(tg.Routes, policies.Route{Kind: "GRPCRoute", Namespace: rt.Namespace, Name: rt.Name, Labels: rt.Labels,
 			Parents: parents[objectKey("GRPCRoute", rt.Namespace, rt.Name)]})
+	}
+	l4 := func(kind string, meta metav1.ObjectMeta) {
+		tg.Routes = append(tg.Routes, policies.Route{Kind: kind, Namespace: meta.Namespace, Name: meta.Name, Labels: meta.Labels,
+			Parents: parents[objectKey(kind, meta.Namespace, meta.Name)]})
+	}
+	for _, rt := range t.res.TCPRoutes {
+		l4(policies.KindTCPRoute, rt.ObjectMeta)
+	}
+	for _, rt := range t.res.TLSRoutes {
+		l4(policies.KindTLSRoute, rt.ObjectMeta)
+	}
+	for _, rt := range t.res.UDPRoutes {
+		l4(policies.KindUDPRoute, rt.ObjectMeta)
 	}
 	return tg
 }

@@ -116,6 +116,7 @@ func tcpProxyFilter(p *ir.TCPProxy) *listenerv3.Filter {
 		}
 		tp.ClusterSpecifier = &tcpproxyv3.TcpProxy_WeightedClusters{WeightedClusters: wc}
 	}
+	tp.HashPolicy = policies.TCPProxyHash(p)
 	return &listenerv3.Filter{Name: tcpProxyName, ConfigType: &listenerv3.Filter_TypedConfig{TypedConfig: mustAny(tp)}}
 }
 
@@ -133,6 +134,7 @@ func buildUDPListener(u *ir.UDPListener) *listenerv3.Listener {
 				Action: &xdscorev3.TypedExtensionConfig{Name: udpRouteActionKey, TypedConfig: mustAny(&udpproxyv3.Route{Cluster: cluster})},
 			}},
 		}},
+		HashPolicies: policies.UDPProxyHash(u),
 	}
 	addr := socketAddress(u.Address, u.Port)
 	addr.GetSocketAddress().Protocol = corev3.SocketAddress_UDP

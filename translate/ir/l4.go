@@ -28,6 +28,11 @@ type TLSChain struct {
 type TCPProxy struct {
 	Name     string            `json:"name" yaml:"name"`
 	Backends []WeightedBackend `json:"backends" yaml:"backends"`
+	// Origin is the TCPRoute or TLSRoute and listener the proxy serves,
+	// for policies; Hash the tcp_proxy's hash policy (a policy's
+	// consistent hash by source IP).
+	Origin *RouteOrigin `json:"origin,omitempty" yaml:"origin,omitempty"`
+	Hash   []HashPolicy `json:"hash,omitempty" yaml:"hash,omitempty"`
 }
 
 // UDPListener is one bound UDP port whose datagrams go to one cluster.
@@ -39,6 +44,10 @@ type UDPListener struct {
 	AdditionalAddresses []string `json:"additionalAddresses,omitempty" yaml:"additionalAddresses,omitempty"`
 	// Cluster receives the datagrams; empty drops them (no valid backend).
 	Cluster string `json:"cluster" yaml:"cluster"`
+	// Origin is the UDPRoute and listener, for policies; Hash the
+	// udp_proxy's hash policy (a consistent hash by source IP).
+	Origin *RouteOrigin `json:"origin,omitempty" yaml:"origin,omitempty"`
+	Hash   []HashPolicy `json:"hash,omitempty" yaml:"hash,omitempty"`
 }
 
 // Secret is a certificate and its private key, or a generic secret

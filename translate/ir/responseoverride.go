@@ -9,7 +9,8 @@ import (
 // Gateway listener it was attached through. Policies use it to find the
 // routes their targets cover.
 type RouteOrigin struct {
-	// Kind is HTTPRoute or GRPCRoute.
+	// Kind is HTTPRoute or GRPCRoute (TCPRoute, TLSRoute or UDPRoute for
+	// TCPProxy and UDPListener).
 	Kind      string `json:"kind" yaml:"kind"`
 	Namespace string `json:"namespace" yaml:"namespace"`
 	Name      string `json:"name" yaml:"name"`
