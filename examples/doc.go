@@ -5,7 +5,13 @@
 // HTTPRouteFilter direct response; ipv6/ and failover/ the seed's
 // EnvoyProxy ipFamily with an IPv6 Backend, and Backend failover with
 // BackendTrafficPolicy health checks;
-// response-override/ the seed's BackendTrafficPolicy responseOverride). The
+// response-override/ the seed's BackendTrafficPolicy responseOverride;
+// envoy-patch/ EnvoyProxy access logs and filterOrder with
+// EnvoyPatchPolicy JSON patches; basic-auth/ and ext-auth/ SecurityPolicy
+// basicAuth, apiKeyAuth, header rules, cors and extAuth; traffic-policy/
+// and load-balancing/ BackendTrafficPolicy's route and cluster features;
+// client-traffic/ ClientTrafficPolicy; http3/ its http3;
+// merged-gateways/ EnvoyProxy mergeGateways). The
 // test in this package loads every example as a revision and demands that
 // every object is accepted and every snapshot is valid.
 package examples

@@ -1,22 +1,198 @@
 package policies
 
 import (
+	"fmt"
+	"unicode/utf8"
+
 	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
+	apikeyauthv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/api_key_auth/v3"
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	"google.golang.org/protobuf/types/known/anypb"
 
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
 
-// SecurityPolicy apiKeyAuth. (scaffold: to be implemented)
+// SecurityPolicy apiKeyAuth, through Envoy's api_key_auth filter, as
+// Envoy Gateway does: one disabled filter per listener and, on each route
+// under a policy, an ApiKeyAuthPerRoute with the policy's keys, where to
+// find the key in a request (extractFrom: headers, query parameters,
+// cookies, tried in order) and what to forward (forwardClientIDHeader,
+// sanitize). A request without a known key gets 401. The listener's
+// filter holds no keys: they are only on the routes.
+//
+// The keys come from the Secrets of credentialRefs (credentialSecret,
+// basicauth_secret.go): each key of a Secret's data is a client ID, its
+// value that client's API key. A client listed in two Secrets keeps the
+// key of the first (Secrets in order, clients sorted); two clients with
+// the same key make the policy invalid, as in Envoy Gateway (Envoy would
+// refuse the configuration). A Secret that cannot be followed or an empty
+// key make the policy invalid too: its routes fail closed.
+//
+// The keys are credentials: every printed form of the xDS has them
+// redacted (basicauth_redact.go), and no problem quotes one.
 
 const apiKeyAuthFilterName = "envoy.filters.http.api_key_auth"
 
-// apiKeyAuthSpec checks spec.apiKeyAuth and writes it into f.
-func apiKeyAuthSpec(f *spFeatures, p *egv1a1.SecurityPolicy, in SecurityInput) []string { return nil }
+// maxKeySourceName is Envoy's limit on a key source's name.
+const maxKeySourceName = 1024
 
-// APIKeyAuthFilter is the listener's api_key_auth filter, or nil.
-func APIKeyAuthFilter(vhs []*ir.VirtualHost) *hcmv3.HttpFilter { return nil }
+// apiKeyAuthSpec checks spec.apiKeyAuth and writes it into f.
+func apiKeyAuthSpec(f *spFeatures, p *egv1a1.SecurityPolicy, in SecurityInput) []string {
+	a := p.Spec.APIKeyAuth
+	if a == nil {
+		return nil
+	}
+	const field = "spec.apiKeyAuth"
+	var errs []string
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
+	out := &ir.APIKeyAuth{Sanitize: a.Sanitize != nil && *a.Sanitize}
+	if h := deref(a.ForwardClientIDHeader); h != "" {
+		if !httpToken(h) {
+			bad("field %s.forwardClientIDHeader: %q is not a valid header name", field, h)
+		}
+		out.ForwardClientIDHeader = h
+	}
+	credentials, problems := apiKeyCredentials(field+".credentialRefs", p.Namespace, a, in)
+	out.Credentials = credentials
+	errs = append(errs, problems...)
+	if len(a.ExtractFrom) == 0 {
+		bad("field %s.extractFrom: must have at least one entry", field)
+	}
+	for i, e := range a.ExtractFrom {
+		ef := fmt.Sprintf("%s.extractFrom[%d]", field, i)
+		if e == nil {
+			bad("field %s: exactly one of headers, params, or cookies must be specified", ef)
+			continue
+		}
+		sources, problems := keySources(ef, e)
+		out.KeySources = append(out.KeySources, sources...)
+		errs = append(errs, problems...)
+	}
+	f.security.APIKeyAuth = out
+	return errs
+}
+
+// apiKeyCredentials reads the keys of the credentialRefs. A problem
+// names a client, never a key.
+func apiKeyCredentials(field, ns string, a *egv1a1.APIKeyAuth, in SecurityInput) ([]ir.APIKeyCredential, []string) {
+	var out []ir.APIKeyCredential
+	var errs []string
+	clients := map[string]bool{}
+	keys := map[string]string{} // key → client
+	for i, ref := range a.CredentialRefs {
+		rf := fmt.Sprintf("%s[%d]", field, i)
+		data, problem := credentialSecret(ns, ref, in)
+		if problem != "" {
+			errs = append(errs, "field "+rf+problem)
+			continue
+		}
+		src := secretRefName(ns, ref)
+		for _, client := range secretKeys(data) {
+			if clients[client] {
+				continue // the first Secret's key wins
+			}
+			key := data[client]
+			if len(key) == 0 {
+				errs = append(errs, fmt.Sprintf("field %s.name: Secret %s: the key of client %q is empty", rf, src, client))
+				continue
+			}
+			if !utf8.Valid(key) {
+				errs = append(errs, fmt.Sprintf("field %s.name: Secret %s: the key of client %q is not UTF-8 text", rf, src, client))
+				continue
+			}
+			if other, ok := keys[string(key)]; ok {
+				errs = append(errs, fmt.Sprintf("field %s.name: Secret %s: client %q has the same key as client %q", rf, src, client, other))
+				continue
+			}
+			clients[client], keys[string(key)] = true, client
+			out = append(out, ir.APIKeyCredential{Client: client, Key: key})
+		}
+	}
+	return out, errs
+}
+
+// keySources checks one extractFrom entry (exactly one of headers,
+// params and cookies) and returns its sources in order.
+func keySources(field string, e *egv1a1.ExtractFrom) ([]ir.APIKeySource, []string) {
+	var out []ir.APIKeySource
+	var errs []string
+	set := 0
+	for _, l := range [][]string{e.Headers, e.Params, e.Cookies} {
+		if len(l) > 0 {
+			set++
+		}
+	}
+	if set != 1 {
+		return nil, []string{fmt.Sprintf("field %s: exactly one of headers, params, or cookies must be specified", field)}
+	}
+	for k, h := range e.Headers {
+		if !httpToken(h) {
+			errs = append(errs, fmt.Sprintf("field %s.headers[%d]: %q is not a valid header name", field, k, h))
+		}
+		out = append(out, ir.APIKeySource{Header: h})
+	}
+	for k, q := range e.Params {
+		if problem := keySourceName(q); problem != "" {
+			errs = append(errs, fmt.Sprintf("field %s.params[%d]: %s", field, k, problem))
+		}
+		out = append(out, ir.APIKeySource{Query: q})
+	}
+	for k, c := range e.Cookies {
+		if problem := keySourceName(c); problem != "" {
+			errs = append(errs, fmt.Sprintf("field %s.cookies[%d]: %s", field, k, problem))
+		}
+		out = append(out, ir.APIKeySource{Cookie: c})
+	}
+	return out, errs
+}
+
+// keySourceName returns why a query parameter or cookie name cannot be
+// used, or "".
+func keySourceName(s string) string {
+	switch {
+	case s == "":
+		return "must not be empty"
+	case len(s) > maxKeySourceName:
+		return fmt.Sprintf("is longer than %d characters", maxKeySourceName)
+	}
+	for _, c := range s {
+		if c < 0x20 || c == 0x7f {
+			return fmt.Sprintf("%q contains a control character", s)
+		}
+	}
+	return ""
+}
+
+// APIKeyAuthFilter is the listener's api_key_auth filter, or nil when
+// none of its routes has apiKeyAuth. It is disabled and holds no keys:
+// the routes under a policy enable it with theirs.
+func APIKeyAuthFilter(vhs []*ir.VirtualHost) *hcmv3.HttpFilter {
+	for _, vh := range vhs {
+		for _, r := range vh.Routes {
+			if r.Security != nil && r.Security.APIKeyAuth != nil {
+				return &hcmv3.HttpFilter{Name: apiKeyAuthFilterName, Disabled: true,
+					ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: mustAny(&apikeyauthv3.ApiKeyAuth{})}}
+			}
+		}
+	}
+	return nil
+}
 
 // apiKeyAuthRouteConfig is a route's api_key_auth config, or nil.
-func apiKeyAuthRouteConfig(r *ir.Route) *anypb.Any { return nil }
+func apiKeyAuthRouteConfig(r *ir.Route) *anypb.Any {
+	if r.Security == nil || r.Security.APIKeyAuth == nil {
+		return nil
+	}
+	a := r.Security.APIKeyAuth
+	cfg := &apikeyauthv3.ApiKeyAuthPerRoute{}
+	for _, c := range a.Credentials {
+		cfg.Credentials = append(cfg.Credentials, &apikeyauthv3.Credential{Key: string(c.Key), Client: c.Client})
+	}
+	for _, s := range a.KeySources {
+		cfg.KeySources = append(cfg.KeySources, &apikeyauthv3.KeySource{Header: s.Header, Query: s.Query, Cookie: s.Cookie})
+	}
+	if a.ForwardClientIDHeader != "" || a.Sanitize {
+		cfg.Forwarding = &apikeyauthv3.Forwarding{Header: a.ForwardClientIDHeader, HideCredentials: a.Sanitize}
+	}
+	return mustAny(cfg)
+}

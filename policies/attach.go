@@ -53,6 +53,8 @@ type Gateway struct {
 	Namespace, Name string
 	Labels          map[string]string
 	Listeners       []string
+	// Ports are the listeners' ports: Ports[i] is Listeners[i]'s.
+	Ports []uint32
 }
 
 // Parent is a Gateway listener a route is attached through.
@@ -102,8 +104,10 @@ type Attachments struct {
 	// winner is the policy in force on each target.
 	winner map[Ref]int
 	// overriddenBy lists, per policy and target, the routes where a more
-	// specific policy won.
+	// specific policy won, naming it; inForce the routes where the policy
+	// is the one in force through that target.
 	overriddenBy []map[Ref][]string
+	inForce      []map[Ref][]string
 }
 
 // Attach resolves the targets of policies of one kind.
@@ -115,6 +119,7 @@ func Attach(policies []Policy, targets Targets) *Attachments {
 		problems:     make([][]Condition, len(policies)),
 		winner:       map[Ref]int{},
 		overriddenBy: make([]map[Ref][]string, len(policies)),
+		inForce:      make([]map[Ref][]string, len(policies)),
 	}
 	for i, p := range policies {
 		a.refs[i], a.problems[i] = a.resolve(p)
@@ -127,18 +132,29 @@ func Attach(policies []Policy, targets Targets) *Attachments {
 	for _, rt := range targets.Routes {
 		for _, pa := range rt.Parents {
 			chain := a.candidates(rt, pa)
+			if chain[0].policy < 0 {
+				continue
+			}
+			route := fmt.Sprintf("%s %s/%s on listener %s", rt.Kind, rt.Namespace, rt.Name, pa.Listener)
+			win := chain[0]
+			addNote(a.inForce, win.policy, win.ref, route)
 			for _, c := range chain[1:] {
-				if c.policy != chain[0].policy {
-					if a.overriddenBy[c.policy] == nil {
-						a.overriddenBy[c.policy] = map[Ref][]string{}
-					}
-					a.overriddenBy[c.policy][c.ref] = append(a.overriddenBy[c.policy][c.ref],
-						fmt.Sprintf("%s %s/%s on listener %s", rt.Kind, rt.Namespace, rt.Name, pa.Listener))
+				if c.policy != win.policy {
+					addNote(a.overriddenBy, c.policy, c.ref, fmt.Sprintf("%s (by %s %s on %s)",
+						route, policies[win.policy].Kind, policies[win.policy].key(), win.ref))
 				}
 			}
 		}
 	}
 	return a
+}
+
+// addNote appends note to notes[policy][ref].
+func addNote(notes []map[Ref][]string, policy int, ref Ref, note string) {
+	if notes[policy] == nil {
+		notes[policy] = map[Ref][]string{}
+	}
+	notes[policy][ref] = append(notes[policy][ref], note)
 }
 
 type candidate struct {
@@ -315,6 +331,7 @@ func (a *Attachments) Status(i int) *Status {
 		return n
 	}
 	for _, r := range a.refs[i] {
+		st.Attachments = append(st.Attachments, a.attachment(i, r))
 		for _, anc := range a.ancestors(r) {
 			n := note(anc)
 			if w := a.winner[r]; w != i {
@@ -383,6 +400,34 @@ func dedupe(sorted []string) []string {
 		if i == 0 || s != sorted[i-1] {
 			out = append(out, s)
 		}
+	}
+	return out
+}
+
+// maxNotes bounds the routes an Attachment lists of each sort.
+const maxNotes = 10
+
+// attachment explains what became of policy i on its target r.
+func (a *Attachments) attachment(i int, r Ref) Attachment {
+	at := Attachment{Target: r.String()}
+	if w := a.winner[r]; w != i {
+		at.LostTo = fmt.Sprintf("the older %s %s", a.policies[w].Kind, a.policies[w].key())
+		return at
+	}
+	at.InForce = capNotes(a.inForce[i][r])
+	at.Overridden = capNotes(a.overriddenBy[i][r])
+	return at
+}
+
+// capNotes sorts and dedupes notes and keeps maxNotes of them, saying
+// how many more there are.
+func capNotes(notes []string) []string {
+	if len(notes) == 0 {
+		return nil
+	}
+	out := dedupe(slices.Sorted(slices.Values(notes)))
+	if len(out) > maxNotes {
+		out = append(out[:maxNotes:maxNotes], fmt.Sprintf("and %d more", len(out)-maxNotes))
 	}
 	return out
 }

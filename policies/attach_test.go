@@ -151,3 +151,42 @@ func TestAttach(t *testing.T) {
 		})
 	}
 }
+
+// TestAttachmentsExplain checks that a policy's status says where it is
+// in force, where it lost to a more specific policy (naming it) and which
+// older policy holds a target it lost, and that long lists are capped.
+func TestAttachmentsExplain(t *testing.T) {
+	ps := []Policy{
+		on("gateway-wide", 0, KindGateway, "eg", ""),
+		on("admin-listener", 1, KindGateway, "eg", "admin"),
+		on("www-route", 2, KindHTTPRoute, "www", ""),
+		on("www-later", 3, KindHTTPRoute, "www", ""),
+	}
+	a := Attach(ps, testTargets)
+	gw := a.Status(0).Attachments
+	if len(gw) != 1 || gw[0].Target != "Gateway default/eg" {
+		t.Fatalf("gateway-wide attachments %+v", gw)
+	}
+	if got := strings.Join(gw[0].InForce, "|"); got != "GRPCRoute default/echo on listener http|HTTPRoute default/api on listener http" {
+		t.Errorf("gateway-wide in force on %q", got)
+	}
+	want := []string{
+		"HTTPRoute default/admin on listener admin (by BackendTrafficPolicy default/admin-listener on Gateway default/eg listener admin)",
+		"HTTPRoute default/www on listener http (by BackendTrafficPolicy default/www-route on HTTPRoute default/www)",
+	}
+	if fmt.Sprint(gw[0].Overridden) != fmt.Sprint(want) {
+		t.Errorf("gateway-wide overridden on\n%q\nwant\n%q", gw[0].Overridden, want)
+	}
+	if late := a.Status(3).Attachments; len(late) != 1 || late[0].LostTo != "the older BackendTrafficPolicy default/www-route" || len(late[0].InForce) != 0 {
+		t.Errorf("www-later attachments %+v", late)
+	}
+
+	many := make([]string, 25)
+	for i := range many {
+		many[i] = fmt.Sprintf("route %02d", i)
+	}
+	capped := capNotes(append(many, many[0]))
+	if len(capped) != maxNotes+1 || capped[0] != "route 00" || capped[maxNotes] != "and 15 more" {
+		t.Errorf("capNotes = %q", capped)
+	}
+}

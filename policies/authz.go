@@ -37,11 +37,16 @@ import (
 //     scope (the "scope" claim, split on spaces into a list by jwt_authn)
 //     and, for every claim, one of its values; a claim name's dots are a
 //     path into the payload (user.name is payload.user.name), and a
-//     StringArray claim matches when one of its elements is a value.
+//     StringArray claim matches when one of its elements is a value;
+//   - headers: the value of every header is exactly (case-sensitive) one
+//     of its values; a header sent several times is matched as its values
+//     joined with commas. A client can send any header: a header principal
+//     identifies a user only when a filter before RBAC sets that header
+//     (basicAuth forwardUsernameHeader, apiKeyAuth forwardClientIDHeader).
 //
 // A request without a token matches no jwt principal. Rules with
-// operation, cel, headers or clientIPGeoLocations are not implemented and
-// make the policy invalid (fail closed, securitypolicy.go).
+// operation, cel or clientIPGeoLocations are not implemented and make the
+// policy invalid (fail closed, securitypolicy.go).
 
 // RBACFilterName is the name of Envoy's RBAC filter.
 const RBACFilterName = "envoy.filters.http.rbac"
@@ -86,12 +91,12 @@ func authzSpec(field string, a *egv1a1.Authorization, j *ir.JWT) (*ir.Authorizat
 		}
 		p := r.Principal
 		if p == nil || (len(p.ClientCIDRs) == 0 && p.JWT == nil && len(p.Headers) == 0 && len(p.ClientIPGeoLocations) == 0) {
-			bad("field %s.principal: must set clientCIDRs or jwt", rf)
+			bad("field %s.principal: must set at least one of clientCIDRs, jwt, headers or clientIPGeoLocations", rf)
 			continue
 		}
-		if len(p.Headers) > 0 {
-			bad("field %s.principal.headers: is not supported by sluice", rf)
-		}
+		headers, problems := headerPrincipals(rf+".principal.headers", p.Headers)
+		rule.Headers = headers
+		errs = append(errs, problems...)
 		if len(p.ClientIPGeoLocations) > 0 {
 			bad("field %s.principal.clientIPGeoLocations: is not supported by sluice", rf)
 		}
@@ -150,6 +155,35 @@ func jwtPrincipal(field string, p *egv1a1.JWTPrincipal, providers map[string]boo
 			bad("field %s.values: must have at least one value", cf)
 		}
 		out.Claims = append(out.Claims, claim)
+	}
+	return out, errs
+}
+
+// maxHeaderPrincipals bounds the headers of a principal and the values
+// of a header (the CRD's maxItems).
+const maxHeaderPrincipals = 256
+
+// headerPrincipals checks principal.headers and returns their IR, or the
+// problems, each naming its field.
+func headerPrincipals(field string, hs []egv1a1.AuthorizationHeaderMatch) ([]ir.AuthzHeader, []string) {
+	var out []ir.AuthzHeader
+	var errs []string
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
+	if len(hs) > maxHeaderPrincipals {
+		bad("field %s: %d entries are more than the %d allowed", field, len(hs), maxHeaderPrincipals)
+	}
+	for k, h := range hs {
+		hf := fmt.Sprintf("%s[%d]", field, k)
+		if !httpToken(strings.TrimPrefix(h.Name, ":")) {
+			bad("field %s.name: %q is not a valid header name", hf, h.Name)
+		}
+		switch n := len(h.Values); {
+		case n == 0:
+			bad("field %s.values: must have at least one value", hf)
+		case n > maxHeaderPrincipals:
+			bad("field %s.values: %d entries are more than the %d allowed", hf, n, maxHeaderPrincipals)
+		}
+		out = append(out, ir.AuthzHeader{Name: h.Name, Values: h.Values})
 	}
 	return out, errs
 }
@@ -228,6 +262,13 @@ func rulePredicate(rule ir.AuthzRule) *predicate {
 			all = append(all, combine(oneOf, false))
 		}
 	}
+	for _, h := range rule.Headers {
+		var oneOf []*predicate
+		for _, v := range h.Values {
+			oneOf = append(oneOf, requestHeader(h.Name, v))
+		}
+		all = append(all, combine(oneOf, false))
+	}
 	return combine(all, true)
 }
 
@@ -264,6 +305,22 @@ func jwtPayload(provider string, path []string, vm *matcherv3.ValueMatcher) *pre
 	}
 	return single("envoy.matching.inputs.dynamic_metadata", in,
 		"envoy.matching.matchers.metadata_matcher", &metadatamatcherv3.Metadata{Value: vm})
+}
+
+// requestHeader matches a request whose header name has exactly the
+// value value.
+func requestHeader(name, value string) *predicate {
+	return &predicate{MatchType: &xdsmatcherv3.Matcher_MatcherList_Predicate_SinglePredicate_{
+		SinglePredicate: &xdsmatcherv3.Matcher_MatcherList_Predicate_SinglePredicate{
+			Input: &cncfv3.TypedExtensionConfig{
+				Name:        "envoy.matching.inputs.request_headers",
+				TypedConfig: mustAny(&matcherv3.HttpRequestHeaderMatchInput{HeaderName: name}),
+			},
+			Matcher: &xdsmatcherv3.Matcher_MatcherList_Predicate_SinglePredicate_ValueMatch{
+				ValueMatch: &xdsmatcherv3.StringMatcher{MatchPattern: &xdsmatcherv3.StringMatcher_Exact{Exact: value}},
+			},
+		},
+	}}
 }
 
 // listHas matches a list that has the string s.

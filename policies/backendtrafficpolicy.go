@@ -81,9 +81,7 @@ func ApplyBackendTrafficPolicies(in BackendTrafficInput, gateways []*ir.Gateway)
 			}
 			r.ResponseOverride = features[j].responseOverride
 			r.Traffic = features[j].route
-			if hc := features[j].healthCheck; hc != nil {
-				hc.healthChecked(g, r, hosts[r], valid[j].key(), byName, replaced, features[j].notes)
-			}
+			features[j].applyClusters(g, r, hosts[r], valid[j].key(), byName, replaced)
 		})
 		if len(replaced) > 0 {
 			pruneClusters(g, replaced)

@@ -3,26 +3,59 @@ package policies
 import (
 	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
-	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
 
-// BackendTrafficPolicy features set on clusters. (scaffold: to be implemented)
+// BackendTrafficPolicy features set on clusters: loadBalancer
+// (btp_lb.go), circuitBreaker (btp_circuitbreaker.go), tcpKeepalive,
+// proxyProtocol and the connection timeouts (btp_connection.go). They go,
+// with healthCheck, on per-policy copies of the clusters of the routes
+// the policy is in force on (btp_cluster_copies.go). Invalid values make
+// the whole policy invalid, naming the field; sub-fields sluice does not
+// implement are named in status and ignored.
 
 // btpClusterFields are the BackendTrafficPolicy spec fields this file's
-// features implement.
-var btpClusterFields = map[string]bool{}
+// features implement. timeout is shared with btp_route.go: the
+// connection timeouts are set here, the request ones on routes.
+var btpClusterFields = map[string]bool{
+	"loadBalancer": true, "circuitBreaker": true, "tcpKeepalive": true,
+	"proxyProtocol": true, "timeout": true,
+}
 
 // clusterTrafficSpec checks the cluster features of a spec; it returns
 // what they set (nil for none), the fields it ignores and the problems.
 func clusterTrafficSpec(spec egv1a1.BackendTrafficPolicySpec) (*ir.ClusterTraffic, []string, []string) {
-	return nil, nil, nil
+	v := &specValidator{}
+	t := &ir.ClusterTraffic{
+		LoadBalancer:   v.loadBalancer("spec.loadBalancer", spec.LoadBalancer),
+		CircuitBreaker: v.circuitBreaker("spec.circuitBreaker", spec.CircuitBreaker),
+		TCPKeepalive:   v.tcpKeepalive("spec.tcpKeepalive", spec.TCPKeepalive),
+		ProxyProtocol:  v.proxyProtocol("spec.proxyProtocol", spec.ProxyProtocol),
+	}
+	v.clusterTimeouts("spec.timeout", spec.Timeout, t)
+	if len(v.errs) > 0 {
+		return nil, nil, v.errs
+	}
+	if *t == (ir.ClusterTraffic{}) {
+		return nil, v.ignored, nil
+	}
+	return t, v.ignored, nil
 }
 
-// TrafficClusterConfig applies c.Traffic to the xDS cluster cl.
-func TrafficClusterConfig(cl *clusterv3.Cluster, c *ir.Cluster) {}
-
-// LoadBalancerRouteConfig applies r.LoadBalancer (hash policies) to the
-// xDS route action ra.
-func LoadBalancerRouteConfig(ra *routev3.RouteAction, r *ir.Route) {}
+// TrafficClusterConfig applies c.Traffic to the xDS cluster cl, after
+// its TLS (which the PROXY protocol wraps) and health checks.
+func TrafficClusterConfig(cl *clusterv3.Cluster, c *ir.Cluster) {
+	t := c.Traffic
+	if t == nil {
+		return
+	}
+	if lb := t.LoadBalancer; lb != nil {
+		applyLoadBalancer(cl, lb)
+	}
+	if cb := t.CircuitBreaker; cb != nil {
+		cl.CircuitBreakers = circuitBreakers(cb)
+	}
+	applyConnection(cl, t)
+	applyHTTPOptions(cl, t)
+}

@@ -1,33 +1,128 @@
 package policies
 
 import (
+	"fmt"
+	"regexp"
+	"time"
+
 	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
-	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
+	"google.golang.org/protobuf/types/known/anypb"
+	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
 
-// BackendTrafficPolicy features set on routes. (scaffold: to be implemented)
+// BackendTrafficPolicy features set on the route itself, one file each:
+// btp_retry.go (spec.retry, spec.timeout.http.requestTimeout: the route
+// action), btp_ratelimit.go (spec.rateLimit.local: local_ratelimit),
+// btp_fault.go (spec.faultInjection: fault), btp_compression.go
+// (spec.compression and spec.compressor: compressor). The filters sit in
+// every listener that has a route using them and act only on those
+// routes: each route carries its own configuration in
+// typed_per_filter_config, so its rate limit buckets are its own, as in
+// Envoy Gateway.
+//
+// An invalid field (what the CRD schema or its CEL rules reject, or what
+// Envoy would refuse) makes the whole policy invalid, naming the field:
+// it is then attached nowhere, and the routes keep what less specific
+// policies give them.
 
 // btpRouteFields are the BackendTrafficPolicy spec fields this file's
-// features implement.
-var btpRouteFields = map[string]bool{}
+// features implement. timeout is shared with btp_cluster.go, which owns
+// its connection sub-fields.
+var btpRouteFields = map[string]bool{
+	"retry": true, "timeout": true, "rateLimit": true, "faultInjection": true,
+	"compression": true, "compressor": true,
+}
+
+// rtSpec collects the problems of the route features of a spec, each
+// naming its field, and the sub-fields sluice ignores.
+type rtSpec struct {
+	errs, ignored []string
+}
+
+func (v *rtSpec) bad(format string, args ...any) {
+	v.errs = append(v.errs, "field "+fmt.Sprintf(format, args...))
+}
+
+// rtDurationFormat is Gateway API's Duration format (GEP-2257).
+var rtDurationFormat = regexp.MustCompile(`^([0-9]{1,5}(h|m|s|ms)){1,4}$`)
+
+// duration parses an optional Gateway API duration; positive demands
+// more than zero. nil when unset or invalid.
+func (v *rtSpec) duration(field string, d *gwapiv1.Duration, positive bool) *ir.Duration {
+	if d == nil {
+		return nil
+	}
+	s := string(*d)
+	t, err := time.ParseDuration(s)
+	switch {
+	case !rtDurationFormat.MatchString(s) || err != nil:
+		v.bad("%s: %q is not a duration such as 1s, 500ms or 1m30s", field, s)
+		return nil
+	case positive && t <= 0:
+		v.bad("%s: must be greater than 0", field)
+		return nil
+	}
+	out := ir.Duration(t)
+	return &out
+}
 
 // routeTrafficSpec checks the route features of a spec; it returns what
 // they set (nil for none), the fields it ignores and the problems.
 func routeTrafficSpec(spec egv1a1.BackendTrafficPolicySpec) (*ir.RouteTraffic, []string, []string) {
-	return nil, nil, nil
+	v := &rtSpec{}
+	rt := &ir.RouteTraffic{
+		Retry:          v.retry("spec.retry", spec.Retry),
+		RequestTimeout: v.requestTimeout(spec.Timeout),
+		RateLimit:      v.rateLimit("spec.rateLimit", spec.RateLimit),
+		Fault:          v.fault("spec.faultInjection", spec.FaultInjection),
+		Compressors:    v.compression(spec.Compression, spec.Compressor),
+	}
+	if len(v.errs) > 0 {
+		return nil, nil, v.errs
+	}
+	if rt.Retry == nil && rt.RequestTimeout == nil && rt.RateLimit == nil && rt.Fault == nil && len(rt.Compressors) == 0 {
+		return nil, v.ignored, nil
+	}
+	return rt, v.ignored, nil
 }
 
-// FaultFilter is the listener's fault filter, or nil.
-func FaultFilter(vhs []*ir.VirtualHost) *hcmv3.HttpFilter { return nil }
+// TrafficRouteConfig applies r.Traffic to the xDS route out: the
+// per-route configuration of the local_ratelimit, fault and compressor
+// filters. Retries and the timeout go on the route action
+// (TrafficRouteAction).
+func TrafficRouteConfig(out *routev3.Route, r *ir.Route) {
+	t := r.Traffic
+	if t == nil {
+		return
+	}
+	set := func(name string, cfg *anypb.Any) {
+		if out.TypedPerFilterConfig == nil {
+			out.TypedPerFilterConfig = map[string]*anypb.Any{}
+		}
+		out.TypedPerFilterConfig[name] = cfg
+	}
+	if t.RateLimit != nil {
+		set(LocalRateLimitFilterName, mustAny(localRateLimitRoute(t.RateLimit)))
+	}
+	if t.Fault != nil {
+		set(FaultFilterName, mustAny(faultConfig(t.Fault)))
+	}
+	if len(t.Compressors) > 0 {
+		for _, c := range t.Compressors {
+			set(compressorFilterName(c), mustAny(compressorPerRoute()))
+		}
+		out.RequestHeadersToRemove = appendMissing(out.RequestHeadersToRemove, "accept-encoding")
+	}
+}
 
-// LocalRateLimitFilter is the listener's local_ratelimit filter, or nil.
-func LocalRateLimitFilter(vhs []*ir.VirtualHost) *hcmv3.HttpFilter { return nil }
-
-// CompressorFilters are the listener's compressor filters.
-func CompressorFilters(vhs []*ir.VirtualHost) []*hcmv3.HttpFilter { return nil }
-
-// TrafficRouteConfig applies r.Traffic to the xDS route out.
-func TrafficRouteConfig(out *routev3.Route, r *ir.Route) {}
+func appendMissing(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}

@@ -8,18 +8,45 @@
 //   - status.go: conditions and per-ancestor status (PolicyAncestorStatus).
 //   - backendtrafficpolicy.go: BackendTrafficPolicy validation, attachment
 //     and status; its features: responseoverride.go (custom_response),
-//     healthcheck.go (active and passive health checks on per-policy
-//     copies of the routes' clusters).
+//     healthcheck.go (active and passive health checks).
+//   - btp_cluster.go: BackendTrafficPolicy cluster settings, in
+//     btp_lb.go (loadBalancer; hash policies on routes),
+//     btp_circuitbreaker.go (circuitBreaker) and btp_connection.go
+//     (tcpKeepalive, proxyProtocol, connection timeouts);
+//     btp_cluster_copies.go puts them and healthCheck on per-policy
+//     copies of the routes' clusters; btp_validate.go checks fields.
+//   - btp_route.go: BackendTrafficPolicy route settings (ir.Route.Traffic),
+//     in btp_retry.go (retry, timeout.http.requestTimeout: route action),
+//     btp_ratelimit.go (local rateLimit: local_ratelimit),
+//     btp_fault.go (faultInjection: fault) and btp_compression.go
+//     (compression, compressor: compressor).
 //   - securitypolicy.go: SecurityPolicy validation, attachment and status;
 //     an invalid policy fails closed (its routes answer 500). Its
 //     features: oidc.go and oidc_xds.go (oauth2, token endpoint
 //     clusters, client and HMAC secrets over SDS), jwt.go (jwt_authn,
 //     JWKS clusters), authz.go (RBAC).
+//   - cors.go: SecurityPolicy cors, as the routes' CORS policy (an
+//     HTTPRoute's own CORS filter wins).
+//   - extauth.go, extauth_xds.go: SecurityPolicy extAuth (ext_authz, one
+//     disabled filter per policy, a cluster of its own for the service).
+//   - basicauth.go: SecurityPolicy basicAuth (basic_auth, one disabled
+//     filter per policy); basicauth_htpasswd.go checks the htpasswd list,
+//     secretref.go follows the credential Secrets of basicAuth and
+//     apiKeyAuth, basicauth_redact.go redacts both in printed xDS.
+//   - apikeyauth.go: SecurityPolicy apiKeyAuth (api_key_auth, keys on the
+//     routes); authz.go also matches principal headers.
+//   - clienttrafficpolicy.go: ClientTrafficPolicy attachment per port and
+//     status; ctp_spec.go and ctp_tls.go its validation into
+//     ir.Listener.Client, clienttraffic_xds.go (connection managers, TLS
+//     contexts, health_check) and ctp_listener.go (listener, chains) its
+//     Envoy config; ctp_http3.go its http3 (which ports get a QUIC
+//     listener, and the status notes).
 //
 // translate calls in once the routes are built (translator.run), with a
 // view of the targets and the IR; policies write IR fields
-// (ir.Route.ResponseOverride; ir.Cluster.HealthCheck and
-// OutlierDetection, on clusters they add to ir.Gateway.Clusters) and
+// (ir.Route.ResponseOverride and LoadBalancer; ir.Cluster.HealthCheck,
+// OutlierDetection and Traffic, on clusters they add to
+// ir.Gateway.Clusters) and
 // give translate's xDS builder the protos of their own filters (CustomResponseFilters,
 // CustomResponseRouteConfig), which it places in the one ordered HTTP
 // filter list (translate/xds.go, httpFilters).

@@ -1,20 +1,256 @@
 package policies
 
 import (
+	"fmt"
+	"net"
+	"net/netip"
+	"strconv"
+	"time"
+
 	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
-	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
-	"google.golang.org/protobuf/types/known/anypb"
+	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
 
-// SecurityPolicy extAuth. (scaffold: to be implemented)
+// SecurityPolicy extAuth: every request on the policy's routes is first
+// checked by an external HTTP or gRPC authorization service, through
+// Envoy's ext_authz filter (extauth_xds.go builds it).
+//
+// The service is one backendRef (backendRefs wins over the deprecated
+// backendRef when both are set, as in Envoy Gateway): a Service port or a
+// Backend, in the policy's namespace or, with a ReferenceGrant trusting
+// SecurityPolicies of the policy's namespace, another one. Envoy reaches
+// it through a cluster of its own with the backend's endpoints and
+// BackendTLSPolicy, named extauth/BACKEND-CLUSTER (extauth/grpc/... for
+// gRPC, which speaks HTTP/2), so that what other policies do to the
+// routes' cluster of the same backend does not change it. Check requests
+// carry the authority Envoy Gateway gives them: NAME.NAMESPACE:PORT for a
+// Service, the first FQDN endpoint HOST:PORT of a Backend, else
+// NAME.NAMESPACE.
+//
+// Not supported (the policy is Invalid and fails closed): several
+// backendRefs, backendSettings, contextExtensions read from a ConfigMap or
+// Secret (valueRef), includeRouteMetadata (sluice does not give routes
+// Envoy Gateway's metadata).
 
-// extAuthSpec checks spec.extAuth and writes it into f.
-func extAuthSpec(f *spFeatures, p *egv1a1.SecurityPolicy, in SecurityInput) []string { return nil }
+// defaultExtAuthTimeout bounds a check (Envoy Gateway's default).
+const defaultExtAuthTimeout = 10 * time.Second
 
-// ExtAuthzFilters are the listener's ext_authz filters, in order.
-func ExtAuthzFilters(vhs []*ir.VirtualHost) []*hcmv3.HttpFilter { return nil }
+// BackendResolver resolves a backendRef of a policy in namespace policyNS
+// to the cluster routes to that backend use (not to be changed), or
+// returns the problem, naming field.
+type BackendResolver func(policyNS, field string, ref gwapiv1.BackendObjectReference) (*ir.Cluster, string)
 
-// extAuthRouteConfig adds a route's ext_authz configs with add.
-func extAuthRouteConfig(r *ir.Route, add func(name string, cfg *anypb.Any)) {}
+// extAuthImplemented are the fields of spec.extAuth sluice implements;
+// includeRouteMetadata is only accepted false.
+var extAuthImplemented = map[string]bool{
+	"grpc": true, "http": true, "headersToExtAuth": true, "bodyToExtAuth": true, "timeout": true,
+	"failOpen": true, "recomputeRoute": true, "statusOnError": true, "contextExtensions": true,
+	"includeRouteMetadata": true,
+}
+
+// extAuthServiceImplemented are the fields of spec.extAuth.http and
+// spec.extAuth.grpc sluice implements.
+var extAuthServiceImplemented = map[string]bool{
+	"backendRef": true, "backendRefs": true, "path": true, "pathOverride": true, "headersToBackend": true,
+}
+
+// statusOnErrorCodes are the codes the CRD lets statusOnError take.
+var statusOnErrorCodes = map[int32]bool{
+	400: true, 401: true, 402: true, 403: true, 404: true, 405: true, 406: true, 407: true, 408: true, 409: true,
+	410: true, 411: true, 412: true, 413: true, 414: true, 415: true, 416: true, 417: true, 421: true, 422: true,
+	423: true, 424: true, 426: true, 428: true, 429: true, 431: true, 500: true, 501: true, 502: true, 503: true,
+	504: true, 505: true, 506: true, 507: true, 508: true, 510: true, 511: true,
+}
+
+// extAuthSpec checks spec.extAuth and writes its IR and its service's
+// cluster into f; it returns the problems, each naming its field.
+func extAuthSpec(f *spFeatures, p *egv1a1.SecurityPolicy, in SecurityInput) []string {
+	e := p.Spec.ExtAuth
+	if e == nil {
+		return nil
+	}
+	const field = "spec.extAuth"
+	var errs []string
+	bad := func(format string, args ...any) { errs = append(errs, "field "+fmt.Sprintf(format, args...)) }
+	for _, u := range unimplemented(field, e, extAuthImplemented) {
+		bad("%s: is not supported by sluice", u)
+	}
+	if e.IncludeRouteMetadata != nil && *e.IncludeRouteMetadata {
+		bad("%s.includeRouteMetadata: is not supported by sluice", field)
+	}
+	out := &ir.ExtAuth{
+		HeadersToExtAuth: e.HeadersToExtAuth,
+		FailOpen:         e.FailOpen != nil && *e.FailOpen,
+		RecomputeRoute:   e.RecomputeRoute != nil && *e.RecomputeRoute,
+		Timeout:          ir.Duration(defaultExtAuthTimeout),
+	}
+	if e.Timeout != nil {
+		d, err := time.ParseDuration(string(*e.Timeout))
+		switch {
+		case !gwDuration.MatchString(string(*e.Timeout)) || err != nil:
+			bad("%s.timeout: %q is not a duration such as 1s, 500ms or 1m30s", field, *e.Timeout)
+		case d <= 0:
+			bad("%s.timeout: must be greater than 0", field)
+		}
+		out.Timeout = ir.Duration(d)
+	}
+	if b := e.BodyToExtAuth; b != nil {
+		if b.MaxRequestBytes < 1 {
+			bad("%s.bodyToExtAuth.maxRequestBytes: must be at least 1", field)
+		}
+		out.MaxRequestBytes = b.MaxRequestBytes
+	}
+	if s := e.StatusOnError; s != nil {
+		if !statusOnErrorCodes[*s] {
+			bad("%s.statusOnError: %d is not one of the 4xx and 5xx codes allowed", field, *s)
+		}
+		out.StatusOnError = uint32(*s)
+	}
+	out.ContextExtensions, errs = contextExtensions(field+".contextExtensions", e.ContextExtensions, errs)
+	if e.GRPC != nil {
+		for _, u := range unimplemented(field+".grpc", e.GRPC, extAuthServiceImplemented) {
+			bad("%s: is not supported by sluice", u)
+		}
+	}
+	if h := e.HTTP; h != nil {
+		for _, u := range unimplemented(field+".http", h, extAuthServiceImplemented) {
+			bad("%s: is not supported by sluice", u)
+		}
+		if h.Path != nil && h.PathOverride != nil {
+			bad("%s.http: only one of path or pathOverride can be specified", field)
+		}
+		out.HTTP = &ir.ExtAuthHTTPCall{PathPrefix: deref(h.Path), PathOverride: deref(h.PathOverride), HeadersToBackend: h.HeadersToBackend}
+	}
+	var svc *egv1a1.BackendCluster
+	sf := field + ".grpc"
+	switch {
+	case e.GRPC == nil && e.HTTP == nil:
+		bad("%s: one of grpc or http must be specified", field)
+	case e.GRPC != nil && e.HTTP != nil:
+		bad("%s: only one of grpc or http can be specified", field)
+	case e.GRPC != nil:
+		svc, out.GRPC = &e.GRPC.BackendCluster, true
+	default:
+		svc, sf = &e.HTTP.BackendCluster, field+".http"
+	}
+	if svc != nil {
+		c, authority, problem := extAuthBackend(sf, p.Namespace, svc, out.GRPC, in.BackendCluster)
+		if problem != "" {
+			errs = append(errs, problem)
+		} else {
+			out.Cluster, out.Authority = c.Name, authority
+			f.clusters = append(f.clusters, c)
+		}
+	}
+	if len(errs) == 0 {
+		f.security.ExtAuth = out
+	}
+	return errs
+}
+
+// contextExtensions checks contextExtensions and returns them as a map,
+// adding its problems to errs.
+func contextExtensions(field string, list []*egv1a1.ContextExtension, errs []string) (map[string]string, []string) {
+	if len(list) == 0 {
+		return nil, errs
+	}
+	bad := func(format string, args ...any) { errs = append(errs, "field "+fmt.Sprintf(format, args...)) }
+	out := map[string]string{}
+	for i, c := range list {
+		cf := fmt.Sprintf("%s[%d]", field, i)
+		if c == nil {
+			bad("%s: must not be null", cf)
+			continue
+		}
+		_, dup := out[c.Name]
+		switch {
+		case c.Name == "":
+			bad("%s.name: is required", cf)
+		case dup:
+			bad("%s.name: %q is listed twice", cf, c.Name)
+		}
+		switch c.Type {
+		case egv1a1.ContextExtensionValueTypeValue, "":
+			if c.Value == nil || c.ValueRef != nil {
+				bad("%s: Exactly one of value or valueRef must be set with correct type.", cf)
+			}
+			out[c.Name] = deref(c.Value)
+		case egv1a1.ContextExtensionValueTypeValueRef:
+			bad("%s.valueRef: is not supported by sluice; use value", cf)
+		default:
+			bad("%s.type: %q is not Value or ValueRef", cf, c.Type)
+		}
+	}
+	return out, errs
+}
+
+// extAuthBackend resolves the service's backendRef(s) under field and
+// returns the cluster the checks go through and their authority, or the
+// problem, naming its field.
+func extAuthBackend(field, ns string, svc *egv1a1.BackendCluster, grpc bool, resolve BackendResolver) (*ir.Cluster, string, string) {
+	ref, rf := svc.BackendRef, field+".backendRef"
+	switch n := len(svc.BackendRefs); {
+	case n > 16:
+		return nil, "", fmt.Sprintf("field %s.backendRefs: %d entries are more than the 16 allowed", field, n)
+	case n > 1:
+		return nil, "", fmt.Sprintf("field %s.backendRefs: %d backends are not supported by sluice; use one", field, n)
+	case n == 1:
+		b := svc.BackendRefs[0]
+		rf = field + ".backendRefs[0]"
+		switch {
+		case b.Fallback != nil && *b.Fallback:
+			return nil, "", fmt.Sprintf("field %s.fallback: is not supported by sluice", rf)
+		case b.Weight != nil && *b.Weight > 1000000:
+			return nil, "", fmt.Sprintf("field %s.weight: %d is more than 1000000", rf, *b.Weight)
+		case b.Weight != nil && *b.Weight == 0:
+			return nil, "", fmt.Sprintf("field %s.weight: 0 sends no check to the only backend; must be at least 1", rf)
+		}
+		ref = &b.BackendObjectReference
+	case ref == nil:
+		return nil, "", fmt.Sprintf("field %s: backendRef or backendRefs needs to be set", field)
+	}
+	if resolve == nil {
+		return nil, "", fmt.Sprintf("field %s: backends cannot be resolved here", rf)
+	}
+	c, problem := resolve(ns, rf, *ref)
+	if problem != "" {
+		return nil, "", problem
+	}
+	prefix := "extauth/"
+	if grpc {
+		prefix = "extauth/grpc/"
+	}
+	// A fresh cluster: only the endpoints and TLS of the backend, not
+	// what other policies set on the routes' cluster.
+	own := &ir.Cluster{Name: prefix + c.Name, DNS: c.DNS, Endpoints: c.Endpoints, TLS: c.TLS, HTTP2: grpc}
+	return own, extAuthAuthority(ns, *ref, c), ""
+}
+
+// extAuthAuthority is the authority of check requests to a backend, as
+// Envoy Gateway derives it: NAME.NAMESPACE:PORT for a Service, the first
+// FQDN endpoint of a Backend, else NAME.NAMESPACE.
+func extAuthAuthority(ns string, ref gwapiv1.BackendObjectReference, c *ir.Cluster) string {
+	if ref.Namespace != nil && *ref.Namespace != "" {
+		ns = string(*ref.Namespace)
+	}
+	name := string(ref.Name) + "." + ns
+	kind := "Service"
+	if ref.Kind != nil {
+		kind = string(*ref.Kind)
+	}
+	switch kind {
+	case "Backend":
+		for _, ep := range c.Endpoints {
+			if _, err := netip.ParseAddr(ep.Host); ep.Host != "" && err != nil {
+				return net.JoinHostPort(ep.Host, strconv.Itoa(int(ep.Port)))
+			}
+		}
+	case "Service":
+		if ref.Port != nil {
+			return net.JoinHostPort(name, strconv.Itoa(int(*ref.Port)))
+		}
+	}
+	return name
+}

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
-	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
@@ -18,16 +17,10 @@ import (
 // panicThreshold its healthy panic threshold; unset fields take the CRD's
 // defaults.
 //
-// Envoy Gateway gives each route rule clusters of its own, so a policy's
-// health checks concern its routes only. sluice gives each backend one
-// cluster, which routes under different policies may share; so a route
-// under a policy with a healthCheck is sent to copies of its clusters
-// named "<cluster>/healthcheck/<policy namespace>/<policy name>", which
-// carry the policy's checks, and routes under no such policy keep the
-// plain cluster. A copy of a failover cluster keeps its priorities and
-// its default outlier detection unless the policy sets passive checks.
-// A cluster left without references is removed. Mirrors, TCP and UDP
-// routes keep the plain clusters.
+// The checks go on the per-policy copies of the routes' clusters that
+// carry all of a policy's cluster settings (btp_cluster_copies.go). A
+// copy of a failover cluster keeps its priorities and its default
+// outlier detection unless the policy sets passive checks.
 //
 // An invalid healthCheck (the CRD's ranges, the fields each type
 // requires, what Envoy would reject) makes the whole policy invalid: no
@@ -47,7 +40,7 @@ func healthCheckSpec(h *egv1a1.HealthCheck) (*healthCheck, []string, []string) {
 	if h == nil {
 		return nil, nil, nil
 	}
-	v := &hcValidator{}
+	v := &specValidator{}
 	hc := &healthCheck{}
 	if h.PanicThreshold != nil {
 		v.percent("spec.healthCheck.panicThreshold", int64(*h.PanicThreshold))
@@ -68,41 +61,59 @@ func healthCheckSpec(h *egv1a1.HealthCheck) (*healthCheck, []string, []string) {
 	return hc, v.ignored, nil
 }
 
-type hcValidator struct {
-	errs, ignored []string
-}
-
-func (v *hcValidator) bad(format string, args ...any) {
-	v.errs = append(v.errs, "field "+fmt.Sprintf(format, args...))
-}
-
-func (v *hcValidator) percent(field string, n int64) {
-	if n < 0 || n > 100 {
-		v.bad("%s: %d is not a percentage (0-100)", field, n)
+// apply sets the checks on cluster c, a copy of cluster orig for a
+// route of host (or ""). An HTTP check without a hostname sends the Host
+// Envoy Gateway would: a Backend's hostname, else the route's (host, the first
+// non-wildcard domain of its virtual host), else the first endpoint's
+// address; never Envoy's default, the cluster name, which is not a valid
+// Host. A gRPC check cannot run on a cluster that does not speak HTTP/2
+// (only GRPCRoute backends do): such a copy gets no active check, and
+// notes says so.
+func (hc *healthCheck) apply(c *ir.Cluster, orig, host string, notes map[string]bool) {
+	if hc.active != nil && (hc.active.GRPC == nil || c.HTTP2) {
+		c.HealthCheck = hc.active
+		if h := hc.active.HTTP; h != nil && h.Host == "" {
+			active, http := *hc.active, *h
+			http.Host = checkHost(c, host)
+			active.HTTP = &http
+			c.HealthCheck = &active
+		}
+	} else if hc.active != nil {
+		notes[fmt.Sprintf("spec.healthCheck.active: type GRPC is not applied to backend cluster %s, which does not speak HTTP/2", orig)] = true
+	}
+	if hc.passive != nil {
+		c.OutlierDetection = hc.passive
+	}
+	if hc.panic != nil {
+		c.HealthyPanicThreshold = hc.panic
 	}
 }
 
-// gwDuration is Gateway API's Duration format (GEP-2257).
-var gwDuration = regexp.MustCompile(`^([0-9]{1,5}(h|m|s|ms)){1,4}$`)
-
-// duration parses a Gateway API duration, or returns def when d is nil.
-// Envoy wants it positive.
-func (v *hcValidator) duration(field string, d *gwapiv1.Duration, def time.Duration) ir.Duration {
-	if d == nil {
-		return ir.Duration(def)
+// checkHost is the Host of an HTTP health check of cluster c used by a
+// route of host (or "").
+func checkHost(c *ir.Cluster, host string) string {
+	eps := c.Endpoints
+	if len(c.Groups) > 0 {
+		eps = c.Groups[0].Endpoints
 	}
-	s := string(*d)
-	t, err := time.ParseDuration(s)
+	var first string
+	if len(eps) > 0 {
+		first = eps[0].Host
+	}
 	switch {
-	case !gwDuration.MatchString(s) || err != nil:
-		v.bad("%s: %q is not a duration such as 1s, 500ms or 1m30s", field, s)
-	case t <= 0:
-		v.bad("%s: must be greater than 0", field)
+	case c.DNS && first != "":
+		return first
+	case host != "":
+		return host
+	case strings.Contains(first, ":"):
+		return "[" + first + "]"
+	case first != "":
+		return first
 	}
-	return ir.Duration(t)
+	return "localhost"
 }
 
-func (v *hcValidator) threshold(field string, n *uint32, def uint32) uint32 {
+func (v *specValidator) threshold(field string, n *uint32, def uint32) uint32 {
 	if n == nil {
 		return def
 	}
@@ -116,7 +127,7 @@ func (v *hcValidator) threshold(field string, n *uint32, def uint32) uint32 {
 // CONNECT).
 var httpMethods = []string{"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "TRACE", "PATCH"}
 
-func (v *hcValidator) active(field string, a *egv1a1.ActiveHealthCheck) *ir.ActiveHealthCheck {
+func (v *specValidator) active(field string, a *egv1a1.ActiveHealthCheck) *ir.ActiveHealthCheck {
 	out := &ir.ActiveHealthCheck{
 		Timeout:            v.duration(field+".timeout", a.Timeout, time.Second),
 		Interval:           v.duration(field+".interval", a.Interval, 3*time.Second),
@@ -177,7 +188,7 @@ func (v *hcValidator) active(field string, a *egv1a1.ActiveHealthCheck) *ir.Acti
 // hostname is the CRD's pattern for http.hostname.
 var hostname = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
 
-func (v *hcValidator) http(field string, h *egv1a1.HTTPActiveHealthChecker) *ir.HTTPHealthCheck {
+func (v *specValidator) http(field string, h *egv1a1.HTTPActiveHealthChecker) *ir.HTTPHealthCheck {
 	out := &ir.HTTPHealthCheck{Path: h.Path}
 	switch {
 	case h.Path == "":
@@ -212,7 +223,7 @@ func (v *hcValidator) http(field string, h *egv1a1.HTTPActiveHealthChecker) *ir.
 	return out
 }
 
-func (v *hcValidator) statuses(field string, codes []egv1a1.HTTPStatus) []uint32 {
+func (v *specValidator) statuses(field string, codes []egv1a1.HTTPStatus) []uint32 {
 	var out []uint32
 	for i, c := range codes {
 		if c < 100 || c > 599 {
@@ -224,7 +235,7 @@ func (v *hcValidator) statuses(field string, codes []egv1a1.HTTPStatus) []uint32
 	return out
 }
 
-func (v *hcValidator) payload(field string, p *egv1a1.ActiveHealthCheckPayload) *ir.Payload {
+func (v *specValidator) payload(field string, p *egv1a1.ActiveHealthCheckPayload) *ir.Payload {
 	if p == nil {
 		return nil
 	}
@@ -246,7 +257,7 @@ func (v *hcValidator) payload(field string, p *egv1a1.ActiveHealthCheckPayload) 
 	return nil
 }
 
-func (v *hcValidator) passive(field string, p *egv1a1.PassiveHealthCheck) *ir.OutlierDetection {
+func (v *specValidator) passive(field string, p *egv1a1.PassiveHealthCheck) *ir.OutlierDetection {
 	out := &ir.OutlierDetection{
 		SplitExternalLocalOriginErrors: p.SplitExternalLocalOriginErrors != nil && *p.SplitExternalLocalOriginErrors,
 		Interval:                       v.duration(field+".interval", p.Interval, 3*time.Second),

@@ -249,7 +249,7 @@ func SecurityRouteConfig(out *routev3.Route, r *ir.Route) {
 	}
 	add(JWTFilterName, jwtRouteConfig(r))
 	add(RBACFilterName, rbacRouteConfig(r))
-	add(basicAuthFilterName, basicAuthRouteConfig(r))
+	add(basicAuthRouteConfig(r))
 	add(apiKeyAuthFilterName, apiKeyAuthRouteConfig(r))
 	extAuthRouteConfig(r, add)
 }

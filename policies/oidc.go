@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
-	corev1 "k8s.io/api/core/v1"
 
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
@@ -134,33 +133,18 @@ func oidcSpec(field, name, ns string, o *egv1a1.OIDC, in SecurityInput) (*ir.OID
 // clientSecret returns the client secret, or the problem, starting with
 // the rest of the field's name.
 func clientSecret(ns string, o *egv1a1.OIDC, in SecurityInput) ([]byte, string) {
-	ref := o.ClientSecret
-	if (ref.Group != nil && *ref.Group != "") || (ref.Kind != nil && *ref.Kind != "Secret") {
-		return nil, ".kind: must name a core Secret"
+	data, problem := credentialSecret(ns, o.ClientSecret, in)
+	if problem != "" {
+		return nil, problem
 	}
-	sns := ns
-	if ref.Namespace != nil && *ref.Namespace != "" {
-		sns = string(*ref.Namespace)
+	if len(data[clientSecretKey]) == 0 {
+		sns := ns
+		if o.ClientSecret.Namespace != nil && *o.ClientSecret.Namespace != "" {
+			sns = string(*o.ClientSecret.Namespace)
+		}
+		return nil, fmt.Sprintf(".name: Secret %s/%s: data[%q] is missing or empty", sns, o.ClientSecret.Name, clientSecretKey)
 	}
-	if sns != ns && (in.SecretGranted == nil || !in.SecretGranted(ns, sns, string(ref.Name))) {
-		return nil, fmt.Sprintf(".namespace: Secret %s/%s is in another namespace than the policy; no ReferenceGrant in namespace %q allows SecurityPolicies of namespace %q to use it", sns, ref.Name, sns, ns)
-	}
-	var s *corev1.Secret
-	if in.Secret != nil {
-		s = in.Secret(sns, string(ref.Name))
-	}
-	if s == nil {
-		return nil, fmt.Sprintf(".name: Secret %s/%s does not exist", sns, ref.Name)
-	}
-	v, ok := s.StringData[clientSecretKey] // stringData wins, as in Kubernetes
-	b := []byte(v)
-	if !ok {
-		b = s.Data[clientSecretKey]
-	}
-	if len(b) == 0 {
-		return nil, fmt.Sprintf(".name: Secret %s/%s: data[%q] is missing or empty", sns, ref.Name, clientSecretKey)
-	}
-	return b, ""
+	return data[clientSecretKey], ""
 }
 
 // hmacSecret derives the HMAC secret of a policy from its name and its

@@ -1,7 +1,6 @@
 package policies
 
 import (
-	"sort"
 	"time"
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
@@ -38,28 +37,11 @@ func oauth2FilterName(s *ir.Security) string { return OAuth2FilterName + "/" + s
 // OAuth2Filters are the oauth2 filters of a listener's virtual hosts, one
 // per policy with oidc in force on their routes, disabled, sorted by name.
 func OAuth2Filters(vhosts []*ir.VirtualHost) []*hcmv3.HttpFilter {
-	byName := map[string]*ir.OIDC{}
-	for _, vh := range vhosts {
-		for _, r := range vh.Routes {
-			if r.Security != nil && r.Security.OIDC != nil {
-				byName[oauth2FilterName(r.Security)] = r.Security.OIDC
-			}
+	return disabledFilters(vhosts, func(r *ir.Route, add func(string, *ir.OIDC)) {
+		if r.Security != nil && r.Security.OIDC != nil {
+			add(oauth2FilterName(r.Security), r.Security.OIDC)
 		}
-	}
-	names := make([]string, 0, len(byName))
-	for n := range byName {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	var out []*hcmv3.HttpFilter
-	for _, n := range names {
-		out = append(out, &hcmv3.HttpFilter{
-			Name:       n,
-			Disabled:   true,
-			ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: mustAny(&oauth2v3.OAuth2{Config: oauth2Config(byName[n])})},
-		})
-	}
-	return out
+	}, func(o *ir.OIDC) proto.Message { return &oauth2v3.OAuth2{Config: oauth2Config(o)} })
 }
 
 func oauth2Config(o *ir.OIDC) *oauth2v3.OAuth2Config {

@@ -192,28 +192,11 @@ func deref(s *string) string {
 // virtual hosts: one per response override in force on any of their
 // routes, disabled, sorted by name.
 func CustomResponseFilters(vhosts []*ir.VirtualHost) []*hcmv3.HttpFilter {
-	byName := map[string]*ir.ResponseOverride{}
-	for _, vh := range vhosts {
-		for _, r := range vh.Routes {
-			if o := r.ResponseOverride; o != nil {
-				byName[o.Name] = o
-			}
+	return disabledFilters(vhosts, func(r *ir.Route, add func(string, *ir.ResponseOverride)) {
+		if o := r.ResponseOverride; o != nil {
+			add(customResponseFilter(o), o)
 		}
-	}
-	names := make([]string, 0, len(byName))
-	for n := range byName {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	var out []*hcmv3.HttpFilter
-	for _, n := range names {
-		out = append(out, &hcmv3.HttpFilter{
-			Name:       customResponseFilter(byName[n]),
-			Disabled:   true,
-			ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: mustAny(customResponse(byName[n]))},
-		})
-	}
-	return out
+	}, func(o *ir.ResponseOverride) proto.Message { return customResponse(o) })
 }
 
 // CustomResponseRouteConfig returns the typed_per_filter_config entry

@@ -39,6 +39,8 @@ type SecurityInput struct {
 	// SecretGranted reports whether a ReferenceGrant lets
 	// SecurityPolicies of policyNS use the Secret.
 	SecretGranted func(policyNS, secretNS, secretName string) bool
+	// BackendCluster resolves extAuth's backendRefs (extauth.go).
+	BackendCluster BackendResolver
 }
 
 // spFeatures is what one policy does: its IR, the JWKS and token
@@ -75,6 +77,7 @@ func ApplySecurityPolicies(in SecurityInput, gateways []*ir.Gateway) []*Status {
 				failClosed(r)
 			default:
 				r.Security = features[j].security
+				r.CORS = routeCORS(r.CORS, features[j].security)
 				for _, c := range features[j].clusters {
 					added = addCluster(g, c) || added
 				}

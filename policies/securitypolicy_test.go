@@ -45,9 +45,9 @@ func TestSecurityPolicyFailsClosed(t *testing.T) {
 			wantError: "field spec.authorization.rules[0].principal.clientCIDRs[0]"},
 		"unsupported feature": {spec: egv1a1.SecurityPolicySpec{BasicAuth: &egv1a1.BasicAuth{}},
 			wantError: "field spec.basicAuth"},
-		"headers principal": {spec: egv1a1.SecurityPolicySpec{Authorization: &egv1a1.Authorization{Rules: []egv1a1.AuthorizationRule{{
-			Action: egv1a1.AuthorizationActionAllow, Principal: &egv1a1.Principal{Headers: []egv1a1.AuthorizationHeaderMatch{{Name: "x", Values: []string{"y"}}}}}}}},
-			wantError: "field spec.authorization.rules[0].principal.headers"},
+		"headers principal without values": {spec: egv1a1.SecurityPolicySpec{Authorization: &egv1a1.Authorization{Rules: []egv1a1.AuthorizationRule{{
+			Action: egv1a1.AuthorizationActionAllow, Principal: &egv1a1.Principal{Headers: []egv1a1.AuthorizationHeaderMatch{{Name: "x"}}}}}}},
+			wantError: "field spec.authorization.rules[0].principal.headers[0].values"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

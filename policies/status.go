@@ -27,6 +27,20 @@ type Status struct {
 	Kind, Namespace, Name string
 	Conditions            []Condition
 	Ancestors             []AncestorStatus
+	// Attachments explain, per target the policy names, where it is in
+	// force and where it lost to another policy.
+	Attachments []Attachment
+}
+
+// Attachment says what became of a policy on one of its targets: the
+// routes (or listeners) it is in force on through it, those where a more
+// specific policy is in force instead, naming it, or the older policy
+// that holds the whole target.
+type Attachment struct {
+	Target     string
+	InForce    []string
+	Overridden []string
+	LostTo     string
 }
 
 // Condition types and reasons of policies (Gateway API's policy_types.go

@@ -1,7 +1,6 @@
 package serve
 
 import (
-	"context"
 	"fmt"
 )
 
@@ -49,7 +48,7 @@ func (s *Server) rollbackGateway(gateway, version, node, detail string) {
 	if target == nil {
 		reason += "; no earlier version was ACKed by this gateway, so it stays"
 	} else {
-		if err := s.cache.SetSnapshot(context.Background(), gateway, target.snap); err != nil {
+		if err := s.setSnapshot(gateway, target.snap); err != nil {
 			s.log.Error("auto-rollback failed", "gateway", gateway, "version", target.version, "err", err)
 			return
 		}

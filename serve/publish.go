@@ -1,7 +1,6 @@
 package serve
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"sort"
@@ -91,7 +90,7 @@ func (s *Server) publish(rec *Record, plans []gatewayPlan, keys map[string]bool)
 	})
 	for _, p := range plans {
 		if push[p.key] {
-			if err := s.cache.SetSnapshot(context.Background(), p.key, p.snap); err != nil {
+			if err := s.setSnapshot(p.key, p.snap); err != nil {
 				return fmt.Errorf("set snapshot of %s: %w", p.key, err)
 			}
 			s.current[p.key] = p.served()

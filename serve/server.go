@@ -44,7 +44,10 @@ type Options struct {
 // Server is the xDS side of sluice: one snapshot per Gateway in
 // go-control-plane's cache, the revision history, and ACK/NACK health.
 type Server struct {
-	log     *slog.Logger
+	log *slog.Logger
+	// ads serves the snapshots over ADS; cache, go-control-plane's, over
+	// the per-type xDS services.
+	ads     *adsCache
 	cache   cachev3.SnapshotCache
 	store   *store
 	tracker *tracker
@@ -98,6 +101,7 @@ func New(opts Options) (*Server, error) {
 	tr := newTracker()
 	s := &Server{
 		log: opts.Logger,
+		ads: newADSCache(),
 		cache: nackHold{
 			SnapshotCache: newSharedCache(cachev3.NewSnapshotCache(true, nodeHash{}, slogAdapter{opts.Logger}), nodeHash{}),
 			nacked:        tr.nackedVersion,
@@ -268,11 +272,29 @@ func (s *Server) ensureSnapshot(gateway string) {
 		s.log.Error("empty snapshot", "gateway", gateway, "err", err)
 		return
 	}
-	if err := s.cache.SetSnapshot(context.Background(), gateway, p.snap); err != nil {
+	if err := s.setSnapshot(gateway, p.snap); err != nil {
 		s.log.Error("set empty snapshot", "gateway", gateway, "err", err)
 		return
 	}
 	s.current[gateway] = p.served()
+}
+
+// setSnapshot serves snap to the Envoys of gateway, over ADS and the
+// per-type services. Callers hold s.mu.
+func (s *Server) setSnapshot(gateway string, snap *cachev3.Snapshot) error {
+	// Both need the bytes and delta the per-resource versions: make them
+	// once, before either shares the snapshot.
+	if err := premarshal(snap); err != nil {
+		return err
+	}
+	if err := snap.ConstructVersionMap(); err != nil {
+		return err
+	}
+	if err := s.cache.SetSnapshot(context.Background(), gateway, snap); err != nil {
+		return err
+	}
+	s.ads.set(gateway, snap)
+	return nil
 }
 
 func (s *Server) ack(gateway, node, version string, at time.Time) {
@@ -283,10 +305,8 @@ func (s *Server) ack(gateway, node, version string, at time.Time) {
 		return
 	}
 	s.log.Info("envoy ACKed", "node", node, "gateway", gateway, "version", version, "sinceFetch", d)
-	for _, n := range s.tracker.connected() {
-		if n.Gateway == gateway && n.Version != version {
-			return // some Envoy of the gateway has not taken it yet
-		}
+	if !s.tracker.allAt(gateway, version) {
+		return // some Envoy of the gateway has not taken it yet
 	}
 	if s.store.recordAllAcked(gateway, version, d) {
 		s.metrics.ackSeconds.Observe(d.Seconds())

@@ -11,7 +11,9 @@ import (
 )
 
 // sharedCache answers state-of-the-world watches with one response per
-// gateway, type and version, shared by every Envoy of the gateway.
+// gateway, type and version, shared by every Envoy of the gateway. It
+// serves go-control-plane's per-type xDS services; ADS, which Envoys use,
+// is served by adsServer (ads.go) from the same snapshots.
 //
 // go-control-plane's snapshot cache builds each watch's response on its
 // own: a cachedResource per resource, a name→version map of what was

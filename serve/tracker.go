@@ -255,6 +255,19 @@ func (t *tracker) connected() []NodeStatus {
 	return out
 }
 
+// allAt reports whether every connected Envoy of gateway took version.
+// Every ACK asks: it neither copies nor sorts.
+func (t *tracker) allAt(gateway, version string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, ns := range t.nodes {
+		if ns.Gateway == gateway && ns.Version != version {
+			return false
+		}
+	}
+	return true
+}
+
 // nackedVersion returns the version an Envoy NACKed with the response
 // nonce of typeURL, if that request is a NACK the tracker saw.
 func (t *tracker) nackedVersion(node *corev3.Node, typeURL, nonce string) (string, bool) {
@@ -278,7 +291,8 @@ func (t *tracker) nackedVersion(node *corev3.Node, typeURL, nonce string) (strin
 // once, in a loop (envoyproxy/go-control-plane#962). nackHold opens that
 // watch as if the Envoy held the rejected version: it is answered when the
 // gateway's snapshot changes (a new revision, a rollback), not before.
-// Delta streams keep what they sent and need no help.
+// Delta streams keep what they sent and need no help. It serves the
+// per-type xDS services; adsServer holds NACKs the same way.
 type nackHold struct {
 	cachev3.SnapshotCache
 	nacked func(node *corev3.Node, typeURL, nonce string) (string, bool)

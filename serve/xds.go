@@ -25,7 +25,7 @@ func (s *Server) ServeXDS(ctx context.Context, lis net.Listener, opts ...grpc.Se
 	opts = append([]grpc.ServerOption{grpc.MaxConcurrentStreams(1 << 20), grpc.SharedWriteBuffer(true)}, opts...)
 	gs := grpc.NewServer(opts...)
 	xds := serverv3.NewServer(ctx, s.cache, s.tracker.callbacks(), sotwv3.WithOrderedADS())
-	discoveryv3.RegisterAggregatedDiscoveryServiceServer(gs, xds)
+	discoveryv3.RegisterAggregatedDiscoveryServiceServer(gs, &adsServer{ctx: ctx, cache: s.ads, tracker: s.tracker})
 	clusterservice.RegisterClusterDiscoveryServiceServer(gs, xds)
 	endpointservice.RegisterEndpointDiscoveryServiceServer(gs, xds)
 	listenerservice.RegisterListenerDiscoveryServiceServer(gs, xds)

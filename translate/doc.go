@@ -7,5 +7,16 @@
 // condition and translation of the rest goes on; only YAML that cannot be
 // parsed rejects a whole revision.
 //
+// Files added for features (one line each):
+//   - envoypatchpolicy.go, envoypatch_apply.go, envoypatch_types.go:
+//     EnvoyPatchPolicy, JSON patches on the final xDS of a Gateway, and
+//     the Envoy extension types a patch may name in a typed config.
+//   - accesslog.go, filterorder.go: EnvoyProxy access logs and filterOrder.
+//   - mergegateways.go, mergegateways_ir.go: EnvoyProxy mergeGateways,
+//     the Gateways of a class as one fleet (conflicts across members,
+//     the merged IR, one result per member key).
+//   - xds_quic.go: the QUIC listener of an HTTPS port with
+//     ClientTrafficPolicy http3, and the Alt-Svc header on its routes.
+//
 // It must not import serve or sync.
 package translate

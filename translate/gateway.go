@@ -52,6 +52,7 @@ type gatewayState struct {
 	ir        *ir.Gateway
 	clusters  map[string]*ir.Cluster
 	secrets   map[string]*ir.Secret // by SDS name
+	proxy     *ir.ProxySettings     // from its EnvoyProxy, or nil (envoyproxy.go)
 }
 
 // listenerState is one Gateway listener and the routes attached to it.
@@ -102,6 +103,7 @@ func (t *translator) statusOf(kind, namespace, name string) *ObjectStatus {
 func (t *translator) run() []*ir.Gateway {
 	classes := t.processClasses()
 	t.processGateways(classes)
+	t.markMergedConflicts() // mergegateways.go
 	t.processBackendTLSPolicies()
 	t.processHTTPRoutes()
 	t.processL4Routes()
@@ -114,7 +116,7 @@ func (t *translator) run() []*ir.Gateway {
 	// above and write what they do into the IR (policies.go).
 	t.applyPolicies(out)
 	t.tlsPolicyStatus()
-	return out
+	return t.mergeGatewayIRs(out)
 }
 
 // processClasses accepts the GatewayClasses whose controllerName is ours

@@ -22,6 +22,7 @@ func (t *translator) buildGatewayIR(g *gatewayState) {
 			hostsOnPort[uint32(l.spec.Port)] = append(hostsOnPort[uint32(l.spec.Port)], hostnameOf(l.spec.Hostname))
 		}
 	}
+	t.mergedHosts(g, hostsOnPort, gwapiv1.HTTPProtocolType)
 	for _, l := range g.listeners {
 		if !l.valid || l.spec.Protocol != gwapiv1.HTTPProtocolType {
 			continue // the other protocols: irbuild_l4.go
@@ -63,7 +64,7 @@ func (t *translator) buildGatewayIR(g *gatewayState) {
 		slices.SortFunc(il.VirtualHosts, func(a, b *ir.VirtualHost) int { return strings.Compare(a.Name, b.Name) })
 	}
 	t.buildL4IR(g)
-	applyIPFamily(g.ir)
+	t.applyProxy(g)
 	sort.Slice(g.ir.Listeners, func(i, j int) bool { return g.ir.Listeners[i].Port < g.ir.Listeners[j].Port })
 	g.ir.Clusters = slices.Grow(g.ir.Clusters, len(g.clusters))
 	for _, c := range g.clusters {

@@ -23,6 +23,7 @@ func (t *translator) buildL4IR(g *gatewayState) {
 			sniHosts[uint32(l.spec.Port)] = append(sniHosts[uint32(l.spec.Port)], hostnameOf(l.spec.Hostname))
 		}
 	}
+	t.mergedHosts(g, sniHosts, gwapiv1.HTTPSProtocolType, gwapiv1.TLSProtocolType)
 	tlsPorts := map[uint32]*ir.Listener{}
 	taken := map[uint32]map[string]bool{} // SNI names given to a chain, by port
 	for _, l := range g.listeners {

@@ -7,6 +7,8 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"sigs.k8s.io/yaml"
+
+	"github.com/sluice-gitops/sluice/policies"
 )
 
 // XDSDocument is the printable form of one Gateway's resources: Envoy's own
@@ -44,6 +46,9 @@ func (g *GatewayResult) Document() (*XDSDocument, error) {
 	for _, s := range d.Secrets {
 		redactSecret(s)
 	}
+	// Inline credentials of basic_auth and api_key_auth (policies).
+	policies.RedactCredentials(d.Listeners)
+	policies.RedactCredentials(d.Routes)
 	return d, nil
 }
 

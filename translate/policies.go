@@ -37,10 +37,11 @@ func (t *translator) applyPolicies(gateways []*ir.Gateway) {
 		t.policyStatus(st)
 	}
 	sp := policies.ApplySecurityPolicies(policies.SecurityInput{
-		Policies:      t.res.SecurityPolicies,
-		Targets:       targets,
-		Secret:        t.coreSecret,
-		SecretGranted: t.securityPolicySecretGranted,
+		Policies:       t.res.SecurityPolicies,
+		Targets:        targets,
+		Secret:         t.coreSecret,
+		SecretGranted:  t.securityPolicySecretGranted,
+		BackendCluster: t.securityPolicyBackend,
 	}, gateways)
 	for _, st := range sp {
 		t.policyStatus(st)
@@ -56,6 +57,7 @@ func (t *translator) attachTargets() policies.Targets {
 		gw := policies.Gateway{Namespace: g.obj.Namespace, Name: g.obj.Name, Labels: g.obj.Labels}
 		for _, l := range g.listeners {
 			gw.Listeners = append(gw.Listeners, string(l.spec.Name))
+			gw.Ports = append(gw.Ports, uint32(l.spec.Port))
 			for _, ar := range l.routes {
 				k := objectKey(ar.kind, ar.route.Namespace, ar.route.Name)
 				parents[k] = append(parents[k], policies.Parent{Namespace: g.obj.Namespace, Name: g.obj.Name, Listener: string(l.spec.Name)})
@@ -115,6 +117,9 @@ func (t *translator) policyStatus(st *policies.Status) {
 	s.Conditions = append(s.Conditions, conv(st.Conditions)...)
 	for _, a := range st.Ancestors {
 		s.Ancestors = append(s.Ancestors, AncestorStatus{AncestorRef: a.AncestorRef, Conditions: conv(a.Conditions)})
+	}
+	for _, a := range st.Attachments {
+		s.Attachments = append(s.Attachments, PolicyAttachment(a))
 	}
 }
 

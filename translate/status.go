@@ -50,6 +50,22 @@ type ObjectStatus struct {
 	// Ancestors is a policy's status per Gateway (or listener) it affects
 	// (Gateway API's PolicyAncestorStatus).
 	Ancestors []AncestorStatus `json:"ancestors,omitempty" yaml:"ancestors,omitempty"`
+	// Attachments explain, for a policy, where it is in force on each of
+	// its targets and where it lost to another policy.
+	Attachments []PolicyAttachment `json:"attachments,omitempty" yaml:"attachments,omitempty"`
+}
+
+// PolicyAttachment is what became of a policy on one target it names.
+type PolicyAttachment struct {
+	Target string `json:"target" yaml:"target"`
+	// InForce are the routes (or, for a ClientTrafficPolicy, listeners)
+	// the policy is in force on through the target.
+	InForce []string `json:"inForce,omitempty" yaml:"inForce,omitempty"`
+	// Overridden are those where a more specific policy is in force,
+	// each naming it.
+	Overridden []string `json:"overridden,omitempty" yaml:"overridden,omitempty"`
+	// LostTo names the policy that holds the whole target instead.
+	LostTo string `json:"lostTo,omitempty" yaml:"lostTo,omitempty"`
 }
 
 // AncestorStatus is a policy's status for one ancestor.

@@ -84,6 +84,7 @@ func TranslateResources(res *Resources, warnings []string, opts Options) (*Resul
 	}
 	t.memo.finish(t.backends)
 	t.applyEnvoyPatches(out.Gateways)
+	out.Gateways = t.fanOutMerged(out.Gateways)
 	out.Warnings = t.warnings
 	out.Status = sortStatus(t.statusList)
 	sort.Strings(out.Warnings)

@@ -74,6 +74,7 @@ func buildXDS(g *ir.Gateway, m *memo) *GatewayResult {
 			out.Routes = append(out.Routes, buildRouteConfig(l, m))
 		}
 		bindAdditional(out.Listeners[len(out.Listeners)-1], l.AdditionalAddresses)
+		out.Listeners = append(out.Listeners, quicListeners(g, l, out.Routes)...) // HTTP/3 (xds_quic.go)
 	}
 	for _, u := range g.UDPListeners {
 		out.Listeners = append(out.Listeners, buildUDPListener(u))
@@ -138,7 +139,7 @@ func httpFilters(l *ir.Listener) []*hcmv3.HttpFilter {
 	}
 	// Fault injection (BackendTrafficPolicy faultInjection) delays or
 	// aborts requests as they arrive, before any other work is done for
-	// them (policies, btp_route.go).
+	// them (policies, btp_fault.go).
 	if f := policies.FaultFilter(l.VirtualHosts); f != nil {
 		fs = append(fs, f)
 	}
@@ -156,9 +157,7 @@ func httpFilters(l *ir.Listener) []*hcmv3.HttpFilter {
 	if f := policies.APIKeyAuthFilter(l.VirtualHosts); f != nil {
 		fs = append(fs, f)
 	}
-	if f := policies.BasicAuthFilter(l.VirtualHosts); f != nil {
-		fs = append(fs, f)
-	}
+	fs = append(fs, policies.BasicAuthFilters(l.VirtualHosts)...)
 	// OIDC login (SecurityPolicy oidc) follows CORS, so that preflight
 	// requests are not redirected to the provider, and precedes JWT
 	// authentication, so that jwt can read the ID token from the cookie
@@ -180,7 +179,7 @@ func httpFilters(l *ir.Listener) []*hcmv3.HttpFilter {
 	}
 	// Local rate limits (BackendTrafficPolicy rateLimit) count only the
 	// requests that passed authentication and authorization (policies,
-	// btp_route.go).
+	// btp_ratelimit.go).
 	if f := policies.LocalRateLimitFilter(l.VirtualHosts); f != nil {
 		fs = append(fs, f)
 	}
@@ -194,7 +193,7 @@ func httpFilters(l *ir.Listener) []*hcmv3.HttpFilter {
 	fs = append(fs, policies.CustomResponseFilters(l.VirtualHosts)...)
 	// Compression (BackendTrafficPolicy compression) sits next to the
 	// router, so that it compresses the upstream's responses and the
-	// custom responses above (policies, btp_route.go).
+	// custom responses above (policies, btp_compression.go).
 	fs = append(fs, policies.CompressorFilters(l.VirtualHosts)...)
 	// The stateful session filter comes last before the router: it only
 	// picks the upstream host (from the session cookie or header) and

@@ -13,8 +13,6 @@ import (
 	tcpproxyv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/tcp_proxy/v3"
 	udpproxyv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/udp/udp_proxy/v3"
 	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
-	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/types/known/anypb"
 
 	"github.com/sluice-gitops/sluice/policies"
 	"github.com/sluice-gitops/sluice/translate/ir"
@@ -90,11 +88,13 @@ func downstreamTLS(l *ir.Listener, secrets []string, http bool) *corev3.Transpor
 
 // buildTCPListener forwards every connection of a TCP listener.
 func buildTCPListener(l *ir.Listener) *listenerv3.Listener {
-	return &listenerv3.Listener{
+	lis := &listenerv3.Listener{
 		Name:         l.Name,
 		Address:      socketAddress(l.Address, l.Port),
 		FilterChains: []*listenerv3.FilterChain{{Filters: []*listenerv3.Filter{tcpProxyFilter(l.TCP)}}},
 	}
+	policies.ClientListener(l, lis)
+	return lis
 }
 
 // tcpProxyFilter forwards to weighted clusters. An invalid backend's share
@@ -173,8 +173,8 @@ func sdsReferences(ls []*listenerv3.Listener) ([]string, error) {
 			if ts == nil {
 				continue
 			}
-			var ctx tlsv3.DownstreamTlsContext
-			if err := anypb.UnmarshalTo(ts.GetTypedConfig(), &ctx, proto.UnmarshalOptions{}); err != nil {
+			ctx, err := transportTLSContext(ts) // TLS or QUIC (xds_quic.go)
+			if err != nil {
 				return nil, fmt.Errorf("listener %q: chain %q: %w", l.GetName(), fc.GetName(), err)
 			}
 			for _, sc := range ctx.GetCommonTlsContext().GetTlsCertificateSdsSecretConfigs() {

@@ -140,6 +140,7 @@ func buildRoute(r *ir.Route) *routev3.Route {
 	ra.RequestMirrorPolicies = mirrorPolicies(r.Mirrors)
 	applyTimeouts(ra, r)
 	policies.LoadBalancerRouteConfig(ra, r)
+	policies.TrafficRouteAction(ra, r)
 	out.Action = &routev3.Route_Route{Route: ra}
 	return out
 }

@@ -118,3 +118,30 @@ func TestBootstrapValidates(t *testing.T) {
 		t.Error("bootstrap --gateway a/b/c succeeded")
 	}
 }
+
+// TestValidateExplainsAttachments: for every policy, validate prints the
+// routes it is in force on through each target and those it lost to a
+// more specific policy, naming that policy.
+func TestValidateExplainsAttachments(t *testing.T) {
+	in, err := os.ReadFile("../../translate/testdata/policy-attach-precedence.in.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := run(t, "validate", writeDir(t, map[string]string{"p.yaml": string(in)}))
+	if err != nil {
+		t.Fatalf("validate: %v\n%s", err, out)
+	}
+	var rows []string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, "default/gateway-wide") && strings.Contains(l, "target Gateway default/eg") {
+			rows = append(rows, strings.Join(strings.Fields(l), " "))
+		}
+	}
+	want := []string{
+		"BackendTrafficPolicy default/gateway-wide target Gateway default/eg InForce - HTTPRoute default/api on listener http",
+		"BackendTrafficPolicy default/gateway-wide target Gateway default/eg Overridden - HTTPRoute default/admin on listener admin (by BackendTrafficPolicy default/admin-listener on Gateway default/eg listener admin), HTTPRoute default/www on listener http (by BackendTrafficPolicy default/www-route on HTTPRoute default/www)",
+	}
+	if strings.Join(rows, "\n") != strings.Join(want, "\n") {
+		t.Errorf("attachment rows:\n%s\nwant:\n%s", strings.Join(rows, "\n"), strings.Join(want, "\n"))
+	}
+}

@@ -3,7 +3,9 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -75,6 +77,9 @@ func printStatusTable(w interface{ Write([]byte) (int, error) }, res *translate.
 				row(s, "ancestor "+a.AncestorRef, c)
 			}
 		}
+		for _, a := range s.Attachments {
+			attachmentRows(tw, s, a)
+		}
 	}
 	tw.Flush()
 	for _, warn := range res.Warnings {
@@ -87,4 +92,26 @@ func qualifiedName(ns, name string) string {
 		return name
 	}
 	return ns + "/" + name
+}
+
+// attachmentRows explain where a policy is in force through one of its
+// targets and where it lost, naming the winner.
+func attachmentRows(w io.Writer, s *translate.ObjectStatus, a translate.PolicyAttachment) {
+	row := func(what, message string) {
+		fmt.Fprintf(w, "%s\t%s\ttarget %s\t%s\t-\t%s\n", s.Kind, qualifiedName(s.Namespace, s.Name), a.Target, what, message)
+	}
+	switch {
+	case a.LostTo != "":
+		row("Lost", "to "+a.LostTo)
+		return
+	case len(a.InForce) == 0 && len(a.Overridden) == 0:
+		row("InForce", "nothing: no route or listener is reached through this target")
+		return
+	}
+	if len(a.InForce) > 0 {
+		row("InForce", strings.Join(a.InForce, ", "))
+	}
+	if len(a.Overridden) > 0 {
+		row("Overridden", strings.Join(a.Overridden, ", "))
+	}
 }

@@ -187,6 +187,11 @@ func (g *Gateway) Validate() error {
 				errs = append(errs, fmt.Errorf("cluster %q: %w", c.Name, err))
 			}
 		}
+		if c.Traffic != nil {
+			if err := c.Traffic.validate(); err != nil {
+				errs = append(errs, fmt.Errorf("cluster %q: %w", c.Name, err))
+			}
+		}
 	}
 	ports := map[uint32]bool{}
 	for _, l := range g.Listeners {
@@ -228,6 +233,11 @@ func validateVirtualHosts(vhs []*VirtualHost, clusters map[string]bool) []error 
 			}
 			if r.Session != nil {
 				if err := r.Session.validate(); err != nil {
+					errs = append(errs, fmt.Errorf("route %q: %w", r.Name, err))
+				}
+			}
+			if r.Traffic != nil {
+				if err := r.Traffic.validate(); err != nil {
 					errs = append(errs, fmt.Errorf("route %q: %w", r.Name, err))
 				}
 			}

@@ -68,12 +68,14 @@ type Authorization struct {
 }
 
 // AuthzRule matches when all its principals do: the client address is in
-// one of ClientCIDRs, and the JWT matches.
+// one of ClientCIDRs, the JWT matches, and every header of Headers has one
+// of its values.
 type AuthzRule struct {
 	Name        string        `json:"name" yaml:"name"`
 	Allow       bool          `json:"allow" yaml:"allow"`
 	ClientCIDRs []string      `json:"clientCIDRs,omitempty" yaml:"clientCIDRs,omitempty"`
 	JWT         *JWTPrincipal `json:"jwt,omitempty" yaml:"jwt,omitempty"`
+	Headers     []AuthzHeader `json:"headers,omitempty" yaml:"headers,omitempty"`
 }
 
 // JWTPrincipal matches the payload of a token validated by Provider: it
@@ -100,6 +102,12 @@ func (s *Security) validate(clusters map[string]bool) error {
 	if err := s.OIDC.validate(clusters); err != nil {
 		return fmt.Errorf("security %q: oidc: %w", s.Policy, err)
 	}
+	if err := s.ExtAuth.validate(clusters); err != nil {
+		return fmt.Errorf("security %q: extAuth: %w", s.Policy, err)
+	}
+	if err := s.validateAuthn(); err != nil {
+		return err
+	}
 	providers := map[string]bool{}
 	if s.JWT != nil {
 		if len(s.JWT.Providers) == 0 {
@@ -125,7 +133,7 @@ func (s *Security) validate(clusters map[string]bool) error {
 			if r.JWT != nil && !providers[r.JWT.Provider] {
 				return fmt.Errorf("security %q: rule %q: jwt provider %q does not exist", s.Policy, r.Name, r.JWT.Provider)
 			}
-			if len(r.ClientCIDRs) == 0 && r.JWT == nil {
+			if len(r.ClientCIDRs) == 0 && r.JWT == nil && len(r.Headers) == 0 {
 				return fmt.Errorf("security %q: rule %q has no principal", s.Policy, r.Name)
 			}
 		}

@@ -1,0 +1,53 @@
+package policies
+
+// The credentials basicauth.go and apikeyauth.go put in the xDS (the
+// htpasswd list of a basic_auth filter, the keys of an api_key_auth route
+// config) go to Envoy inline, not over SDS. RedactCredentials removes
+// them from the printed form of listeners and routes (translate's
+// Document, behind `sluice translate`, golden files and diffs); the
+// snapshot served to Envoy keeps them.
+
+// redactedCredential replaces a credential in printed output.
+const redactedCredential = "[redacted]"
+
+// Type URLs of the messages that hold credentials.
+const (
+	typeBasicAuth          = "type.googleapis.com/envoy.extensions.filters.http.basic_auth.v3.BasicAuth"
+	typeBasicAuthPerRoute  = "type.googleapis.com/envoy.extensions.filters.http.basic_auth.v3.BasicAuthPerRoute"
+	typeAPIKeyAuth         = "type.googleapis.com/envoy.extensions.filters.http.api_key_auth.v3.ApiKeyAuth"
+	typeAPIKeyAuthPerRoute = "type.googleapis.com/envoy.extensions.filters.http.api_key_auth.v3.ApiKeyAuthPerRoute"
+)
+
+// RedactCredentials walks v, a resource printed as protojson and decoded
+// into plain values (maps, lists), and replaces in place the users of
+// every basic_auth config and the keys of every api_key_auth config,
+// wherever they are nested, whatever their data source. User and client
+// names of api_key_auth stay; the htpasswd list goes whole.
+func RedactCredentials(v any) {
+	switch v := v.(type) {
+	case []any:
+		for _, e := range v {
+			RedactCredentials(e)
+		}
+	case map[string]any:
+		switch v["@type"] {
+		case typeBasicAuth, typeBasicAuthPerRoute:
+			if _, ok := v["users"]; ok {
+				v["users"] = map[string]any{"inlineBytes": redactedCredential}
+			}
+		case typeAPIKeyAuth, typeAPIKeyAuthPerRoute:
+			if creds, ok := v["credentials"].([]any); ok {
+				for _, c := range creds {
+					if m, ok := c.(map[string]any); ok {
+						if _, ok := m["key"]; ok {
+							m["key"] = redactedCredential
+						}
+					}
+				}
+			}
+		}
+		for _, e := range v {
+			RedactCredentials(e)
+		}
+	}
+}

@@ -1,0 +1,463 @@
+package policies
+
+import (
+	"fmt"
+	"math"
+	"net/netip"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	cncfcorev3 "github.com/cncf/xds/go/xds/core/v3"
+	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
+	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	ratelimitv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/common/ratelimit/v3"
+	localratelimitv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/local_ratelimit/v3"
+	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
+	matcherv3 "github.com/envoyproxy/go-control-plane/envoy/type/matcher/v3"
+	typev3 "github.com/envoyproxy/go-control-plane/envoy/type/v3"
+	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"github.com/sluice-gitops/sluice/translate/ir"
+)
+
+// BackendTrafficPolicy rateLimit, type Local only, through Envoy's
+// local_ratelimit filter as Envoy Gateway sets it. Each route under a
+// policy gets token buckets of its own on each Envoy (not shared between
+// routes nor between Envoys): one per rule with clientSelectors, and a
+// default one from the rule without clientSelectors (at most one; none:
+// unlimited) for the requests that match no other rule. A rule's
+// selectors all have to match (headers, path, source CIDR, query
+// parameters; any one of its methods); a Distinct header, query
+// parameter or source CIDR gives each value its own bucket. The rules
+// become the rate_limits of the route's filter configuration, each with
+// a descriptor of the rule's bucket. A refused request is answered 429,
+// with X-RateLimit headers (draft 03) unless the rule turns them Off.
+//
+// Global rate limits need a rate limit service, which sluice does not
+// run: spec.rateLimit.global is named as unsupported and ignored. Rule
+// cost (request) and shared are ignored the same way, as Envoy Gateway
+// ignores them for local limits.
+//
+// Unlike Envoy Gateway, an Exact path selector also matches the path
+// with a query string, and the per-route filter keeps as many distinct
+// buckets as the listener's (10000, not Envoy's default of 20).
+
+// LocalRateLimitFilterName is the name of Envoy's local rate limit filter.
+const LocalRateLimitFilterName = "envoy.filters.http.local_ratelimit"
+
+const (
+	localRateLimitStatPrefix = "http_local_rate_limiter"
+	maxDynamicDescriptors    = 10000
+	// distinctRemoteAddress is the client address, which gives each
+	// address of a Distinct source CIDR its own bucket.
+	distinctRemoteAddress = "%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%"
+)
+
+// rateLimitUnits are the CRD's units and their lengths.
+var rateLimitUnits = map[egv1a1.RateLimitUnit]time.Duration{
+	"Second": time.Second, "Minute": time.Minute, "Hour": time.Hour, "Day": 24 * time.Hour,
+	"Week": 7 * 24 * time.Hour, "Month": 30 * 24 * time.Hour, "Year": 365 * 24 * time.Hour,
+}
+
+// httpMethodNames are the methods Gateway API's HTTPMethod allows.
+var httpMethodNames = map[gwapiv1.HTTPMethod]bool{
+	"GET": true, "HEAD": true, "POST": true, "PUT": true, "DELETE": true,
+	"CONNECT": true, "OPTIONS": true, "TRACE": true, "PATCH": true,
+}
+
+func (v *rtSpec) rateLimit(field string, rl *egv1a1.RateLimitSpec) *ir.LocalRateLimit {
+	if rl == nil {
+		return nil
+	}
+	local := rl.Local != nil
+	if rl.Type != nil {
+		switch *rl.Type {
+		case egv1a1.GlobalRateLimitType:
+			if rl.Global == nil {
+				v.bad("%s.global: must be set for type Global", field)
+			}
+			local = false // the type picks global alone
+		case egv1a1.LocalRateLimitType:
+			if rl.Local == nil {
+				v.bad("%s.local: must be set for type Local", field)
+			}
+		default:
+			v.bad("%s.type: %q is not one of Global, Local", field, *rl.Type)
+		}
+	}
+	if rl.Global != nil {
+		v.ignored = append(v.ignored, field+".global")
+	}
+	if !local {
+		return nil
+	}
+	return v.localRateLimit(field+".local", rl.Local)
+}
+
+func (v *rtSpec) localRateLimit(field string, l *egv1a1.LocalRateLimit) *ir.LocalRateLimit {
+	if len(l.Rules) > 16 {
+		v.bad("%s.rules: %d rules are more than the 16 allowed", field, len(l.Rules))
+		return nil
+	}
+	out := &ir.LocalRateLimit{Default: ir.TokenBucket{Requests: math.MaxUint32, Interval: ir.Duration(time.Second)}}
+	defaultAt := -1
+	for i, rule := range l.Rules {
+		f := fmt.Sprintf("%s.rules[%d]", field, i)
+		limit := v.tokenBucket(f+".limit", rule.Limit)
+		if rule.Limit.FromMetadata != nil {
+			v.bad("%s.limit.fromMetadata: is not supported for local rate limits", f)
+		}
+		if c := rule.Cost; c != nil {
+			if c.Response != nil {
+				v.bad("%s.cost.response: is not supported for local rate limits", f)
+			}
+			if c.Request != nil {
+				v.ignored = append(v.ignored, f+".cost")
+			}
+		}
+		if rule.Shared != nil && *rule.Shared {
+			v.ignored = append(v.ignored, f+".shared")
+		}
+		headers := ""
+		if h := rule.XRateLimitHeaders; h != nil {
+			if *h != egv1a1.XRateLimitHeadersOptionDisabled && *h != egv1a1.XRateLimitHeadersOptionDraftVersion03 {
+				v.bad("%s.xRateLimitHeaders: %q is not one of Off, DraftVersion03", f, *h)
+			}
+			headers = string(*h)
+		}
+		if len(rule.ClientSelectors) == 0 {
+			if defaultAt >= 0 {
+				v.bad("%s.clientSelectors: only one rule may have no clientSelectors (rules[%d] has none)", f, defaultAt)
+				continue
+			}
+			if rule.ShadowMode != nil && *rule.ShadowMode {
+				v.ignored = append(v.ignored, f+".shadowMode")
+			}
+			defaultAt = i
+			out.Default, out.DefaultHeadersOff = limit, headers == string(egv1a1.XRateLimitHeadersOptionDisabled)
+			continue
+		}
+		r := v.rateLimitRule(f, i, rule.ClientSelectors)
+		r.Limit, r.XRateLimitHeaders = limit, headers
+		r.ShadowMode = rule.ShadowMode != nil && *rule.ShadowMode
+		out.Rules = append(out.Rules, r)
+	}
+	// Envoy needs every bucket's interval to be a multiple of the
+	// default bucket's.
+	for _, r := range out.Rules {
+		if out.Default.Interval > 0 && r.Limit.Interval%out.Default.Interval != 0 {
+			v.bad("%s.rules[%d].limit.unit: must be a multiple of the unit of the rule without clientSelectors (rules[%d])", field, r.Index, defaultAt)
+		}
+	}
+	return out
+}
+
+func (v *rtSpec) tokenBucket(field string, l egv1a1.RateLimitValue) ir.TokenBucket {
+	d, ok := rateLimitUnits[l.Unit]
+	if !ok {
+		v.bad("%s.unit: %q is not one of Second, Minute, Hour, Day, Week, Month, Year", field, l.Unit)
+		d = time.Second
+	}
+	if l.Requests == 0 {
+		// Envoy's token buckets hold at least one token.
+		v.bad("%s.requests: must be at least 1 for a local rate limit", field)
+	}
+	return ir.TokenBucket{Requests: l.Requests, Interval: ir.Duration(d)}
+}
+
+func (v *rtSpec) rateLimitRule(field string, index int, selectors []egv1a1.RateLimitSelectCondition) ir.RateLimitRule {
+	r := ir.RateLimitRule{Index: index}
+	if len(selectors) > 8 {
+		v.bad("%s.clientSelectors: %d selectors are more than the 8 allowed", field, len(selectors))
+	}
+	for i, s := range selectors {
+		f := fmt.Sprintf("%s.clientSelectors[%d]", field, i)
+		if len(s.Headers) == 0 && len(s.Methods) == 0 && s.Path == nil && s.SourceCIDR == nil && len(s.QueryParams) == 0 {
+			v.bad("%s: at least one of headers, methods, path, sourceCIDR or queryParams must be specified", f)
+		}
+		if len(s.Headers) > 128 {
+			v.bad("%s.headers: %d headers are more than the 128 allowed", f, len(s.Headers))
+		}
+		for j, h := range s.Headers {
+			r.Headers = append(r.Headers, v.valueMatch(fmt.Sprintf("%s.headers[%d]", f, j), h.Name, (*string)(h.Type), h.Value, h.Invert))
+		}
+		if len(s.QueryParams) > 16 {
+			v.bad("%s.queryParams: %d query parameters are more than the 16 allowed", f, len(s.QueryParams))
+		}
+		for j, q := range s.QueryParams {
+			r.QueryParams = append(r.QueryParams, v.valueMatch(fmt.Sprintf("%s.queryParams[%d]", f, j), q.Name, (*string)(q.Type), q.Value, q.Invert))
+		}
+		for j, m := range s.Methods {
+			if !httpMethodNames[m.Value] {
+				v.bad("%s.methods[%d].value: %q is not an HTTP method", f, j, m.Value)
+			}
+			r.Methods = append(r.Methods, ir.RateLimitMatch{Exact: string(m.Value), Invert: m.Invert != nil && *m.Invert})
+		}
+		if p := s.Path; p != nil {
+			if r.Path != nil {
+				v.bad("%s.path: only one path per rule is supported by sluice", f)
+			}
+			r.Path = v.pathMatch(f+".path", p)
+		}
+		if c := s.SourceCIDR; c != nil {
+			if r.SourceCIDR != nil {
+				v.bad("%s.sourceCIDR: only one sourceCIDR per rule is supported by sluice", f)
+			}
+			r.SourceCIDR = v.cidrMatch(f+".sourceCIDR", c)
+		}
+	}
+	return r
+}
+
+// valueMatch checks a header or query parameter selector.
+func (v *rtSpec) valueMatch(field, name string, typ, value *string, invert *bool) ir.RateLimitMatch {
+	m := ir.RateLimitMatch{Name: name, Invert: invert != nil && *invert}
+	if name == "" || len(name) > 256 || strings.ContainsAny(name, "\x00\r\n") {
+		v.bad("%s.name: must be 1 to 256 characters, without NUL, CR or LF", field)
+	}
+	if value != nil && len(*value) > 1024 {
+		v.bad("%s.value: must be at most 1024 characters", field)
+	}
+	t := "Exact" // the CRD default
+	if typ != nil {
+		t = *typ
+	}
+	switch t {
+	case "Exact", "RegularExpression":
+		if value == nil {
+			v.bad("%s.value: must be set for type %s", field, t)
+			break
+		}
+		if t == "Exact" {
+			m.Exact = *value
+			break
+		}
+		if _, err := regexp.Compile(*value); err != nil {
+			v.bad("%s.value: %q is not a regular expression: %v", field, *value, err)
+		}
+		m.Regex = *value
+	case "Distinct":
+		if value != nil {
+			v.bad("%s.value: must not be set for type Distinct", field)
+		}
+		if m.Invert {
+			v.bad("%s.invert: cannot be set for type Distinct", field)
+		}
+		m.Distinct = true
+	default:
+		v.bad("%s.type: %q is not one of Exact, RegularExpression, Distinct", field, t)
+	}
+	return m
+}
+
+func (v *rtSpec) pathMatch(field string, p *egv1a1.PathMatch) *ir.RateLimitMatch {
+	m := &ir.RateLimitMatch{Invert: p.Invert != nil && *p.Invert}
+	value := p.Value
+	if value == "" {
+		value = "/" // the CRD default
+	}
+	if len(value) > 1024 {
+		v.bad("%s.value: must be at most 1024 characters", field)
+	}
+	t := gwapiv1.PathMatchPathPrefix
+	if p.Type != nil {
+		t = *p.Type
+	}
+	switch t {
+	case gwapiv1.PathMatchPathPrefix:
+		if value == "/" {
+			m.Prefix = "/"
+			break
+		}
+		// The :path header carries the query: match whole path
+		// elements, then anything.
+		m.Regex = "^" + regexp.QuoteMeta(trimSlash(value)) + `(/.*|\?.*|#.*|;.*|$)`
+	case gwapiv1.PathMatchExact:
+		m.Regex = "^" + regexp.QuoteMeta(value) + `(\?.*)?$`
+	case gwapiv1.PathMatchRegularExpression:
+		if _, err := regexp.Compile(value); err != nil {
+			v.bad("%s.value: %q is not a regular expression: %v", field, value, err)
+		}
+		m.Regex = value
+	default:
+		v.bad("%s.type: %q is not one of Exact, PathPrefix, RegularExpression", field, t)
+	}
+	return m
+}
+
+func trimSlash(s string) string {
+	for len(s) > 1 && s[len(s)-1] == '/' {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+func (v *rtSpec) cidrMatch(field string, c *egv1a1.SourceMatch) *ir.RateLimitCIDR {
+	out := &ir.RateLimitCIDR{Invert: c.Invert != nil && *c.Invert}
+	if c.Type != nil {
+		switch *c.Type {
+		case egv1a1.SourceMatchExact:
+		case egv1a1.SourceMatchDistinct:
+			out.Distinct = true
+		default:
+			v.bad("%s.type: %q is not one of Exact, Distinct", field, *c.Type)
+		}
+	}
+	p, err := netip.ParsePrefix(c.Value)
+	if err != nil {
+		v.bad("%s.value: %q is not a CIDR such as 192.168.0.0/24 or 2001:db8::/64", field, c.Value)
+		return out
+	}
+	out.CIDR = p.Masked().String()
+	return out
+}
+
+// LocalRateLimitFilter is the listener's local_ratelimit filter, or nil
+// when none of its routes is rate limited. It limits nothing itself; the
+// routes carry their buckets.
+func LocalRateLimitFilter(vhs []*ir.VirtualHost) *hcmv3.HttpFilter {
+	if !anyRoute(vhs, func(t *ir.RouteTraffic) bool { return t.RateLimit != nil }) {
+		return nil
+	}
+	cfg := &localratelimitv3.LocalRateLimit{StatPrefix: localRateLimitStatPrefix, MaxDynamicDescriptors: wrapperspb.UInt32(maxDynamicDescriptors)}
+	return &hcmv3.HttpFilter{Name: LocalRateLimitFilterName, ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: mustAny(cfg)}}
+}
+
+// localRateLimitRoute is a route's local_ratelimit configuration.
+func localRateLimitRoute(l *ir.LocalRateLimit) *localratelimitv3.LocalRateLimit {
+	all := &corev3.RuntimeFractionalPercent{DefaultValue: &typev3.FractionalPercent{Numerator: 100, Denominator: typev3.FractionalPercent_HUNDRED}}
+	out := &localratelimitv3.LocalRateLimit{
+		StatPrefix:     localRateLimitStatPrefix,
+		TokenBucket:    bucket(l.Default),
+		FilterEnabled:  all,
+		FilterEnforced: all,
+		// A request matching a rule takes no token from the default.
+		AlwaysConsumeDefaultTokenBucket: wrapperspb.Bool(false),
+		EnableXRatelimitHeaders:         ratelimitv3.XRateLimitHeadersRFCVersion_DRAFT_VERSION_03,
+		MaxDynamicDescriptors:           wrapperspb.UInt32(maxDynamicDescriptors),
+	}
+	if l.DefaultHeadersOff {
+		out.EnableXRatelimitHeaders = ratelimitv3.XRateLimitHeadersRFCVersion_OFF
+	}
+	for _, r := range l.Rules {
+		methods := r.Methods
+		if len(methods) == 0 {
+			methods = []ir.RateLimitMatch{{}}
+		}
+		// One rate limit per method (any one may match), all with the
+		// same descriptor, hence the same bucket.
+		var entries []*ratelimitv3.RateLimitDescriptor_Entry
+		for _, m := range methods {
+			var actions []*routev3.RateLimit_Action
+			actions, entries = ruleActions(r, m)
+			rl := &routev3.RateLimit{Actions: actions}
+			switch r.XRateLimitHeaders {
+			case string(egv1a1.XRateLimitHeadersOptionDisabled):
+				rl.XRatelimitOption = routev3.RateLimit_OFF
+			case string(egv1a1.XRateLimitHeadersOptionDraftVersion03):
+				rl.XRatelimitOption = routev3.RateLimit_DRAFT_VERSION_03
+			}
+			out.RateLimits = append(out.RateLimits, rl)
+		}
+		out.Descriptors = append(out.Descriptors, &ratelimitv3.LocalRateLimitDescriptor{
+			Entries: entries, TokenBucket: bucket(r.Limit), ShadowMode: r.ShadowMode,
+		})
+	}
+	return out
+}
+
+func bucket(b ir.TokenBucket) *typev3.TokenBucket {
+	return &typev3.TokenBucket{MaxTokens: b.Requests, TokensPerFill: wrapperspb.UInt32(b.Requests), FillInterval: durationpb.New(b.Interval.Std())}
+}
+
+// ruleActions are the actions of one rate limit of rule r (with method
+// m, if any) and the descriptor entries they produce.
+func ruleActions(r ir.RateLimitRule, method ir.RateLimitMatch) ([]*routev3.RateLimit_Action, []*ratelimitv3.RateLimitDescriptor_Entry) {
+	var actions []*routev3.RateLimit_Action
+	var entries []*ratelimitv3.RateLimitDescriptor_Entry
+	key := func(what string) string { return "rule-" + strconv.Itoa(r.Index) + "-" + what }
+	// valueMatch counts requests whose header matches (or not, inverted)
+	// under key=key.
+	valueMatch := func(k, header string, m ir.RateLimitMatch) {
+		actions = append(actions, &routev3.RateLimit_Action{ActionSpecifier: &routev3.RateLimit_Action_HeaderValueMatch_{
+			HeaderValueMatch: &routev3.RateLimit_Action_HeaderValueMatch{
+				DescriptorKey: k, DescriptorValue: k, ExpectMatch: wrapperspb.Bool(!m.Invert),
+				Headers: []*routev3.HeaderMatcher{{Name: header, HeaderMatchSpecifier: &routev3.HeaderMatcher_StringMatch{StringMatch: rlStringMatcher(m)}}},
+			},
+		}})
+		entries = append(entries, &ratelimitv3.RateLimitDescriptor_Entry{Key: k, Value: k})
+	}
+	for j, h := range r.Headers {
+		k := key("match-" + strconv.Itoa(j))
+		if !h.Distinct {
+			valueMatch(k, h.Name, h)
+			continue
+		}
+		actions = append(actions, &routev3.RateLimit_Action{ActionSpecifier: &routev3.RateLimit_Action_RequestHeaders_{
+			RequestHeaders: &routev3.RateLimit_Action_RequestHeaders{HeaderName: h.Name, DescriptorKey: k},
+		}})
+		entries = append(entries, &ratelimitv3.RateLimitDescriptor_Entry{Key: k})
+	}
+	if method.Exact != "" {
+		valueMatch(key("method"), ":method", method)
+	}
+	if r.Path != nil {
+		valueMatch(key("path"), ":path", *r.Path)
+	}
+	if c := r.SourceCIDR; c != nil {
+		p := netip.MustParsePrefix(c.CIDR)
+		addresses := &matcherv3.AddressMatcher{
+			Ranges:      []*cncfcorev3.CidrRange{{AddressPrefix: p.Addr().String(), PrefixLen: wrapperspb.UInt32(uint32(p.Bits()))}},
+			InvertMatch: c.Invert,
+		}
+		value := c.CIDR
+		if c.Invert {
+			value = "invert:" + c.CIDR
+		}
+		k := key("masked-remote-address")
+		actions = append(actions, &routev3.RateLimit_Action{ActionSpecifier: &routev3.RateLimit_Action_RemoteAddressMatch_{
+			RemoteAddressMatch: &routev3.RateLimit_Action_RemoteAddressMatch{DescriptorKey: k, DescriptorValue: value, AddressMatcher: addresses},
+		}})
+		entries = append(entries, &ratelimitv3.RateLimitDescriptor_Entry{Key: k, Value: value})
+		if c.Distinct {
+			k := key("remote-address")
+			actions = append(actions, &routev3.RateLimit_Action{ActionSpecifier: &routev3.RateLimit_Action_RemoteAddressMatch_{
+				RemoteAddressMatch: &routev3.RateLimit_Action_RemoteAddressMatch{DescriptorKey: k, DescriptorValue: distinctRemoteAddress, AddressMatcher: addresses},
+			}})
+			entries = append(entries, &ratelimitv3.RateLimitDescriptor_Entry{Key: k})
+		}
+	}
+	for j, q := range r.QueryParams {
+		k := key("match-" + strconv.Itoa(len(r.Headers)+j))
+		if q.Distinct {
+			actions = append(actions, &routev3.RateLimit_Action{ActionSpecifier: &routev3.RateLimit_Action_QueryParameters_{
+				QueryParameters: &routev3.RateLimit_Action_QueryParameters{QueryParameterName: q.Name, DescriptorKey: k},
+			}})
+			entries = append(entries, &ratelimitv3.RateLimitDescriptor_Entry{Key: k})
+			continue
+		}
+		actions = append(actions, &routev3.RateLimit_Action{ActionSpecifier: &routev3.RateLimit_Action_QueryParameterValueMatch_{
+			QueryParameterValueMatch: &routev3.RateLimit_Action_QueryParameterValueMatch{
+				DescriptorKey: k, DescriptorValue: k, ExpectMatch: wrapperspb.Bool(!q.Invert),
+				QueryParameters: []*routev3.QueryParameterMatcher{{Name: q.Name, QueryParameterMatchSpecifier: &routev3.QueryParameterMatcher_StringMatch{StringMatch: rlStringMatcher(q)}}},
+			},
+		}})
+		entries = append(entries, &ratelimitv3.RateLimitDescriptor_Entry{Key: k, Value: k})
+	}
+	return actions, entries
+}
+
+func rlStringMatcher(m ir.RateLimitMatch) *matcherv3.StringMatcher {
+	switch {
+	case m.Regex != "":
+		return &matcherv3.StringMatcher{MatchPattern: &matcherv3.StringMatcher_SafeRegex{SafeRegex: &matcherv3.RegexMatcher{Regex: m.Regex}}}
+	case m.Prefix != "":
+		return &matcherv3.StringMatcher{MatchPattern: &matcherv3.StringMatcher_Prefix{Prefix: m.Prefix}}
+	}
+	return &matcherv3.StringMatcher{MatchPattern: &matcherv3.StringMatcher_Exact{Exact: m.Exact}}
+}
