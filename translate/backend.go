@@ -13,10 +13,16 @@ import (
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
 
-// backendState is a Backend object translated once into a cluster.
+// backendState is a Backend object, or a Service port, translated once
+// into a cluster. It is never changed once registered in t.backends: the
+// next translation may reuse it (incremental.go).
 type backendState struct {
 	cluster *ir.Cluster
 	err     string // why the Backend is invalid, naming the field
+	// obj is the Backend, nil for a Service port.
+	obj *egv1a1.Backend
+	// warnings are those building the cluster of a Service port gave.
+	warnings []string
 }
 
 // resolveRules resolves the backendRefs of every rule of a route of kind
@@ -122,16 +128,34 @@ func validateBackendRef(field string, ref gwapiv1.BackendObjectReference) []erro
 // backend translates a Backend object once and caches the result; nil
 // means it does not exist.
 func (t *translator) backend(namespace, name string) *backendState {
-	key := namespace + "/" + name
-	if b, ok := t.backends[key]; ok {
-		return b
+	return t.backendByKey(namespace+"/"+name, namespace, name)
+}
+
+// backendByKey is backend with the key namespace/name made already.
+func (t *translator) backendByKey(key, namespace, name string) *backendState {
+	b, ok := t.backends[key]
+	if !ok {
+		b = t.newBackend(key, namespace, name, nil)
 	}
+	t.rec.backend(key, namespace, name, b)
+	return b
+}
+
+// newBackend registers the state of a Backend: the last translation's
+// (last, if it is not nil) when it had the same object, else a new one.
+func (t *translator) newBackend(key, namespace, name string, last *backendState) *backendState {
 	obj := t.res.idx().backends[key]
 	if obj == nil {
 		return nil
 	}
-	b := &backendState{}
-	b.cluster, b.err = t.memo.backendCluster(obj)
+	b := last
+	if b == nil || b.obj != obj {
+		b = t.memo.prevState(key)
+	}
+	if b == nil || b.obj != obj {
+		b = &backendState{obj: obj}
+		b.cluster, b.err = t.memo.backendCluster(obj)
+	}
 	s := t.statusOf("Backend", namespace, name)
 	if b.err != "" {
 		s.Conditions = append(s.Conditions, cond(CondAccepted, false, ReasonInvalid, b.err))

@@ -22,14 +22,20 @@ type Hasher interface {
 // concurrent use; its zero value is not: use NewCache.
 type Cache struct {
 	mu    sync.Mutex
-	files map[string]*fileDocs // by name + "\x00" + content identity
+	files map[fileKey]*fileDocs
 	// memo holds per-object results of the last translation (memo.go).
 	memo memoTables
 }
 
 // NewCache returns an empty cache.
 func NewCache() *Cache {
-	return &Cache{files: map[string]*fileDocs{}}
+	return &Cache{files: map[fileKey]*fileDocs{}}
+}
+
+// fileKey is a file's name and content identity; the zero key is that of
+// no cached file.
+type fileKey struct {
+	name, sum string
 }
 
 // Len returns how many files the cache holds.
@@ -40,27 +46,27 @@ func (c *Cache) Len() int {
 }
 
 // file returns the typed documents of the named file of fsys, and its
-// cache key ("" when c is nil or the file could not be read).
-func (c *Cache) file(fsys fs.FS, name string) (*fileDocs, string) {
+// cache key (zero when c is nil or the file could not be read).
+func (c *Cache) file(fsys fs.FS, name string) (*fileDocs, fileKey) {
 	if c == nil {
 		data, err := readFile(fsys, name)
-		return loadFile(name, data, err), ""
+		return loadFile(name, data, err), fileKey{}
 	}
-	var key string
+	var key fileKey
 	var data []byte
 	var err error
 	if h, ok := fsys.(Hasher); ok {
 		var sum string
 		if sum, err = h.Hash(name); err == nil {
-			key = name + "\x00" + sum
+			key = fileKey{name, sum}
 		}
 	}
-	if key == "" {
+	if key == (fileKey{}) {
 		if data, err = readFile(fsys, name); err != nil {
-			return loadFile(name, nil, err), ""
+			return loadFile(name, nil, err), fileKey{}
 		}
 		sum := sha256.Sum256(data)
-		key = name + "\x00sha256:" + hex.EncodeToString(sum[:])
+		key = fileKey{name, "sha256:" + hex.EncodeToString(sum[:])}
 	}
 	c.mu.Lock()
 	f, ok := c.files[key]
@@ -70,7 +76,7 @@ func (c *Cache) file(fsys fs.FS, name string) (*fileDocs, string) {
 	}
 	if data == nil {
 		if data, err = readFile(fsys, name); err != nil {
-			return loadFile(name, nil, err), ""
+			return loadFile(name, nil, err), fileKey{}
 		}
 	}
 	f = loadFile(name, data, nil)
@@ -82,11 +88,11 @@ func (c *Cache) file(fsys fs.FS, name string) (*fileDocs, string) {
 
 // retain drops the files that are not in keys, the files of the revision
 // just read: the cache holds one revision.
-func (c *Cache) retain(keys []string) {
+func (c *Cache) retain(keys []fileKey) {
 	if c == nil {
 		return
 	}
-	keep := make(map[string]bool, len(keys))
+	keep := make(map[fileKey]bool, len(keys))
 	for _, k := range keys {
 		keep[k] = true
 	}

@@ -35,6 +35,7 @@ func (t *translator) isFallback(cluster string) bool {
 		return false
 	}
 	b := t.res.idx().backends[key]
+	t.rec.fallback(key, b)
 	return b != nil && b.Spec.Fallback != nil && *b.Spec.Fallback
 }
 
@@ -105,7 +106,9 @@ func (t *translator) failoverRule(kind string, ns, name string, i int, rb *ruleB
 		// Fallbacks must not take a share of the traffic as ordinary
 		// backends would: without failover, the primaries take it all.
 		loc := t.res.Where(kind, ns, name)
-		t.warnings = append(t.warnings, fmt.Sprintf("%s: %s %s/%s: field spec.rules[%d].backendRefs: %s; without failover, the fallback Backends get no traffic", loc, kind, ns, name, i, why))
+		msg := fmt.Sprintf("%s: %s %s/%s: field spec.rules[%d].backendRefs: %s; without failover, the fallback Backends get no traffic", loc, kind, ns, name, i, why)
+		t.warnings = append(t.warnings, msg)
+		t.rec.warn(msg)
 		t.dropFallbacks(rb)
 		return
 	}

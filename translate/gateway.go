@@ -13,11 +13,21 @@ import (
 // translator holds the state of one translation. It runs its steps in a
 // fixed order: classes, gateways and listeners, routes, then the IR.
 type translator struct {
-	opts     Options
-	res      *Resources
-	memo     *memo // per-object results reused across revisions, or nil
-	status   map[string]*ObjectStatus
-	warnings []string
+	opts Options
+	res  *Resources
+	memo *memo // per-object results reused across revisions, or nil
+	// rec records the lookups of the route whose rules are being
+	// resolved, or is nil (incremental.go).
+	rec *resolveRecord
+	// stateWarnings counts the warnings of the states registered.
+	stateWarnings int
+	status        map[objKey]*ObjectStatus
+	// statusList holds the entries of status in the order they were made.
+	statusList []*ObjectStatus
+	// statusSlab holds the entries not used yet: allocating them in
+	// blocks spares the allocator.
+	statusSlab []ObjectStatus
+	warnings   []string
 
 	gateways []*gatewayState
 	backends map[string]*backendState // by namespace/name
@@ -62,22 +72,30 @@ type listenerState struct {
 }
 
 func newTranslator(res *Resources, opts Options) *translator {
+	// Routes and Backends have a status each; Backends and Service ports
+	// a state.
+	n := len(res.HTTPRoutes) + len(res.GRPCRoutes) + len(res.Backends) + len(res.Gateways)
 	return &translator{
 		opts:     opts,
 		res:      res,
-		status:   map[string]*ObjectStatus{},
-		backends: map[string]*backendState{},
+		status:   make(map[objKey]*ObjectStatus, n),
+		backends: make(map[string]*backendState, len(res.Backends)),
 		secrets:  map[string]*secretState{},
 	}
 }
 
 // statusOf returns the status entry of an object, creating it.
 func (t *translator) statusOf(kind, namespace, name string) *ObjectStatus {
-	key := objectKey(kind, namespace, name)
+	key := objKey{kind, namespace, name}
 	s, ok := t.status[key]
 	if !ok {
-		s = &ObjectStatus{Kind: kind, Namespace: namespace, Name: name, Location: t.res.where[key]} // Where, without building key again
+		if len(t.statusSlab) == 0 {
+			t.statusSlab = make([]ObjectStatus, max(64, len(t.statusList)/4))
+		}
+		s, t.statusSlab = &t.statusSlab[0], t.statusSlab[1:]
+		*s = ObjectStatus{Kind: kind, Namespace: namespace, Name: name, Location: t.res.where[key]} // Where, without building key again
 		t.status[key] = s
+		t.statusList = append(t.statusList, s)
 	}
 	return s
 }
@@ -139,7 +157,7 @@ func (t *translator) processGateways(classes map[string]bool) {
 			obj:      gw,
 			status:   t.statusOf("Gateway", gw.Namespace, gw.Name),
 			ir:       &ir.Gateway{Namespace: gw.Namespace, Name: gw.Name},
-			clusters: map[string]*ir.Cluster{},
+			clusters: make(map[string]*ir.Cluster, len(t.res.Backends)),
 			secrets:  map[string]*ir.Secret{},
 		}
 		if !t.applyGatewayParams(g) {

@@ -2,6 +2,7 @@ package translate
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -44,12 +45,16 @@ func httpRouteRules(rt *gwapiv1.HTTPRoute) []gwapiv1.HTTPRouteRule {
 // GRPCRoute spec's rule for an HTTPRoute and a GRPCRoute that share a
 // hostname on a listener: the older is accepted (see attach).
 func (t *translator) httpLikeRoutes() []*attachedRoute {
-	var out []*attachedRoute
+	all := make([]attachedRoute, 0, len(t.res.HTTPRoutes)+len(t.res.GRPCRoutes)) // one allocation
 	for _, rt := range t.res.HTTPRoutes {
-		out = append(out, &attachedRoute{kind: "HTTPRoute", route: rt})
+		all = append(all, attachedRoute{kind: "HTTPRoute", route: rt})
 	}
 	for _, gr := range t.res.GRPCRoutes {
-		out = append(out, &attachedRoute{kind: "GRPCRoute", route: grpcAsHTTPRoute(gr), grpc: gr})
+		all = append(all, attachedRoute{kind: "GRPCRoute", route: grpcAsHTTPRoute(gr), grpc: gr})
+	}
+	out := make([]*attachedRoute, len(all))
+	for i := range all {
+		out[i] = &all[i]
 	}
 	if len(t.res.GRPCRoutes) == 0 {
 		return out // the order only matters between the two kinds
@@ -96,9 +101,13 @@ func (t *translator) processHTTPRoutes() {
 			}
 			continue
 		}
-		rules, resolved := t.resolveRules(src.kind, rt)
+		var rules []ruleBackends
+		var resolved Condition
 		if src.grpc != nil {
+			rules, resolved = t.resolveRules(src.kind, rt)
 			http2Clusters(rules)
+		} else {
+			rules, resolved = t.resolveHTTPRules(rt)
 		}
 		src.rules = rules
 		for i, pr := range rt.Spec.ParentRefs {
@@ -139,8 +148,7 @@ func parentRefString(routeNS string, pr gwapiv1.ParentReference) string {
 // GRPCRoute spec asks.
 func (t *translator) attach(src *attachedRoute, i int, pr gwapiv1.ParentReference) Condition {
 	rt := src.route
-	field := fmt.Sprintf("spec.parentRefs[%d]", i)
-	g, fail := t.parentGateway(rt.Namespace, field, pr)
+	g, fail := t.parentGateway(rt.Namespace, i, pr)
 	if g == nil {
 		return fail
 	}
@@ -181,9 +189,9 @@ func (t *translator) attach(src *attachedRoute, i int, pr gwapiv1.ParentReferenc
 	}
 	switch {
 	case matched == 0:
-		return cond(CondAccepted, false, ReasonNoMatchingParent, fmt.Sprintf("field %s: Gateway %s/%s has no listener that matches sectionName and port", field, ns, pr.Name))
+		return cond(CondAccepted, false, ReasonNoMatchingParent, fmt.Sprintf("field %s: Gateway %s/%s has no listener that matches sectionName and port", parentRefField(i), ns, pr.Name))
 	case allowed == 0:
-		return cond(CondAccepted, false, ReasonNotAllowedByListeners, fmt.Sprintf("field %s: no valid listener of Gateway %s/%s allows this route (allowedRoutes)", field, ns, pr.Name))
+		return cond(CondAccepted, false, ReasonNotAllowedByListeners, fmt.Sprintf("field %s: no valid listener of Gateway %s/%s allows this route (allowedRoutes)", parentRefField(i), ns, pr.Name))
 	case attached == 0 && len(conflicts) > 0:
 		return cond(CondAccepted, false, ReasonHostnameConflict, fmt.Sprintf("field spec.hostnames: %s, older, for a hostname in common; an HTTPRoute and a GRPCRoute cannot share a hostname on a listener", strings.Join(conflicts, "; ")))
 	case attached == 0:
@@ -251,7 +259,6 @@ func intersectHostnames(listener string, route []gwapiv1.Hostname) []string {
 		return []string{listener}
 	}
 	var out []string
-	seen := map[string]bool{}
 	for _, rh := range route {
 		h := string(rh)
 		var got string
@@ -265,8 +272,7 @@ func intersectHostnames(listener string, route []gwapiv1.Hostname) []string {
 		case strings.HasPrefix(h, "*.") && wildcardMatches(h, listener):
 			got = listener
 		}
-		if got != "" && !seen[got] {
-			seen[got] = true
+		if got != "" && !slices.Contains(out, got) { // routes have few hostnames
 			out = append(out, got)
 		}
 	}

@@ -49,19 +49,19 @@ func (t *translator) buildGatewayIR(g *gatewayState) {
 				}
 				vb, ok := vhosts[port][host]
 				if !ok {
-					vb = &vhostBuilder{vh: &ir.VirtualHost{Name: il.Name + "/" + vhostName(host), Domains: []string{host}}, listener: string(l.spec.Name)}
+					vb = &vhostBuilder{prefix: il.Name, host: host, listener: string(l.spec.Name)}
 					vhosts[port][host] = vb
 				}
-				vb.add(ar, host, g)
+				vb.add(ar, g)
 			}
 		}
 	}
 	for _, il := range g.ir.Listeners {
+		il.VirtualHosts = slices.Grow(il.VirtualHosts, len(vhosts[il.Port]))
 		for _, vb := range vhosts[il.Port] {
-			vb.sort()
-			il.VirtualHosts = append(il.VirtualHosts, vb.vh)
+			il.VirtualHosts = append(il.VirtualHosts, t.virtualHost(vb, g))
 		}
-		sort.Slice(il.VirtualHosts, func(i, j int) bool { return il.VirtualHosts[i].Name < il.VirtualHosts[j].Name })
+		slices.SortFunc(il.VirtualHosts, func(a, b *ir.VirtualHost) int { return strings.Compare(a.Name, b.Name) })
 	}
 	t.buildL4IR(g)
 	t.applyProxy(g)
@@ -70,7 +70,7 @@ func (t *translator) buildGatewayIR(g *gatewayState) {
 	for _, c := range g.clusters {
 		g.ir.Clusters = append(g.ir.Clusters, c)
 	}
-	sort.Slice(g.ir.Clusters, func(i, j int) bool { return g.ir.Clusters[i].Name < g.ir.Clusters[j].Name })
+	slices.SortFunc(g.ir.Clusters, func(a, b *ir.Cluster) int { return strings.Compare(a.Name, b.Name) })
 }
 
 // vhostNamer is built once: building a Replacer costs more than using it.
@@ -96,29 +96,61 @@ func vhostName(host string) string {
 	return vhostNamer.Replace(host)
 }
 
-// vhostBuilder collects the routes of one virtual host with their sort keys.
+// vhostBuilder collects the routes attached to one virtual host, then
+// builds it.
 type vhostBuilder struct {
-	vh   *ir.VirtualHost
-	keys []routeKey
-	// first and seen hold the routes added, by kind/namespace/name: most
-	// virtual hosts have one route, which needs no map.
-	first string
-	seen  map[string]bool
+	// prefix and host make the name, prefix/host as vhostName writes it.
+	prefix, host string
+	// routes are those attached, each once; one is held without an
+	// allocation of its own.
+	routes []*attachedRoute
+	one    [1]*attachedRoute
+	keys   []routeKey
+	// first and seen hold the routes added: most virtual hosts have one
+	// route, which needs no map.
+	first *gwapiv1.HTTPRoute
+	seen  map[*gwapiv1.HTTPRoute]bool
 	// listener is the Gateway listener that owns the host.
 	listener string
 }
 
-// add appends one route per rule and match of an attached route.
-func (vb *vhostBuilder) add(ar *attachedRoute, host string, g *gatewayState) {
+// add attaches a route to the virtual host, once, and registers the
+// clusters of its rules with the Gateway.
+func (vb *vhostBuilder) add(ar *attachedRoute, g *gatewayState) {
 	rt := ar.route
-	id := rt.Namespace + "/" + rt.Name
-	if !vb.addOnce(ar.kind + "/" + id) {
+	if !vb.addOnce(rt) {
 		return // attached through two listeners on the same port
 	}
+	for _, rb := range ar.rules {
+		for _, c := range rb.clusters {
+			g.clusters[c.Name] = c
+		}
+	}
+	if vb.routes == nil {
+		vb.routes = vb.one[:0]
+	}
+	vb.routes = append(vb.routes, ar)
+}
+
+// build returns the virtual host with one route per rule and match of
+// each attached route, in precedence order.
+func (vb *vhostBuilder) build(g *gatewayState) *ir.VirtualHost {
+	for _, ar := range vb.routes {
+		vb.addRoutes(ar, g)
+	}
+	vh := &ir.VirtualHost{Name: vb.prefix + "/" + vhostName(vb.host), Domains: []string{vb.host}}
+	vb.sort(vh)
+	return vh
+}
+
+// addRoutes appends one route per rule and match of an attached route.
+func (vb *vhostBuilder) addRoutes(ar *attachedRoute, g *gatewayState) {
+	rt := ar.route
+	id := rt.Namespace + "/" + rt.Name
 	// What every route of rt shares: the start of its name, its age and
 	// where it comes from.
 	prefix := strings.ToLower(ar.kind) + "/" + id + "/rule/"
-	suffix := "/" + vhostName(host)
+	suffix := "/" + vhostName(vb.host)
 	created := rt.CreationTimestamp.UTC().Format("2006-01-02T15:04:05Z")
 	origin := ir.RouteOrigin{Kind: ar.kind, Namespace: rt.Namespace, Name: rt.Name,
 		GatewayNamespace: g.obj.Namespace, GatewayName: g.obj.Name, Listener: vb.listener}
@@ -128,9 +160,6 @@ func (vb *vhostBuilder) add(ar *attachedRoute, host string, g *gatewayState) {
 			matches = []gwapiv1.HTTPRouteMatch{{}}
 		}
 		rb := ar.rules[i]
-		for _, c := range rb.clusters {
-			g.clusters[c.Name] = c
-		}
 		for j, m := range matches {
 			r := &ir.Route{Name: prefix + strconv.Itoa(i) + "/match/" + strconv.Itoa(j) + suffix}
 			applyMatch(r, m)
@@ -167,17 +196,19 @@ func (vb *vhostBuilder) add(ar *attachedRoute, host string, g *gatewayState) {
 	}
 }
 
-// addOnce records a route key and reports whether it is new.
-func (vb *vhostBuilder) addOnce(key string) bool {
+// addOnce records a route and reports whether it is new. A route of one
+// kind, namespace and name is one object (a GRPCRoute's, the HTTPRoute it
+// translates to).
+func (vb *vhostBuilder) addOnce(key *gwapiv1.HTTPRoute) bool {
 	switch {
-	case vb.first == "":
+	case vb.first == nil:
 		vb.first = key
 		return true
 	case vb.first == key || vb.seen[key]:
 		return false
 	}
 	if vb.seen == nil {
-		vb.seen = map[string]bool{}
+		vb.seen = map[*gwapiv1.HTTPRoute]bool{}
 	}
 	vb.seen[key] = true
 	return true

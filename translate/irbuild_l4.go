@@ -112,15 +112,14 @@ func (t *translator) httpsChain(g *gatewayState, l *listenerState, name string, 
 			}
 			vb, ok := vhosts[host]
 			if !ok {
-				vb = &vhostBuilder{vh: &ir.VirtualHost{Name: name + "/" + vhostName(host), Domains: []string{host}}, listener: string(l.spec.Name)}
+				vb = &vhostBuilder{prefix: name, host: host, listener: string(l.spec.Name)}
 				vhosts[host] = vb
 			}
-			vb.add(ar, host, g)
+			vb.add(ar, g)
 		}
 	}
 	for _, vb := range vhosts {
-		vb.sort()
-		c.VirtualHosts = append(c.VirtualHosts, vb.vh)
+		c.VirtualHosts = append(c.VirtualHosts, t.virtualHost(vb, g))
 	}
 	sort.Slice(c.VirtualHosts, func(i, j int) bool { return c.VirtualHosts[i].Name < c.VirtualHosts[j].Name })
 	return c

@@ -194,8 +194,8 @@ func (t *translator) resolveL4Backends(r *l4Route) ([]ir.WeightedBackend, []*ir.
 // attachL4 binds a route to the listeners one parentRef selects and
 // returns the parent's Accepted condition.
 func (t *translator) attachL4(r *l4Route, i int, pr gwapiv1.ParentReference, backends []ir.WeightedBackend, clusters []*ir.Cluster) Condition {
-	field := fmt.Sprintf("spec.parentRefs[%d]", i)
-	g, fail := t.parentGateway(r.meta.Namespace, field, pr)
+	field := parentRefField(i)
+	g, fail := t.parentGateway(r.meta.Namespace, i, pr)
 	if g == nil {
 		return fail
 	}
@@ -257,7 +257,7 @@ func l4Protocol(kind string) string {
 
 // parentGateway finds the managed Gateway a parentRef names, or returns
 // the failing Accepted condition.
-func (t *translator) parentGateway(routeNS, field string, pr gwapiv1.ParentReference) (*gatewayState, Condition) {
+func (t *translator) parentGateway(routeNS string, i int, pr gwapiv1.ParentReference) (*gatewayState, Condition) {
 	group, kind := groupGateway, "Gateway"
 	if pr.Group != nil {
 		group = string(*pr.Group)
@@ -266,7 +266,7 @@ func (t *translator) parentGateway(routeNS, field string, pr gwapiv1.ParentRefer
 		kind = string(*pr.Kind)
 	}
 	if group != groupGateway || kind != "Gateway" {
-		return nil, cond(CondAccepted, false, ReasonNoMatchingParent, fmt.Sprintf("field %s: parent kind %s/%s is not supported; use Gateway", field, group, kind))
+		return nil, cond(CondAccepted, false, ReasonNoMatchingParent, fmt.Sprintf("field %s: parent kind %s/%s is not supported; use Gateway", parentRefField(i), group, kind))
 	}
 	ns := routeNS
 	if pr.Namespace != nil {
@@ -277,8 +277,11 @@ func (t *translator) parentGateway(routeNS, field string, pr gwapiv1.ParentRefer
 			return g, Condition{}
 		}
 	}
-	return nil, cond(CondAccepted, false, ReasonNoMatchingParent, fmt.Sprintf("field %s: Gateway %s/%s does not exist or is not managed by %s", field, ns, pr.Name, t.opts.ControllerName))
+	return nil, cond(CondAccepted, false, ReasonNoMatchingParent, fmt.Sprintf("field %s: Gateway %s/%s does not exist or is not managed by %s", parentRefField(i), ns, pr.Name, t.opts.ControllerName))
 }
+
+// parentRefField names parentRef i of a route in messages.
+func parentRefField(i int) string { return fmt.Sprintf("spec.parentRefs[%d]", i) }
 
 // namespaceAllowed applies a listener's allowedRoutes.namespaces to a
 // route of any kind in namespace ns. It goes through routeAllowed so that

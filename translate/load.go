@@ -57,7 +57,7 @@ type document struct {
 	node *yaml.Node
 
 	typed bool
-	key   string        // objectKey, for supported kinds with a name
+	key   objKey        // for supported kinds with a name
 	obj   metav1.Object // nil when the object could not be typed
 	notes []string      // warnings about the object
 }
@@ -119,7 +119,7 @@ func readDocumentsCached(fsys fs.FS, cache *Cache) ([]*document, []string, error
 	}
 	sort.Strings(files)
 	read := make([]*fileDocs, len(files))
-	keys := make([]string, len(files))
+	keys := make([]fileKey, len(files))
 	parallel(len(files), func(i int) { read[i], keys[i] = cache.file(fsys, files[i]) })
 	cache.retain(keys)
 	var docs []*document

@@ -15,6 +15,10 @@ import (
 type memoTables struct {
 	validated map[*gwapiv1.HTTPRoute]error       // validateHTTPRoute
 	backends  map[*egv1a1.Backend]backendMemoRes // backendCluster
+	// inc holds what a translation without policies built per route,
+	// virtual host and cluster (incremental.go); nil when it recorded
+	// nothing.
+	inc *incTables
 }
 
 type backendMemoRes struct {
@@ -31,26 +35,33 @@ type memo struct {
 	prev, next memoTables
 }
 
-// startMemo returns the memo of one translation with c, nil without.
-func (c *Cache) startMemo() *memo {
+// startMemo returns the memo of one translation of res with c, nil
+// without.
+func (c *Cache) startMemo(res *Resources, opts Options) *memo {
 	if c == nil {
 		return nil
 	}
 	c.mu.Lock()
 	prev := c.memo
 	c.mu.Unlock()
-	return &memo{cache: c, prev: prev, next: memoTables{
+	m := &memo{cache: c, prev: prev, next: memoTables{
 		validated: make(map[*gwapiv1.HTTPRoute]error, len(prev.validated)),
 		backends:  make(map[*egv1a1.Backend]backendMemoRes, len(prev.backends)),
 	}}
+	m.startIncremental(res, opts)
+	return m
 }
 
-// finish publishes the tables of this translation to the Cache. Of two
-// translations that run at once the last one's tables stay; either is
-// correct.
-func (m *memo) finish() {
+// finish publishes the tables of this translation to the Cache, with
+// the states of its Backends and Service ports (translator.backends, not
+// to be changed after). Of two translations that run at once the last
+// one's tables stay; either is correct.
+func (m *memo) finish(states map[string]*backendState) {
 	if m == nil {
 		return
+	}
+	if m.next.inc != nil {
+		m.next.inc.states = states
 	}
 	m.cache.mu.Lock()
 	m.cache.memo = m.next

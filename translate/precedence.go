@@ -91,8 +91,8 @@ func (a routeKey) lessAge(b routeKey) bool {
 	return a.match < b.match
 }
 
-// sort puts the virtual host's routes in precedence order.
-func (vb *vhostBuilder) sort() {
+// sort puts the routes in vh in precedence order.
+func (vb *vhostBuilder) sort(vh *ir.VirtualHost) {
 	if len(vb.keys) > 1 {
 		slices.SortStableFunc(vb.keys, func(a, b routeKey) int {
 			switch {
@@ -104,8 +104,8 @@ func (vb *vhostBuilder) sort() {
 			return 0
 		})
 	}
-	vb.vh.Routes = slices.Grow(vb.vh.Routes[:0], len(vb.keys))
+	vh.Routes = make([]*ir.Route, 0, len(vb.keys))
 	for _, k := range vb.keys {
-		vb.vh.Routes = append(vb.vh.Routes, k.r)
+		vh.Routes = append(vh.Routes, k.r)
 	}
 }

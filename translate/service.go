@@ -45,15 +45,33 @@ func (t *translator) serviceCluster(namespace, name string, port *gwapiv1.PortNu
 		return nil, ReasonBackendNotFound, fmt.Sprintf("field %s.port: Service %s/%s has no %s port %d (its ports: %s)", field, namespace, name, proto, *port, portList(svc.Spec.Ports))
 	}
 	key := fmt.Sprintf("%s/%d/%s", objectKey("Service", namespace, name), sp.Port, proto)
+	b := t.serviceState(key, svc, sp, proto)
+	t.rec.service(key, svc, sp, proto, b)
+	return b.cluster, "", ""
+}
+
+// serviceState returns the state of one Service port, registering it the
+// first time: the last translation's when the environment is the same
+// (the Service, its EndpointSlices and BackendTLSPolicies), with its
+// warnings given again, else a new one.
+func (t *translator) serviceState(key string, svc *corev1.Service, sp corev1.ServicePort, proto corev1.Protocol) *backendState {
 	if b, ok := t.backends[key]; ok {
-		return b.cluster, "", ""
+		return b
 	}
-	c := t.buildServiceCluster(svc, sp)
-	if proto == corev1.ProtocolTCP {
-		t.applyTLSPolicy(c)
+	b := t.memo.prevState(key)
+	if b != nil {
+		t.warnings = append(t.warnings, b.warnings...)
+	} else {
+		n := len(t.warnings)
+		c := t.buildServiceCluster(svc, sp)
+		if proto == corev1.ProtocolTCP {
+			t.applyTLSPolicy(c)
+		}
+		b = &backendState{cluster: c, warnings: slices.Clone(t.warnings[n:])}
 	}
-	t.backends[key] = &backendState{cluster: c}
-	return c, "", ""
+	t.stateWarnings += len(b.warnings)
+	t.backends[key] = b
+	return b
 }
 
 // servicePort finds a Service's port by number and protocol. An

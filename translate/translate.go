@@ -70,10 +70,9 @@ func TranslateResources(res *Resources, warnings []string, opts Options) (*Resul
 		opts.ControllerName = DefaultControllerName
 	}
 	t := newTranslator(res, opts)
-	t.memo = opts.Cache.startMemo()
+	t.memo = opts.Cache.startMemo(res, opts)
 	t.warnings = append(t.warnings, warnings...)
 	gateways := t.run()
-	t.memo.finish()
 	out := &Result{Warnings: t.warnings}
 	for _, g := range gateways {
 		if err := g.Validate(); err != nil {
@@ -81,15 +80,13 @@ func TranslateResources(res *Resources, warnings []string, opts Options) (*Resul
 			t.warnings = append(t.warnings, "internal error: gateway "+g.Namespace+"/"+g.Name+": "+err.Error())
 			continue
 		}
-		out.Gateways = append(out.Gateways, buildXDS(g))
+		out.Gateways = append(out.Gateways, buildXDS(g, t.memo))
 	}
+	t.memo.finish(t.backends)
 	t.applyEnvoyPatches(out.Gateways)
 	out.Gateways = t.fanOutMerged(out.Gateways)
 	out.Warnings = t.warnings
-	for _, s := range t.status {
-		out.Status = append(out.Status, s)
-	}
-	sortStatus(out.Status)
+	out.Status = sortStatus(t.statusList)
 	sort.Strings(out.Warnings)
 	return out, nil
 }

@@ -57,20 +57,21 @@ func socketAddress(host string, port uint32) *corev3.Address {
 	}}}
 }
 
-// buildXDS turns the IR of one Gateway into xDS resources.
-func buildXDS(g *ir.Gateway) *GatewayResult {
+// buildXDS turns the IR of one Gateway into xDS resources, reusing
+// those of unchanged IR objects that m kept (m may be nil).
+func buildXDS(g *ir.Gateway, m *memo) *GatewayResult {
 	out := &GatewayResult{Namespace: g.Namespace, Name: g.Name}
 	for _, l := range g.Listeners {
 		switch {
 		case len(l.TLSChains) > 0:
-			lis, rcs := buildTLSListener(l)
+			lis, rcs := buildTLSListener(l, m)
 			out.Listeners = append(out.Listeners, lis)
 			out.Routes = append(out.Routes, rcs...)
 		case l.TCP != nil:
 			out.Listeners = append(out.Listeners, buildTCPListener(l))
 		default:
 			out.Listeners = append(out.Listeners, buildListener(l))
-			out.Routes = append(out.Routes, buildRouteConfig(l))
+			out.Routes = append(out.Routes, buildRouteConfig(l, m))
 		}
 		bindAdditional(out.Listeners[len(out.Listeners)-1], l.AdditionalAddresses)
 		out.Listeners = append(out.Listeners, quicListeners(g, l, out.Routes)...) // HTTP/3 (xds_quic.go)
@@ -82,11 +83,9 @@ func buildXDS(g *ir.Gateway) *GatewayResult {
 	for _, s := range g.Secrets {
 		out.Secrets = append(out.Secrets, buildSecret(s))
 	}
+	out.Clusters = make([]*clusterv3.Cluster, 0, len(g.Clusters))
 	for _, c := range g.Clusters {
-		cl, cla := buildCluster(c)
-		if cl.GetType() == clusterv3.Cluster_STRICT_DNS {
-			cl.DnsLookupFamily = dnsLookupFamily(g.IPFamily)
-		}
+		cl, cla := m.clusterXDS(c, g.IPFamily)
 		out.Clusters = append(out.Clusters, cl)
 		if cla != nil {
 			out.Endpoints = append(out.Endpoints, cla)

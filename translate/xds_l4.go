@@ -31,7 +31,7 @@ const (
 // inspector reads the SNI and Envoy picks the chain whose server names
 // match it best (exact, then the longest wildcard, then the chain without
 // names). It returns the route configurations of the HTTPS chains too.
-func buildTLSListener(l *ir.Listener) (*listenerv3.Listener, []*routev3.RouteConfiguration) {
+func buildTLSListener(l *ir.Listener, m *memo) (*listenerv3.Listener, []*routev3.RouteConfiguration) {
 	lis := &listenerv3.Listener{
 		Name:    l.Name,
 		Address: socketAddress(l.Address, l.Port),
@@ -52,7 +52,7 @@ func buildTLSListener(l *ir.Listener) (*listenerv3.Listener, []*routev3.RouteCon
 		if c.HTTP {
 			hl := &ir.Listener{Name: c.Name, VirtualHosts: c.VirtualHosts, Client: l.Client, Proxy: l.Proxy}
 			fc.Filters = []*listenerv3.Filter{httpConnectionManager(hl)}
-			rcs = append(rcs, buildRouteConfig(hl))
+			rcs = append(rcs, buildRouteConfig(hl, m))
 		} else {
 			fc.Filters = []*listenerv3.Filter{tcpProxyFilter(c.TCP)}
 		}

@@ -16,25 +16,36 @@ import (
 // finds no cluster and gets a 500, as the spec asks of invalid backendRefs.
 const invalidBackendCluster = "invalid-backend-ref"
 
-func buildRouteConfig(l *ir.Listener) *routev3.RouteConfiguration {
+// buildRouteConfig returns the routes of a listener, reusing the virtual
+// hosts m kept (m may be nil).
+func buildRouteConfig(l *ir.Listener, m *memo) *routev3.RouteConfiguration {
 	// Host headers may carry the port ("www.example.com:8888"); domains do not.
 	rc := &routev3.RouteConfiguration{Name: l.Name, IgnorePortInHostMatching: true}
 	rc.VirtualHosts = slices.Grow(rc.VirtualHosts, len(l.VirtualHosts))
 	for _, vh := range l.VirtualHosts {
-		v := &routev3.VirtualHost{Name: vh.Name, Domains: vh.Domains}
-		v.Routes = slices.Grow(v.Routes, len(vh.Routes))
-		for _, r := range vh.Routes {
-			v.Routes = append(v.Routes, buildRoute(r))
-			for _, b := range r.Backends {
-				// A backendRef's header filters run after the rule's, so
-				// theirs must win where both set a header.
-				rc.MostSpecificHeaderMutationsWins = rc.MostSpecificHeaderMutationsWins || hasHeaders(b)
-			}
-		}
+		v, specific := m.virtualHostXDS(vh)
+		// A backendRef's header filters run after the rule's, so theirs
+		// must win where both set a header.
+		rc.MostSpecificHeaderMutationsWins = rc.MostSpecificHeaderMutationsWins || specific
 		rc.VirtualHosts = append(rc.VirtualHosts, v)
 	}
 	rc.MaxDirectResponseBodySizeBytes = maxDirectBody(l)
 	return rc
+}
+
+// buildVirtualHost returns the xDS of a virtual host and whether a
+// backend of it has header filters.
+func buildVirtualHost(vh *ir.VirtualHost) (*routev3.VirtualHost, bool) {
+	v := &routev3.VirtualHost{Name: vh.Name, Domains: vh.Domains}
+	v.Routes = slices.Grow(v.Routes, len(vh.Routes))
+	specific := false
+	for _, r := range vh.Routes {
+		v.Routes = append(v.Routes, buildRoute(r))
+		for _, b := range r.Backends {
+			specific = specific || hasHeaders(b)
+		}
+	}
+	return v, specific
 }
 
 func stringMatcher(exact, regex string) *matcherv3.StringMatcher {

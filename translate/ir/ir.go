@@ -170,7 +170,7 @@ type Endpoint struct {
 // Validate checks the invariants the xDS translation relies on.
 func (g *Gateway) Validate() error {
 	var errs []error
-	clusters := map[string]bool{}
+	clusters := make(map[string]bool, len(g.Clusters))
 	for _, c := range g.Clusters {
 		if clusters[c.Name] {
 			errs = append(errs, fmt.Errorf("cluster %q is defined twice", c.Name))
