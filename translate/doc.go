@@ -15,6 +15,9 @@
 //   - mergegateways.go, mergegateways_ir.go: EnvoyProxy mergeGateways,
 //     the Gateways of a class as one fleet (conflicts across members,
 //     the merged IR, one result per member key).
+//   - incremental.go: what a Cache keeps between revisions so that
+//     unchanged routes and Backends are not resolved, built or marshalled
+//     again (their status and cluster registration are replayed).
 //   - xds_quic.go: the QUIC listener of an HTTPS port with
 //     ClientTrafficPolicy http3, and the Alt-Svc header on its routes.
 //
