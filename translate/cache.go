@@ -25,6 +25,11 @@ type Cache struct {
 	files map[fileKey]*fileDocs
 	// memo holds per-object results of the last translation (memo.go).
 	memo memoTables
+	// decoded is what decoding the last revision gave (decodecache.go);
+	// nil while a translation owns it.
+	decoded *decodeState
+	// kept are the keys of the files of the last revision read.
+	kept []fileKey
 }
 
 // NewCache returns an empty cache.
@@ -87,17 +92,38 @@ func (c *Cache) file(fsys fs.FS, name string) (*fileDocs, fileKey) {
 }
 
 // retain drops the files that are not in keys, the files of the revision
-// just read: the cache holds one revision.
+// just read: the cache holds one revision. keys are in name order.
 func (c *Cache) retain(keys []fileKey) {
 	if c == nil {
 		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	// Mostly the last revision's files but a few: drop those.
+	prev := c.kept
+	c.kept = keys
+	for i, j := 0, 0; i < len(prev); {
+		switch {
+		case j == len(keys) || prev[i].name < keys[j].name:
+			delete(c.files, prev[i])
+			i++
+		case keys[j].name < prev[i].name:
+			j++
+		default:
+			if prev[i] != keys[j] {
+				delete(c.files, prev[i])
+			}
+			i++
+			j++
+		}
+	}
+	if len(c.files) == len(keys) {
+		return // each of keys is held (file), so no other
 	}
 	keep := make(map[fileKey]bool, len(keys))
 	for _, k := range keys {
 		keep[k] = true
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	for k := range c.files {
 		if !keep[k] {
 			delete(c.files, k)

@@ -288,7 +288,7 @@ func TestCacheIncrementalChanges(t *testing.T) {
 		{"a route's own Backend removed", func() {
 			c.set("routes/r11.yaml", bytes.SplitN(incrementalRouteFile(11, ""), []byte("---\n"), 2)[0])
 		}, "BackendNotFound", ""},
-		{"and added again", func() { c.set("routes/r11.yaml", incrementalRouteFile(11, "")) }, "10.1.0.11", "BackendNotFound"},
+		{"and its Backend added again", func() { c.set("routes/r11.yaml", incrementalRouteFile(11, "")) }, "10.1.0.11", "BackendNotFound"},
 		{"the Gateway listener changed", func() {
 			c.set("base.yaml", []byte(strings.Replace(incrementalBase, "port: 80}\n", "port: 8081}\n", 1)))
 		}, "portValue: 8081", ""},
@@ -298,10 +298,68 @@ func TestCacheIncrementalChanges(t *testing.T) {
 		{"a route changed under a policy", func() { c.set("routes/r03.yaml", incrementalRouteFile(3, "-v3")) }, "/own-v3", ""},
 		{"the policy removed", func() { c.remove("policy.yaml") }, "/own-v3", "consecutive5xx: 7"},
 		{"a route changed after", func() { c.set("routes/r02.yaml", incrementalRouteFile(2, "-v4")) }, "/own-v4", ""},
+		// Changes that decoding patches (decodecache.go), or must not.
+		{"a route and its Backend changed", func() {
+			c.set("routes/r04.yaml", bytes.ReplaceAll(incrementalRouteFile(4, "-v5"), []byte("10.1.0.4"), []byte("10.8.0.4")))
+		}, "10.8.0.4", "/own-v2"},
+		{"only Backends changed", func() { c.set("shared.yaml", fmt.Appendf(nil, incrementalShared, "10.7.7.7")) }, "10.7.7.7", "10.9.9.9"},
+		{"two routes changed, one added, one deleted", func() {
+			c.set("routes/r01.yaml", incrementalRouteFile(1, "-v6"))
+			c.set("routes/r13.yaml", incrementalRouteFile(13, "-v6"))
+			c.set("routes/r21.yaml", incrementalRouteFile(21, ""))
+			c.remove("routes/r14.yaml")
+		}, "r21.example.com", "r14.example.com"},
+		{"a route file renamed", func() {
+			c.remove("routes/r15.yaml")
+			c.set("a/r15.yaml", incrementalRouteFile(15, ""))
+		}, "file: a/r15.yaml", "file: routes/r15.yaml"},
+		{"a later copy of a route", func() { c.set("z-copy.yaml", incrementalRouteFile(9, "-copy")) }, "already defined", "/own-copy"},
+		{"the first copy deleted", func() { c.remove("routes/r09.yaml") }, "/own-copy", "already defined"},
+		{"the second copy deleted", func() { c.remove("z-copy.yaml") }, "r10.example.com", "r9.example.com"},
+		{"the second copy again", func() { c.set("z-copy.yaml", incrementalRouteFile(9, "-copy")) }, "/own-copy", ""},
+		{"a route with an unknown field", func() {
+			c.set("routes/r12.yaml", bytes.Replace(incrementalRouteFile(12, "-v7"), []byte("  parentRefs:"), []byte("  colour: red\n  parentRefs:"), 1))
+		}, "colour", ""},
+		{"the field removed", func() { c.set("routes/r12.yaml", incrementalRouteFile(12, "-v7")) }, "/own-v7", "colour"},
+		{"a route that cannot be typed", func() {
+			c.set("routes/r16.yaml", bytes.Replace(incrementalRouteFile(16, ""), []byte("hostnames: [r16"), []byte("hostnames: 7\n  x: [r16"), 1))
+		}, "cannot use", "r16.example.com"},
+		{"a copy of it", func() { c.set("routes/r16b.yaml", incrementalRouteFile(16, "-b")) }, "r16.example.com", ""},
+		{"it typed again", func() { c.set("routes/r16.yaml", incrementalRouteFile(16, "")) }, "already defined", "cannot use"},
+		{"its copy deleted", func() { c.remove("routes/r16b.yaml") }, "r16.example.com", "already defined"},
+		{"a Service in a route file", func() {
+			c.set("routes/r17.yaml", append(incrementalRouteFile(17, ""), "---\napiVersion: v1\nkind: Service\nmetadata: {name: extra, namespace: apps}\nspec: {ports: [{port: 81}]}\n"...))
+		}, "/own", ""},
+		{"and removed", func() { c.set("routes/r17.yaml", incrementalRouteFile(17, "-v8")) }, "/own-v8", ""},
+		{"a file of another kind only", func() { c.set("base.yaml", []byte(incrementalBase)) }, "r21.example.com", ""},
+		{"a route after it", func() { c.set("routes/r18.yaml", incrementalRouteFile(18, "-v9")) }, "/own-v9", ""},
+	}
+	// Steps that change only files of HTTPRoutes and Backends decode
+	// accepts as they are: both Caches patch what decoding gave before.
+	patched := map[string]bool{
+		"a route changed": true, "the same again": true, "a route added": true, "a route deleted": true,
+		"a route moved to another file": true, "the Backend of every route changed": true,
+		"a route's own Backend removed": true, "and its Backend added again": true, "a route changed under a policy": true,
+		"the second copy deleted": true, "a route changed after": true, "a route and its Backend changed": true,
+		"only Backends changed": true, "two routes changed, one added, one deleted": true,
+		"a route file renamed": true, "the second copy again": true, "a route after it": true,
 	}
 	for _, s := range steps {
+		var before []*Resources
+		for _, cache := range []*Cache{c.hashed, c.plain} {
+			if cache.decoded == nil {
+				before = append(before, nil)
+			} else {
+				before = append(before, cache.decoded.res)
+			}
+		}
 		s.change()
 		out := c.check(t, s.name)
+		for i, cache := range []*Cache{c.hashed, c.plain} {
+			if got := cache.decoded.res == before[i]; got != patched[s.name] {
+				t.Errorf("%s: cache %d patched the decoded revision: %v, want %v", s.name, i, got, patched[s.name])
+			}
+		}
 		if !strings.Contains(out, s.want) {
 			t.Errorf("%s: the output lacks %q", s.name, s.want)
 		}

@@ -20,6 +20,8 @@
 //     again (their status and cluster registration are replayed).
 //   - xds_quic.go: the QUIC listener of an HTTPS port with
 //     ClientTrafficPolicy http3, and the Alt-Svc header on its routes.
+//   - decodecache.go: a Cache patches the decoded revision before when
+//     only files of HTTPRoutes and Backends changed.
 //
 // It must not import serve or sync.
 package translate

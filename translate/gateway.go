@@ -76,11 +76,12 @@ func newTranslator(res *Resources, opts Options) *translator {
 	// a state.
 	n := len(res.HTTPRoutes) + len(res.GRPCRoutes) + len(res.Backends) + len(res.Gateways)
 	return &translator{
-		opts:     opts,
-		res:      res,
-		status:   make(map[objKey]*ObjectStatus, n),
-		backends: make(map[string]*backendState, len(res.Backends)),
-		secrets:  map[string]*secretState{},
+		opts:       opts,
+		res:        res,
+		status:     make(map[objKey]*ObjectStatus, n),
+		statusList: make([]*ObjectStatus, 0, n), // statusOf appends
+		backends:   make(map[string]*backendState, len(res.Backends)),
+		secrets:    map[string]*secretState{},
 	}
 }
 

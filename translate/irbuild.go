@@ -16,6 +16,7 @@ import (
 func (t *translator) buildGatewayIR(g *gatewayState) {
 	byPort := map[uint32]*ir.Listener{}
 	vhosts := map[uint32]map[string]*vhostBuilder{}
+	vhostOrder := map[uint32][]*vhostBuilder{} // as made: nearly sorted, cheaper to sort
 	hostsOnPort := map[uint32][]string{}
 	for _, l := range g.listeners {
 		if l.valid && l.spec.Protocol == gwapiv1.HTTPProtocolType {
@@ -51,14 +52,15 @@ func (t *translator) buildGatewayIR(g *gatewayState) {
 				if !ok {
 					vb = &vhostBuilder{prefix: il.Name, host: host, listener: string(l.spec.Name)}
 					vhosts[port][host] = vb
+					vhostOrder[port] = append(vhostOrder[port], vb)
 				}
 				vb.add(ar, g)
 			}
 		}
 	}
 	for _, il := range g.ir.Listeners {
-		il.VirtualHosts = slices.Grow(il.VirtualHosts, len(vhosts[il.Port]))
-		for _, vb := range vhosts[il.Port] {
+		il.VirtualHosts = slices.Grow(il.VirtualHosts, len(vhostOrder[il.Port]))
+		for _, vb := range vhostOrder[il.Port] {
 			il.VirtualHosts = append(il.VirtualHosts, t.virtualHost(vb, g))
 		}
 		slices.SortFunc(il.VirtualHosts, func(a, b *ir.VirtualHost) int { return strings.Compare(a.Name, b.Name) })

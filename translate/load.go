@@ -94,10 +94,23 @@ func readDocuments(fsys fs.FS) ([]*document, []string, error) {
 }
 
 // readDocumentsCached is readDocuments taking files from cache when it
-// holds them (cache may be nil). Files are read by parallel workers, so
-// fsys must be safe for concurrent use (os.DirFS, fstest.MapFS and sync's
-// FS are); the result is in file order whatever the scheduling.
+// holds them (cache may be nil).
 func readDocumentsCached(fsys fs.FS, cache *Cache) ([]*document, []string, error) {
+	_, read, err := readFiles(fsys, cache)
+	if read == nil {
+		return nil, nil, err
+	}
+	docs, warnings := joinFiles(read)
+	return docs, warnings, err
+}
+
+// readFiles lists the input files of fsys in order and reads each, from
+// cache when it holds it (cache may be nil), with its cache key. Files
+// are read by parallel workers, so fsys must be safe for concurrent use
+// (os.DirFS, fstest.MapFS and sync's FS are); the result is in file order
+// whatever the scheduling. The error joins those of the files; it is
+// given with the files read unless the files cannot be listed.
+func readFiles(fsys fs.FS, cache *Cache) ([]fileKey, []*fileDocs, error) {
 	var files []string
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -117,22 +130,35 @@ func readDocumentsCached(fsys fs.FS, cache *Cache) ([]*document, []string, error
 	if err != nil {
 		return nil, nil, fmt.Errorf("read files: %w", err)
 	}
-	sort.Strings(files)
+	if !sort.StringsAreSorted(files) { // WalkDir's order is nearly always this one
+		sort.Strings(files)
+	}
 	read := make([]*fileDocs, len(files))
 	keys := make([]fileKey, len(files))
 	parallel(len(files), func(i int) { read[i], keys[i] = cache.file(fsys, files[i]) })
 	cache.retain(keys)
-	var docs []*document
-	var warnings []string
 	var errs []error
 	for _, f := range read {
-		docs = append(docs, f.docs...)
-		warnings = append(warnings, f.warnings...)
 		if f.err != nil {
 			errs = append(errs, f.err)
 		}
 	}
-	return docs, warnings, errors.Join(errs...)
+	return keys, read, errors.Join(errs...)
+}
+
+// joinFiles lists the documents and warnings of files, in order.
+func joinFiles(files []*fileDocs) ([]*document, []string) {
+	n := 0
+	for _, f := range files {
+		n += len(f.docs)
+	}
+	docs := make([]*document, 0, n)
+	var warnings []string
+	for _, f := range files {
+		docs = append(docs, f.docs...)
+		warnings = append(warnings, f.warnings...)
+	}
+	return docs, warnings
 }
 
 // loadFile reads and types one file.

@@ -55,7 +55,10 @@ func (r *Result) Gateway(namespace, name string) *GatewayResult {
 // and translates it. The error is non-nil only when files cannot be read or
 // parsed (each a *ParseError naming file and line); then no Result is given.
 func Translate(fsys fs.FS, opts Options) (*Result, error) {
-	docs, notes, err := readDocumentsCached(fsys, opts.Cache)
+	if opts.Cache != nil {
+		return opts.Cache.translate(fsys, opts) // decodecache.go
+	}
+	docs, notes, err := readDocuments(fsys)
 	if err != nil {
 		return nil, err
 	}
