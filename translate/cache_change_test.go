@@ -81,15 +81,7 @@ func (c *changingRevision) check(t *testing.T, step string) string {
 		if in.cache == nil && len(outs) > 0 {
 			continue
 		}
-		res, err := Translate(in.fsys, Options{Cache: in.cache})
-		if err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
-		out, err := res.YAML()
-		if err != nil {
-			t.Fatal(err)
-		}
-		outs = append(outs, out)
+		outs = append(outs, translateYAML(t, in.fsys, in.cache, step))
 	}
 	for i, out := range outs[1:] {
 		if !bytes.Equal(outs[0], out) {

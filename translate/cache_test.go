@@ -26,15 +26,7 @@ func TestCacheDeterministic(t *testing.T) {
 		var outs [][]byte
 		cache := NewCache()
 		for _, c := range []*Cache{nil, cache, cache, shared, shared, nil} {
-			res, err := Translate(fsys, Options{Cache: c})
-			if err != nil {
-				t.Fatalf("%s: %v", in, err)
-			}
-			out, err := res.YAML()
-			if err != nil {
-				t.Fatal(err)
-			}
-			outs = append(outs, out)
+			outs = append(outs, translateYAML(t, fsys, c, in))
 		}
 		for i, out := range outs[1:] {
 			if !bytes.Equal(outs[0], out) {
@@ -117,4 +109,19 @@ func translateLabel(t *testing.T, fsys fs.FS, cache *Cache) string {
 	}
 	t.Fatal("no Gateway eg")
 	return ""
+}
+
+// translateYAML translates fsys with cache (nil for none) and returns the
+// Result's YAML; what names the case in a failure.
+func translateYAML(t *testing.T, fsys fs.FS, cache *Cache, what string) []byte {
+	t.Helper()
+	res, err := Translate(fsys, Options{Cache: cache})
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	out, err := res.YAML()
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	return out
 }
