@@ -10,6 +10,7 @@ import (
 	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
 	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 )
 
@@ -44,9 +45,8 @@ type adsCache struct {
 }
 
 type adsGateway struct {
-	snap *gatewaySnap
-	// streams holds the wake channel of each stream of the gateway.
-	streams map[chan struct{}]struct{}
+	snap    *gatewaySnap
+	streams map[*adsStream]struct{}
 }
 
 func newADSCache() *adsCache {
@@ -66,11 +66,8 @@ func (c *adsCache) set(gateway string, snap cachev3.ResourceSnapshot) {
 	defer c.mu.Unlock()
 	g := c.gateway(gateway)
 	g.snap = newGatewaySnap(snap, g.snap)
-	for wake := range g.streams {
-		select {
-		case wake <- struct{}{}:
-		default: // already woken
-		}
+	for s := range g.streams {
+		s.wake()
 	}
 }
 
@@ -84,18 +81,18 @@ func (c *adsCache) snapshot(gateway string) *gatewaySnap {
 	return nil
 }
 
-// join makes wake be signalled when gateway's snapshot changes.
-func (c *adsCache) join(gateway string, wake chan struct{}) {
+// join makes s be woken when gateway's snapshot changes.
+func (c *adsCache) join(gateway string, s *adsStream) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.gateway(gateway).streams[wake] = struct{}{}
+	c.gateway(gateway).streams[s] = struct{}{}
 }
 
-func (c *adsCache) leave(gateway string, wake chan struct{}) {
+func (c *adsCache) leave(gateway string, s *adsStream) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if g := c.gateways[gateway]; g != nil {
-		delete(g.streams, wake)
+		delete(g.streams, s)
 		if len(g.streams) == 0 && g.snap == nil {
 			delete(c.gateways, gateway)
 		}
@@ -106,7 +103,7 @@ func (c *adsCache) leave(gateway string, wake chan struct{}) {
 func (c *adsCache) gateway(key string) *adsGateway {
 	g := c.gateways[key]
 	if g == nil {
-		g = &adsGateway{streams: map[chan struct{}]struct{}{}}
+		g = &adsGateway{streams: map[*adsStream]struct{}{}}
 		c.gateways[key] = g
 	}
 	return g
@@ -174,6 +171,10 @@ type typeSnap struct {
 	anys   []*anypb.Any // their bytes, in the same order
 	err    error
 
+	sotwOnce sync.Once
+	sotw     []byte // the SotW response without its nonce
+	sotwErr  error
+
 	deltaOnce sync.Once
 	delta     []*discoveryv3.Resource // anys with name and version
 }
@@ -193,6 +194,20 @@ func (t *typeSnap) build() error {
 		}
 	})
 	return t.err
+}
+
+// sotwResponse returns the SotW response of the type encoded, without a
+// nonce: see encodedResponse.
+func (t *typeSnap) sotwResponse() ([]byte, error) {
+	if err := t.build(); err != nil {
+		return nil, err
+	}
+	t.sotwOnce.Do(func() {
+		resp := &discoveryv3.DiscoveryResponse{VersionInfo: t.version, Resources: t.anys, TypeUrl: t.typeURL}
+		b, err := proto.Marshal(resp)
+		t.sotw, t.sotwErr = slices.Clip(b), err
+	})
+	return t.sotw, t.sotwErr
 }
 
 // deltaResources returns the delta form of every resource, in the order of

@@ -74,33 +74,20 @@ type deltaStream struct {
 }
 
 func (a *adsServer) DeltaAggregatedResources(st discoveryv3.AggregatedDiscoveryService_DeltaAggregatedResourcesServer) error {
-	reqs := make(chan *discoveryv3.DeltaDiscoveryRequest)
-	go receiveRequests(st.Context(), a.ctx, st.Recv, reqs)
 	s := &deltaStream{adsStream: a.newStream(true), st: st}
-	defer s.close()
-	for {
-		select {
-		case <-a.ctx.Done():
-			return nil
-		case req, ok := <-reqs:
-			if !ok {
-				return nil
-			}
-			if err := s.request(req); err != nil {
+	s.respondAll = func() error {
+		for _, t := range s.types {
+			if err := s.respond(t); err != nil {
 				return err
 			}
-		case <-s.wake:
-			for _, t := range s.types {
-				if err := s.respond(t); err != nil {
-					return err
-				}
-			}
 		}
+		return nil
 	}
+	return runStream(s.adsStream, st.Recv, s.request)
 }
 
 func (s *deltaStream) add(typeURL string) *deltaType {
-	t := &deltaType{typeURL: typeURL, legacy: true}
+	t := &deltaType{typeURL: internType(typeURL), legacy: true}
 	s.types = append(s.types, t)
 	slices.SortStableFunc(s.types, func(a, b *deltaType) int { return adsOrder(a.typeURL) - adsOrder(b.typeURL) })
 	return t

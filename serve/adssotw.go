@@ -1,9 +1,10 @@
 package serve
 
 import (
-	"context"
 	"slices"
 	"strconv"
+	"sync"
+	"sync/atomic"
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
@@ -15,28 +16,86 @@ import (
 // adsServer is the Aggregated Discovery Service of one ServeXDS.
 type adsServer struct {
 	discoveryv3.UnimplementedAggregatedDiscoveryServiceServer
-	ctx     context.Context
 	cache   *adsCache
 	tracker *tracker
 }
 
 // adsStream is what SotW and delta streams share: the node, the gateway
-// whose snapshot they are sent, and the channel that wakes them.
+// whose snapshot they are sent, and how they are woken when it changes.
+//
+// A stream has no goroutine of its own: gRPC's handler goroutine blocks in
+// Recv and answers each request itself, and a change of the snapshot is
+// sent by a short-lived goroutine (sendNews). mu serializes the two, since
+// gRPC allows one Send at a time and what a stream holds changes with what
+// it is sent.
 type adsStream struct {
-	srv     *adsServer
-	id      streamID
+	srv *adsServer
+	id  streamID
+	// respondAll sends every type what it waits for, in ADS order.
+	respondAll func() error
+	// waking: a goroutine is about to send the snapshot's news.
+	waking atomic.Bool
+
+	mu      sync.Mutex
 	node    *corev3.Node
 	gateway string
 	joined  bool
-	wake    chan struct{}
 	nonce   int64
+	// done: the handler returned, so nothing may be sent any more.
+	done bool
+	// err is the error of sendNews, returned by the handler on the next
+	// request. It is a failed Send, after which Recv fails too, or a
+	// response that cannot be encoded.
+	err error
 }
 
 func (a *adsServer) newStream(delta bool) *adsStream {
-	return &adsStream{srv: a, id: a.cache.streamID(delta), wake: make(chan struct{}, 1)}
+	return &adsStream{srv: a, id: a.cache.streamID(delta)}
+}
+
+// runStream runs a stream: it receives requests and answers each with s
+// locked, until the Envoy closes the stream or the server stops.
+func runStream[T any](s *adsStream, recv func() (T, error), request func(T) error) error {
+	defer s.close()
+	for {
+		req, err := recv()
+		if err != nil {
+			return nil
+		}
+		s.mu.Lock()
+		err = s.err
+		if err == nil {
+			err = request(req)
+		}
+		s.mu.Unlock()
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// wake makes a goroutine send the stream what changed in the gateway's
+// snapshot, unless one is about to.
+func (s *adsStream) wake() {
+	if s.waking.CompareAndSwap(false, true) {
+		go s.sendNews()
+	}
+}
+
+func (s *adsStream) sendNews() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// Cleared before the snapshot is read: a change after this wakes the
+	// stream again.
+	s.waking.Store(false)
+	if s.done || s.err != nil {
+		return
+	}
+	s.err = s.respondAll()
 }
 
 // setNode takes the node of a request: only the first must carry it.
+// Callers hold s.mu.
 func (s *adsStream) setNode(node *corev3.Node) *corev3.Node {
 	if node == nil {
 		node = s.node
@@ -44,17 +103,21 @@ func (s *adsStream) setNode(node *corev3.Node) *corev3.Node {
 	s.node = node
 	if key := (nodeHash{}).ID(node); !s.joined || key != s.gateway {
 		if s.joined {
-			s.srv.cache.leave(s.gateway, s.wake)
+			s.srv.cache.leave(s.gateway, s)
 		}
 		s.gateway, s.joined = key, true
-		s.srv.cache.join(key, s.wake)
+		s.srv.cache.join(key, s)
 	}
 	return node
 }
 
 func (s *adsStream) close() {
-	if s.joined {
-		s.srv.cache.leave(s.gateway, s.wake)
+	s.mu.Lock()
+	s.done = true
+	joined, gateway := s.joined, s.gateway
+	s.mu.Unlock()
+	if joined {
+		s.srv.cache.leave(gateway, s)
 	}
 	s.srv.tracker.closed(s.id)
 }
@@ -62,25 +125,6 @@ func (s *adsStream) close() {
 func (s *adsStream) nextNonce() string {
 	s.nonce++
 	return strconv.FormatInt(s.nonce, 10)
-}
-
-// receiveRequests turns a stream's blocking Recv into a channel, closed when the
-// stream ends.
-func receiveRequests[T any](ctx, done context.Context, recv func() (T, error), out chan<- T) {
-	defer close(out)
-	for {
-		m, err := recv()
-		if err != nil {
-			return
-		}
-		select {
-		case out <- m:
-		case <-ctx.Done():
-			return
-		case <-done.Done():
-			return
-		}
-	}
 }
 
 // sotwType is a SotW stream's state of one type.
@@ -111,29 +155,16 @@ type sotwStream struct {
 }
 
 func (a *adsServer) StreamAggregatedResources(st discoveryv3.AggregatedDiscoveryService_StreamAggregatedResourcesServer) error {
-	reqs := make(chan *discoveryv3.DiscoveryRequest)
-	go receiveRequests(st.Context(), a.ctx, st.Recv, reqs)
 	s := &sotwStream{adsStream: a.newStream(false), st: st}
-	defer s.close()
-	for {
-		select {
-		case <-a.ctx.Done():
-			return nil
-		case req, ok := <-reqs:
-			if !ok {
-				return nil
-			}
-			if err := s.request(req); err != nil {
+	s.respondAll = func() error {
+		for _, t := range s.types {
+			if err := s.respond(t); err != nil {
 				return err
 			}
-		case <-s.wake:
-			for _, t := range s.types {
-				if err := s.respond(t); err != nil {
-					return err
-				}
-			}
 		}
+		return nil
 	}
+	return runStream(s.adsStream, st.Recv, s.request)
 }
 
 func (s *sotwStream) typ(typeURL string) *sotwType {
@@ -142,7 +173,7 @@ func (s *sotwStream) typ(typeURL string) *sotwType {
 			return t
 		}
 	}
-	t := &sotwType{typeURL: typeURL, legacy: true}
+	t := &sotwType{typeURL: internType(typeURL), legacy: true}
 	s.types = append(s.types, t)
 	slices.SortStableFunc(s.types, func(a, b *sotwType) int { return adsOrder(a.typeURL) - adsOrder(b.typeURL) })
 	return t
@@ -183,6 +214,9 @@ func (s *sotwStream) request(req *discoveryv3.DiscoveryRequest) error {
 		t.wildcard = true
 	}
 	t.held = req.GetVersionInfo()
+	if t.sent != nil && t.held == t.sent.version {
+		t.held = t.sent.version // not the request's copy
+	}
 	if nack && t.sent != nil {
 		// Hold the NACKed version: do not send it again until the
 		// snapshot changes.
@@ -216,11 +250,14 @@ func (s *sotwStream) respond(t *sotwType) error {
 			return nil
 		}
 	}
-	if err := snap.build(); err != nil {
+	shared, err := snap.sotwResponse()
+	if err != nil {
 		return status.Errorf(codes.Internal, "%s", err.Error())
 	}
-	resp := &discoveryv3.DiscoveryResponse{VersionInfo: snap.version, Resources: snap.anys, TypeUrl: t.typeURL, Nonce: s.nextNonce()}
-	t.open, t.nonce, t.sent, t.returned = false, resp.Nonce, snap, snap.names
-	s.srv.tracker.sent(s.id, t.typeURL, resp.Nonce, snap.version)
-	return s.st.Send(resp)
+	nonce := s.nextNonce()
+	t.open, t.nonce, t.sent, t.returned = false, nonce, snap, snap.names
+	s.srv.tracker.sent(s.id, t.typeURL, nonce, snap.version)
+	// A DiscoveryResponse of snap's resources with nonce, sent through
+	// adsCodec.
+	return s.st.SendMsg(&encodedResponse{shared: shared, own: nonceField(nonce)})
 }

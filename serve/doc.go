@@ -7,7 +7,8 @@
 // shared snapshot state rather than by go-control-plane's server, whose
 // per-stream subscription and version maps cost ~100 KiB per connected
 // Envoy; go-control-plane's types and snapshots are used throughout, and
-// its server still serves the per-type xDS services (xds.go).
+// its server still serves the per-type xDS services (xds.go). A SotW
+// response is encoded once for every Envoy of a gateway (adscodec.go).
 //
 // It must not parse YAML: it receives translate.Result values.
 package serve

@@ -2,7 +2,9 @@ package serve
 
 import (
 	"context"
+	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -27,8 +29,9 @@ type NodeStatus struct {
 	Streams   int        `json:"streams"`
 }
 
-// nonceInfo is what the server sent under one nonce.
-type nonceInfo struct {
+// sentNonce is what the server sent under one nonce.
+type sentNonce struct {
+	nonce   string
 	typeURL string
 	version string
 }
@@ -40,33 +43,109 @@ type streamID struct {
 	id    int64
 }
 
+// The tracker's state per stream and node is kept in short slices rather
+// than maps: an Envoy uses four types, and a small map costs ~300 bytes
+// even when it holds one entry.
+
 type streamState struct {
-	node   *corev3.Node
-	delta  bool
-	nonces map[string]nonceInfo
-	// awaited holds the dependent types (EDS, RDS) the Envoy subscribed
-	// to on this stream and was not yet sent anything of. Until they are
-	// answered the Envoy has not taken any version: it asks for them only
-	// after receiving clusters and listeners, and may still reject them.
-	awaited map[string]bool
-	// answered holds the types sent at least once on this stream.
-	answered map[string]bool
+	node  *corev3.Node
+	delta bool
+	// nonces holds the responses sent and not answered yet.
+	nonces []sentNonce
+	types  []streamType
+}
+
+// streamType is a stream's state of one type.
+type streamType struct {
+	typeURL string
+	// awaited: a dependent type (EDS, RDS) the Envoy subscribed to on this
+	// stream and was not yet sent anything of. Until they are answered the
+	// Envoy has not taken any version: it asks for them only after
+	// receiving clusters and listeners, and may still reject them.
+	awaited bool
+	// answered: the type was sent at least once on this stream.
+	answered bool
+}
+
+func (st *streamState) typ(typeURL string) *streamType {
+	for i := range st.types {
+		if st.types[i].typeURL == typeURL {
+			return &st.types[i]
+		}
+	}
+	st.types = append(st.types, streamType{typeURL: internType(typeURL)})
+	return &st.types[len(st.types)-1]
+}
+
+// awaiting reports whether a dependent type is awaited.
+func (st *streamState) awaiting() bool {
+	for _, t := range st.types {
+		if t.awaited {
+			return true
+		}
+	}
+	return false
+}
+
+// answer removes the response sent under nonce and returns it.
+func (st *streamState) answer(nonce string) (sentNonce, bool) {
+	for i, n := range st.nonces {
+		if n.nonce == nonce {
+			st.nonces = slices.Delete(st.nonces, i, i+1)
+			return n, true
+		}
+	}
+	return sentNonce{}, false
 }
 
 // nodeState is a NodeStatus plus the per-type ACKs of the version in flight.
 type nodeState struct {
 	NodeStatus
-	sent  map[string]string // type URL -> version last sent
-	acked map[string]string // type URL -> version last ACKed
-	// nacked holds, per type URL, the nonce of the last NACKed response
-	// and its version, for nackHold.
-	nacked map[string]nackInfo
+	types []nodeType
+}
+
+// nodeType is a node's state of one type.
+type nodeType struct {
+	typeURL string
+	sent    string // version last sent
+	acked   string // version last ACKed
+	// nacked is the last NACKed response, for nackHold.
+	nacked nackInfo
 }
 
 // nackInfo is a NACKed response: its nonce and version.
 type nackInfo struct {
 	nonce   string
 	version string
+}
+
+func (ns *nodeState) typ(typeURL string) *nodeType {
+	for i := range ns.types {
+		if ns.types[i].typeURL == typeURL {
+			return &ns.types[i]
+		}
+	}
+	ns.types = append(ns.types, nodeType{typeURL: internType(typeURL)})
+	return &ns.types[len(ns.types)-1]
+}
+
+// sent returns the version last sent of typeURL.
+func (ns *nodeState) sent(typeURL string) string {
+	for _, t := range ns.types {
+		if t.typeURL == typeURL {
+			return t.sent
+		}
+	}
+	return ""
+}
+
+// internType returns the type URL that cachev3 names the same, so that
+// state kept per type does not hold on to a request's copy.
+func internType(typeURL string) string {
+	if u, err := cachev3.GetResponseTypeURL(cachev3.GetResponseType(typeURL)); err == nil && u == typeURL {
+		return u
+	}
+	return strings.Clone(typeURL)
 }
 
 // tracker turns go-control-plane callbacks into ACK/NACK events. An Envoy
@@ -122,7 +201,7 @@ func (t *tracker) request(id streamID, node *corev3.Node, typeURL, nonce, detail
 			t.mu.Unlock()
 			return
 		}
-		st = &streamState{node: node, delta: id.delta, nonces: map[string]nonceInfo{}, awaited: map[string]bool{}, answered: map[string]bool{}}
+		st = &streamState{node: node, delta: id.delta}
 		t.streams[id] = st
 		ns := t.node(node)
 		ns.Streams++
@@ -132,25 +211,25 @@ func (t *tracker) request(id streamID, node *corev3.Node, typeURL, nonce, detail
 	}
 	gateway := GatewayKey(st.node.GetCluster())
 	name := nodeName(st.node)
-	info, known := st.nonces[nonce]
-	delete(st.nonces, nonce)
-	if !known && dependentType(typeURL) && !st.answered[typeURL] {
-		st.awaited[typeURL] = true
+	info, known := st.answer(nonce)
+	if !known && dependentType(typeURL) && !st.typ(typeURL).answered {
+		st.typ(typeURL).awaited = true
 	}
 	var ackVersion string
 	if known {
 		ns := t.node(st.node)
+		nt := ns.typ(info.typeURL)
 		now := t.now()
 		if nack {
 			ns.LastNack, ns.NackError = &now, detail
-			ns.nacked[info.typeURL] = nackInfo{nonce: nonce, version: info.version}
+			nt.nacked = nackInfo{nonce: info.nonce, version: info.version}
 			if t.onNack != nil {
 				v := info.version
 				defer t.onNack(gateway, name, v, detail, now)
 			}
 		} else {
-			ns.acked[info.typeURL] = info.version
-			if ns.Version != info.version && len(st.awaited) == 0 && ns.takenAll(info.version, st.delta) {
+			nt.acked = info.version
+			if ns.Version != info.version && !st.awaiting() && ns.takenAll(info.version, st.delta) {
 				ns.Version, ns.LastAck = info.version, &now
 				ackVersion = info.version
 			}
@@ -171,16 +250,16 @@ func (t *tracker) request(id streamID, node *corev3.Node, typeURL, nonce, detail
 // them. A delta server sends only the types whose resources changed (a new
 // endpoint port is one EDS response), so there any type will do.
 func (ns *nodeState) takenAll(version string, delta bool) bool {
-	if !delta && (ns.sent[resourcev3.ClusterType] != version || ns.sent[resourcev3.ListenerType] != version) {
+	if !delta && (ns.sent(resourcev3.ClusterType) != version || ns.sent(resourcev3.ListenerType) != version) {
 		return false
 	}
 	n := 0
-	for typ, v := range ns.sent {
-		if v != version {
+	for _, t := range ns.types {
+		if t.sent != version {
 			continue
 		}
 		n++
-		if ns.acked[typ] != version {
+		if t.acked != version {
 			return false
 		}
 	}
@@ -202,10 +281,11 @@ func (t *tracker) sent(id streamID, typeURL, nonce, version string) {
 	if st == nil {
 		return
 	}
-	st.nonces[nonce] = nonceInfo{typeURL: typeURL, version: version}
-	st.answered[typeURL] = true
-	delete(st.awaited, typeURL)
-	t.node(st.node).sent[typeURL] = version
+	nt := t.node(st.node).typ(typeURL)
+	st.nonces = append(st.nonces, sentNonce{nonce: nonce, typeURL: nt.typeURL, version: version})
+	stt := st.typ(typeURL)
+	stt.answered, stt.awaited = true, false
+	nt.sent = version
 }
 
 func (t *tracker) closed(id streamID) {
@@ -234,9 +314,6 @@ func (t *tracker) node(n *corev3.Node) *nodeState {
 	if ns == nil {
 		ns = &nodeState{
 			NodeStatus: NodeStatus{Node: name, Gateway: GatewayKey(n.GetCluster())},
-			sent:       map[string]string{},
-			acked:      map[string]string{},
-			nacked:     map[string]nackInfo{},
 		}
 		t.nodes[name] = ns
 	}
@@ -277,11 +354,12 @@ func (t *tracker) nackedVersion(node *corev3.Node, typeURL, nonce string) (strin
 	if ns == nil || nonce == "" {
 		return "", false
 	}
-	n, ok := ns.nacked[typeURL]
-	if !ok || n.nonce != nonce {
-		return "", false
+	for _, t := range ns.types {
+		if t.typeURL == typeURL && t.nacked.nonce == nonce {
+			return t.nacked.version, true
+		}
 	}
-	return n.version, true
+	return "", false
 }
 
 // nackHold is a snapshot cache that does not answer a state-of-the-world

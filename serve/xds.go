@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net"
-	"time"
 
 	clusterservice "github.com/envoyproxy/go-control-plane/envoy/service/cluster/v3"
 	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
@@ -21,25 +20,23 @@ import (
 // grpc.Creds(credentials.NewTLS(conf)) with conf from XDSTLSConfig.
 func (s *Server) ServeXDS(ctx context.Context, lis net.Listener, opts ...grpc.ServerOption) error {
 	// Envoys hold one long ADS stream each: a connection's write buffer is
-	// taken from a shared pool while it writes rather than kept.
-	opts = append([]grpc.ServerOption{grpc.MaxConcurrentStreams(1 << 20), grpc.SharedWriteBuffer(true)}, opts...)
+	// taken from a shared pool while it writes rather than kept. Stop
+	// waits for the handlers, so nothing runs after ServeXDS returns.
+	// adsCodec sends SotW responses encoded once for all Envoys.
+	opts = append([]grpc.ServerOption{grpc.MaxConcurrentStreams(1 << 20), grpc.SharedWriteBuffer(true), grpc.WaitForHandlers(true), grpc.ForceServerCodecV2(newADSCodec())}, opts...)
 	gs := grpc.NewServer(opts...)
 	xds := serverv3.NewServer(ctx, s.cache, s.tracker.callbacks(), sotwv3.WithOrderedADS())
-	discoveryv3.RegisterAggregatedDiscoveryServiceServer(gs, &adsServer{ctx: ctx, cache: s.ads, tracker: s.tracker})
+	discoveryv3.RegisterAggregatedDiscoveryServiceServer(gs, &adsServer{cache: s.ads, tracker: s.tracker})
 	clusterservice.RegisterClusterDiscoveryServiceServer(gs, xds)
 	endpointservice.RegisterEndpointDiscoveryServiceServer(gs, xds)
 	listenerservice.RegisterListenerDiscoveryServiceServer(gs, xds)
 	routeservice.RegisterRouteDiscoveryServiceServer(gs, xds)
 	go func() {
 		<-ctx.Done()
-		// Envoys keep their ADS streams open: give them a moment, then cut.
-		stopped := make(chan struct{})
-		go func() { gs.GracefulStop(); close(stopped) }()
-		select {
-		case <-stopped:
-		case <-time.After(2 * time.Second):
-			gs.Stop()
-		}
+		// Envoys keep their ADS streams open until the connection closes
+		// (an ADS handler blocks in Recv): a graceful stop would only
+		// wait for them. Envoy reconnects.
+		gs.Stop()
 	}()
 	err := gs.Serve(lis)
 	if errors.Is(err, grpc.ErrServerStopped) {
