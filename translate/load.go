@@ -257,8 +257,8 @@ func splitDocuments(name string, data []byte) ([]*document, error) {
 			return docs, &ParseError{Location: loc, Err: errors.New("field kind is missing")}
 		}
 		d := &document{
-			Loc: loc, APIVersion: head.APIVersion, Kind: head.Kind,
-			Namespace: head.Metadata.Namespace, Name: head.Metadata.Name,
+			Loc: loc, APIVersion: shared(head.APIVersion), Kind: shared(head.Kind),
+			Namespace: shared(head.Metadata.Namespace), Name: head.Metadata.Name,
 			JSON: raw, node: root,
 		}
 		// The JSON buffer is reused for the next document: typed objects
@@ -266,6 +266,32 @@ func splitDocuments(name string, data []byte) ([]*document, error) {
 		typeDocument(d)
 		docs = append(docs, d)
 	}
+}
+
+// sharedNames are the apiVersions, kinds and namespace that most objects
+// repeat. Documents and their typed objects point to these strings rather
+// than to copies of their own: a large revision then keeps fewer small
+// objects alive for the garbage collector to mark while it is read.
+var sharedNames = func() map[string]string {
+	m := map[string]string{"v1": "v1", "default": "default"}
+	for gk := range knownTypes {
+		group, kind, _ := strings.Cut(gk, "/")
+		m[kind] = kind
+		for _, v := range []string{"v1", "v1beta1", "v1alpha1", "v1alpha2"} {
+			if group != "" {
+				m[group+"/"+v] = group + "/" + v
+			}
+		}
+	}
+	return m
+}()
+
+// shared returns the sharedNames copy of s, or s.
+func shared(s string) string {
+	if c, ok := sharedNames[s]; ok {
+		return c
+	}
+	return s
 }
 
 // yamlErrorLine finds the line number in a yaml.v3 error ("yaml: line 7: ...").

@@ -14,6 +14,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
 
@@ -245,6 +246,16 @@ func typeDocument(d *document) {
 		return
 	}
 	obj.SetNamespace(d.Namespace)
+	// The object's copies of the names the document holds are the ones
+	// kept (sharedNames, in load.go).
+	if name := obj.GetName(); name == d.Name {
+		d.Name, d.key.name = name, name
+	}
+	if k, ok := obj.(interface{ GetObjectKind() schema.ObjectKind }); ok {
+		if tm, ok := k.GetObjectKind().(*metav1.TypeMeta); ok && tm.APIVersion == d.APIVersion && tm.Kind == d.Kind {
+			tm.APIVersion, tm.Kind = d.APIVersion, d.Kind
+		}
+	}
 	d.obj = obj
 }
 

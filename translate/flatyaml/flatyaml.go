@@ -13,17 +13,21 @@ type TypeFunc func(apiVersion, kind string) reflect.Type
 // a key with no value is followed by another key, which only makes sense
 // nested.
 func Flat(doc string) bool {
-	lines := strings.Split(doc, "\n")
+	// Lines are walked in place: most documents are indented and answer
+	// false at their first nested line, with nothing allocated.
 	nested := false
-	for i, l := range lines {
+	for rest, more := doc, true; more; {
+		var l string
+		l, rest, more = strings.Cut(rest, "\n")
 		if l == "" || strings.HasPrefix(strings.TrimSpace(l), "#") {
 			continue
 		}
 		if l[0] == ' ' || l[0] == '\t' {
 			return false
 		}
-		if key, val, ok := splitKey(l); ok && key != "" && val == "" && i+1 < len(lines) {
-			if _, _, next := splitKey(lines[i+1]); next && !strings.HasPrefix(lines[i+1], "- ") {
+		if key, val, ok := splitKey(l); ok && !nested && key != "" && val == "" && more {
+			next, _, _ := strings.Cut(rest, "\n")
+			if _, _, ok := splitKey(next); ok && !strings.HasPrefix(next, "- ") {
 				nested = true
 			}
 		}
@@ -226,22 +230,47 @@ func fieldType(t reflect.Type, key string) reflect.Type {
 // ReindentAll re-indents every flattened document of a multi-document file
 // (documents separated by "---" lines) and reports whether any changed.
 func ReindentAll(data string, typeOf TypeFunc) (string, bool) {
-	docs := strings.Split(data, "\n---")
-	changed := false
-	for i, d := range docs {
+	// Documents are walked in place; a new file is built only when one of
+	// them changes, which is rare.
+	var out []string
+	i := 0
+	for rest, more := data, true; more; i++ {
+		var d string
+		d, rest, more = strings.Cut(rest, "\n---")
 		head := ""
 		if i > 0 {
 			// Keep what followed the separator on its line ("---\n").
 			nl := strings.IndexByte(d, '\n')
 			if nl < 0 {
+				if out != nil {
+					out = append(out, d)
+				}
 				continue
 			}
 			head, d = d[:nl+1], d[nl+1:]
 		}
-		if r, ok := Reindent(d, typeOf); ok {
-			d, changed = r, true
+		r, ok := Reindent(d, typeOf)
+		if ok && out == nil {
+			out = docsBefore(data, i)
 		}
-		docs[i] = head + d
+		if out != nil {
+			out = append(out, head+r)
+		}
 	}
-	return strings.Join(docs, "\n---"), changed
+	if out == nil {
+		return data, false
+	}
+	return strings.Join(out, "\n---"), true
+}
+
+// docsBefore returns the first n documents of data, as ReindentAll splits
+// them.
+func docsBefore(data string, n int) []string {
+	out := make([]string, 0, n+1)
+	for rest := data; len(out) < n; {
+		d, next, _ := strings.Cut(rest, "\n---")
+		out = append(out, d)
+		rest = next
+	}
+	return out
 }
