@@ -12,6 +12,7 @@
 // and load-balancing/ BackendTrafficPolicy's route and cluster features;
 // l4-traffic-policy/ BackendTrafficPolicy on TCP, TLS and UDP routes;
 // client-traffic/ ClientTrafficPolicy; http3/ its http3;
+// client-traffic-chains/ its policies per HTTPS and TLS listener of a port;
 // merged-gateways/ EnvoyProxy mergeGateways). The
 // test in this package loads every example as a revision and demands that
 // every object is accepted and every snapshot is valid.

@@ -25,13 +25,15 @@ import (
 // Accepted=False, reason Invalid, and not attached at all: the less
 // specific policy stays in force.
 //
-// A policy configures a whole port: Gateway listeners that share a port
-// are one ir.Listener (one Envoy listener). When the listeners of a port
-// would get different policies, the listener-level ones are Conflicted
-// for those listeners and the port keeps the Gateway's policy, if any.
-// Envoy Gateway refuses a listener-level policy on an HTTP port shared
-// with other listeners the same way; it lets HTTPS listeners sharing a
-// port differ, one filter chain each, which sluice does not.
+// Gateway listeners that share a port are one ir.Listener (one Envoy
+// listener). Plain HTTP listeners there share one connection manager, so
+// a policy configures the whole port: when they would get different
+// policies, the listener-level ones are Conflicted for those listeners
+// and the port keeps the Gateway's policy, if any (Envoy Gateway refuses
+// a listener-level policy on an HTTP port shared with other listeners
+// the same way). HTTPS and TLS listeners that share a port are one
+// filter chain each, and each chain takes its listener's policy; only
+// the settings of the Envoy listener itself must agree (ctp_chains.go).
 
 // KindClientTrafficPolicy is the policy kind.
 const KindClientTrafficPolicy = "ClientTrafficPolicy"
@@ -113,8 +115,14 @@ func (n *ctpNotes) add(m map[int]map[string][]string, policy int, ancestor, note
 	m[policy][ancestor] = append(m[policy][ancestor], note)
 }
 
-// applyToGateway sets the Client of each listener of g: the policy in
-// force on every Gateway listener of its port.
+// applyToGateway sets the Client of each listener of g and of its TLS
+// chains. A port of plain HTTP listeners is one connection manager: the
+// policy in force must be the same on all of them. A port of HTTPS and
+// TLS listeners has one chain per Gateway listener, each with the policy
+// in force on its listener; only the port-wide settings (portWideDiff)
+// must agree. Where they do not, each listener-level policy that
+// disagrees with the Gateway's (or, without one, with no policy) is
+// Conflicted for its listener, which falls back to the Gateway's policy.
 func applyToGateway(att *Attachments, features []*ir.ClientTraffic, tg Gateway, g *ir.Gateway, notes *ctpNotes) {
 	gwRef := Ref{Kind: KindGateway, Namespace: tg.Namespace, Name: tg.Name}
 	gwPolicy, ok := att.winner[gwRef]
@@ -136,6 +144,12 @@ func applyToGateway(att *Attachments, features []*ir.ClientTraffic, tg Gateway, 
 		}
 		return -1
 	}
+	feature := func(p int) *ir.ClientTraffic {
+		if p < 0 {
+			return nil
+		}
+		return features[p]
+	}
 	conflicted := map[string]bool{}
 	for _, l := range g.Listeners {
 		var members []string
@@ -144,51 +158,70 @@ func applyToGateway(att *Attachments, features []*ir.ClientTraffic, tg Gateway, 
 				members = append(members, name)
 			}
 		}
-		effective := func(name string) int {
-			if p := listenerPolicy(name); p >= 0 {
-				return p
+		chains := len(l.TLSChains) > 0
+		// differ names what keeps policies a and b from sharing the port.
+		differ := func(a, b int) []string {
+			if chains {
+				return portWideDiff(feature(a), feature(b))
 			}
-			return gwPolicy
+			if a != b {
+				return []string{"spec"}
+			}
+			return nil
 		}
+		inForce := map[string]int{}
 		agree := true
-		for _, m := range members[min(1, len(members)):] {
-			agree = agree && effective(m) == effective(members[0])
-		}
-		policy := gwPolicy
-		if len(members) > 0 && agree {
-			policy = effective(members[0])
+		for _, m := range members {
+			inForce[m] = listenerPolicy(m)
+			if inForce[m] < 0 {
+				inForce[m] = gwPolicy
+			}
+			agree = agree && len(differ(inForce[m], inForce[members[0]])) == 0
 		}
 		if !agree {
 			for _, m := range members {
 				p := listenerPolicy(m)
-				if p < 0 {
+				diff := differ(p, gwPolicy)
+				if p < 0 || len(diff) == 0 {
 					continue
 				}
 				conflicted[m] = true
-				others := make([]string, 0, len(members)-1)
-				for _, o := range members {
-					if o != m {
-						others = append(others, o)
-					}
-				}
-				notes.add(notes.conflicts, p, prefix+m, fmt.Sprintf(
-					"listener %s shares port %d with listener(s) %s, which would get another ClientTrafficPolicy; a ClientTrafficPolicy configures a whole port, so only a policy on the Gateway or one on every listener of the port applies",
-					m, l.Port, strings.Join(others, ", ")))
+				inForce[m] = gwPolicy
+				notes.add(notes.conflicts, p, prefix+m, sharedPortConflict(m, l.Port, members, chains, diff, att, gwPolicy))
+			}
+		}
+		policy := gwPolicy
+		for _, m := range members {
+			if inForce[m] >= 0 {
+				policy = inForce[m]
+				break
 			}
 		}
 		if policy >= 0 {
+			// On a port of chains, only the port-wide settings of l.Client
+			// count, and every policy in force there has the same.
 			l.Client = features[policy]
-			for _, m := range append(members, "")[:max(1, len(members))] {
-				target := gwRef
-				if m != "" && agree && listenerPolicy(m) == policy {
-					target.SectionName = m
-				}
-				where := fmt.Sprintf("port %d", l.Port)
-				if m != "" {
-					where = fmt.Sprintf("listener %s (port %d)", m, l.Port)
-				}
-				notes.add(notes.inForce, policy, target.String(), where)
+		}
+		for _, c := range l.TLSChains {
+			p, ok := inForce[c.Listener]
+			if !ok {
+				p = policy
 			}
+			c.Client = feature(p)
+		}
+		if len(members) == 0 && gwPolicy >= 0 {
+			notes.add(notes.inForce, gwPolicy, gwRef.String(), fmt.Sprintf("port %d", l.Port))
+		}
+		for _, m := range members {
+			p := inForce[m]
+			if p < 0 {
+				continue
+			}
+			target := gwRef
+			if listenerPolicy(m) == p {
+				target.SectionName = m
+			}
+			notes.add(notes.inForce, p, target.String(), fmt.Sprintf("listener %s (port %d)", m, l.Port))
 		}
 	}
 	if gwPolicy < 0 {
@@ -203,6 +236,31 @@ func applyToGateway(att *Attachments, features []*ir.ClientTraffic, tg Gateway, 
 				name, KindClientTrafficPolicy, att.policies[p].key(), on))
 		}
 	}
+}
+
+// sharedPortConflict says why the listener-level policy of listener m is
+// not in force: the listeners of its port would need different
+// settings that only the whole port can have (diff names them, for a
+// port of chains).
+func sharedPortConflict(m string, port uint32, members []string, chains bool, diff []string, att *Attachments, gwPolicy int) string {
+	others := make([]string, 0, len(members)-1)
+	for _, o := range members {
+		if o != m {
+			others = append(others, o)
+		}
+	}
+	if !chains {
+		return fmt.Sprintf(
+			"listener %s shares port %d with listener(s) %s, which would get another ClientTrafficPolicy; a ClientTrafficPolicy configures a whole port, so only a policy on the Gateway or one on every listener of the port applies",
+			m, port, strings.Join(others, ", "))
+	}
+	than := "the defaults of a listener without a policy (no ClientTrafficPolicy targets the whole Gateway)"
+	if gwPolicy >= 0 {
+		than = "those of the Gateway's ClientTrafficPolicy " + att.policies[gwPolicy].key()
+	}
+	return fmt.Sprintf(
+		"listener %s shares port %d with listener(s) %s, and field(s) %s of this policy differ from %s: HTTPS and TLS listeners that share a port may have different ClientTrafficPolicies, but these fields configure the whole port (one Envoy listener) and must agree",
+		m, port, strings.Join(others, ", "), strings.Join(diff, ", "), than)
 }
 
 // apply writes the notes of policy j and the fields it ignores into its

@@ -132,7 +132,7 @@ func http3Ports(ancestor string, f *ir.ClientTraffic, targets Targets, gateways 
 			continue
 		}
 		for _, l := range g.Listeners {
-			if l.Client != f || (sectionPort != 0 && l.Port != sectionPort) {
+			if !inForceOn(l, f) || (sectionPort != 0 && l.Port != sectionPort) {
 				continue
 			}
 			switch {
@@ -146,16 +146,16 @@ func http3Ports(ancestor string, f *ir.ClientTraffic, targets Targets, gateways 
 	return noHTTPS, inUse
 }
 
-// ClientQUICListener applies l.Client to the QUIC listener of l: what it
-// sets on filter chains (TLS handshake timeout, connection limit), as on
-// the TCP listener's. The listener-level settings (keepalive, PROXY
+// ClientQUICListener applies to each filter chain of the QUIC listener of
+// l the policy in force on the TLS chain it mirrors: what a policy sets
+// on filter chains (TLS handshake timeout, connection limit), as on the
+// TCP listener's. The listener-level settings (keepalive, PROXY
 // protocol, buffer and accept limits) concern TCP sockets and are left
 // out, as Envoy Gateway leaves them out of its QUIC listener.
 func ClientQUICListener(l *ir.Listener, lis *listenerv3.Listener) {
-	if l.Client == nil {
-		return
-	}
 	for _, fc := range lis.FilterChains {
-		clientChain(l.Client, lis.GetName(), fc)
+		if cc := chainClient(l, fc.GetName()); cc != nil {
+			clientChain(cc, lis.GetName(), fc)
+		}
 	}
 }

@@ -38,8 +38,19 @@ const (
 	tcpKeepCnt  = 0x6
 )
 
-// ClientListener applies l.Client to the xDS listener built for l.
+// ClientListener applies l.Client to the xDS listener built for l, and
+// to each filter chain the policy in force on it (chainClient: on a port
+// of TLS chains, each chain's own).
 func ClientListener(l *ir.Listener, lis *listenerv3.Listener) {
+	chains := slices.Clone(lis.FilterChains)
+	if lis.DefaultFilterChain != nil {
+		chains = append(chains, lis.DefaultFilterChain)
+	}
+	for _, fc := range chains {
+		if cc := chainClient(l, fc.GetName()); cc != nil {
+			clientChain(cc, lis.GetName(), fc)
+		}
+	}
 	c := l.Client
 	if c == nil {
 		return
@@ -64,13 +75,6 @@ func ClientListener(l *ir.Listener, lis *listenerv3.Listener) {
 		if n := cn.MaxAcceptPerSocketEvent; n != nil && *n > 0 {
 			lis.MaxConnectionsToAcceptPerSocketEvent = wrapperspb.UInt32(*n)
 		}
-	}
-	chains := slices.Clone(lis.FilterChains)
-	if lis.DefaultFilterChain != nil {
-		chains = append(chains, lis.DefaultFilterChain)
-	}
-	for _, fc := range chains {
-		clientChain(c, lis.GetName(), fc)
 	}
 }
 

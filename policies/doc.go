@@ -44,6 +44,8 @@
 //     contexts, health_check) and ctp_listener.go (listener, chains) its
 //     Envoy config; ctp_http3.go its http3 (which ports get a QUIC
 //     listener, and the status notes).
+//   - ctp_chains.go: ClientTrafficPolicy per TLS chain on a port shared by
+//     HTTPS and TLS listeners; the port-wide settings that must agree.
 //
 // translate calls in once the routes are built (translator.run), with a
 // view of the targets and the IR; policies write IR fields

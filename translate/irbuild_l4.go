@@ -103,7 +103,7 @@ func serverNames(host string) []string {
 // virtual hosts of the routes attached to it, for the hosts it owns.
 func (t *translator) httpsChain(g *gatewayState, l *listenerState, name string, sniHosts []string) *ir.TLSChain {
 	own := hostnameOf(l.spec.Hostname)
-	c := &ir.TLSChain{Name: name, ServerNames: serverNames(own), Secrets: l.secrets, HTTP: true}
+	c := &ir.TLSChain{Name: name, ServerNames: serverNames(own), Secrets: l.secrets, HTTP: true, Listener: string(l.spec.Name)}
 	vhosts := map[string]*vhostBuilder{}
 	for _, ar := range l.routes {
 		for _, host := range ar.hostnames {
@@ -131,7 +131,7 @@ func (t *translator) httpsChain(g *gatewayState, l *listenerState, name string, 
 func (t *translator) tlsRouteChain(g *gatewayState, l *listenerState, a *l4Attached, name string, sniHosts []string, taken map[string]bool) *ir.TLSChain {
 	own := hostnameOf(l.spec.Hostname)
 	chainName := name + "/tlsroute/" + a.route.id()
-	c := &ir.TLSChain{Name: chainName, Secrets: l.secrets}
+	c := &ir.TLSChain{Name: chainName, Secrets: l.secrets, Listener: string(l.spec.Name)}
 	won := false
 	for _, host := range a.hostnames {
 		sni := host

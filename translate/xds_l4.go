@@ -46,11 +46,13 @@ func buildTLSListener(l *ir.Listener, m *memo) (*listenerv3.Listener, []*routev3
 		if len(c.ServerNames) > 0 {
 			fc.FilterChainMatch = &listenerv3.FilterChainMatch{ServerNames: c.ServerNames}
 		}
+		// The chain's own connection manager and TLS context, with the
+		// ClientTrafficPolicy of its Gateway listener (c.Client).
+		hl := chainListener(l, c)
 		if len(c.Secrets) > 0 {
-			fc.TransportSocket = downstreamTLS(l, c.Secrets, c.HTTP)
+			fc.TransportSocket = downstreamTLS(hl, c.Secrets, c.HTTP)
 		}
 		if c.HTTP {
-			hl := &ir.Listener{Name: c.Name, VirtualHosts: c.VirtualHosts, Client: l.Client, Proxy: l.Proxy}
 			fc.Filters = []*listenerv3.Filter{httpConnectionManager(hl)}
 			rcs = append(rcs, buildRouteConfig(hl, m))
 		} else {
@@ -60,6 +62,13 @@ func buildTLSListener(l *ir.Listener, m *memo) (*listenerv3.Listener, []*routev3
 	}
 	policies.ClientListener(l, lis)
 	return lis, rcs
+}
+
+// chainListener is the listener a chain of l stands for when its
+// connection manager and TLS context are built: the chain's name, hosts
+// and ClientTrafficPolicy, the port's EnvoyProxy settings.
+func chainListener(l *ir.Listener, c *ir.TLSChain) *ir.Listener {
+	return &ir.Listener{Name: c.Name, VirtualHosts: c.VirtualHosts, Client: c.Client, Proxy: l.Proxy}
 }
 
 // downstreamTLSContext is the TLS context of l's chains, with what a

@@ -50,12 +50,13 @@ func quicListeners(g *ir.Gateway, l *ir.Listener, routes []*routev3.RouteConfigu
 	}
 	served := map[string]bool{}
 	for _, c := range chains {
-		// The same connection manager as the TLS chain's (buildTLSListener).
-		hl := &ir.Listener{Name: c.Name, VirtualHosts: c.VirtualHosts, Client: l.Client, Proxy: l.Proxy}
+		// The same connection manager and TLS settings as the TLS
+		// chain's (buildTLSListener).
+		hl := chainListener(l, c)
 		fc := &listenerv3.FilterChain{
 			Name:            c.Name,
 			Filters:         []*listenerv3.Filter{http3ConnectionManager(hl)},
-			TransportSocket: quicTransport(l, c.Secrets),
+			TransportSocket: quicTransport(hl, c.Secrets),
 		}
 		// QUIC reads the SNI itself: no TLS inspector is needed.
 		if len(c.ServerNames) > 0 {

@@ -20,6 +20,14 @@ type TLSChain struct {
 	VirtualHosts []*VirtualHost `json:"virtualHosts,omitempty" yaml:"virtualHosts,omitempty"`
 	// TCP forwards the stream when the chain does not serve HTTP.
 	TCP *TCPProxy `json:"tcp,omitempty" yaml:"tcp,omitempty"`
+	// Listener names the Gateway listener (its sectionName) the chain
+	// comes from, for policies.
+	Listener string `json:"listener,omitempty" yaml:"listener,omitempty"`
+	// Client, when set, is what the ClientTrafficPolicy in force on the
+	// chain's Gateway listener configures on the chain: its connection
+	// manager, TLS context and chain filters. What belongs to the whole
+	// port (socket options, listener filters) is the Listener's Client.
+	Client *ClientTraffic `json:"client,omitempty" yaml:"client,omitempty"`
 }
 
 // TCPProxy forwards a TCP stream to weighted backends. A backend with an
