@@ -45,6 +45,11 @@ var portWideFields = []struct {
 // noClientTraffic stands for a listener without a policy.
 var noClientTraffic = &ir.ClientTraffic{}
 
+// ClientPortWideDiff names the port-wide settings of two
+// ClientTrafficPolicies' IR on which they disagree (see portWideDiff), for
+// translate's merge of Gateways that share a port.
+func ClientPortWideDiff(a, b *ir.ClientTraffic) []string { return portWideDiff(a, b) }
+
 // portWideDiff names the port-wide settings on which a and b (nil: no
 // policy) disagree; none when one Envoy listener can serve both.
 func portWideDiff(a, b *ir.ClientTraffic) []string {

@@ -5,9 +5,11 @@ import (
 	"reflect"
 	"slices"
 	"sort"
+	"strings"
 
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"github.com/sluice-gitops/sluice/policies"
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
 
@@ -46,7 +48,13 @@ func (m *irMerger) listener(l *ir.Listener) {
 		m.warn("listener %s: port %d is bound by %s; not served", l.Name, l.Port, have.Name)
 		return
 	}
-	if !reflect.DeepEqual(have.Client, l.Client) {
+	// TLS chains keep their own ClientTrafficPolicy settings; only those
+	// of the whole port must agree.
+	if len(l.TLSChains) > 0 {
+		if diff := policies.ClientPortWideDiff(have.Client, l.Client); len(diff) > 0 {
+			m.warn("listener %s: its client traffic settings %s are not those of %s, which shares its port; those of %s are in force", l.Name, strings.Join(diff, ", "), have.Name, have.Name)
+		}
+	} else if !reflect.DeepEqual(have.Client, l.Client) {
 		m.warn("listener %s: its client traffic settings are not those of %s, which shares its port; those of %s are in force", l.Name, have.Name, have.Name)
 	}
 	// The IRs are the members' own: copy before changing.
