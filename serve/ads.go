@@ -319,3 +319,21 @@ func subscription(names []string, t *typeSnap) *nameSet {
 	}
 	return out
 }
+
+// respondEach sends each type of a stream, in ADS order, what it waits
+// for.
+func respondEach[T any](types []T, respond func(T) error) error {
+	for _, t := range types {
+		if err := respond(t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addInADSOrder adds t to a stream's types, kept in ADS order.
+func addInADSOrder[T any](types []T, t T, typeURL func(T) string) []T {
+	types = append(types, t)
+	slices.SortStableFunc(types, func(a, b T) int { return adsOrder(typeURL(a)) - adsOrder(typeURL(b)) })
+	return types
+}

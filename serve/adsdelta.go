@@ -75,21 +75,13 @@ type deltaStream struct {
 
 func (a *adsServer) DeltaAggregatedResources(st discoveryv3.AggregatedDiscoveryService_DeltaAggregatedResourcesServer) error {
 	s := &deltaStream{adsStream: a.newStream(true), st: st}
-	s.respondAll = func() error {
-		for _, t := range s.types {
-			if err := s.respond(t); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
+	s.respondAll = func() error { return respondEach(s.types, s.respond) }
 	return runStream(s.adsStream, st.Recv, s.request)
 }
 
 func (s *deltaStream) add(typeURL string) *deltaType {
 	t := &deltaType{typeURL: internType(typeURL), legacy: true}
-	s.types = append(s.types, t)
-	slices.SortStableFunc(s.types, func(a, b *deltaType) int { return adsOrder(a.typeURL) - adsOrder(b.typeURL) })
+	s.types = addInADSOrder(s.types, t, func(t *deltaType) string { return t.typeURL })
 	return t
 }
 

@@ -156,14 +156,7 @@ type sotwStream struct {
 
 func (a *adsServer) StreamAggregatedResources(st discoveryv3.AggregatedDiscoveryService_StreamAggregatedResourcesServer) error {
 	s := &sotwStream{adsStream: a.newStream(false), st: st}
-	s.respondAll = func() error {
-		for _, t := range s.types {
-			if err := s.respond(t); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
+	s.respondAll = func() error { return respondEach(s.types, s.respond) }
 	return runStream(s.adsStream, st.Recv, s.request)
 }
 
@@ -174,8 +167,7 @@ func (s *sotwStream) typ(typeURL string) *sotwType {
 		}
 	}
 	t := &sotwType{typeURL: internType(typeURL), legacy: true}
-	s.types = append(s.types, t)
-	slices.SortStableFunc(s.types, func(a, b *sotwType) int { return adsOrder(a.typeURL) - adsOrder(b.typeURL) })
+	s.types = addInADSOrder(s.types, t, func(t *sotwType) string { return t.typeURL })
 	return t
 }
 
