@@ -22,8 +22,8 @@ import (
 // several), a cookie, query parameters or the client's address: the
 // cluster gets the Maglev balancer, the policy's routes the hash policy.
 //
-// Envoy Gateway's default balancer is LeastRequest; sluice keeps its own,
-// RoundRobin, wherever no loadBalancer is set. sluice sets the balancer
+// Without a loadBalancer a cluster balances LeastRequest, Envoy Gateway's
+// default (translate, buildCluster). sluice sets the balancer
 // with Envoy's lb_policy and its typed lb_config (Envoy Gateway uses the
 // equivalent load_balancing_policy extensions), which keeps the locality
 // weighting of failover clusters and the healthy panic threshold in
@@ -31,7 +31,8 @@ import (
 //
 // zoneAware, endpointOverride and the BackendUtilization and
 // DynamicModule types are not supported: named in status and ignored
-// (the cluster keeps RoundRobin), after the CRD's rules on them pass.
+// (the cluster keeps the default balancer), after the CRD's rules on
+// them pass.
 
 // lbImplemented are the loadBalancer fields sluice implements.
 var lbImplemented = map[string]bool{"type": true, "consistentHash": true, "slowStart": true}

@@ -212,12 +212,15 @@ func httpFilters(l *ir.Listener) []*hcmv3.HttpFilter {
 const connectTimeout = 10 * time.Second
 
 // buildCluster returns the cluster and, for EDS clusters, its endpoints.
+// Requests go to the least loaded endpoint (of two picked at random), as
+// Envoy Gateway balances wherever no BackendTrafficPolicy loadBalancer
+// says otherwise (policies, btp_lb.go).
 func buildCluster(c *ir.Cluster) (*clusterv3.Cluster, *endpointv3.ClusterLoadAssignment) {
 	cla := &endpointv3.ClusterLoadAssignment{ClusterName: c.Name, Endpoints: localities(c)}
 	cl := &clusterv3.Cluster{
 		Name:           c.Name,
 		ConnectTimeout: durationpb.New(connectTimeout),
-		LbPolicy:       clusterv3.Cluster_ROUND_ROBIN,
+		LbPolicy:       clusterv3.Cluster_LEAST_REQUEST,
 	}
 	applyUpstream(cl, c)
 	applyFailover(cl, c)
