@@ -43,18 +43,21 @@ type ParseError struct {
 func (e *ParseError) Error() string { return fmt.Sprintf("%s: %v", e.Location, e.Err) }
 func (e *ParseError) Unwrap() error { return e.Err }
 
-// document is one YAML document of a file. Reading a file types its
-// documents at once (typeDocument); from then on a document, and the
-// object it holds, is immutable and may be shared through a Cache.
+// document is one YAML document of a file. Reading a revision converts
+// the documents of its files to JSON first and types them after
+// (fileDocs.typeDocs); once typed, a document, and the object it holds,
+// is immutable and may be shared through a Cache.
 type document struct {
 	Loc        Location
 	APIVersion string
 	Kind       string
 	Namespace  string
 	Name       string
-	// JSON and node are the document's content until it is typed.
+	// JSON is the document's content until it is typed.
 	JSON []byte
-	node *yaml.Node
+	// index is the document's position in its file's YAML stream, empty
+	// documents included, to find its node again (fileDocs.typeDocs).
+	index int
 
 	typed bool
 	key   objKey        // for supported kinds with a name
@@ -78,11 +81,58 @@ func inputFile(name string) bool {
 	return false
 }
 
-// fileDocs is what reading one file gives; it is never changed after.
+// fileDocs is what reading one file gives; it is never changed after its
+// documents are typed.
 type fileDocs struct {
 	docs     []*document
 	warnings []string
 	err      error
+
+	// src is the YAML of the file as split (re-indented if it was),
+	// until its documents are typed: typing errors name lines, which
+	// only the YAML knows.
+	src   []byte
+	typed sync.Once
+}
+
+// typeDocs types the documents of f, once, however many translations
+// sharing f through a Cache ask.
+func (f *fileDocs) typeDocs() {
+	f.typed.Do(func() {
+		var nodes []*yaml.Node // of f.src, parsed again on the first typing error
+		nodeOf := func(d *document) *yaml.Node {
+			if nodes == nil {
+				nodes = documentNodes(f.src)
+			}
+			if d.index < len(nodes) {
+				return nodes[d.index]
+			}
+			return nil
+		}
+		for _, d := range f.docs {
+			typeDocument(d, nodeOf)
+		}
+		f.src = nil
+	})
+}
+
+// documentNodes returns the root node of every document of src, in
+// order, empty ones included (nil for a document without content); it
+// stops at the first error, as splitDocuments does.
+func documentNodes(src []byte) []*yaml.Node {
+	dec := yaml.NewDecoder(bytes.NewReader(src))
+	nodes := []*yaml.Node{}
+	for {
+		var n yaml.Node
+		if err := dec.Decode(&n); err != nil {
+			return nodes
+		}
+		var root *yaml.Node
+		if len(n.Content) > 0 {
+			root = n.Content[0]
+		}
+		nodes = append(nodes, root)
+	}
 }
 
 // readDocuments walks fsys in lexical order and splits every input file into
@@ -136,6 +186,10 @@ func readFiles(fsys fs.FS, cache *Cache) ([]fileKey, []*fileDocs, error) {
 	read := make([]*fileDocs, len(files))
 	keys := make([]fileKey, len(files))
 	parallel(len(files), func(i int) { read[i], keys[i] = cache.file(fsys, files[i]) })
+	// Documents are typed only once every file is converted to JSON:
+	// converting leaves much garbage, and the collections it causes
+	// then find few typed objects to mark (cached files are typed).
+	parallel(len(read), func(i int) { read[i].typeDocs() })
 	cache.retain(keys)
 	var errs []error
 	for _, f := range read {
@@ -161,7 +215,7 @@ func joinFiles(files []*fileDocs) ([]*document, []string) {
 	return docs, warnings
 }
 
-// loadFile reads and types one file.
+// loadFile splits one file into documents, to be typed (typeDocs).
 func loadFile(name string, data []byte, err error) *fileDocs {
 	if err != nil {
 		return &fileDocs{err: &ParseError{Location: Location{File: name}, Err: err}}
@@ -174,6 +228,7 @@ func loadFile(name string, data []byte, err error) *fileDocs {
 		f.warnings = append(f.warnings, fmt.Sprintf("%s: the YAML has no indentation (as when copied from a web page); it was re-indented from the schema of its kinds: check it with sluice translate", name))
 	}
 	f.docs, f.err = splitDocuments(name, data)
+	f.src = data
 	return f
 }
 
@@ -200,16 +255,16 @@ func readFile(fsys fs.FS, name string) ([]byte, error) {
 // jsonBuffers holds the buffers splitDocuments writes JSON into.
 var jsonBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
-// splitDocuments decodes and types every document of one file. A document
-// that is not an object with apiVersion and kind is a ParseError naming
-// its line.
+// splitDocuments converts every document of one file to JSON; the YAML
+// node trees are dropped. A document that is not an object with
+// apiVersion and kind is a ParseError naming its line.
 func splitDocuments(name string, data []byte) ([]*document, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var docs []*document
-	bufp := jsonBuffers.Get().(*[]byte) // JSON of one document at a time (see typeDocument)
+	bufp := jsonBuffers.Get().(*[]byte) // JSON of one document at a time, copied out
 	defer jsonBuffers.Put(bufp)
 	buf := *bufp
-	for {
+	for index := 0; ; index++ {
 		var n yaml.Node
 		err := dec.Decode(&n)
 		if errors.Is(err, io.EOF) {
@@ -256,15 +311,11 @@ func splitDocuments(name string, data []byte) ([]*document, error) {
 		case head.Kind == "":
 			return docs, &ParseError{Location: loc, Err: errors.New("field kind is missing")}
 		}
-		d := &document{
+		docs = append(docs, &document{
 			Loc: loc, APIVersion: shared(head.APIVersion), Kind: shared(head.Kind),
 			Namespace: shared(head.Metadata.Namespace), Name: head.Metadata.Name,
-			JSON: raw, node: root,
-		}
-		// The JSON buffer is reused for the next document: typed objects
-		// copy what they keep (the json.Unmarshaler contract).
-		typeDocument(d)
-		docs = append(docs, d)
+			JSON: bytes.Clone(raw), index: index,
+		})
 	}
 }
 

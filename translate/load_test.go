@@ -205,3 +205,41 @@ func TestDecodeMissingName(t *testing.T) {
 		t.Errorf("warnings %q", res.Warnings)
 	}
 }
+
+// TestDecodeErrorLinesAfterEmptyDocuments checks the lines of typing
+// errors in documents that follow empty ones: documents are typed after
+// their file is read, from its YAML parsed again.
+func TestDecodeErrorLinesAfterEmptyDocuments(t *testing.T) {
+	t.Parallel()
+	src := `---
+---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: Backend
+metadata: {name: a}
+spec:
+  bogus: 1
+---
+# empty
+
+---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: Backend
+metadata:
+  name: b
+spec:
+  endpoints:
+    - ip: {address: 10.0.0.1, port: x}
+`
+	docs, _, err := readDocuments(fstest.MapFS{"b.yaml": {Data: []byte(src)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, warnings := decode(docs)
+	want := []string{
+		`b.yaml:7: Backend default/a: unknown field "bogus"`,
+		"b.yaml:18: Backend default/b: field spec.endpoints.ip.port: cannot use string as int32; ignored",
+	}
+	if strings.Join(warnings, "\n") != strings.Join(want, "\n") {
+		t.Errorf("warnings\n%s\nwant\n%s", strings.Join(warnings, "\n"), strings.Join(want, "\n"))
+	}
+}

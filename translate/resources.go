@@ -185,7 +185,6 @@ func decode(docs []*document) (*Resources, []string) {
 	r := &Resources{where: make(map[objKey]Location, len(docs))}
 	var warnings []string
 	for _, d := range docs {
-		typeDocument(d) // a no-op for documents read by readDocuments
 		dec, ok := decoders[d.group()+"/"+d.Kind]
 		switch {
 		case !ok:
@@ -214,15 +213,15 @@ func decode(docs []*document) (*Resources, []string) {
 // once: strict first, so the common case decodes once; only an object
 // with unknown fields is decoded again, leniently, and warned about. The
 // object is complete (its namespace set) and never changed afterwards:
-// it may be shared through a Cache. The document's JSON and YAML are
-// dropped.
-func typeDocument(d *document) {
+// it may be shared through a Cache. The document's JSON is dropped. node
+// gives the document's YAML node, for the lines of typing errors.
+func typeDocument(d *document, node func(*document) *yaml.Node) {
 	if d.typed {
 		return
 	}
 	d.typed = true
-	node, raw := d.node, d.JSON
-	d.node, d.JSON = nil, nil
+	raw := d.JSON
+	d.JSON = nil
 	dec, ok := decoders[d.group()+"/"+d.Kind]
 	if !ok || d.Name == "" {
 		return
@@ -235,13 +234,13 @@ func typeDocument(d *document) {
 	d.key = objKey{d.Kind, d.Namespace, d.Name}
 	obj, err := dec.decode(raw, true)
 	if key, unknown := unknownField(err); unknown {
-		line := lineOfKey(node, key, d.Loc.Line)
+		line := lineOfKey(node(d), key, d.Loc.Line)
 		d.notes = append(d.notes, fmt.Sprintf("%s: %s: %s", Location{File: d.Loc.File, Line: line}, d.ref(), strings.TrimPrefix(err.Error(), "json: ")))
 		obj, err = dec.decode(raw, false)
 	}
 	if err != nil {
 		field, msg := jsonErrorField(err)
-		loc := Location{File: d.Loc.File, Line: lineOf(node, field)}
+		loc := Location{File: d.Loc.File, Line: lineOf(node(d), field)}
 		d.notes = append(d.notes, fmt.Sprintf("%s: %s: %s; ignored", loc, d.ref(), msg))
 		return
 	}
