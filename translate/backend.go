@@ -23,6 +23,10 @@ type backendState struct {
 	obj *egv1a1.Backend
 	// warnings are those building the cluster of a Service port gave.
 	warnings []string
+	// conds are the conditions of a Backend's status, made once: every
+	// status of the Backend holds them (length equal to capacity, so that
+	// an append copies).
+	conds []Condition
 }
 
 // resolveRules resolves the backendRefs of every rule of a route of kind
@@ -155,12 +159,20 @@ func (t *translator) newBackend(key, namespace, name string, last *backendState)
 	if b == nil || b.obj != obj {
 		b = &backendState{obj: obj}
 		b.cluster, b.err = t.memo.backendCluster(obj)
+		c := cond(CondAccepted, true, ReasonAccepted, "Backend is accepted")
+		if b.err != "" {
+			c = cond(CondAccepted, false, ReasonInvalid, b.err)
+		}
+		b.conds = []Condition{c}
 	}
+	// The conditions are shared by the statuses of every translation that
+	// registers b; conditions are only ever appended to a status, and an
+	// append to conds copies them.
 	s := t.statusOf("Backend", namespace, name)
-	if b.err != "" {
-		s.Conditions = append(s.Conditions, cond(CondAccepted, false, ReasonInvalid, b.err))
+	if len(s.Conditions) == 0 {
+		s.Conditions = b.conds
 	} else {
-		s.Conditions = append(s.Conditions, cond(CondAccepted, true, ReasonAccepted, "Backend is accepted"))
+		s.Conditions = append(s.Conditions, b.conds...)
 	}
 	t.backends[key] = b
 	return b

@@ -53,6 +53,11 @@ type changingRevision struct {
 	fsys          fstest.MapFS
 	hashes        map[string]string
 	hashed, plain *Cache // plain may be nil: not used
+	// last are the results of the step before with a Cache, and their
+	// bytes: a later translation shares what it reuses with them and
+	// must not change them.
+	last    []*Result
+	lastOut [][]byte
 }
 
 func newChangingRevision() *changingRevision {
@@ -74,6 +79,7 @@ func (c *changingRevision) remove(name string) {
 func (c *changingRevision) check(t *testing.T, step string) string {
 	t.Helper()
 	var outs [][]byte
+	var results []*Result
 	for _, in := range []struct {
 		fsys  fs.FS
 		cache *Cache
@@ -81,8 +87,25 @@ func (c *changingRevision) check(t *testing.T, step string) string {
 		if in.cache == nil && len(outs) > 0 {
 			continue
 		}
-		outs = append(outs, translateYAML(t, in.fsys, in.cache, step))
+		res, err := Translate(in.fsys, Options{Cache: in.cache})
+		if err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+		out, err := res.YAML()
+		if err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+		outs = append(outs, out)
+		if in.cache != nil {
+			results = append(results, res)
+		}
 	}
+	for i, res := range c.last {
+		if out, _ := res.YAML(); !bytes.Equal(out, c.lastOut[i]) {
+			t.Errorf("%s: translating changed the result %d of the step before:\n%s", step, i, lineDiff(string(c.lastOut[i]), string(out)))
+		}
+	}
+	c.last, c.lastOut = results, outs[1:]
 	for i, out := range outs[1:] {
 		if !bytes.Equal(outs[0], out) {
 			t.Errorf("%s: cached translation %d differs from a cold one:\n%s", step, i+1, lineDiff(string(outs[0]), string(out)))
@@ -325,6 +348,11 @@ func TestCacheIncrementalChanges(t *testing.T) {
 		{"and removed", func() { c.set("routes/r17.yaml", incrementalRouteFile(17, "-v8")) }, "/own-v8", ""},
 		{"a file of another kind only", func() { c.set("base.yaml", []byte(incrementalBase)) }, "r21.example.com", ""},
 		{"a route after it", func() { c.set("routes/r18.yaml", incrementalRouteFile(18, "-v9")) }, "/own-v9", ""},
+		// Routes the same objects whose status changes: their parents
+		// are not those of the last translation.
+		{"the shared Backends removed", func() { c.remove("shared.yaml") }, "BackendNotFound", "10.7.7.7"},
+		{"the shared Backends added again", func() { c.set("shared.yaml", fmt.Appendf(nil, incrementalShared, "10.7.7.7")) }, "10.7.7.7", "BackendNotFound"},
+		{"a route after that", func() { c.set("routes/r18.yaml", incrementalRouteFile(18, "-v10")) }, "/own-v10", "BackendNotFound"},
 	}
 	// Steps that change only files of HTTPRoutes and Backends decode
 	// accepts as they are: both Caches patch what decoding gave before.
@@ -335,6 +363,7 @@ func TestCacheIncrementalChanges(t *testing.T) {
 		"the second copy deleted": true, "a route changed after": true, "a route and its Backend changed": true,
 		"only Backends changed": true, "two routes changed, one added, one deleted": true,
 		"a route file renamed": true, "the second copy again": true, "a route after it": true,
+		"the shared Backends removed": true, "the shared Backends added again": true, "a route after that": true,
 	}
 	for _, s := range steps {
 		var before []*Resources

@@ -110,15 +110,30 @@ func (t *translator) processHTTPRoutes() {
 			rules, resolved = t.resolveHTTPRules(rt)
 		}
 		src.rules = rules
+		// The parents the last translation gave the same route, while
+		// each is as it was: the references print the same.
+		last := t.memo.lastParents(src)
+		same := len(last) > 0 && len(last) == len(rt.Spec.ParentRefs) && len(s.Parents) == 0
 		for i, pr := range rt.Spec.ParentRefs {
-			ps := ParentStatus{ParentRef: parentRefString(rt.Namespace, pr)}
 			accepted := t.attach(src, i, pr)
 			if note := sessionNotes(rt); note != "" && accepted.Status == "True" {
 				accepted.Message += "; " + note
 			}
+			if same {
+				if c := last[i].Conditions; len(c) == 2 && c[0] == accepted && c[1] == resolved {
+					continue
+				}
+				same = false
+				s.Parents = append(s.Parents, last[:i]...)
+			}
+			ps := ParentStatus{ParentRef: parentRefString(rt.Namespace, pr)}
 			ps.Conditions = append(ps.Conditions, accepted, resolved)
 			s.Parents = append(s.Parents, ps)
 		}
+		if same {
+			s.Parents = last
+		}
+		t.memo.keepParents(src, s.Parents)
 		if len(rt.Spec.ParentRefs) == 0 {
 			loc := t.res.Where(src.kind, rt.Namespace, rt.Name)
 			t.warnings = append(t.warnings, fmt.Sprintf("%s: %s %s/%s: field spec.parentRefs is empty; the route is attached to nothing", loc, src.kind, rt.Namespace, rt.Name))

@@ -2,6 +2,7 @@ package translate
 
 import (
 	"reflect"
+	"slices"
 
 	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
@@ -30,7 +31,10 @@ import (
 //     is the same object and every lookup, made again, gives what it gave;
 //   - the virtual host of a host served by one HTTPRoute, by its resolved
 //     rules (so by route), host, Gateway, owning listener and name;
-//   - the xDS of virtual hosts and clusters, by IR object.
+//   - the xDS of virtual hosts and clusters, by IR object;
+//   - the parents of each HTTPRoute's status: given again, shared with
+//     the last result, when the route is the same object and attaching
+//     it gives the same conditions.
 //
 // All of it is reused only when the environment is the same: every
 // object that is neither an HTTPRoute nor a Backend (Gateways, Services,
@@ -50,9 +54,11 @@ import (
 type incTables struct {
 	env []any // envOf
 	// states are the translator's backends: every state registered.
-	states     map[string]*backendState
-	rules      map[*gwapiv1.HTTPRoute]*rulesMemo
-	vhosts     map[vhostKey]vhostMemo
+	states map[string]*backendState
+	rules  map[*gwapiv1.HTTPRoute]*rulesMemo
+	vhosts map[vhostKey]vhostMemo
+	// parents are the parents of each HTTPRoute's status.
+	parents    map[*gwapiv1.HTTPRoute][]ParentStatus
 	vhostXDS   map[*ir.VirtualHost]vhostXDS
 	clusterXDS map[*ir.Cluster]clusterXDS
 }
@@ -173,6 +179,7 @@ func (m *memo) startIncremental(res *Resources, opts Options) {
 		env:        env,
 		rules:      make(map[*gwapiv1.HTTPRoute]*rulesMemo, len(prev.rules)),
 		vhosts:     make(map[vhostKey]vhostMemo, len(prev.vhosts)),
+		parents:    make(map[*gwapiv1.HTTPRoute][]ParentStatus, len(prev.parents)),
 		vhostXDS:   make(map[*ir.VirtualHost]vhostXDS, len(prev.vhostXDS)),
 		clusterXDS: make(map[*ir.Cluster]clusterXDS, len(prev.clusterXDS)),
 	}
@@ -283,6 +290,25 @@ func (t *translator) replay(e *rulesMemo) bool {
 	}
 	t.warnings = append(t.warnings, e.warnings...)
 	return true
+}
+
+// lastParents returns the parents of the status the last translation
+// gave the HTTPRoute of src, if m may reuse them, else nil.
+func (m *memo) lastParents(src *attachedRoute) []ParentStatus {
+	if m == nil || m.prev.inc == nil || src.grpc != nil {
+		return nil
+	}
+	return m.prev.inc.parents[src.route]
+}
+
+// keepParents records the parents of the status of the HTTPRoute of
+// src. They are shared by the statuses of two results: their length is
+// their capacity, so that an append copies them, and they are never
+// changed otherwise.
+func (m *memo) keepParents(src *attachedRoute, parents []ParentStatus) {
+	if m.recording() && src.grpc == nil && len(parents) > 0 {
+		m.next.inc.parents[src.route] = slices.Clip(parents)
+	}
 }
 
 // virtualHost returns the virtual host of vb, the one kept by the last
