@@ -10,6 +10,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	gitsync "github.com/sluice-gitops/sluice/sync"
 )
 
 // AdminOptions configure the admin HTTP API.
@@ -29,6 +31,17 @@ type AdminOptions struct {
 	WebhookSecret string
 	// Branch, when set, makes POST /hooks/git ignore pushes to other refs.
 	Branch string
+	// Actions read revisions again for rollback, unpin and diff (the
+	// reconciler, serve/reconcile). Nil answers 501.
+	Actions Actions
+}
+
+// Actions are what the admin API asks of the reconciler: each may read a
+// revision of the source again and translate it.
+type Actions interface {
+	Rollback(sha string) (*Record, error)
+	Unpin() (*Record, error)
+	Diff(from, to string) (*RevisionDiff, error)
 }
 
 // APIError is the one error shape of the admin API.
@@ -45,16 +58,33 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 // wrap writes a handler's error as JSON, the only place that does.
 func wrap(h handlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		err := h(w, r)
-		if err == nil {
-			return
+		if err := h(w, r); err != nil {
+			ae := apiError(err)
+			writeJSON(w, ae.HTTPStatus, ae)
 		}
-		var ae *APIError
-		if !errors.As(err, &ae) {
-			ae = &APIError{HTTPStatus: http.StatusInternalServerError, Message: err.Error()}
-		}
-		writeJSON(w, ae.HTTPStatus, ae)
 	}
+}
+
+// apiError maps an error to the admin API's answer: the one place where
+// errors of the state machine, the reconciler and the source become
+// status codes.
+func apiError(err error) *APIError {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae
+	}
+	status := http.StatusInternalServerError
+	switch {
+	case errors.Is(err, gitsync.ErrUnknownRevision):
+		status = http.StatusNotFound
+	case errors.Is(err, gitsync.ErrUnverifiedRevision), errors.Is(err, ErrNotPinned):
+		status = http.StatusConflict
+	case errors.Is(err, ErrInvalidRevision):
+		status = http.StatusUnprocessableEntity
+	case errors.Is(err, ErrNoActions):
+		status = http.StatusNotImplemented
+	}
+	return &APIError{HTTPStatus: status, Message: err.Error()}
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -104,10 +134,11 @@ func (s *Server) AdminHandler(opts AdminOptions) http.Handler {
 		return nil
 	})))
 	mux.HandleFunc("POST /hooks/git", wrap(s.webhook(opts)))
-	mux.HandleFunc("POST /api/v1/rollback", wrap(authorized(opts.Token, s.rollbackAPI)))
-	mux.HandleFunc("DELETE /api/v1/pin", wrap(authorized(opts.Token, s.unpinAPI)))
-	mux.HandleFunc("GET /api/v1/diff", wrap(s.diffAPI))
-	s.dashboardRoutes(mux) // GET /, /revisions/{sha}, /diff, /ui/{file}
+	acts := actionsOrNone(opts.Actions)
+	mux.HandleFunc("POST /api/v1/rollback", wrap(authorized(opts.Token, rollbackAPI(acts))))
+	mux.HandleFunc("DELETE /api/v1/pin", wrap(authorized(opts.Token, unpinAPI(acts))))
+	mux.HandleFunc("GET /api/v1/diff", wrap(diffAPI(acts)))
+	s.dashboardRoutes(mux, acts) // GET /, /revisions/{sha}, /diff, /ui/{file}
 	return mux
 }
 

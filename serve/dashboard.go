@@ -3,7 +3,6 @@ package serve
 import (
 	"bytes"
 	"embed"
-	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -168,10 +167,10 @@ func (s *Server) rows() []revisionRow {
 }
 
 // dashboardRoutes registers the dashboard's pages and files on mux.
-func (s *Server) dashboardRoutes(mux *http.ServeMux) {
+func (s *Server) dashboardRoutes(mux *http.ServeMux, acts Actions) {
 	mux.HandleFunc("GET /{$}", s.htmlPage("index", s.dashboard))
 	mux.HandleFunc("GET /revisions/{sha}", s.htmlPage("revision", s.revisionPage))
-	mux.HandleFunc("GET /diff", s.htmlPage("diff", s.diffPage))
+	mux.HandleFunc("GET /diff", s.htmlPage("diff", func(r *http.Request) (any, error) { return s.diffPage(r, acts) }))
 	static := http.StripPrefix("/ui/", http.FileServerFS(webStatic))
 	mux.HandleFunc("GET /ui/{file}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-cache")
@@ -193,10 +192,7 @@ func (s *Server) htmlPage(name string, data func(r *http.Request) (any, error)) 
 		status, tmpl := http.StatusOK, pages[name]
 		v, err := data(r)
 		if err != nil {
-			var ae *APIError
-			if !errors.As(err, &ae) {
-				ae = &APIError{HTTPStatus: http.StatusInternalServerError, Message: err.Error()}
-			}
+			ae := apiError(err)
 			status, tmpl, v = ae.HTTPStatus, pages["error"], ae
 		}
 		var buf bytes.Buffer
@@ -228,7 +224,7 @@ func (s *Server) revisionPage(r *http.Request) (any, error) {
 
 // diffPage is GET /diff?from=SHA&to=SHA: the xDS difference of two
 // revisions, with the choice of two others.
-func (s *Server) diffPage(r *http.Request) (any, error) {
+func (s *Server) diffPage(r *http.Request, acts Actions) (any, error) {
 	from, to := strings.TrimSpace(r.URL.Query().Get("from")), strings.TrimSpace(r.URL.Query().Get("to"))
 	rows := s.rows()
 	data := map[string]any{"Revisions": rows, "From": from, "To": to}
@@ -238,13 +234,9 @@ func (s *Server) diffPage(r *http.Request) (any, error) {
 		}
 		return data, nil
 	}
-	d, err := s.DiffRevisions(from, to)
+	d, err := acts.Diff(from, to)
 	if err != nil {
-		var ae *APIError
-		if !errors.As(err, &ae) {
-			return nil, err
-		}
-		data["Error"] = ae.Message
+		data["Error"] = apiError(err).Message
 		return data, nil
 	}
 	data["From"], data["To"], data["Diff"] = d.FromSHA, d.ToSHA, d

@@ -9,22 +9,28 @@ import (
 	"github.com/sluice-gitops/sluice/serve"
 )
 
-// TestDashboardPages: the revisions table marks the served revision, the
-// details page shows rejected objects, the diff page renders the diff,
-// and every page forbids loading anything but sluice's own files.
-func TestDashboardPages(t *testing.T) {
-	t.Parallel()
-	h := start(t, harnessOpts{token: "s3cret"})
-	r1, r2, r3 := revision("first <b>"), revision("second"), revision("broken")
-	h.apply(t, r1, translateYAML(t, []string{"default/a"}, gatewayYAML("a", 8080, 3000)), serve.StateApplied)
-	// The second also holds a route to a Service that does not exist.
-	h.apply(t, r2, translateYAML(t, []string{"default/a"}, gatewayYAML("a", 8080, 3001), `apiVersion: gateway.networking.k8s.io/v1
+// lostRoute is an HTTPRoute to a Service that does not exist.
+const lostRoute = `apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: {name: lost}
 spec:
   parentRefs: [{name: a}]
   rules: [{backendRefs: [{name: nowhere, port: 80}]}]
-`), serve.StateApplied)
+`
+
+// TestDashboardPages: the revisions table marks the served revision, the
+// details page shows rejected objects, the diff page renders the diff,
+// and every page forbids loading anything but sluice's own files.
+func TestDashboardPages(t *testing.T) {
+	t.Parallel()
+	src := newRepo()
+	h := start(t, harnessOpts{token: "s3cret", source: src})
+	r3 := revision("broken")
+	r1 := src.add(revision("first <b>"), gatewayYAML("a", 8080, 3000))
+	r2 := src.add(revision("second"), gatewayYAML("a", 8080, 3001), lostRoute)
+	h.apply(t, r1, translateYAML(t, []string{"default/a"}, gatewayYAML("a", 8080, 3000)), serve.StateApplied)
+	// The second also holds a route to a Service that does not exist.
+	h.apply(t, r2, translateYAML(t, []string{"default/a"}, gatewayYAML("a", 8080, 3001), lostRoute), serve.StateApplied)
 	h.srv.Reject(r3, "InvalidCommitSignature", "commit is not signed")
 
 	page := func(path string, want int) (string, http.Header) {

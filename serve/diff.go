@@ -2,9 +2,7 @@ package serve
 
 import (
 	"fmt"
-	"net/http"
 	"sort"
-	"strings"
 
 	udiff "github.com/aymanbagabas/go-udiff"
 	"sigs.k8s.io/yaml"
@@ -193,47 +191,4 @@ func resourceName(v any) string {
 		}
 	}
 	return ""
-}
-
-// DiffRevisions compares the translations of two commits (SHAs or unique
-// prefixes), read back through ResultAt.
-func (s *Server) DiffRevisions(from, to string) (*RevisionDiff, error) {
-	from, to = s.fullSHA(from), s.fullSHA(to)
-	revA, resA, err := s.ResultAt(from)
-	if err != nil {
-		return nil, readBackError("diff", from, err)
-	}
-	revB, resB, err := s.ResultAt(to)
-	if err != nil {
-		return nil, readBackError("diff", to, err)
-	}
-	gws, err := Diff(resA, resB)
-	if err != nil {
-		return nil, err
-	}
-	return &RevisionDiff{From: revA.String(), To: revB.String(), FromSHA: revA.SHA, ToSHA: revB.SHA, Gateways: gws}, nil
-}
-
-// fullSHA expands a prefix of a recorded revision, so that a recent one is
-// found in the result cache without resolving it again.
-func (s *Server) fullSHA(sha string) string {
-	if rec := s.store.get(sha); rec != nil {
-		return rec.SHA
-	}
-	return sha
-}
-
-// diffAPI serves GET /api/v1/diff?from=SHA&to=SHA. It reads only, so it
-// needs no token.
-func (s *Server) diffAPI(w http.ResponseWriter, r *http.Request) error {
-	from, to := strings.TrimSpace(r.URL.Query().Get("from")), strings.TrimSpace(r.URL.Query().Get("to"))
-	if from == "" || to == "" {
-		return &APIError{HTTPStatus: http.StatusBadRequest, Message: "diff needs both ?from=SHA and ?to=SHA"}
-	}
-	d, err := s.DiffRevisions(from, to)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, d)
-	return nil
 }

@@ -77,8 +77,10 @@ func TestDiff(t *testing.T) {
 // prefix), needs no token, and names what it cannot read.
 func TestDiffAPI(t *testing.T) {
 	t.Parallel()
-	h := start(t, harnessOpts{token: "s3cret"})
-	r1, r2 := revision("first"), revision("second")
+	src := newRepo()
+	h := start(t, harnessOpts{token: "s3cret", source: src})
+	r1 := src.add(revision("first"), gatewayYAML("a", 8080, 3000))
+	r2 := src.add(revision("second"), gatewayYAML("a", 8080, 3001))
 	h.apply(t, r1, translateYAML(t, []string{"default/a"}, gatewayYAML("a", 8080, 3000)), serve.StateApplied)
 	h.apply(t, r2, translateYAML(t, []string{"default/a"}, gatewayYAML("a", 8080, 3001)), serve.StateApplied)
 
@@ -98,14 +100,18 @@ func TestDiffAPI(t *testing.T) {
 	}
 
 	for path, want := range map[string]int{
-		"/api/v1/diff?from=" + r1.SHA: http.StatusBadRequest,
-		// Not recent, and this server has no source to read it from.
-		"/api/v1/diff?from=" + r1.SHA + "&to=0123456789abcdef0123": http.StatusNotImplemented,
+		"/api/v1/diff?from=" + r1.SHA:                              http.StatusBadRequest,
+		"/api/v1/diff?from=" + r1.SHA + "&to=0123456789abcdef0123": http.StatusNotFound,
 	} {
 		code, body := h.get(t, http.MethodGet, path, "")
 		if code != want || !strings.Contains(body, `"error"`) {
 			t.Errorf("GET %s = %d %s; want %d with an error", path, code, body, want)
 		}
+	}
+	// A server without a reconciler cannot read revisions back.
+	bare := start(t, harnessOpts{})
+	if code, body := bare.get(t, http.MethodGet, "/api/v1/diff?from="+r1.SHA+"&to="+r2.SHA, ""); code != http.StatusNotImplemented {
+		t.Errorf("diff without a source = %d %s, want 501", code, body)
 	}
 }
 

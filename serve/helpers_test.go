@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/sluice-gitops/sluice/serve"
+	"github.com/sluice-gitops/sluice/serve/reconcile"
 	"github.com/sluice-gitops/sluice/serve/xdstest"
 	gitsync "github.com/sluice-gitops/sluice/sync"
 	"github.com/sluice-gitops/sluice/translate"
@@ -122,7 +123,9 @@ func translateYAML(t *testing.T, gateways []string, docs ...string) *translate.R
 // harness is a Server with its xDS gRPC listener, admin HTTP server and
 // Prometheus registry, all real.
 type harness struct {
-	srv   *serve.Server
+	srv *serve.Server
+	// rec is the reconciler of harnessOpts.source, nil without one.
+	rec   *reconcile.Reconciler
 	reg   *prometheus.Registry
 	xds   string
 	admin *httptest.Server
@@ -132,12 +135,14 @@ type harnessOpts struct {
 	token   string
 	sync    func(context.Context) error
 	onApply func(*serve.Record)
-	// dataDir, keep, resolve and rollbackOnNack are the Options of the
-	// same names (see serve.Options).
+	// dataDir, keep and rollbackOnNack are the Options of the same names
+	// (see serve.Options).
 	dataDir        string
 	keep           int
-	resolve        func(sha string) (gitsync.Revision, error)
 	rollbackOnNack bool
+	// source, when set, is read again by a reconciler for rollback, unpin
+	// and diff.
+	source gitsync.Source
 }
 
 func start(t *testing.T, ho harnessOpts) *harness {
@@ -149,7 +154,6 @@ func start(t *testing.T, ho harnessOpts) *harness {
 		OnApply:        ho.onApply,
 		DataDir:        ho.dataDir,
 		KeepRevisions:  ho.keep,
-		Resolve:        ho.resolve,
 		RollbackOnNack: ho.rollbackOnNack,
 	})
 	if err != nil {
@@ -174,9 +178,15 @@ func start(t *testing.T, ho harnessOpts) *harness {
 			t.Errorf("ServeXDS: %v", err)
 		}
 	})
-	admin := httptest.NewServer(srv.AdminHandler(serve.AdminOptions{Token: ho.token, Gatherer: reg, Sync: ho.sync}))
+	var rec *reconcile.Reconciler
+	aopts := serve.AdminOptions{Token: ho.token, Gatherer: reg, Sync: ho.sync}
+	if ho.source != nil {
+		rec = reconcile.New(reconcile.Options{Source: ho.source, State: srv, Logger: slog.New(slog.DiscardHandler)})
+		aopts.Actions = rec
+	}
+	admin := httptest.NewServer(srv.AdminHandler(aopts))
 	t.Cleanup(admin.Close)
-	return &harness{srv: srv, reg: reg, xds: lis.Addr().String(), admin: admin}
+	return &harness{srv: srv, rec: rec, reg: reg, xds: lis.Addr().String(), admin: admin}
 }
 
 func (h *harness) dial(t *testing.T, opts xdstest.Options) *xdstest.Client {
@@ -303,3 +313,42 @@ func metricIs(exposition, series, value string) error {
 	}
 	return nil
 }
+
+// repo is a source of revisions to read again by SHA (or prefix), each
+// holding the GatewayClass and the documents it was added with. It has no
+// branch to sync.
+type repo struct {
+	revs map[string]gitsync.Revision
+}
+
+var _ gitsync.Source = (*repo)(nil)
+
+func newRepo() *repo { return &repo{revs: map[string]gitsync.Revision{}} }
+
+// add keeps rev with docs as its files and returns it.
+func (r *repo) add(rev gitsync.Revision, docs ...string) gitsync.Revision {
+	fsys := fstest.MapFS{"class.yaml": {Data: []byte(gatewayClassYAML)}}
+	for i, d := range docs {
+		fsys[fmt.Sprintf("doc%d.yaml", i)] = &fstest.MapFile{Data: []byte(d)}
+	}
+	rev.FS = fsys
+	r.revs[rev.SHA] = rev
+	return rev
+}
+
+func (r *repo) Sync(context.Context) (gitsync.Revision, bool, error) {
+	return gitsync.Revision{}, false, errors.New("repo has no branch")
+}
+
+func (r *repo) Revision(sha string) (gitsync.Revision, error) {
+	for full, rev := range r.revs {
+		if strings.HasPrefix(full, sha) {
+			return rev, nil
+		}
+	}
+	return gitsync.Revision{}, fmt.Errorf("sync: commit %s is not in the mirror of test: %w", sha, gitsync.ErrUnknownRevision)
+}
+
+func (r *repo) VerifiedRevision(sha string) (gitsync.Revision, error) { return r.Revision(sha) }
+func (r *repo) TakeRejections() []gitsync.Rejection                   { return nil }
+func (r *repo) SetApplied(string)                                     {}

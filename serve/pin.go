@@ -1,37 +1,29 @@
 package serve
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
-	"strings"
 	"time"
 
 	gitsync "github.com/sluice-gitops/sluice/sync"
 	"github.com/sluice-gitops/sluice/translate"
 )
 
-// Rollback serves the revision of a commit of the source's history (sha
-// may be abbreviated) and pins it: newer revisions are recorded as pending
+// Rollback serves rev, a revision of the source's history read again and
+// translated (res), and pins it: newer revisions are recorded as pending
 // until Unpin. The rollback is a new record in state pinned (its Reason
 // names the revision it replaced), so the history reads in the order
 // things happened; the record it replaced becomes superseded. The pin is
 // kept in the store and survives a restart.
 //
-// Errors are *APIError: 404 for a commit that is not in the mirror, 409
-// for one that does not verify, 422 for one that does not translate or
-// whose snapshots fail their checks, 501 without a source to read it from.
-func (s *Server) Rollback(sha string) (*Record, error) {
-	rev, res, err := s.ResultAt(sha)
-	if err != nil {
-		return nil, readBackError("roll back to", sha, err)
-	}
+// A revision whose snapshots fail their checks is an error wrapping
+// ErrInvalidRevision.
+func (s *Server) Rollback(rev gitsync.Revision, res *translate.Result) (*Record, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	plans, keys, err := s.build(rev.SHA, res)
 	if err != nil {
-		return nil, &APIError{HTTPStatus: http.StatusUnprocessableEntity, Message: fmt.Sprintf("revision %s cannot be served: %v", rev.SHA, err)}
+		return nil, Invalid(fmt.Errorf("revision %s cannot be served: %w", rev.SHA, err))
 	}
 	reason := "rolled back by an operator"
 	if s.applied != nil {
@@ -44,7 +36,7 @@ func (s *Server) Rollback(sha string) (*Record, error) {
 	})
 	if err := s.publish(rec, plans, keys); err != nil {
 		s.finish(rec, StateRejected, err.Error())
-		return nil, &APIError{HTTPStatus: http.StatusInternalServerError, Message: fmt.Sprintf("revision %s: %v", rev.SHA, err)}
+		return nil, fmt.Errorf("revision %s: %w", rev.SHA, err)
 	}
 	for _, g := range rec.Gateways {
 		if g.Pushed {
@@ -55,15 +47,14 @@ func (s *Server) Rollback(sha string) (*Record, error) {
 	return s.finish(rec, StatePinned, reason), nil
 }
 
-// Unpin removes the pin. The newest pending revision, if any, is served
-// (read again through ResultAt) and older pending ones are superseded;
-// else the pinned revision keeps serving, now as applied. It returns the
-// record served. Not being pinned is a 409 *APIError.
-func (s *Server) Unpin() (*Record, error) {
+// PendingHead returns the SHA of the newest pending revision, the one
+// Unpin serves, or "" when none is pending. Not being pinned is
+// ErrNotPinned.
+func (s *Server) PendingHead() (string, error) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.pin == "" {
-		s.mu.Unlock()
-		return nil, &APIError{HTTPStatus: http.StatusConflict, Message: "no revision is pinned"}
+		return "", ErrNotPinned
 	}
 	var next string
 	s.store.update(func() {
@@ -71,48 +62,37 @@ func (s *Server) Unpin() (*Record, error) {
 			next = r.SHA
 		}
 	})
-	s.mu.Unlock()
-	// Reading a revision again may translate it: not under s.mu.
-	var rev gitsync.Revision
-	var res *translate.Result
-	if next != "" {
-		var err error
-		if rev, res, err = s.ResultAt(next); err != nil {
-			return nil, &APIError{HTTPStatus: http.StatusInternalServerError, Message: fmt.Sprintf("unpin: read pending revision %s again: %v", next, err)}
-		}
-	}
+	return next, nil
+}
+
+// Unpin removes the pin. next is the newest pending revision
+// (PendingHead) read again and translated, or a zero Revision when none
+// was pending: it is served and older pending ones are superseded; else
+// the pinned revision keeps serving, now as applied. It returns the record
+// served. Not being pinned is ErrNotPinned.
+func (s *Server) Unpin(next gitsync.Revision, res *translate.Result) (*Record, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.pin == "" {
-		return nil, &APIError{HTTPStatus: http.StatusConflict, Message: "no revision is pinned"}
+		return nil, ErrNotPinned
 	}
 	var rec *Record
 	s.store.update(func() {
-		if next != "" {
+		if next.SHA != "" {
 			rec = s.store.newest(StatePending)
 		}
 	})
-	if rec == nil || rec.SHA != next {
+	if rec == nil || rec.SHA != next.SHA {
 		// Nothing pending (or the newest one changed meanwhile: a new
 		// Apply already read it; keep it simple and keep what is served).
-		s.pin = ""
-		rec = s.applied
-		if rec == nil {
-			s.store.save(s.meta())
-			return nil, nil
-		}
-		state := rec.State
-		if state == StatePinned {
-			state = StateApplied
-		}
-		return s.finish(rec, state, "unpinned; no newer revision was pending"), nil
+		return s.unpinServed()
 	}
-	plans, keys, err := s.build(rev.SHA, res)
+	plans, keys, err := s.build(next.SHA, res)
 	if err == nil {
 		err = s.publish(rec, plans, keys)
 	}
 	if err != nil {
-		return nil, &APIError{HTTPStatus: http.StatusInternalServerError, Message: fmt.Sprintf("unpin: serve pending revision %s: %v", rev.SHA, err)}
+		return nil, fmt.Errorf("unpin: serve pending revision %s: %w", next.SHA, err)
 	}
 	s.pin = ""
 	var skipped []*Record
@@ -126,6 +106,22 @@ func (s *Server) Unpin() (*Record, error) {
 	})
 	s.store.save(nil, skipped...)
 	return s.finish(rec, StateApplied, ""), nil
+}
+
+// unpinServed removes the pin and keeps serving what is served. Callers
+// hold s.mu.
+func (s *Server) unpinServed() (*Record, error) {
+	s.pin = ""
+	rec := s.applied
+	if rec == nil {
+		s.store.save(s.meta())
+		return nil, nil
+	}
+	state := rec.State
+	if state == StatePinned {
+		state = StateApplied
+	}
+	return s.finish(rec, state, "unpinned; no newer revision was pending"), nil
 }
 
 // Pinned returns the SHA of the pinned revision, or "".
@@ -184,7 +180,6 @@ func (s *Server) Restore(rev gitsync.Revision, res *translate.Result, terr error
 		return s.Apply(rev, res, nil, took), nil
 	}
 	defer s.mu.Unlock()
-	s.results.put(rev, res)
 	plans, keys, err := s.build(rev.SHA, res)
 	if err == nil {
 		err = s.publish(rec, plans, keys)
@@ -197,37 +192,4 @@ func (s *Server) Restore(rev gitsync.Revision, res *translate.Result, terr error
 		state = StatePinned
 	}
 	return s.finish(rec, state, rec.Reason), nil
-}
-
-// RollbackRequest is the body of POST /api/v1/rollback.
-type RollbackRequest struct {
-	Revision string `json:"revision"`
-}
-
-// rollbackAPI is POST /api/v1/rollback {"revision": sha}: it answers the
-// pinned record.
-func (s *Server) rollbackAPI(w http.ResponseWriter, r *http.Request) error {
-	var req RollbackRequest
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&req); err != nil {
-		return &APIError{HTTPStatus: http.StatusBadRequest, Message: `body: want {"revision": "<sha>"}: ` + err.Error()}
-	}
-	if len(req.Revision) < 7 || len(req.Revision) > 40 || strings.Trim(strings.ToLower(req.Revision), "0123456789abcdef") != "" {
-		return &APIError{HTTPStatus: http.StatusBadRequest, Message: fmt.Sprintf("revision %q: want a commit SHA (7 to 40 hex digits)", req.Revision)}
-	}
-	rec, err := s.Rollback(strings.ToLower(req.Revision))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, rec)
-	return nil
-}
-
-// unpinAPI is DELETE /api/v1/pin: it answers the record served after.
-func (s *Server) unpinAPI(w http.ResponseWriter, r *http.Request) error {
-	rec, err := s.Unpin()
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, rec)
-	return nil
 }

@@ -1,6 +1,8 @@
 package serve_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,15 +18,27 @@ import (
 	"github.com/sluice-gitops/sluice/translate"
 )
 
-// history is a fake source for Options.Resolve: commits by SHA, each a
-// quickstart gateway whose backend listens on a port. Unverified commits
-// are refused as VerifiedRevision refuses them.
+// history is a source of commits by SHA, each a quickstart gateway whose
+// backend listens on a port, to be read again. Unverified commits are
+// refused as GitSource.VerifiedRevision refuses them; it has no branch to
+// sync.
 type history struct {
 	ports      map[string]int
 	unverified map[string]bool
 }
 
-func (h history) resolve(sha string) (gitsync.Revision, error) {
+var _ gitsync.Source = history{}
+
+func (h history) Sync(context.Context) (gitsync.Revision, bool, error) {
+	return gitsync.Revision{}, false, errors.New("history has no branch")
+}
+func (h history) Revision(sha string) (gitsync.Revision, error) {
+	return history{ports: h.ports}.VerifiedRevision(sha)
+}
+func (h history) TakeRejections() []gitsync.Rejection { return nil }
+func (h history) SetApplied(string)                   {}
+
+func (h history) VerifiedRevision(sha string) (gitsync.Revision, error) {
 	for full, port := range h.ports {
 		if !strings.HasPrefix(full, sha) {
 			continue
@@ -87,7 +101,7 @@ func TestRollbackPinUnpin(t *testing.T) {
 		rev, _ := commit(t, p)
 		src.ports[rev.SHA] = p
 	}
-	h := start(t, harnessOpts{token: "tok", resolve: src.resolve, dataDir: t.TempDir()})
+	h := start(t, harnessOpts{token: "tok", source: src, dataDir: t.TempDir()})
 	rev1, res1 := commit(t, 3000)
 	rev2, res2 := commit(t, 3001)
 	h.apply(t, rev1, res1, serve.StateApplied)
@@ -167,13 +181,13 @@ func TestPinSurvivesRestart(t *testing.T) {
 	rev1, res1 := commit(t, 3000)
 	rev2, res2 := commit(t, 3001)
 	rev3, res3 := commit(t, 3002)
-	first, err := serve.New(serve.Options{Logger: slog.New(slog.DiscardHandler), DataDir: dir, Resolve: src.resolve})
+	first, err := serve.New(serve.Options{Logger: slog.New(slog.DiscardHandler), DataDir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
 	first.Apply(rev1, res1, nil, time.Millisecond)
 	first.Apply(rev2, res2, nil, time.Millisecond)
-	if _, err := first.Rollback(rev1.SHA); err != nil {
+	if _, err := first.Rollback(rev1, res1); err != nil {
 		t.Fatal(err)
 	}
 	if rec := first.Apply(rev3, res3, nil, time.Millisecond); rec.State != serve.StatePending {
@@ -183,7 +197,7 @@ func TestPinSurvivesRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	h := start(t, harnessOpts{dataDir: dir, resolve: src.resolve})
+	h := start(t, harnessOpts{dataDir: dir, source: src})
 	want := "3002:pending 3000:pinned 3001:superseded 3000:superseded"
 	if got := states(h.srv); got != want {
 		t.Errorf("history after restart: %s, want %s", got, want)
@@ -192,13 +206,11 @@ func TestPinSurvivesRestart(t *testing.T) {
 	if served != rev1.SHA || head != rev3.SHA || h.srv.Pinned() != rev1.SHA {
 		t.Fatalf("Restored() = %s, %s; pinned %q; want %s pinned, head %s", served, head, h.srv.Pinned(), rev1.SHA, rev3.SHA)
 	}
-	rev, err := src.resolve(served)
-	if err != nil {
-		t.Fatal(err)
+	if !h.rec.Restore() {
+		t.Fatal("Restore served nothing")
 	}
-	res, terr := translate.Translate(rev.FS, translate.Options{})
-	if rec, err := h.srv.Restore(rev, res, terr, time.Millisecond); err != nil || rec.State != serve.StatePinned || rec.Sequence != 3 {
-		t.Fatalf("Restore = %+v, %v; want record #3 pinned", rec, err)
+	if rec := h.srv.Revision(rev1.SHA); rec.State != serve.StatePinned || rec.Sequence != 3 {
+		t.Fatalf("restored %+v; want record #3 pinned", rec)
 	}
 	envoy := h.dial(t, xdstest.Options{NodeID: "e", Cluster: "default/eg"})
 	envoy.WaitFor(wait, func(s xdstest.State) bool { return endpointPort(s) == 3000 })
@@ -208,7 +220,7 @@ func TestPinSurvivesRestart(t *testing.T) {
 
 	rev4, res4 := commit(t, 3003)
 	h.apply(t, rev4, res4, serve.StatePending)
-	rec, err := h.srv.Unpin()
+	rec, err := h.rec.Unpin()
 	if err != nil || rec.SHA != rev4.SHA || rec.State != serve.StateApplied {
 		t.Fatalf("Unpin = %+v, %v", rec, err)
 	}

@@ -32,13 +32,6 @@ type Options struct {
 	// RollbackOnNack serves a gateway the last version its Envoys ACKed
 	// again when one of them NACKs the version it was sent.
 	RollbackOnNack bool
-	// Resolve reads a revision of the source again by SHA (or a unique
-	// prefix), for rollback and diff; it must refuse unknown and unverified
-	// commits. Nil disables both.
-	Resolve func(sha string) (gitsync.Revision, error)
-	// Translate are the options revisions are translated with when read
-	// again.
-	Translate translate.Options
 }
 
 // Server is the xDS side of sluice: one snapshot per Gateway in
@@ -55,10 +48,6 @@ type Server struct {
 	onApply func(*Record)
 	// rollbackOnNack is Options.RollbackOnNack.
 	rollbackOnNack bool
-
-	resolve       func(sha string) (gitsync.Revision, error)
-	translateOpts translate.Options
-	results       resultCache
 
 	mu sync.Mutex
 	// current holds the content hash of each gateway's served snapshot.
@@ -111,14 +100,11 @@ func New(opts Options) (*Server, error) {
 		metrics:        newMetrics(opts.Registerer),
 		onApply:        opts.OnApply,
 		rollbackOnNack: opts.RollbackOnNack,
-		resolve:        opts.Resolve,
-
-		translateOpts: opts.Translate,
-		current:       map[string]served{},
-		good:          map[string][]served{},
-		pin:           meta[string(metaPin)],
-		head:          meta[string(metaHead)],
-		restored:      meta[string(metaServed)],
+		current:        map[string]served{},
+		good:           map[string][]served{},
+		pin:            meta[string(metaPin)],
+		head:           meta[string(metaHead)],
+		restored:       meta[string(metaServed)],
 	}
 	s.tracker.onRequest = s.ensureSnapshot
 	s.tracker.onAck = s.ack
@@ -152,7 +138,6 @@ func (s *Server) Apply(rev gitsync.Revision, res *translate.Result, terr error, 
 		rec.Rejected = res.Rejected()
 		rec.Warnings = res.Warnings
 	})
-	s.results.put(rev, res)
 	plans, keys, err := s.build(rev.SHA, res)
 	if err != nil {
 		return s.finish(rec, StateRejected, err.Error())

@@ -141,13 +141,6 @@ func (d *DirSource) Sync(ctx context.Context) (rev Revision, changed bool, err e
 	return d.last, true, nil
 }
 
-// Run calls Sync now and then every interval until ctx is done. It calls
-// emit with every new revision and onError with every failure; failures do
-// not stop it. Either callback may be nil.
-func (d *DirSource) Run(ctx context.Context, emit func(Revision), onError func(error)) {
-	run(ctx, d.every, d.Sync, emit, onError)
-}
-
 // read adds the files of r to files. It fails, naming every offending
 // file, when one is larger than the limit or a symbolic link leaves the
 // directory.

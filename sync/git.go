@@ -279,13 +279,6 @@ func (s *GitSource) Sync(ctx context.Context) (rev Revision, changed bool, err e
 	return s.advance(ref.Hash())
 }
 
-// Run calls Sync now and then every interval until ctx is done. It calls
-// emit with every new revision and onError with every failure; failures do
-// not stop it. Either callback may be nil.
-func (s *GitSource) Run(ctx context.Context, emit func(Revision), onError func(error)) {
-	run(ctx, s.every, s.Sync, emit, onError)
-}
-
 // Revision returns the revision of a commit already in the mirror, such as
 // an earlier head to roll back to. sha may be abbreviated.
 func (s *GitSource) Revision(sha string) (Revision, error) {
@@ -293,7 +286,7 @@ func (s *GitSource) Revision(sha string) (Revision, error) {
 	defer s.mu.Unlock()
 	h, err := s.repo.ResolveRevision(plumbing.Revision(sha))
 	if err != nil {
-		return Revision{}, fmt.Errorf("sync: resolve commit %q in mirror of %s: %w", sha, redactURL(s.url), err)
+		return Revision{}, fmt.Errorf("sync: resolve commit %q in mirror of %s: %w: %w", sha, redactURL(s.url), ErrUnknownRevision, err)
 	}
 	return s.revision(*h)
 }

@@ -264,33 +264,6 @@ func TestGitSourceReopensMirror(t *testing.T) {
 	}
 }
 
-func TestGitSourceRun(t *testing.T) {
-	t.Parallel()
-	server := gittest.NewServer(t)
-	repo := gittest.NewRepo(t, server.Dir)
-	first := repo.Commit("First")
-	repo.Push()
-	src := newGitSource(t, server.URL(), "")
-
-	ctx, cancel := context.WithCancel(context.Background())
-	revs := make(chan gitsync.Revision)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		src.Run(ctx, func(r gitsync.Revision) { revs <- r }, func(err error) { t.Error(err) })
-	}()
-	if r := <-revs; r.SHA != first {
-		t.Errorf("first emitted revision = %s, want %s", r.SHA, first)
-	}
-	second := repo.Commit("Second")
-	repo.Push()
-	if r := <-revs; r.SHA != second {
-		t.Errorf("second emitted revision = %s, want %s", r.SHA, second)
-	}
-	cancel()
-	<-done
-}
-
 func TestTreeFS(t *testing.T) {
 	t.Parallel()
 	server := gittest.NewServer(t)

@@ -21,6 +21,7 @@ import (
 
 	"github.com/sluice-gitops/sluice/cmd/sluice/config"
 	"github.com/sluice-gitops/sluice/serve"
+	"github.com/sluice-gitops/sluice/serve/reconcile"
 	gitsync "github.com/sluice-gitops/sluice/sync"
 	"github.com/sluice-gitops/sluice/translate"
 )
@@ -52,102 +53,6 @@ func newServeCmd() *cobra.Command {
 	return cmd
 }
 
-// source is what the pipeline needs of gitsync's sources.
-type source interface {
-	Sync(ctx context.Context) (gitsync.Revision, bool, error)
-}
-
-// pipeline moves revisions from the source through translate to serve.
-// A gitsync.Scheduler calls syncOnce, one run at a time.
-type pipeline struct {
-	src     source
-	srv     *serve.Server
-	opts    translate.Options
-	log     *slog.Logger
-	metrics *gitsync.Metrics
-}
-
-// syncOnce syncs the source and applies a new revision.
-func (p *pipeline) syncOnce(ctx context.Context) error {
-	start := time.Now()
-	rev, changed, err := p.src.Sync(ctx)
-	if err != nil && errors.Is(ctx.Err(), context.Canceled) {
-		return err // shutting down: not a failure of the source
-	}
-	p.metrics.ObserveSync(changed, err, time.Since(start))
-	if err != nil {
-		p.srv.SourceError(err)
-		p.log.Error("sync failed; the served revision stays", "err", err)
-		p.rejections()
-		return err
-	}
-	p.srv.SourceOK()
-	// A restart serves the last applied (or pinned) revision from the
-	// mirror first; the first sync then finds the same head, which is not
-	// news, unless nothing could be served from the mirror.
-	if changed && (rev.SHA != p.srv.Head() || !p.srv.Ready()) {
-		p.apply(rev)
-	}
-	// Refused commits are newer than what was applied: record them after.
-	p.rejections()
-	return nil
-}
-
-// rejections records and counts the commits the source refused.
-func (p *pipeline) rejections() {
-	src, ok := p.src.(interface{ TakeRejections() []gitsync.Rejection })
-	if !ok {
-		return
-	}
-	for _, r := range src.TakeRejections() {
-		p.srv.Reject(r.Revision, r.Reason, r.Message)
-		p.ObserveRejection(r.Reason)
-	}
-}
-
-// restore serves the revision served before a restart (the pinned one,
-// or the last applied) from the local mirror, before the remote is asked,
-// so that a restart with the remote down still serves. A pin stays.
-func (p *pipeline) restore() {
-	src, ok := p.src.(interface {
-		Revision(sha string) (gitsync.Revision, error)
-	})
-	if !ok {
-		return
-	}
-	sha, head := p.srv.Restored()
-	if sha == "" {
-		return
-	}
-	rev, err := src.Revision(sha)
-	if err != nil {
-		p.log.Warn("the revision served before the restart is not in the mirror", "revision", sha, "err", err)
-		return
-	}
-	p.log.Info("serving the revision served before the restart from the mirror", "revision", rev.String(), "pinned", p.srv.Pinned() != "")
-	start := time.Now()
-	res, terr := translate.Translate(rev.FS, p.opts)
-	if _, err := p.srv.Restore(rev, res, terr, time.Since(start)); err != nil {
-		p.log.Warn("cannot serve the revision served before the restart", "err", err)
-		return
-	}
-	// Verification and force-push detection start from the newest
-	// revision taken from the branch (the pinned one may be older).
-	if b, ok := p.src.(interface{ SetApplied(sha string) }); ok {
-		b.SetApplied(head)
-	}
-}
-
-func (p *pipeline) apply(rev gitsync.Revision) {
-	start := time.Now()
-	res, err := translate.Translate(rev.FS, p.opts)
-	p.srv.Apply(rev, res, err, time.Since(start))
-}
-
-// ObserveRejection counts a commit the source refused, by its reason
-// (gitsync.Rejection.Reason): a failed verification or a force-push.
-func (p *pipeline) ObserveRejection(reason string) { p.metrics.ObserveRejection(reason) }
-
 // scheduleOptions says when to sync: the source's interval, or the Git
 // source's cron schedule.
 func scheduleOptions(cfg *config.Config, interval time.Duration, logger *slog.Logger) gitsync.ScheduleOptions {
@@ -172,7 +77,7 @@ func readSecret(path, what string) (string, error) {
 }
 
 // newSource builds the configured source.
-func newSource(cfg *config.Config, logger *slog.Logger) (source, time.Duration, error) {
+func newSource(cfg *config.Config, logger *slog.Logger) (gitsync.Source, time.Duration, error) {
 	if g := cfg.Source.Git; g != nil {
 		src, err := gitsync.NewGitSource(gitsync.GitConfig{
 			URL: g.URL, Branch: g.Branch, Path: g.Path, Interval: g.Interval.Duration,
@@ -220,28 +125,19 @@ func runServe(ctx context.Context, cfg *config.Config, logger *slog.Logger, read
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	topts := translate.Options{ControllerName: cfg.Gateway.ControllerName}
-	sopts := serve.Options{
-		Logger: logger, Registerer: reg, DataDir: cfg.DataDir, Translate: topts,
+	srv, err := serve.New(serve.Options{
+		Logger: logger, Registerer: reg, DataDir: cfg.DataDir,
 		KeepRevisions: cfg.History.Keep, RollbackOnNack: cfg.Rollback.OnNack,
-	}
-	// Rollback and diff read revisions again: only commits that verify.
-	if r, ok := src.(interface {
-		VerifiedRevision(sha string) (gitsync.Revision, error)
-	}); ok {
-		sopts.Resolve = r.VerifiedRevision
-	}
-	srv, err := serve.New(sopts)
+	})
 	if err != nil {
 		return err
 	}
 	defer srv.Close() // runs after wg.Wait below: nothing writes to the store after
-	p := &pipeline{
-		src: src, srv: srv, log: logger, metrics: gitsync.NewMetrics(reg),
-		opts: topts,
-	}
-	p.opts.Cache = translate.NewCache() // the files of the last revision applied; rollback and diff (srv) do without
-	sched, err := gitsync.NewScheduler(scheduleOptions(cfg, interval, logger), p.syncOnce)
+	rec := reconcile.New(reconcile.Options{
+		Source: src, State: srv, Logger: logger, Metrics: gitsync.NewMetrics(reg),
+		Translate: translate.Options{ControllerName: cfg.Gateway.ControllerName},
+	})
+	sched, err := gitsync.NewScheduler(scheduleOptions(cfg, interval, logger), rec.SyncOnce)
 	if err != nil {
 		return err
 	}
@@ -268,7 +164,7 @@ func runServe(ctx context.Context, cfg *config.Config, logger *slog.Logger, read
 			Token: token, Gatherer: reg,
 			// An operator's sync waits for its result; a webhook's does not.
 			Sync: sched.SyncNow, Trigger: sched.Trigger,
-			WebhookSecret: hookSecret, Branch: branch,
+			WebhookSecret: hookSecret, Branch: branch, Actions: rec,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
@@ -288,7 +184,7 @@ func runServe(ctx context.Context, cfg *config.Config, logger *slog.Logger, read
 			errc <- err
 		}
 	})
-	p.restore()
+	rec.Restore()
 	if ready != nil {
 		ready(xdsLis.Addr(), adminLis.Addr())
 	}

@@ -1,0 +1,75 @@
+package serve
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// noActions answers every action with ErrNoActions (501).
+type noActions struct{}
+
+func (noActions) Rollback(string) (*Record, error)           { return nil, ErrNoActions }
+func (noActions) Unpin() (*Record, error)                    { return nil, ErrNoActions }
+func (noActions) Diff(string, string) (*RevisionDiff, error) { return nil, ErrNoActions }
+func actionsOrNone(a Actions) Actions {
+	if a == nil {
+		return noActions{}
+	}
+	return a
+}
+
+// RollbackRequest is the body of POST /api/v1/rollback.
+type RollbackRequest struct {
+	Revision string `json:"revision"`
+}
+
+// rollbackAPI is POST /api/v1/rollback {"revision": sha}: it answers the
+// pinned record.
+func rollbackAPI(acts Actions) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var req RollbackRequest
+		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&req); err != nil {
+			return &APIError{HTTPStatus: http.StatusBadRequest, Message: `body: want {"revision": "<sha>"}: ` + err.Error()}
+		}
+		if len(req.Revision) < 7 || len(req.Revision) > 40 || strings.Trim(strings.ToLower(req.Revision), "0123456789abcdef") != "" {
+			return &APIError{HTTPStatus: http.StatusBadRequest, Message: fmt.Sprintf("revision %q: want a commit SHA (7 to 40 hex digits)", req.Revision)}
+		}
+		rec, err := acts.Rollback(strings.ToLower(req.Revision))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, rec)
+		return nil
+	}
+}
+
+// unpinAPI is DELETE /api/v1/pin: it answers the record served after.
+func unpinAPI(acts Actions) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		rec, err := acts.Unpin()
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, rec)
+		return nil
+	}
+}
+
+// diffAPI serves GET /api/v1/diff?from=SHA&to=SHA. It reads only, so it
+// needs no token.
+func diffAPI(acts Actions) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		from, to := strings.TrimSpace(r.URL.Query().Get("from")), strings.TrimSpace(r.URL.Query().Get("to"))
+		if from == "" || to == "" {
+			return &APIError{HTTPStatus: http.StatusBadRequest, Message: "diff needs both ?from=SHA and ?to=SHA"}
+		}
+		d, err := acts.Diff(from, to)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, d)
+		return nil
+	}
+}

@@ -1,0 +1,28 @@
+package serve
+
+import "errors"
+
+// Errors of the revision state machine. The admin API maps them, and
+// sync's ErrUnknownRevision and ErrUnverifiedRevision, to status codes in
+// one place (statusOf, admin.go).
+var (
+	// ErrNotPinned: Unpin without a pin.
+	ErrNotPinned = errors.New("no revision is pinned")
+	// ErrInvalidRevision: a revision that cannot be served, because its
+	// YAML does not translate or its snapshots fail their checks.
+	ErrInvalidRevision = errors.New("revision cannot be served")
+	// ErrNoActions: the admin API was given no reconciler to read
+	// revisions again (rollback, unpin, diff).
+	ErrNoActions = errors.New("revisions cannot be read back: no source to resolve them")
+)
+
+// invalidError marks err as ErrInvalidRevision without changing its text.
+type invalidError struct{ err error }
+
+func (e invalidError) Error() string   { return e.err.Error() }
+func (e invalidError) Unwrap() []error { return []error{e.err, ErrInvalidRevision} }
+func invalid(err error) error          { return invalidError{err} }
+
+// Invalid marks err, a reason a revision cannot be served (e.g. its
+// translation failed), as ErrInvalidRevision; its text stays the same.
+func Invalid(err error) error { return invalidError{err} }

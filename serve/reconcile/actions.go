@@ -1,0 +1,83 @@
+package reconcile
+
+import (
+	"fmt"
+
+	"github.com/sluice-gitops/sluice/serve"
+	gitsync "github.com/sluice-gitops/sluice/sync"
+	"github.com/sluice-gitops/sluice/translate"
+)
+
+var _ serve.Actions = (*Reconciler)(nil)
+
+// ResultAt returns the revision of a commit (sha may be abbreviated) and
+// its translation: kept from a recent translation, or read again through
+// the source's VerifiedRevision (which refuses unknown and unverified
+// commits) and translated. A revision that does not translate is an error
+// wrapping serve.ErrInvalidRevision.
+func (r *Reconciler) ResultAt(sha string) (gitsync.Revision, *translate.Result, error) {
+	if rec := r.state.Revision(sha); rec != nil {
+		sha = rec.SHA // a recorded revision: found in the cache by its full SHA
+	}
+	if c, ok := r.results.get(sha); ok {
+		return c.rev, c.res, nil
+	}
+	rev, err := r.src.VerifiedRevision(sha)
+	if err != nil {
+		return gitsync.Revision{}, nil, err
+	}
+	if c, ok := r.results.get(rev.SHA); ok { // sha was abbreviated
+		return c.rev, c.res, nil
+	}
+	res, _, err := r.translate(rev)
+	if err != nil {
+		return gitsync.Revision{}, nil, serve.Invalid(fmt.Errorf("translate %s: %w", rev.String(), err))
+	}
+	rev.FS = nil
+	return rev, res, nil
+}
+
+// Rollback serves a commit of the source's history and pins it
+// (serve.Server.Rollback); the source verifies from it on.
+func (r *Reconciler) Rollback(sha string) (*serve.Record, error) {
+	rev, res, err := r.ResultAt(sha)
+	if err != nil {
+		return nil, fmt.Errorf("cannot roll back to %s: %w", sha, err)
+	}
+	return r.state.Rollback(rev, res)
+}
+
+// Unpin removes the pin and serves the newest pending revision, read
+// again (serve.Server.Unpin).
+func (r *Reconciler) Unpin() (*serve.Record, error) {
+	next, err := r.state.PendingHead()
+	if err != nil {
+		return nil, err
+	}
+	var rev gitsync.Revision
+	var res *translate.Result
+	if next != "" {
+		if rev, res, err = r.ResultAt(next); err != nil {
+			return nil, fmt.Errorf("unpin: read pending revision %s again: %w", next, err)
+		}
+	}
+	return r.state.Unpin(rev, res)
+}
+
+// Diff compares the translations of two commits (SHAs or unique
+// prefixes).
+func (r *Reconciler) Diff(from, to string) (*serve.RevisionDiff, error) {
+	revA, resA, err := r.ResultAt(from)
+	if err != nil {
+		return nil, fmt.Errorf("cannot diff %s: %w", from, err)
+	}
+	revB, resB, err := r.ResultAt(to)
+	if err != nil {
+		return nil, fmt.Errorf("cannot diff %s: %w", to, err)
+	}
+	gws, err := serve.Diff(resA, resB)
+	if err != nil {
+		return nil, err
+	}
+	return &serve.RevisionDiff{From: revA.String(), To: revB.String(), FromSHA: revA.SHA, ToSHA: revB.SHA, Gateways: gws}, nil
+}
