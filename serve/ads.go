@@ -30,9 +30,11 @@ import (
 // answered with every resource of the type, and only once the Envoy
 // subscribes to all of them; open watches are answered clusters, endpoints,
 // listeners, routes, in that order; a SotW NACK is held until the
-// gateway's snapshot changes (envoyproxy/go-control-plane#962, see
-// nackHold); delta streams are sent what changed against the versions they
-// hold. go-control-plane still serves the per-type xDS services.
+// gateway's snapshot changes (go-control-plane's own server would send the
+// NACKed version again at once, envoyproxy/go-control-plane#962); delta
+// streams are sent what changed against the versions they hold. The
+// per-type xDS services (CDS, EDS, LDS, RDS without ADS) are the same
+// streams fixed to one type (pertype.go): there is one xDS path.
 
 // adsCache holds the snapshot each gateway is served, with what its ADS
 // streams are sent built once for all of them, and the streams to wake when
@@ -53,8 +55,7 @@ func newADSCache() *adsCache {
 	return &adsCache{gateways: map[string]*adsGateway{}}
 }
 
-// streamID numbers a new ADS stream for the tracker. go-control-plane
-// numbers the per-type services' streams from 1 up; these go from -1 down.
+// streamID numbers a new stream (ADS or per-type) for the tracker.
 func (c *adsCache) streamID(delta bool) streamID {
 	return streamID{delta: delta, id: -c.nextID.Add(1)}
 }

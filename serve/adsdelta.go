@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -69,12 +70,19 @@ func (k *knownVersions) mutable() map[string]string {
 
 type deltaStream struct {
 	*adsStream
-	st    discoveryv3.AggregatedDiscoveryService_DeltaAggregatedResourcesServer
+	st grpc.BidiStreamingServer[discoveryv3.DeltaDiscoveryRequest, discoveryv3.DeltaDiscoveryResponse]
+	// fixed is the type of a per-type stream (CDS, EDS, ...); "" for ADS.
+	fixed string
 	types []*deltaType // in ADS order, as for SotW
 }
 
 func (a *adsServer) DeltaAggregatedResources(st discoveryv3.AggregatedDiscoveryService_DeltaAggregatedResourcesServer) error {
-	s := &deltaStream{adsStream: a.newStream(true), st: st}
+	return a.deltaStream(st, "")
+}
+
+// deltaStream runs a delta stream: ADS, or the per-type service of fixed.
+func (a *adsServer) deltaStream(st grpc.BidiStreamingServer[discoveryv3.DeltaDiscoveryRequest, discoveryv3.DeltaDiscoveryResponse], fixed string) error {
+	s := &deltaStream{adsStream: a.newStream(true), st: st, fixed: fixed}
 	s.respondAll = func() error { return respondEach(s.types, s.respond) }
 	return runStream(s.adsStream, st.Recv, s.request)
 }
@@ -87,9 +95,9 @@ func (s *deltaStream) add(typeURL string) *deltaType {
 
 func (s *deltaStream) request(req *discoveryv3.DeltaDiscoveryRequest) error {
 	node := s.setNode(req.GetNode())
-	typeURL := req.GetTypeUrl()
-	if typeURL == "" {
-		return status.Errorf(codes.InvalidArgument, "type URL is required for ADS")
+	typeURL, err := requestType(s.fixed, req.GetTypeUrl())
+	if err != nil {
+		return err
 	}
 	s.srv.tracker.request(s.id, node, typeURL, req.GetResponseNonce(), req.GetErrorDetail().GetMessage(), req.GetErrorDetail() != nil)
 

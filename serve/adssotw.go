@@ -9,6 +9,7 @@ import (
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
 	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -101,7 +102,7 @@ func (s *adsStream) setNode(node *corev3.Node) *corev3.Node {
 		node = s.node
 	}
 	s.node = node
-	if key := (nodeHash{}).ID(node); !s.joined || key != s.gateway {
+	if key := nodeKey(node); !s.joined || key != s.gateway {
 		if s.joined {
 			s.srv.cache.leave(s.gateway, s)
 		}
@@ -149,13 +150,20 @@ type sotwType struct {
 
 type sotwStream struct {
 	*adsStream
-	st discoveryv3.AggregatedDiscoveryService_StreamAggregatedResourcesServer
+	st grpc.BidiStreamingServer[discoveryv3.DiscoveryRequest, discoveryv3.DiscoveryResponse]
+	// fixed is the type of a per-type stream (CDS, EDS, ...); "" for ADS.
+	fixed string
 	// types in ADS order: clusters, endpoints, listeners, routes, others.
 	types []*sotwType
 }
 
 func (a *adsServer) StreamAggregatedResources(st discoveryv3.AggregatedDiscoveryService_StreamAggregatedResourcesServer) error {
-	s := &sotwStream{adsStream: a.newStream(false), st: st}
+	return a.sotwStream(st, "")
+}
+
+// sotwStream runs a SotW stream: ADS, or the per-type service of fixed.
+func (a *adsServer) sotwStream(st grpc.BidiStreamingServer[discoveryv3.DiscoveryRequest, discoveryv3.DiscoveryResponse], fixed string) error {
+	s := &sotwStream{adsStream: a.newStream(false), st: st, fixed: fixed}
 	s.respondAll = func() error { return respondEach(s.types, s.respond) }
 	return runStream(s.adsStream, st.Recv, s.request)
 }
@@ -173,9 +181,9 @@ func (s *sotwStream) typ(typeURL string) *sotwType {
 
 func (s *sotwStream) request(req *discoveryv3.DiscoveryRequest) error {
 	node := s.setNode(req.GetNode())
-	typeURL := req.GetTypeUrl()
-	if typeURL == "" {
-		return status.Errorf(codes.InvalidArgument, "type URL is required for ADS")
+	typeURL, err := requestType(s.fixed, req.GetTypeUrl())
+	if err != nil {
+		return err
 	}
 	nack := req.GetErrorDetail() != nil
 	s.srv.tracker.request(s.id, node, typeURL, req.GetResponseNonce(), req.GetErrorDetail().GetMessage(), nack)

@@ -1,7 +1,6 @@
 package serve
 
 import (
-	"context"
 	"fmt"
 	"slices"
 
@@ -12,30 +11,13 @@ import (
 	"google.golang.org/protobuf/runtime/protoiface"
 )
 
-// go-control-plane's snapshot cache wraps every resource it answers a watch
-// with in a new cachedResource, whose bytes are memoized for that response
-// only: each resource is marshalled again for every connected Envoy and
-// every version it is sent. premarshal makes it marshal each resource once
-// per snapshot instead: it swaps every resource of a checked snapshot for
-// a marshaledResource, a view of the same message whose fast-path Marshal
-// returns bytes encoded once, deterministically, when the snapshot is
-// built (shared by every response: they must not be written to).
-
-// premarshalCache is a snapshot cache whose SetSnapshot premarshals the
-// snapshot first, so every path that publishes one (apply, rollback, the
-// empty snapshot of an unknown gateway) gets it.
-type premarshalCache struct {
-	cachev3.SnapshotCache
-}
-
-func (c premarshalCache) SetSnapshot(ctx context.Context, node string, snap cachev3.ResourceSnapshot) error {
-	if s, ok := snap.(*cachev3.Snapshot); ok {
-		if err := premarshal(s); err != nil {
-			return err
-		}
-	}
-	return c.SnapshotCache.SetSnapshot(ctx, node, snap)
-}
+// A resource is marshalled once per snapshot, whatever the number of
+// Envoys it is sent to: premarshal swaps every resource of a checked
+// snapshot for a marshaledResource, a view of the same message whose
+// fast-path Marshal returns bytes encoded once, deterministically, when
+// the snapshot is built (shared by every response: they must not be
+// written to). setSnapshot, the one path that publishes a snapshot
+// (apply, rollback, the empty snapshot of an unknown gateway), calls it.
 
 // premarshal replaces the resources of snap, in place, by marshaledResources.
 // Call it after the snapshot is checked (Consistent looks at concrete

@@ -93,8 +93,8 @@ func countingSnapshot(t testing.TB, clusters int, n *atomic.Int64) *cachev3.Snap
 
 // TestMarshalOncePerVersion shows that go-control-plane's snapshot cache
 // marshals each resource once per response (per connected Envoy), and that
-// premarshalCache brings that to once per snapshot however many Envoys
-// are sent it, with the same bytes on the wire.
+// premarshal brings that to once per snapshot however many Envoys are sent
+// it, with the same bytes on the wire.
 func TestMarshalOncePerVersion(t *testing.T) {
 	const clusters, nodes = 10, 20
 	plain := cachev3.NewSnapshotCache(true, cachev3.IDHash{}, nil)
@@ -105,8 +105,11 @@ func TestMarshalOncePerVersion(t *testing.T) {
 	}
 
 	n.Store(0)
-	cached := premarshalCache{cachev3.NewSnapshotCache(true, cachev3.IDHash{}, nil)}
-	got := respondAll(t, cached, countingSnapshot(t, clusters, &n), nodes)
+	snap := countingSnapshot(t, clusters, &n)
+	if err := premarshal(snap); err != nil {
+		t.Fatal(err)
+	}
+	got := respondAll(t, cachev3.NewSnapshotCache(true, cachev3.IDHash{}, nil), snap, nodes)
 	if c := n.Load(); c != clusters {
 		t.Fatalf("with premarshal, %d marshals for %d resources sent to %d Envoys, want %d", c, clusters, nodes, clusters)
 	}

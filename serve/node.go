@@ -19,11 +19,9 @@ func GatewayKey(cluster string) string {
 	return cluster
 }
 
-// nodeHash keys go-control-plane's snapshot cache by gateway, so every
-// Envoy of one Gateway shares one snapshot.
-type nodeHash struct{}
-
-func (nodeHash) ID(node *corev3.Node) string {
+// nodeKey is the gateway a node is served, so every Envoy of one Gateway
+// shares one snapshot.
+func nodeKey(node *corev3.Node) string {
 	if node == nil {
 		return ""
 	}

@@ -1,7 +1,6 @@
 package serve
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -38,10 +37,8 @@ type Options struct {
 // go-control-plane's cache, the revision history, and ACK/NACK health.
 type Server struct {
 	log *slog.Logger
-	// ads serves the snapshots over ADS; cache, go-control-plane's, over
-	// the per-type xDS services.
+	// ads holds the snapshots served over ADS and the per-type services.
 	ads     *adsCache
-	cache   cachev3.SnapshotCache
 	store   *store
 	tracker *tracker
 	metrics *metrics
@@ -90,11 +87,7 @@ func New(opts Options) (*Server, error) {
 	tr := newTracker()
 	s := &Server{
 		log: opts.Logger,
-		ads: newADSCache(),
-		cache: nackHold{
-			SnapshotCache: newSharedCache(cachev3.NewSnapshotCache(true, nodeHash{}, slogAdapter{opts.Logger}), nodeHash{}),
-			nacked:        tr.nackedVersion,
-		},
+		ads:            newADSCache(),
 		store:          st,
 		tracker:        tr,
 		metrics:        newMetrics(opts.Registerer),
@@ -267,15 +260,12 @@ func (s *Server) ensureSnapshot(gateway string) {
 // setSnapshot serves snap to the Envoys of gateway, over ADS and the
 // per-type services. Callers hold s.mu.
 func (s *Server) setSnapshot(gateway string, snap *cachev3.Snapshot) error {
-	// Both need the bytes and delta the per-resource versions: make them
-	// once, before either shares the snapshot.
+	// SotW needs the bytes and delta the per-resource versions: make them
+	// once, before the streams share the snapshot.
 	if err := premarshal(snap); err != nil {
 		return err
 	}
 	if err := snap.ConstructVersionMap(); err != nil {
-		return err
-	}
-	if err := s.cache.SetSnapshot(context.Background(), gateway, snap); err != nil {
 		return err
 	}
 	s.ads.set(gateway, snap)

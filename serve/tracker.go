@@ -1,7 +1,6 @@
 package serve
 
 import (
-	"context"
 	"slices"
 	"sort"
 	"strings"
@@ -9,11 +8,8 @@ import (
 	"time"
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
-	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
 	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
 	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
-	serverv3 "github.com/envoyproxy/go-control-plane/pkg/server/v3"
-	"google.golang.org/protobuf/proto"
 )
 
 // NodeStatus is what sluice knows of one connected Envoy.
@@ -109,14 +105,6 @@ type nodeType struct {
 	typeURL string
 	sent    string // version last sent
 	acked   string // version last ACKed
-	// nacked is the last NACKed response, for nackHold.
-	nacked nackInfo
-}
-
-// nackInfo is a NACKed response: its nonce and version.
-type nackInfo struct {
-	nonce   string
-	version string
 }
 
 func (ns *nodeState) typ(typeURL string) *nodeType {
@@ -168,29 +156,6 @@ func newTracker() *tracker {
 	return &tracker{streams: map[streamID]*streamState{}, nodes: map[string]*nodeState{}, now: time.Now}
 }
 
-func (t *tracker) callbacks() serverv3.Callbacks {
-	return serverv3.CallbackFuncs{
-		StreamOpenFunc:        func(context.Context, int64, string) error { return nil },
-		StreamClosedFunc:      func(id int64, _ *corev3.Node) { t.closed(streamID{false, id}) },
-		DeltaStreamOpenFunc:   func(context.Context, int64, string) error { return nil },
-		DeltaStreamClosedFunc: func(id int64, _ *corev3.Node) { t.closed(streamID{true, id}) },
-		StreamRequestFunc: func(id int64, req *discoveryv3.DiscoveryRequest) error {
-			t.request(streamID{false, id}, req.GetNode(), req.GetTypeUrl(), req.GetResponseNonce(), req.GetErrorDetail().GetMessage(), req.GetErrorDetail() != nil)
-			return nil
-		},
-		StreamResponseFunc: func(_ context.Context, id int64, _ *discoveryv3.DiscoveryRequest, resp *discoveryv3.DiscoveryResponse) {
-			t.sent(streamID{false, id}, resp.GetTypeUrl(), resp.GetNonce(), resp.GetVersionInfo())
-		},
-		StreamDeltaRequestFunc: func(id int64, req *discoveryv3.DeltaDiscoveryRequest) error {
-			t.request(streamID{true, id}, req.GetNode(), req.GetTypeUrl(), req.GetResponseNonce(), req.GetErrorDetail().GetMessage(), req.GetErrorDetail() != nil)
-			return nil
-		},
-		StreamDeltaResponseFunc: func(id int64, _ *discoveryv3.DeltaDiscoveryRequest, resp *discoveryv3.DeltaDiscoveryResponse) {
-			t.sent(streamID{true, id}, resp.GetTypeUrl(), resp.GetNonce(), resp.GetSystemVersionInfo())
-		},
-	}
-}
-
 // request handles one DiscoveryRequest: the first names the node; one with
 // a response nonce ACKs (or, with error_detail, NACKs) what was sent.
 func (t *tracker) request(id streamID, node *corev3.Node, typeURL, nonce, detail string, nack bool) {
@@ -222,7 +187,6 @@ func (t *tracker) request(id streamID, node *corev3.Node, typeURL, nonce, detail
 		now := t.now()
 		if nack {
 			ns.LastNack, ns.NackError = &now, detail
-			nt.nacked = nackInfo{nonce: info.nonce, version: info.version}
 			if t.onNack != nil {
 				v := info.version
 				defer t.onNack(gateway, name, v, detail, now)
@@ -343,46 +307,4 @@ func (t *tracker) allAt(gateway, version string) bool {
 		}
 	}
 	return true
-}
-
-// nackedVersion returns the version an Envoy NACKed with the response
-// nonce of typeURL, if that request is a NACK the tracker saw.
-func (t *tracker) nackedVersion(node *corev3.Node, typeURL, nonce string) (string, bool) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	ns := t.nodes[nodeName(node)]
-	if ns == nil || nonce == "" {
-		return "", false
-	}
-	for _, t := range ns.types {
-		if t.typeURL == typeURL && t.nacked.nonce == nonce {
-			return t.nacked.version, true
-		}
-	}
-	return "", false
-}
-
-// nackHold is a snapshot cache that does not answer a state-of-the-world
-// NACK with the version it rejects. go-control-plane's SotW server opens a
-// new watch with the NACK, whose version_info is the last version the
-// Envoy accepted, so the cache would send the rejected version again at
-// once, in a loop (envoyproxy/go-control-plane#962). nackHold opens that
-// watch as if the Envoy held the rejected version: it is answered when the
-// gateway's snapshot changes (a new revision, a rollback), not before.
-// Delta streams keep what they sent and need no help. It serves the
-// per-type xDS services; adsServer holds NACKs the same way.
-type nackHold struct {
-	cachev3.SnapshotCache
-	nacked func(node *corev3.Node, typeURL, nonce string) (string, bool)
-}
-
-func (c nackHold) CreateWatch(req *cachev3.Request, sub cachev3.Subscription, ch chan cachev3.Response) (func(), error) {
-	if req.GetErrorDetail() != nil {
-		if v, ok := c.nacked(req.GetNode(), req.GetTypeUrl(), req.GetResponseNonce()); ok {
-			held := proto.Clone(req).(*cachev3.Request)
-			held.VersionInfo = v
-			req = held
-		}
-	}
-	return c.SnapshotCache.CreateWatch(req, sub, ch)
 }

@@ -5,13 +5,7 @@ import (
 	"errors"
 	"net"
 
-	clusterservice "github.com/envoyproxy/go-control-plane/envoy/service/cluster/v3"
 	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
-	endpointservice "github.com/envoyproxy/go-control-plane/envoy/service/endpoint/v3"
-	listenerservice "github.com/envoyproxy/go-control-plane/envoy/service/listener/v3"
-	routeservice "github.com/envoyproxy/go-control-plane/envoy/service/route/v3"
-	sotwv3 "github.com/envoyproxy/go-control-plane/pkg/server/sotw/v3"
-	serverv3 "github.com/envoyproxy/go-control-plane/pkg/server/v3"
 	"google.golang.org/grpc"
 )
 
@@ -25,12 +19,9 @@ func (s *Server) ServeXDS(ctx context.Context, lis net.Listener, opts ...grpc.Se
 	// adsCodec sends SotW responses encoded once for all Envoys.
 	opts = append([]grpc.ServerOption{grpc.MaxConcurrentStreams(1 << 20), grpc.SharedWriteBuffer(true), grpc.WaitForHandlers(true), grpc.ForceServerCodecV2(newADSCodec())}, opts...)
 	gs := grpc.NewServer(opts...)
-	xds := serverv3.NewServer(ctx, s.cache, s.tracker.callbacks(), sotwv3.WithOrderedADS())
-	discoveryv3.RegisterAggregatedDiscoveryServiceServer(gs, &adsServer{cache: s.ads, tracker: s.tracker})
-	clusterservice.RegisterClusterDiscoveryServiceServer(gs, xds)
-	endpointservice.RegisterEndpointDiscoveryServiceServer(gs, xds)
-	listenerservice.RegisterListenerDiscoveryServiceServer(gs, xds)
-	routeservice.RegisterRouteDiscoveryServiceServer(gs, xds)
+	ads := &adsServer{cache: s.ads, tracker: s.tracker}
+	discoveryv3.RegisterAggregatedDiscoveryServiceServer(gs, ads)
+	ads.registerPerType(gs)
 	go func() {
 		<-ctx.Done()
 		// Envoys keep their ADS streams open until the connection closes
