@@ -86,7 +86,7 @@ func New(opts Options) (*Server, error) {
 	}
 	tr := newTracker()
 	s := &Server{
-		log: opts.Logger,
+		log:            opts.Logger,
 		ads:            newADSCache(),
 		store:          st,
 		tracker:        tr,
