@@ -5,12 +5,14 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/sluice-gitops/sluice/serve/revisions"
 	gitsync "github.com/sluice-gitops/sluice/sync"
 )
 
@@ -31,6 +33,9 @@ type AdminOptions struct {
 	WebhookSecret string
 	// Branch, when set, makes POST /hooks/git ignore pushes to other refs.
 	Branch string
+	// Logger logs refused webhooks and dashboard errors; nil is slog's
+	// default.
+	Logger *slog.Logger
 	// Actions read revisions again for rollback, unpin and diff (the
 	// reconciler, serve/reconcile). Nil answers 501.
 	Actions Actions
@@ -39,9 +44,9 @@ type AdminOptions struct {
 // Actions are what the admin API asks of the reconciler: each may read a
 // revision of the source again and translate it.
 type Actions interface {
-	Rollback(sha string) (*Record, error)
-	Unpin() (*Record, error)
-	Diff(from, to string) (*RevisionDiff, error)
+	Rollback(sha string) (*revisions.Record, error)
+	Unpin() (*revisions.Record, error)
+	Diff(from, to string) (*revisions.RevisionDiff, error)
 }
 
 // APIError is the one error shape of the admin API.
@@ -77,9 +82,9 @@ func apiError(err error) *APIError {
 	switch {
 	case errors.Is(err, gitsync.ErrUnknownRevision):
 		status = http.StatusNotFound
-	case errors.Is(err, gitsync.ErrUnverifiedRevision), errors.Is(err, ErrNotPinned):
+	case errors.Is(err, gitsync.ErrUnverifiedRevision), errors.Is(err, revisions.ErrNotPinned):
 		status = http.StatusConflict
-	case errors.Is(err, ErrInvalidRevision):
+	case errors.Is(err, revisions.ErrInvalidRevision):
 		status = http.StatusUnprocessableEntity
 	case errors.Is(err, ErrNoActions):
 		status = http.StatusNotImplemented
@@ -95,8 +100,18 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v)
 }
 
-// AdminHandler serves the admin API, metrics and the dashboard.
-func (s *Server) AdminHandler(opts AdminOptions) http.Handler {
+// admin is the HTTP layer over the revision history.
+type admin struct {
+	hist *revisions.History
+	log  *slog.Logger
+}
+
+// AdminHandler serves the admin API, metrics and the dashboard of hist.
+func AdminHandler(hist *revisions.History, opts AdminOptions) http.Handler {
+	s := &admin{hist: hist, log: opts.Logger}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
 	mux := http.NewServeMux()
 	gatherer := opts.Gatherer
 	if gatherer == nil {
@@ -108,11 +123,11 @@ func (s *Server) AdminHandler(opts AdminOptions) http.Handler {
 	mux.HandleFunc("GET /readyz", wrap(s.readyz))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /api/v1/revisions", wrap(func(w http.ResponseWriter, r *http.Request) error {
-		writeJSON(w, http.StatusOK, s.Revisions())
+		writeJSON(w, http.StatusOK, s.hist.Revisions())
 		return nil
 	}))
 	mux.HandleFunc("GET /api/v1/revisions/{sha}", wrap(func(w http.ResponseWriter, r *http.Request) error {
-		rec := s.Revision(r.PathValue("sha"))
+		rec := s.hist.Revision(r.PathValue("sha"))
 		if rec == nil {
 			return &APIError{HTTPStatus: http.StatusNotFound, Message: "revision " + r.PathValue("sha") + " is unknown"}
 		}
@@ -120,7 +135,7 @@ func (s *Server) AdminHandler(opts AdminOptions) http.Handler {
 		return nil
 	}))
 	mux.HandleFunc("GET /api/v1/nodes", wrap(func(w http.ResponseWriter, r *http.Request) error {
-		writeJSON(w, http.StatusOK, s.Nodes())
+		writeJSON(w, http.StatusOK, s.hist.Nodes())
 		return nil
 	}))
 	mux.HandleFunc("POST /api/v1/sync", wrap(authorized(opts.Token, func(w http.ResponseWriter, r *http.Request) error {
@@ -167,13 +182,12 @@ type readiness struct {
 
 // readyz is 200 once a revision is served. A failing source does not make
 // sluice unready (Envoys are still served), but the body says degraded.
-func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
-	s.mu.Lock()
-	rd := readiness{Ready: s.applied != nil, Source: "ok", Error: s.source.lastErr}
-	if s.applied != nil {
-		rd.Revision = s.applied.Revision.String()
+func (s *admin) readyz(w http.ResponseWriter, r *http.Request) error {
+	served, sourceErr := s.hist.Readiness()
+	rd := readiness{Ready: served != nil, Source: "ok", Error: sourceErr}
+	if served != nil {
+		rd.Revision = served.String()
 	}
-	s.mu.Unlock()
 	if rd.Error != "" {
 		rd.Source = "degraded"
 	}

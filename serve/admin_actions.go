@@ -2,17 +2,20 @@ package serve
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/sluice-gitops/sluice/serve/revisions"
 )
 
 // noActions answers every action with ErrNoActions (501).
 type noActions struct{}
 
-func (noActions) Rollback(string) (*Record, error)           { return nil, ErrNoActions }
-func (noActions) Unpin() (*Record, error)                    { return nil, ErrNoActions }
-func (noActions) Diff(string, string) (*RevisionDiff, error) { return nil, ErrNoActions }
+func (noActions) Rollback(string) (*revisions.Record, error)           { return nil, ErrNoActions }
+func (noActions) Unpin() (*revisions.Record, error)                    { return nil, ErrNoActions }
+func (noActions) Diff(string, string) (*revisions.RevisionDiff, error) { return nil, ErrNoActions }
 func actionsOrNone(a Actions) Actions {
 	if a == nil {
 		return noActions{}
@@ -73,3 +76,7 @@ func diffAPI(acts Actions) handlerFunc {
 		return nil
 	}
 }
+
+// ErrNoActions: the admin API was given no reconciler to read revisions
+// again (rollback, unpin, diff).
+var ErrNoActions = errors.New("revisions cannot be read back: no source to resolve them")

@@ -10,7 +10,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/sluice-gitops/sluice/serve"
+	"github.com/sluice-gitops/sluice/serve/revisions"
 )
 
 func TestAdminHealthAndReadiness(t *testing.T) {
@@ -31,7 +31,7 @@ func TestAdminHealthAndReadiness(t *testing.T) {
 	}
 
 	rev := revision("first")
-	h.apply(t, rev, translateYAML(t, []string{"default/eg"}, gatewayYAML("eg", 8888, 3000)), serve.StateApplied)
+	h.apply(t, rev, translateYAML(t, []string{"default/eg"}, gatewayYAML("eg", 8888, 3000)), revisions.StateApplied)
 	code, body = h.get(t, http.MethodGet, "/readyz", "")
 	rd.Error = ""
 	if err := json.Unmarshal([]byte(body), &rd); err != nil || code != http.StatusOK || !rd.Ready || rd.Revision != "main@sha1:"+rev.SHA || rd.Source != "ok" {
@@ -57,22 +57,22 @@ func TestAdminRevisions(t *testing.T) {
 		t.Errorf("revisions before any = %d %s, want 200 []", code, body)
 	}
 	rev1, rev2 := revision("add eg"), revision("move <backend> & co")
-	h.apply(t, rev1, translateYAML(t, []string{"default/eg"}, gatewayYAML("eg", 8888, 3000)), serve.StateApplied)
-	h.apply(t, rev2, translateYAML(t, []string{"default/eg"}, gatewayYAML("eg", 8888, 3001)), serve.StateApplied)
+	h.apply(t, rev1, translateYAML(t, []string{"default/eg"}, gatewayYAML("eg", 8888, 3000)), revisions.StateApplied)
+	h.apply(t, rev2, translateYAML(t, []string{"default/eg"}, gatewayYAML("eg", 8888, 3001)), revisions.StateApplied)
 
 	code, body := h.get(t, http.MethodGet, "/api/v1/revisions", "")
-	var list []serve.Record
+	var list []revisions.Record
 	if err := json.Unmarshal([]byte(body), &list); err != nil || code != http.StatusOK {
 		t.Fatalf("revisions = %d %s (%v)", code, body, err)
 	}
-	if len(list) != 2 || list[0].SHA != rev2.SHA || list[0].State != serve.StateApplied || list[1].State != serve.StateSuperseded ||
+	if len(list) != 2 || list[0].SHA != rev2.SHA || list[0].State != revisions.StateApplied || list[1].State != revisions.StateSuperseded ||
 		list[0].Sequence != 2 || list[0].Subject != rev2.Subject || len(list[0].Gateways) != 1 || list[0].Gateways[0].Resources["Cluster"] != 1 {
 		t.Errorf("revisions = %s", body)
 	}
 
 	code, body = h.get(t, http.MethodGet, "/api/v1/revisions/"+rev1.SHA[:8], "")
-	var one serve.Record
-	if err := json.Unmarshal([]byte(body), &one); err != nil || code != http.StatusOK || one.SHA != rev1.SHA || one.State != serve.StateSuperseded {
+	var one revisions.Record
+	if err := json.Unmarshal([]byte(body), &one); err != nil || code != http.StatusOK || one.SHA != rev1.SHA || one.State != revisions.StateSuperseded {
 		t.Errorf("revisions/%s = %d %s (%v)", rev1.SHA[:8], code, body, err)
 	}
 	code, body = h.get(t, http.MethodGet, "/api/v1/revisions/deadbeefdeadbeef", "")

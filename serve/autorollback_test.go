@@ -12,7 +12,7 @@ import (
 	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/sluice-gitops/sluice/serve"
+	"github.com/sluice-gitops/sluice/serve/revisions"
 	"github.com/sluice-gitops/sluice/serve/xdstest"
 )
 
@@ -27,7 +27,7 @@ func TestAutoRollbackOnNack(t *testing.T) {
 			t.Parallel()
 			h := start(t, harnessOpts{rollbackOnNack: true})
 			rev1, res1 := commit(t, 3000)
-			rec1 := h.apply(t, rev1, res1, serve.StateApplied)
+			rec1 := h.apply(t, rev1, res1, revisions.StateApplied)
 			v1 := versionOf(t, rec1, "default/eg").Version
 
 			// envoy-picky refuses endpoints on port 3001.
@@ -56,11 +56,11 @@ func TestAutoRollbackOnNack(t *testing.T) {
 			})
 
 			rev2, res2 := commit(t, 3001)
-			h.apply(t, rev2, res2, serve.StateApplied)
+			h.apply(t, rev2, res2, revisions.StateApplied)
 			picky.WaitFor(wait, func(s xdstest.State) bool { return len(s.NACKs) > 0 })
 			waitUntil(t, "rev2 failed", func() error {
 				rec := h.srv.Revision(rev2.SHA)
-				if rec.State != serve.StateFailed || !rec.Gateways[0].Failed {
+				if rec.State != revisions.StateFailed || !rec.Gateways[0].Failed {
 					return fmt.Errorf("rev2 %s %+v", rec.State, rec.Gateways[0])
 				}
 				return nil
@@ -89,11 +89,11 @@ func TestAutoRollbackOnNack(t *testing.T) {
 
 			// A fixed revision is served as usual.
 			rev3, res3 := commit(t, 3002)
-			h.apply(t, rev3, res3, serve.StateApplied)
+			h.apply(t, rev3, res3, revisions.StateApplied)
 			for _, c := range []*xdstest.Client{picky, good} {
 				c.WaitFor(wait, func(s xdstest.State) bool { return endpointPort(s) == 3002 })
 			}
-			if rec := h.srv.Revision(rev2.SHA); rec.State != serve.StateFailed {
+			if rec := h.srv.Revision(rev2.SHA); rec.State != revisions.StateFailed {
 				t.Errorf("rev2 after rev3 = %s, want still failed", rec.State)
 			}
 		})

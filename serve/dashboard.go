@@ -12,6 +12,8 @@ import (
 
 	gitsync "github.com/sluice-gitops/sluice/sync"
 	"github.com/sluice-gitops/sluice/translate"
+
+	"github.com/sluice-gitops/sluice/serve/revisions"
 )
 
 // web holds the dashboard's templates, stylesheet and script: the pages
@@ -126,9 +128,9 @@ func diffLines(d string) []diffLine {
 	return out
 }
 
-// revisionRow is a Record as the revisions table shows it.
+// revisionRow is a revisions.Record as the revisions table shows it.
 type revisionRow struct {
-	*Record
+	*revisions.Record
 	Served bool
 	// Previous is the SHA of the newest older revision that was not
 	// rejected, to diff with; "" when there is none or this one was
@@ -141,13 +143,13 @@ type revisionRow struct {
 // Rollbackable reports whether the dashboard offers to roll back to it:
 // a revision that translated, of a commit other than the one served.
 func (r revisionRow) Rollbackable() bool {
-	return r.SHA != r.servedSHA && r.State != StateRejected
+	return r.SHA != r.servedSHA && r.State != revisions.StateRejected
 }
 
-func (s *Server) rows() []revisionRow {
-	servedSHA := s.AppliedSHA()
+func (s *admin) rows() []revisionRow {
+	servedSHA := s.hist.AppliedSHA()
 	served := servedSHA
-	recs := s.Revisions()
+	recs := s.hist.Revisions()
 	out := make([]revisionRow, len(recs))
 	for i, r := range recs {
 		// Only the newest record of the served SHA is served: a rollback
@@ -157,7 +159,7 @@ func (s *Server) rows() []revisionRow {
 			served = ""
 		}
 		for _, older := range recs[i+1:] {
-			if r.State != StateRejected && older.State != StateRejected && older.SHA != r.SHA {
+			if r.State != revisions.StateRejected && older.State != revisions.StateRejected && older.SHA != r.SHA {
 				out[i].Previous = older.SHA
 				break
 			}
@@ -167,7 +169,7 @@ func (s *Server) rows() []revisionRow {
 }
 
 // dashboardRoutes registers the dashboard's pages and files on mux.
-func (s *Server) dashboardRoutes(mux *http.ServeMux, acts Actions) {
+func (s *admin) dashboardRoutes(mux *http.ServeMux, acts Actions) {
 	mux.HandleFunc("GET /{$}", s.htmlPage("index", s.dashboard))
 	mux.HandleFunc("GET /revisions/{sha}", s.htmlPage("revision", s.revisionPage))
 	mux.HandleFunc("GET /diff", s.htmlPage("diff", func(r *http.Request) (any, error) { return s.diffPage(r, acts) }))
@@ -184,7 +186,7 @@ const contentPolicy = "default-src 'none'; style-src 'self'; script-src 'self'; 
 
 // htmlPage renders a page from the data its handler returns; an error
 // renders the error page with the error's status.
-func (s *Server) htmlPage(name string, data func(r *http.Request) (any, error)) http.HandlerFunc {
+func (s *admin) htmlPage(name string, data func(r *http.Request) (any, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Security-Policy", contentPolicy)
 		w.Header().Set("X-Content-Type-Options", "nosniff")
@@ -196,7 +198,7 @@ func (s *Server) htmlPage(name string, data func(r *http.Request) (any, error)) 
 			status, tmpl, v = ae.HTTPStatus, pages["error"], ae
 		}
 		var buf bytes.Buffer
-		if err := tmpl.ExecuteTemplate(&buf, "layout", map[string]any{"Page": name, "Data": v, "Served": s.AppliedSHA()}); err != nil {
+		if err := tmpl.ExecuteTemplate(&buf, "layout", map[string]any{"Page": name, "Data": v, "Served": s.hist.AppliedSHA()}); err != nil {
 			s.log.Error("render dashboard", "page", name, "err", err)
 			http.Error(w, "render page: "+err.Error(), http.StatusInternalServerError)
 			return
@@ -207,12 +209,12 @@ func (s *Server) htmlPage(name string, data func(r *http.Request) (any, error)) 
 }
 
 // dashboard is GET /: the revisions and the connected Envoys.
-func (s *Server) dashboard(r *http.Request) (any, error) {
-	return map[string]any{"Revisions": s.rows(), "Nodes": s.Nodes()}, nil
+func (s *admin) dashboard(r *http.Request) (any, error) {
+	return map[string]any{"Revisions": s.rows(), "Nodes": s.hist.Nodes()}, nil
 }
 
 // revisionPage is GET /revisions/{sha}: one revision's status and health.
-func (s *Server) revisionPage(r *http.Request) (any, error) {
+func (s *admin) revisionPage(r *http.Request) (any, error) {
 	sha := r.PathValue("sha")
 	for _, row := range s.rows() {
 		if len(sha) >= 7 && strings.HasPrefix(row.SHA, sha) {
@@ -224,7 +226,7 @@ func (s *Server) revisionPage(r *http.Request) (any, error) {
 
 // diffPage is GET /diff?from=SHA&to=SHA: the xDS difference of two
 // revisions, with the choice of two others.
-func (s *Server) diffPage(r *http.Request, acts Actions) (any, error) {
+func (s *admin) diffPage(r *http.Request, acts Actions) (any, error) {
 	from, to := strings.TrimSpace(r.URL.Query().Get("from")), strings.TrimSpace(r.URL.Query().Get("to"))
 	rows := s.rows()
 	data := map[string]any{"Revisions": rows, "From": from, "To": to}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sluice-gitops/sluice/serve"
+	"github.com/sluice-gitops/sluice/serve/revisions"
 )
 
 // lostRoute is an HTTPRoute to a Service that does not exist.
@@ -28,9 +28,9 @@ func TestDashboardPages(t *testing.T) {
 	r3 := revision("broken")
 	r1 := src.add(revision("first <b>"), gatewayYAML("a", 8080, 3000))
 	r2 := src.add(revision("second"), gatewayYAML("a", 8080, 3001), lostRoute)
-	h.apply(t, r1, translateYAML(t, []string{"default/a"}, gatewayYAML("a", 8080, 3000)), serve.StateApplied)
+	h.apply(t, r1, translateYAML(t, []string{"default/a"}, gatewayYAML("a", 8080, 3000)), revisions.StateApplied)
 	// The second also holds a route to a Service that does not exist.
-	h.apply(t, r2, translateYAML(t, []string{"default/a"}, gatewayYAML("a", 8080, 3001), lostRoute), serve.StateApplied)
+	h.apply(t, r2, translateYAML(t, []string{"default/a"}, gatewayYAML("a", 8080, 3001), lostRoute), revisions.StateApplied)
 	h.srv.Reject(r3, "InvalidCommitSignature", "commit is not signed")
 
 	page := func(path string, want int) (string, http.Header) {

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/sluice-gitops/sluice/serve"
+	"github.com/sluice-gitops/sluice/serve/revisions"
 	"github.com/sluice-gitops/sluice/translate"
 )
 
@@ -20,7 +20,7 @@ func TestDiff(t *testing.T) {
 	from := translateYAML(t, []string{"default/a", "default/gone"}, gatewayYAML("a", 8080, 3000), gatewayYAML("gone", 8082, 3000))
 	to := translateYAML(t, []string{"default/a", "default/b"}, gatewayYAML("a", 8080, 3001), gatewayYAML("b", 8081, 3000))
 
-	got, err := serve.Diff(from, to)
+	got, err := revisions.Diff(from, to)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +34,7 @@ func TestDiff(t *testing.T) {
 
 	// Only the endpoints of a changed: the backend moved to 3001.
 	a := got[0].Resources
-	if len(a) != 1 || a[0].Type != "endpoints" || a[0].Change != serve.ChangeChanged {
+	if len(a) != 1 || a[0].Type != "endpoints" || a[0].Change != revisions.ChangeChanged {
 		t.Fatalf("resources of default/a: %+v", a)
 	}
 	label := "default/a/endpoints/" + a[0].Name
@@ -49,7 +49,7 @@ func TestDiff(t *testing.T) {
 	var types []string
 	for _, r := range got[1].Resources {
 		types = append(types, r.Type)
-		if r.Change != serve.ChangeAdded || !strings.HasPrefix(r.Diff, "--- /dev/null\n+++ b/default/b/"+r.Type+"/"+r.Name+"\n") {
+		if r.Change != revisions.ChangeAdded || !strings.HasPrefix(r.Diff, "--- /dev/null\n+++ b/default/b/"+r.Type+"/"+r.Name+"\n") {
 			t.Errorf("added %s %s: %s\n%s", r.Type, r.Name, r.Change, r.Diff)
 		}
 		if strings.Contains(r.Diff, "\n-") {
@@ -60,14 +60,14 @@ func TestDiff(t *testing.T) {
 		t.Errorf("resource types of default/b: %v", types)
 	}
 	for _, r := range got[2].Resources {
-		if r.Change != serve.ChangeRemoved || !strings.Contains(r.Diff, "+++ /dev/null\n") {
+		if r.Change != revisions.ChangeRemoved || !strings.Contains(r.Diff, "+++ /dev/null\n") {
 			t.Errorf("removed %s %s: %s\n%s", r.Type, r.Name, r.Change, r.Diff)
 		}
 	}
 
 	// The same translation, or none against none, differs in nothing.
 	for name, pair := range map[string][2]*translate.Result{"same": {from, from}, "nil": {nil, nil}} {
-		if d, err := serve.Diff(pair[0], pair[1]); err != nil || len(d) != 0 {
+		if d, err := revisions.Diff(pair[0], pair[1]); err != nil || len(d) != 0 {
 			t.Errorf("%s: Diff = %+v, %v; want nothing", name, d, err)
 		}
 	}
@@ -81,14 +81,14 @@ func TestDiffAPI(t *testing.T) {
 	h := start(t, harnessOpts{token: "s3cret", source: src})
 	r1 := src.add(revision("first"), gatewayYAML("a", 8080, 3000))
 	r2 := src.add(revision("second"), gatewayYAML("a", 8080, 3001))
-	h.apply(t, r1, translateYAML(t, []string{"default/a"}, gatewayYAML("a", 8080, 3000)), serve.StateApplied)
-	h.apply(t, r2, translateYAML(t, []string{"default/a"}, gatewayYAML("a", 8080, 3001)), serve.StateApplied)
+	h.apply(t, r1, translateYAML(t, []string{"default/a"}, gatewayYAML("a", 8080, 3000)), revisions.StateApplied)
+	h.apply(t, r2, translateYAML(t, []string{"default/a"}, gatewayYAML("a", 8080, 3001)), revisions.StateApplied)
 
 	code, body := h.get(t, http.MethodGet, "/api/v1/diff?from="+r1.SHA[:9]+"&to="+r2.SHA, "")
 	if code != http.StatusOK {
 		t.Fatalf("diff: %d %s", code, body)
 	}
-	var d serve.RevisionDiff
+	var d revisions.RevisionDiff
 	if err := json.Unmarshal([]byte(body), &d); err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +131,7 @@ func TestDiffRedactsPrivateKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := serve.Diff(nil, res)
+	got, err := revisions.Diff(nil, res)
 	if err != nil {
 		t.Fatal(err)
 	}

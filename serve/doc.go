@@ -1,15 +1,17 @@
-// Package serve owns everything that faces Envoy and the operator once a
-// revision is translated: per-gateway xDS snapshots, the ADS gRPC server
-// (SotW and delta), node-to-gateway mapping, ACK/NACK tracking, the
-// revision history, the admin HTTP API and the Prometheus metrics.
+// Package serve is sluice's HTTP layer: the admin API (admin.go, with the
+// actions that read revisions again in admin_actions.go), the dashboard
+// (dashboard.go, web/), the Git push webhooks (webhook.go) and /metrics. It
+// alone maps errors to HTTP status codes (apiError, admin.go).
 //
-// ADS is served by ads.go, adssotw.go and adsdelta.go over the gateway's
-// shared snapshot state rather than by go-control-plane's server, whose
-// per-stream subscription and version maps cost ~100 KiB per connected
-// Envoy; go-control-plane's types and snapshots are used throughout. The
-// per-type xDS services are the same streams fixed to one type
-// (pertype.go): one xDS path, one NACK hold. A SotW response is encoded
-// once for every Envoy of a gateway (adscodec.go).
+// The rest of serving is in sub-packages, one job each:
+//   - reconcile: the loop source → translate → revisions, and the
+//     operator's rollback, unpin and diff;
+//   - revisions: the revision state machine (history, pin, health);
+//   - publish: the xDS publisher (ADS SotW and delta, the per-type
+//     services, ACK/NACK tracking);
+//   - bootstrap: the Envoy bootstrap that dials sluice; xdstest: an ADS
+//     client that ACKs and NACKs like Envoy, for tests.
 //
-// It must not parse YAML: it receives translate.Result values.
+// A new admin endpoint goes in admin.go's AdminHandler, its handler next
+// to the job it serves. It must not parse YAML nor translate.
 package serve

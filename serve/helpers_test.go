@@ -21,6 +21,7 @@ import (
 
 	"github.com/sluice-gitops/sluice/serve"
 	"github.com/sluice-gitops/sluice/serve/reconcile"
+	"github.com/sluice-gitops/sluice/serve/revisions"
 	"github.com/sluice-gitops/sluice/serve/xdstest"
 	gitsync "github.com/sluice-gitops/sluice/sync"
 	"github.com/sluice-gitops/sluice/translate"
@@ -123,7 +124,7 @@ func translateYAML(t *testing.T, gateways []string, docs ...string) *translate.R
 // harness is a Server with its xDS gRPC listener, admin HTTP server and
 // Prometheus registry, all real.
 type harness struct {
-	srv *serve.Server
+	srv *revisions.History
 	// rec is the reconciler of harnessOpts.source, nil without one.
 	rec   *reconcile.Reconciler
 	reg   *prometheus.Registry
@@ -134,9 +135,9 @@ type harness struct {
 type harnessOpts struct {
 	token   string
 	sync    func(context.Context) error
-	onApply func(*serve.Record)
+	onApply func(*revisions.Record)
 	// dataDir, keep and rollbackOnNack are the Options of the same names
-	// (see serve.Options).
+	// (see revisions.Options).
 	dataDir        string
 	keep           int
 	rollbackOnNack bool
@@ -148,7 +149,7 @@ type harnessOpts struct {
 func start(t *testing.T, ho harnessOpts) *harness {
 	t.Helper()
 	reg := prometheus.NewRegistry()
-	srv, err := serve.New(serve.Options{
+	srv, err := revisions.New(revisions.Options{
 		Logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Registerer:     reg,
 		OnApply:        ho.onApply,
@@ -170,7 +171,7 @@ func start(t *testing.T, ho harnessOpts) *harness {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- srv.ServeXDS(ctx, lis) }()
+	go func() { done <- srv.Publisher().Serve(ctx, lis) }()
 	// Registered first, so it runs after the clients' cleanups.
 	t.Cleanup(func() {
 		cancel()
@@ -184,7 +185,7 @@ func start(t *testing.T, ho harnessOpts) *harness {
 		rec = reconcile.New(reconcile.Options{Source: ho.source, State: srv, Logger: slog.New(slog.DiscardHandler)})
 		aopts.Actions = rec
 	}
-	admin := httptest.NewServer(srv.AdminHandler(aopts))
+	admin := httptest.NewServer(serve.AdminHandler(srv, aopts))
 	t.Cleanup(admin.Close)
 	return &harness{srv: srv, rec: rec, reg: reg, xds: lis.Addr().String(), admin: admin}
 }
@@ -195,7 +196,7 @@ func (h *harness) dial(t *testing.T, opts xdstest.Options) *xdstest.Client {
 }
 
 // apply applies a revision and fails the test unless it reaches want.
-func (h *harness) apply(t *testing.T, rev gitsync.Revision, res *translate.Result, want serve.State) *serve.Record {
+func (h *harness) apply(t *testing.T, rev gitsync.Revision, res *translate.Result, want revisions.State) *revisions.Record {
 	t.Helper()
 	rec := h.srv.Apply(rev, res, nil, time.Millisecond)
 	if rec.State != want {
@@ -253,7 +254,7 @@ func waitUntil(t *testing.T, what string, cond func() error) {
 }
 
 // health returns the health of gateway in the record of sha.
-func (h *harness) health(t *testing.T, sha, gateway string) *serve.GatewayHealth {
+func (h *harness) health(t *testing.T, sha, gateway string) *revisions.GatewayHealth {
 	t.Helper()
 	rec := h.srv.Revision(sha)
 	if rec == nil {

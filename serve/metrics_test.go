@@ -11,7 +11,7 @@ import (
 	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/sluice-gitops/sluice/serve"
+	"github.com/sluice-gitops/sluice/serve/revisions"
 	"github.com/sluice-gitops/sluice/serve/xdstest"
 )
 
@@ -19,7 +19,7 @@ func TestMetrics(t *testing.T) {
 	t.Parallel()
 	h := start(t, harnessOpts{})
 	rev1 := revision("one")
-	rec1 := h.apply(t, rev1, translateYAML(t, []string{"default/eg"}, gatewayYAML("eg", 8888, 3000)), serve.StateApplied)
+	rec1 := h.apply(t, rev1, translateYAML(t, []string{"default/eg"}, gatewayYAML("eg", 8888, 3000)), revisions.StateApplied)
 	h.srv.Apply(revision("broken"), nil, errors.New("cannot parse"), time.Millisecond)
 
 	m := h.metrics(t)
@@ -84,7 +84,7 @@ func TestRevisionInfoBounded(t *testing.T) {
 	for i := range 22 {
 		rev := revision(fmt.Sprintf("commit %d", i))
 		shas = append(shas, rev.SHA)
-		h.apply(t, rev, res, serve.StateApplied)
+		h.apply(t, rev, res, revisions.StateApplied)
 	}
 	m := h.metrics(t)
 	if n := strings.Count(m, "\nsluice_revision_info{"); n != 20 {

@@ -7,7 +7,8 @@ import (
 
 	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 
-	"github.com/sluice-gitops/sluice/serve"
+	"github.com/sluice-gitops/sluice/serve/publish"
+	"github.com/sluice-gitops/sluice/serve/revisions"
 	"github.com/sluice-gitops/sluice/serve/xdstest"
 )
 
@@ -23,7 +24,7 @@ func emptyAt(version string) func(xdstest.State) bool {
 func TestGatewayKey(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{"eg": "default/eg", "infra/eg": "infra/eg", "": ""} {
-		if got := serve.GatewayKey(in); got != want {
+		if got := publish.GatewayKey(in); got != want {
 			t.Errorf("GatewayKey(%q) = %q, want %q", in, got, want)
 		}
 	}
@@ -57,7 +58,7 @@ func TestUnknownAndRemovedGateways(t *testing.T) {
 	}
 
 	rev1 := revision("one gateway")
-	rec1 := h.apply(t, rev1, translateYAML(t, []string{"default/eg"}, gatewayYAML("eg", 8888, 3000)), serve.StateApplied)
+	rec1 := h.apply(t, rev1, translateYAML(t, []string{"default/eg"}, gatewayYAML("eg", 8888, 3000)), revisions.StateApplied)
 	eg1 := versionOf(t, rec1, "default/eg").Version
 	short.WaitFor(wait, func(s xdstest.State) bool { return atVersion(eg1)(s) && endpointPort(s) == 3000 })
 	if s := short.Snapshot(); s.Listeners["default/eg/http"] == nil {
@@ -86,7 +87,7 @@ func TestUnknownAndRemovedGateways(t *testing.T) {
 	// rev2 removes default/eg: its Envoys get an empty snapshot.
 	rev2 := revision("remove eg")
 	res2 := translateYAML(t, nil)
-	rec2 := h.apply(t, rev2, res2, serve.StateApplied)
+	rec2 := h.apply(t, rev2, res2, revisions.StateApplied)
 	g := versionOf(t, rec2, "default/eg")
 	if !g.Pushed || g.Version[:12] != rev2.SHA[:12] {
 		t.Errorf("removed gateway: %+v, want pushed at %s", g, rev2.Short())

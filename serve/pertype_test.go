@@ -11,7 +11,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
-	"github.com/sluice-gitops/sluice/serve"
+	"github.com/sluice-gitops/sluice/serve/revisions"
 )
 
 // TestPerTypeCDS: an Envoy configured with a CDS gRPC service of its own
@@ -20,7 +20,7 @@ import (
 func TestPerTypeCDS(t *testing.T) {
 	t.Parallel()
 	h := start(t, harnessOpts{})
-	h.apply(t, revision("first"), translateYAML(t, []string{"default/eg"}, gatewayYAML("eg", 8888, 3000)), serve.StateApplied)
+	h.apply(t, revision("first"), translateYAML(t, []string{"default/eg"}, gatewayYAML("eg", 8888, 3000)), revisions.StateApplied)
 
 	conn, err := grpc.NewClient(h.xds, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
@@ -40,7 +40,7 @@ func TestPerTypeCDS(t *testing.T) {
 		t.Fatalf("first response: clusters %v, want [backend/default/eg-backend]", first.names)
 	}
 
-	h.apply(t, revision("second"), translateYAML(t, []string{"default/eg"}, gatewayYAML("eg", 8888, 3001)), serve.StateApplied)
+	h.apply(t, revision("second"), translateYAML(t, []string{"default/eg"}, gatewayYAML("eg", 8888, 3001)), revisions.StateApplied)
 	if err := stream.Send(&discoveryv3.DiscoveryRequest{Node: node, TypeUrl: resourcev3.ClusterType,
 		VersionInfo: first.version, ResponseNonce: first.nonce}); err != nil {
 		t.Fatal(err)

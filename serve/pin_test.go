@@ -12,7 +12,7 @@ import (
 	"testing/fstest"
 	"time"
 
-	"github.com/sluice-gitops/sluice/serve"
+	"github.com/sluice-gitops/sluice/serve/revisions"
 	"github.com/sluice-gitops/sluice/serve/xdstest"
 	gitsync "github.com/sluice-gitops/sluice/sync"
 	"github.com/sluice-gitops/sluice/translate"
@@ -81,7 +81,7 @@ func (h *harness) do(t *testing.T, method, path, token, body string) (int, strin
 }
 
 // states lists the revisions, newest first, as "port:state".
-func states(srv *serve.Server) string {
+func states(srv *revisions.History) string {
 	var out []string
 	for _, r := range srv.Revisions() {
 		out = append(out, strings.TrimPrefix(r.Subject, "backend on ")+":"+string(r.State))
@@ -104,8 +104,8 @@ func TestRollbackPinUnpin(t *testing.T) {
 	h := start(t, harnessOpts{token: "tok", source: src, dataDir: t.TempDir()})
 	rev1, res1 := commit(t, 3000)
 	rev2, res2 := commit(t, 3001)
-	h.apply(t, rev1, res1, serve.StateApplied)
-	h.apply(t, rev2, res2, serve.StateApplied)
+	h.apply(t, rev1, res1, revisions.StateApplied)
+	h.apply(t, rev2, res2, revisions.StateApplied)
 	envoy := h.dial(t, xdstest.Options{NodeID: "e", Cluster: "default/eg"})
 	envoy.WaitFor(wait, func(s xdstest.State) bool { return endpointPort(s) == 3001 })
 
@@ -140,7 +140,7 @@ func TestRollbackPinUnpin(t *testing.T) {
 
 	// A new commit while pinned is translated and recorded, not served.
 	rev3, res3 := commit(t, 3002)
-	h.apply(t, rev3, res3, serve.StatePending)
+	h.apply(t, rev3, res3, revisions.StatePending)
 	if h.srv.AppliedSHA() != rev1.SHA || h.srv.Pinned() != rev1.SHA {
 		t.Errorf("pending revision was served: applied %s", h.srv.AppliedSHA())
 	}
@@ -181,7 +181,7 @@ func TestPinSurvivesRestart(t *testing.T) {
 	rev1, res1 := commit(t, 3000)
 	rev2, res2 := commit(t, 3001)
 	rev3, res3 := commit(t, 3002)
-	first, err := serve.New(serve.Options{Logger: slog.New(slog.DiscardHandler), DataDir: dir})
+	first, err := revisions.New(revisions.Options{Logger: slog.New(slog.DiscardHandler), DataDir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +190,7 @@ func TestPinSurvivesRestart(t *testing.T) {
 	if _, err := first.Rollback(rev1, res1); err != nil {
 		t.Fatal(err)
 	}
-	if rec := first.Apply(rev3, res3, nil, time.Millisecond); rec.State != serve.StatePending {
+	if rec := first.Apply(rev3, res3, nil, time.Millisecond); rec.State != revisions.StatePending {
 		t.Fatalf("rev3 = %s", rec.State)
 	}
 	if err := first.Close(); err != nil {
@@ -209,7 +209,7 @@ func TestPinSurvivesRestart(t *testing.T) {
 	if !h.rec.Restore() {
 		t.Fatal("Restore served nothing")
 	}
-	if rec := h.srv.Revision(rev1.SHA); rec.State != serve.StatePinned || rec.Sequence != 3 {
+	if rec := h.srv.Revision(rev1.SHA); rec.State != revisions.StatePinned || rec.Sequence != 3 {
 		t.Fatalf("restored %+v; want record #3 pinned", rec)
 	}
 	envoy := h.dial(t, xdstest.Options{NodeID: "e", Cluster: "default/eg"})
@@ -219,9 +219,9 @@ func TestPinSurvivesRestart(t *testing.T) {
 	}
 
 	rev4, res4 := commit(t, 3003)
-	h.apply(t, rev4, res4, serve.StatePending)
+	h.apply(t, rev4, res4, revisions.StatePending)
 	rec, err := h.rec.Unpin()
-	if err != nil || rec.SHA != rev4.SHA || rec.State != serve.StateApplied {
+	if err != nil || rec.SHA != rev4.SHA || rec.State != revisions.StateApplied {
 		t.Fatalf("Unpin = %+v, %v", rec, err)
 	}
 	envoy.WaitFor(wait, func(s xdstest.State) bool { return endpointPort(s) == 3003 })
@@ -235,7 +235,7 @@ func TestPinSurvivesRestart(t *testing.T) {
 func TestHistoryPruned(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	srv, err := serve.New(serve.Options{Logger: slog.New(slog.DiscardHandler), DataDir: dir, KeepRevisions: 3})
+	srv, err := revisions.New(revisions.Options{Logger: slog.New(slog.DiscardHandler), DataDir: dir, KeepRevisions: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,7 +247,7 @@ func TestHistoryPruned(t *testing.T) {
 		t.Errorf("kept: %s", got)
 	}
 	srv.Close()
-	srv, err = serve.New(serve.Options{Logger: slog.New(slog.DiscardHandler), DataDir: dir, KeepRevisions: 3})
+	srv, err = revisions.New(revisions.Options{Logger: slog.New(slog.DiscardHandler), DataDir: dir, KeepRevisions: 3})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sluice-gitops/sluice/serve"
+	"github.com/sluice-gitops/sluice/serve/revisions"
 	"github.com/sluice-gitops/sluice/serve/xdstest"
 	"github.com/sluice-gitops/sluice/translate"
 )
@@ -15,24 +15,24 @@ import (
 // rejected, and checks lookups by prefix and the history order.
 func TestRevisionStates(t *testing.T) {
 	t.Parallel()
-	var applied []*serve.Record // OnApply runs in Apply, on this goroutine
-	h := start(t, harnessOpts{onApply: func(r *serve.Record) { applied = append(applied, r) }})
+	var applied []*revisions.Record // OnApply runs in Apply, on this goroutine
+	h := start(t, harnessOpts{onApply: func(r *revisions.Record) { applied = append(applied, r) }})
 
 	rev1, rev2, rev3 := revision("one"), revision("two"), revision("three: broken YAML")
 	res1 := translateYAML(t, []string{"default/eg"}, gatewayYAML("eg", 8888, 3000))
 	res2 := translateYAML(t, []string{"default/eg"}, gatewayYAML("eg", 8888, 3001))
 
-	h.apply(t, rev1, res1, serve.StateApplied)
-	rec2 := h.apply(t, rev2, res2, serve.StateApplied)
-	if got := h.srv.Revision(rev1.SHA[:7]); got == nil || got.State != serve.StateSuperseded {
+	h.apply(t, rev1, res1, revisions.StateApplied)
+	rec2 := h.apply(t, rev2, res2, revisions.StateApplied)
+	if got := h.srv.Revision(rev1.SHA[:7]); got == nil || got.State != revisions.StateSuperseded {
 		t.Errorf("rev1 after rev2 = %+v, want superseded", got)
 	}
 	terr := errors.New(`translate: doc.yaml:3: cannot parse "spec"`)
 	rec3 := h.srv.Apply(rev3, nil, terr, time.Millisecond)
-	if rec3.State != serve.StateRejected || rec3.Reason != terr.Error() || rec3.AppliedAt != nil {
+	if rec3.State != revisions.StateRejected || rec3.Reason != terr.Error() || rec3.AppliedAt != nil {
 		t.Errorf("rev3 = %s %q applied at %v, want rejected with %q", rec3.State, rec3.Reason, rec3.AppliedAt, terr)
 	}
-	if got := h.srv.Revision(rev2.SHA); got == nil || got.State != serve.StateApplied || got.AppliedAt == nil {
+	if got := h.srv.Revision(rev2.SHA); got == nil || got.State != revisions.StateApplied || got.AppliedAt == nil {
 		t.Errorf("rev2 after the rejected rev3 = %+v, want still applied", got)
 	}
 	// rev2 is still what Envoys get.
@@ -40,16 +40,16 @@ func TestRevisionStates(t *testing.T) {
 	c.WaitFor(wait, func(s xdstest.State) bool {
 		return atVersion(versionOf(t, rec2, "default/eg").Version)(s) && endpointPort(s) == 3001
 	})
-	if len(applied) != 3 || applied[0].State != serve.StateApplied || applied[2].State != serve.StateRejected {
+	if len(applied) != 3 || applied[0].State != revisions.StateApplied || applied[2].State != revisions.StateRejected {
 		t.Errorf("OnApply saw %d records, want 3 ending in rejected", len(applied))
 	}
 
 	recs := h.srv.Revisions()
 	want := []struct {
 		sha   string
-		state serve.State
+		state revisions.State
 		seq   int
-	}{{rev3.SHA, serve.StateRejected, 3}, {rev2.SHA, serve.StateApplied, 2}, {rev1.SHA, serve.StateSuperseded, 1}}
+	}{{rev3.SHA, revisions.StateRejected, 3}, {rev2.SHA, revisions.StateApplied, 2}, {rev1.SHA, revisions.StateSuperseded, 1}}
 	if len(recs) != len(want) {
 		t.Fatalf("%d revisions, want %d", len(recs), len(want))
 	}
@@ -85,7 +85,7 @@ func TestRejectedRevisionKeepsServing(t *testing.T) {
 	h := start(t, harnessOpts{})
 	rev1 := revision("good")
 	res1 := translateYAML(t, []string{"default/eg", "default/other"}, gatewayYAML("eg", 8888, 3000), gatewayYAML("other", 9999, 4000))
-	rec1 := h.apply(t, rev1, res1, serve.StateApplied)
+	rec1 := h.apply(t, rev1, res1, revisions.StateApplied)
 	v1 := versionOf(t, rec1, "default/eg").Version
 	c := h.dial(t, xdstest.Options{NodeID: "envoy-1", Cluster: "default/eg"})
 	c.WaitFor(wait, atVersion(v1))
@@ -99,10 +99,10 @@ func TestRejectedRevisionKeepsServing(t *testing.T) {
 	}}
 	rev2 := revision("listener without its route")
 	rec2 := h.srv.Apply(rev2, bad, nil, time.Millisecond)
-	if rec2.State != serve.StateRejected || !strings.Contains(rec2.Reason, "default/eg") || !strings.Contains(rec2.Reason, "consistent") {
+	if rec2.State != revisions.StateRejected || !strings.Contains(rec2.Reason, "default/eg") || !strings.Contains(rec2.Reason, "consistent") {
 		t.Fatalf("rev2 = %s %q, want rejected naming default/eg and consistency", rec2.State, rec2.Reason)
 	}
-	if got := h.srv.Revision(rev1.SHA); got.State != serve.StateApplied {
+	if got := h.srv.Revision(rev1.SHA); got.State != revisions.StateApplied {
 		t.Errorf("rev1 = %s, want still applied", got.State)
 	}
 
@@ -116,7 +116,7 @@ func TestRejectedRevisionKeepsServing(t *testing.T) {
 
 	// A good revision after the rejected one is served.
 	rev3 := revision("fixed")
-	rec3 := h.apply(t, rev3, good, serve.StateApplied)
+	rec3 := h.apply(t, rev3, good, revisions.StateApplied)
 	c.WaitFor(wait, func(s xdstest.State) bool {
 		return atVersion(versionOf(t, rec3, "default/eg").Version)(s) && endpointPort(s) == 3001
 	})

@@ -11,7 +11,7 @@ import (
 	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/sluice-gitops/sluice/serve"
+	"github.com/sluice-gitops/sluice/serve/revisions"
 	"github.com/sluice-gitops/sluice/serve/xdstest"
 )
 
@@ -27,7 +27,7 @@ func TestAckHealth(t *testing.T) {
 			t.Parallel()
 			h := start(t, harnessOpts{})
 			rev1, rev2 := revision("one"), revision("two: port only")
-			rec1 := h.apply(t, rev1, translateYAML(t, []string{"default/eg"}, gatewayYAML("eg", 8888, 3000)), serve.StateApplied)
+			rec1 := h.apply(t, rev1, translateYAML(t, []string{"default/eg"}, gatewayYAML("eg", 8888, 3000)), revisions.StateApplied)
 			c := h.dial(t, xdstest.Options{NodeID: "envoy-ok", Cluster: "default/eg", Delta: delta})
 			c.WaitFor(wait, atVersion(versionOf(t, rec1, "default/eg").Version))
 			waitUntil(t, "rev1 ACKed", func() error {
@@ -42,7 +42,7 @@ func TestAckHealth(t *testing.T) {
 				t.Errorf("rev1 health %+v first %v last %v", g, *g.FirstAckSeconds, *g.LastAckSeconds)
 			}
 
-			rec2 := h.apply(t, rev2, translateYAML(t, []string{"default/eg"}, gatewayYAML("eg", 8888, 3001)), serve.StateApplied)
+			rec2 := h.apply(t, rev2, translateYAML(t, []string{"default/eg"}, gatewayYAML("eg", 8888, 3001)), revisions.StateApplied)
 			v2 := versionOf(t, rec2, "default/eg").Version
 			c.WaitFor(wait, func(s xdstest.State) bool { return endpointPort(s) == 3001 })
 			waitUntil(t, "rev2 ACKed", func() error {
@@ -69,7 +69,7 @@ func TestNackHealth(t *testing.T) {
 			t.Parallel()
 			h := start(t, harnessOpts{})
 			rev1 := revision("routes the Envoy rejects")
-			h.apply(t, rev1, translateYAML(t, []string{"default/eg"}, gatewayYAML("eg", 8888, 3000)), serve.StateApplied)
+			h.apply(t, rev1, translateYAML(t, []string{"default/eg"}, gatewayYAML("eg", 8888, 3000)), revisions.StateApplied)
 			errBad := errors.New("route default/eg/http: unknown filter (test)")
 			var routeResponses atomic.Int32
 			bad := h.dial(t, xdstest.Options{NodeID: "envoy-bad", Cluster: "default/eg", Delta: delta,
@@ -132,7 +132,7 @@ func TestPendingHealth(t *testing.T) {
 			t.Parallel()
 			h := start(t, harnessOpts{})
 			rev1, rev2 := revision("one"), revision("two")
-			rec1 := h.apply(t, rev1, translateYAML(t, []string{"default/eg"}, gatewayYAML("eg", 8888, 3000)), serve.StateApplied)
+			rec1 := h.apply(t, rev1, translateYAML(t, []string{"default/eg"}, gatewayYAML("eg", 8888, 3000)), revisions.StateApplied)
 
 			// Once armed, the client blocks on the first response it
 			// receives until released: it neither ACKs nor NACKs it.
@@ -161,7 +161,7 @@ func TestPendingHealth(t *testing.T) {
 			})
 
 			armed.Store(true)
-			h.apply(t, rev2, translateYAML(t, []string{"default/eg"}, gatewayYAML("eg", 8888, 3001)), serve.StateApplied)
+			h.apply(t, rev2, translateYAML(t, []string{"default/eg"}, gatewayYAML("eg", 8888, 3001)), revisions.StateApplied)
 			select {
 			case <-held:
 			case <-time.After(wait):

@@ -6,12 +6,12 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/sluice-gitops/sluice/serve"
+	"github.com/sluice-gitops/sluice/serve/revisions"
 	"github.com/sluice-gitops/sluice/serve/xdstest"
 )
 
 // versionOf returns the version a record gives a gateway.
-func versionOf(t *testing.T, rec *serve.Record, gateway string) *serve.GatewayHealth {
+func versionOf(t *testing.T, rec *revisions.Record, gateway string) *revisions.GatewayHealth {
 	t.Helper()
 	for _, g := range rec.Gateways {
 		if g.Gateway == gateway {
@@ -33,10 +33,10 @@ func TestSnapshotVersions(t *testing.T) {
 	res1 := translateYAML(t, gws, gatewayYAML("eg", 8888, 3000), gatewayYAML("other", 9999, 4000))
 	res2 := translateYAML(t, gws, gatewayYAML("eg", 8888, 3000), gatewayYAML("other", 9999, 4001))
 
-	rec1 := h.apply(t, rev1, res1, serve.StateApplied)
+	rec1 := h.apply(t, rev1, res1, revisions.StateApplied)
 	form := regexp.MustCompile(`^` + rev1.SHA[:12] + `-[0-9a-f]{12}$`)
 	eg1, other1 := versionOf(t, rec1, "default/eg"), versionOf(t, rec1, "default/other")
-	for _, g := range []*serve.GatewayHealth{eg1, other1} {
+	for _, g := range []*revisions.GatewayHealth{eg1, other1} {
 		if !form.MatchString(g.Version) || !g.Pushed {
 			t.Errorf("rev1 %s: version %q pushed %v, want %s and pushed", g.Gateway, g.Version, g.Pushed, form)
 		}
@@ -51,7 +51,7 @@ func TestSnapshotVersions(t *testing.T) {
 	other.WaitFor(wait, atVersion(other1.Version))
 	egAcks := len(eg.Acks())
 
-	rec2 := h.apply(t, rev2, res2, serve.StateApplied)
+	rec2 := h.apply(t, rev2, res2, revisions.StateApplied)
 	eg2, other2 := versionOf(t, rec2, "default/eg"), versionOf(t, rec2, "default/other")
 	if eg2.Pushed || eg2.Version != eg1.Version {
 		t.Errorf("unchanged gateway: pushed %v version %q, want not pushed and %q", eg2.Pushed, eg2.Version, eg1.Version)
@@ -69,9 +69,9 @@ func TestSnapshotVersions(t *testing.T) {
 	// A replica that sees the same revisions computes the same versions
 	// and serves byte-identical resources.
 	replica := start(t, harnessOpts{})
-	r1 := replica.apply(t, rev1, res1, serve.StateApplied)
-	r2 := replica.apply(t, rev2, res2, serve.StateApplied)
-	for _, pair := range [][2]*serve.Record{{rec1, r1}, {rec2, r2}} {
+	r1 := replica.apply(t, rev1, res1, revisions.StateApplied)
+	r2 := replica.apply(t, rev2, res2, revisions.StateApplied)
+	for _, pair := range [][2]*revisions.Record{{rec1, r1}, {rec2, r2}} {
 		for _, gw := range gws {
 			if a, b := versionOf(t, pair[0], gw), versionOf(t, pair[1], gw); a.Version != b.Version || a.Pushed != b.Pushed {
 				t.Errorf("%s %s: replicas disagree: %q/%v vs %q/%v", pair[0].Short(), gw, a.Version, a.Pushed, b.Version, b.Pushed)
@@ -109,7 +109,7 @@ func TestSnapshotVersions(t *testing.T) {
 	// replica that starts at rev2 gives the unchanged gateway the same
 	// content hash (under rev2's SHA, since it never served rev1).
 	fresh := start(t, harnessOpts{})
-	f2 := fresh.apply(t, rev2, res2, serve.StateApplied)
+	f2 := fresh.apply(t, rev2, res2, revisions.StateApplied)
 	if got := versionOf(t, f2, "default/eg").Version; got != rev2.SHA[:12]+"-"+eg1.Version[13:] {
 		t.Errorf("fresh replica at rev2: eg version %q, want %s-%s", got, rev2.SHA[:12], eg1.Version[13:])
 	}

@@ -77,7 +77,7 @@ type webhookResponse struct {
 // secret triggers a sync and answers 202 at once; the sync itself runs in
 // the background. The bearer token is not needed: the signature proves
 // the caller.
-func (s *Server) webhook(opts AdminOptions) handlerFunc {
+func (s *admin) webhook(opts AdminOptions) handlerFunc {
 	secret := []byte(opts.WebhookSecret)
 	return func(w http.ResponseWriter, r *http.Request) error {
 		if len(secret) == 0 {

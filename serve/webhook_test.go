@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/sluice-gitops/sluice/serve"
+	"github.com/sluice-gitops/sluice/serve/revisions"
 )
 
 const hookSecret = "It's a Secret to Everybody"
@@ -27,11 +28,11 @@ func hookServer(t *testing.T, opts serve.AdminOptions) (string, *atomic.Int64) {
 	if opts.Trigger == nil {
 		opts.Trigger = func() { triggers.Add(1) }
 	}
-	srv, err := serve.New(serve.Options{Logger: slog.New(slog.DiscardHandler)})
+	srv, err := revisions.New(revisions.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(srv.AdminHandler(opts))
+	ts := httptest.NewServer(serve.AdminHandler(srv, opts))
 	t.Cleanup(ts.Close)
 	return ts.URL + "/hooks/git", &triggers
 }
@@ -132,11 +133,11 @@ func TestWebhookRefusals(t *testing.T) {
 		}
 	})
 	t.Run("source cannot sync", func(t *testing.T) {
-		srv, err := serve.New(serve.Options{Logger: slog.New(slog.DiscardHandler)})
+		srv, err := revisions.New(revisions.Options{Logger: slog.New(slog.DiscardHandler)})
 		if err != nil {
 			t.Fatal(err)
 		}
-		ts := httptest.NewServer(srv.AdminHandler(serve.AdminOptions{WebhookSecret: hookSecret}))
+		ts := httptest.NewServer(serve.AdminHandler(srv, serve.AdminOptions{WebhookSecret: hookSecret}))
 		defer ts.Close()
 		status, body := postHook(t, ts.URL+"/hooks/git", "{}", map[string]string{"X-Gitlab-Token": hookSecret})
 		if status != http.StatusNotImplemented {

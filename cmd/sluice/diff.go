@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/sluice-gitops/sluice/serve"
+	"github.com/sluice-gitops/sluice/serve/revisions"
 )
 
 func newDiffCmd() *cobra.Command {
@@ -27,7 +27,7 @@ abbreviated. The exit status is 0 whether or not the revisions differ.`,
 			if output != "text" && output != "json" {
 				return fmt.Errorf("unknown output format %q: use text or json", output)
 			}
-			var d serve.RevisionDiff
+			var d revisions.RevisionDiff
 			q := url.Values{"from": {args[0]}, "to": {args[1]}}
 			if err := c.get("/api/v1/diff?"+q.Encode(), &d); err != nil {
 				return err
@@ -48,7 +48,7 @@ abbreviated. The exit status is 0 whether or not the revisions differ.`,
 
 // printDiff prints a RevisionDiff as a patch: "#" comment lines name the
 // revisions and gateways, then come the resources' unified diffs.
-func printDiff(w io.Writer, d *serve.RevisionDiff) error {
+func printDiff(w io.Writer, d *revisions.RevisionDiff) error {
 	fmt.Fprintf(w, "# from %s\n# to   %s\n", d.From, d.To)
 	if len(d.Gateways) == 0 {
 		_, err := fmt.Fprintln(w, "# the xDS is the same")

@@ -13,7 +13,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/sluice-gitops/sluice/cmd/sluice/config"
-	"github.com/sluice-gitops/sluice/serve"
+	"github.com/sluice-gitops/sluice/serve/revisions"
 	"github.com/sluice-gitops/sluice/serve/xdstest"
 	"github.com/sluice-gitops/sluice/sync/gittest"
 )
@@ -76,14 +76,14 @@ func startHistory(t *testing.T, token string) *history {
 	h.second = repo.Commit("Move the backend to port 3001")
 	sync()
 	envoy.WaitFor(waitTimeout, func(s xdstest.State) bool { return endpointOf(s) == "0.0.0.0:3001" && acked(s) })
-	h.waitRevisions(t, func(recs []*serve.Record) bool {
+	h.waitRevisions(t, func(recs []*revisions.Record) bool {
 		return len(recs) == 2 && len(recs[0].Gateways) == 1 && len(recs[0].Gateways[0].Acked) == 1 && len(recs[0].Gateways[0].Nacked) == 1
 	})
 
 	repo.WriteFile("gateways/quickstart.yaml", quickstart(t)+"---\nkind: [unclosed\n")
 	h.third = repo.Commit("Break the YAML")
 	sync()
-	h.waitRevisions(t, func(recs []*serve.Record) bool { return len(recs) == 3 })
+	h.waitRevisions(t, func(recs []*revisions.Record) bool { return len(recs) == 3 })
 	return h
 }
 
@@ -117,7 +117,7 @@ func TestDiffCommand(t *testing.T) {
 	}
 
 	out, _, err = run(t, "diff", h.first, h.second, "--server", h.admin, "-o", "json")
-	var d serve.RevisionDiff
+	var d revisions.RevisionDiff
 	if err != nil || json.Unmarshal([]byte(out), &d) != nil || d.FromSHA != h.first || d.ToSHA != h.second || len(d.Gateways) != 1 {
 		t.Fatalf("diff -o json: %v\n%s", err, out)
 	}

@@ -18,7 +18,7 @@ import (
 	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 
 	"github.com/sluice-gitops/sluice/cmd/sluice/config"
-	"github.com/sluice-gitops/sluice/serve"
+	"github.com/sluice-gitops/sluice/serve/revisions"
 	"github.com/sluice-gitops/sluice/serve/xdstest"
 	"github.com/sluice-gitops/sluice/sync/gittest"
 )
@@ -92,13 +92,13 @@ func (r *running) do(t *testing.T, method, path string) (int, []byte) {
 	return resp.StatusCode, b
 }
 
-func (r *running) revisions(t *testing.T) []*serve.Record {
+func (r *running) revisions(t *testing.T) []*revisions.Record {
 	t.Helper()
 	code, body := r.do(t, http.MethodGet, "/api/v1/revisions")
 	if code != http.StatusOK {
 		t.Fatalf("revisions: %d %s", code, body)
 	}
-	var recs []*serve.Record
+	var recs []*revisions.Record
 	if err := json.Unmarshal(body, &recs); err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func (r *running) revisions(t *testing.T) []*serve.Record {
 }
 
 // waitRevisions polls the revisions API until cond holds.
-func (r *running) waitRevisions(t *testing.T, cond func([]*serve.Record) bool) []*serve.Record {
+func (r *running) waitRevisions(t *testing.T, cond func([]*revisions.Record) bool) []*revisions.Record {
 	t.Helper()
 	deadline := time.Now().Add(waitTimeout)
 	for {
@@ -223,10 +223,10 @@ source:
 	}
 	delta.WaitFor(waitTimeout, func(s xdstest.State) bool { return endpointOf(s) == "0.0.0.0:3001" })
 
-	recs := sl.waitRevisions(t, func(recs []*serve.Record) bool {
+	recs := sl.waitRevisions(t, func(recs []*revisions.Record) bool {
 		return len(recs) == 2 && len(recs[0].Gateways) > 0 && contains(recs[0].Gateways[0].Acked, "envoy-1")
 	})
-	if recs[0].SHA != second || recs[0].State != serve.StateApplied || recs[1].SHA != first || recs[1].State != serve.StateSuperseded {
+	if recs[0].SHA != second || recs[0].State != revisions.StateApplied || recs[1].SHA != first || recs[1].State != revisions.StateSuperseded {
 		t.Fatalf("revisions = %s %s, %s %s; want %s applied, %s superseded", recs[0].SHA, recs[0].State, recs[1].SHA, recs[1].State, second, first)
 	}
 	if recs[0].Subject != "Move the backend to port 3001" || recs[0].Author.Name == "" || recs[0].Branch != "main" {
@@ -248,11 +248,11 @@ source:
 	third := repo.Commit("Break the YAML")
 	repo.Push()
 	sl.do(t, http.MethodPost, "/api/v1/sync")
-	recs = sl.waitRevisions(t, func(recs []*serve.Record) bool { return len(recs) == 3 })
-	if recs[0].SHA != third || recs[0].State != serve.StateRejected || !strings.Contains(recs[0].Reason, "quickstart.yaml:") {
+	recs = sl.waitRevisions(t, func(recs []*revisions.Record) bool { return len(recs) == 3 })
+	if recs[0].SHA != third || recs[0].State != revisions.StateRejected || !strings.Contains(recs[0].Reason, "quickstart.yaml:") {
 		t.Fatalf("broken revision: %s %s %q; want rejected naming quickstart.yaml:LINE", recs[0].SHA, recs[0].State, recs[0].Reason)
 	}
-	if recs[1].SHA != second || recs[1].State != serve.StateApplied {
+	if recs[1].SHA != second || recs[1].State != revisions.StateApplied {
 		t.Errorf("after a rejected revision, %s is %s; want it still applied", recs[1].SHA, recs[1].State)
 	}
 	if s := envoy.Snapshot(); endpointOf(s) != "0.0.0.0:3001" || s.Versions[resourcev3.ListenerType] != v2 {
@@ -306,7 +306,7 @@ func TestRestartServesFromMirror(t *testing.T) {
 	cfg := yaml(git.URL())
 	cfg.DataDir = dataDir
 	first := startServe(t, cfg, "")
-	first.waitRevisions(t, func(recs []*serve.Record) bool { return len(recs) == 1 && recs[0].State == serve.StateApplied })
+	first.waitRevisions(t, func(recs []*revisions.Record) bool { return len(recs) == 1 && recs[0].State == revisions.StateApplied })
 	first.stop()
 
 	// The remote is gone: nothing listens on port 1.
@@ -314,7 +314,7 @@ func TestRestartServesFromMirror(t *testing.T) {
 	cfg.DataDir = dataDir
 	second := startServe(t, cfg, "")
 	recs := second.revisions(t)
-	if len(recs) != 1 || recs[0].SHA != sha || recs[0].State != serve.StateApplied {
+	if len(recs) != 1 || recs[0].SHA != sha || recs[0].State != revisions.StateApplied {
 		t.Fatalf("after restart, revisions = %+v; want %s applied from the mirror", recs, sha)
 	}
 	envoy := xdstest.Dial(context.Background(), t, second.xds, xdstest.Options{NodeID: "e", Cluster: "default/eg"})

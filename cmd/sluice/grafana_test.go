@@ -11,7 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/sluice-gitops/sluice/serve"
+	"github.com/sluice-gitops/sluice/serve/revisions"
 	gitsync "github.com/sluice-gitops/sluice/sync"
 )
 
@@ -118,7 +118,7 @@ func TestGrafanaDashboard(t *testing.T) {
 		}
 	}
 	decl := declared{}
-	serve.New(serve.Options{Registerer: decl})
+	revisions.New(revisions.Options{Registerer: decl})
 	gitsync.NewMetrics(decl)
 
 	var names []string

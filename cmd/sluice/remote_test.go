@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/sluice-gitops/sluice/cmd/sluice/config"
-	"github.com/sluice-gitops/sluice/serve"
+	"github.com/sluice-gitops/sluice/serve/revisions"
 	"github.com/sluice-gitops/sluice/sync/gittest"
 )
 
@@ -42,7 +42,7 @@ func TestRemoteDownThenBack(t *testing.T) {
 	}
 	cfg.DataDir = t.TempDir()
 	sl := startServe(t, cfg, "s3cret")
-	sl.waitRevisions(t, func(recs []*serve.Record) bool { return len(recs) == 1 && recs[0].SHA == first })
+	sl.waitRevisions(t, func(recs []*revisions.Record) bool { return len(recs) == 1 && recs[0].SHA == first })
 
 	down.Store(true)
 	repo.WriteFile("quickstart.yaml", strings.Replace(quickstart(t), "port: 3000", "port: 3001", 1))
@@ -63,8 +63,8 @@ func TestRemoteDownThenBack(t *testing.T) {
 	if code, body := sl.do(t, http.MethodPost, "/api/v1/sync"); code != http.StatusAccepted {
 		t.Fatalf("sync when back: %d %s", code, body)
 	}
-	recs := sl.waitRevisions(t, func(recs []*serve.Record) bool { return len(recs) == 2 })
-	if recs[0].SHA != second || recs[0].State != serve.StateApplied {
+	recs := sl.waitRevisions(t, func(recs []*revisions.Record) bool { return len(recs) == 2 })
+	if recs[0].SHA != second || recs[0].State != revisions.StateApplied {
 		t.Fatalf("after the remote came back: %s %s, want %s applied", recs[0].SHA, recs[0].State, second)
 	}
 	if code, body := sl.do(t, http.MethodGet, "/readyz"); code != http.StatusOK || !strings.Contains(string(body), `"source": "ok"`) {

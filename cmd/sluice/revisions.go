@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sluice-gitops/sluice/serve"
+	"github.com/sluice-gitops/sluice/serve/revisions"
 )
 
 // adminClient talks to a running server's admin API.
@@ -92,7 +93,7 @@ func newRevisionsCmd() *cobra.Command {
 		Short: "List the revisions a running sluice has seen, newest first, with their state and health",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var recs []*serve.Record
+			var recs []*revisions.Record
 			if err := c.get("/api/v1/revisions", &recs); err != nil {
 				return err
 			}

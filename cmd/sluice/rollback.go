@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sluice-gitops/sluice/serve"
+	"github.com/sluice-gitops/sluice/serve/revisions"
 )
 
 func newRollbackCmd() *cobra.Command {
@@ -22,7 +23,7 @@ commits keep being fetched and recorded as pending, but are not served
 until 'sluice unpin'. The pin survives restarts.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var rec serve.Record
+			var rec revisions.Record
 			if err := c.do(http.MethodPost, "/api/v1/rollback", serve.RollbackRequest{Revision: args[0]}, &rec); err != nil {
 				return err
 			}
@@ -41,7 +42,7 @@ func newUnpinCmd() *cobra.Command {
 		Short: "Remove the pin of sluice rollback: the newest pending revision is served",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var rec *serve.Record
+			var rec *revisions.Record
 			if err := c.do(http.MethodDelete, "/api/v1/pin", nil, &rec); err != nil {
 				return err
 			}
@@ -58,7 +59,7 @@ func newUnpinCmd() *cobra.Command {
 }
 
 // gatewaySummary lists the gateways of a record with their versions.
-func gatewaySummary(r *serve.Record) string {
+func gatewaySummary(r *revisions.Record) string {
 	if len(r.Gateways) == 0 {
 		return "no gateways"
 	}

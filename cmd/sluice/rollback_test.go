@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/sluice-gitops/sluice/cmd/sluice/config"
-	"github.com/sluice-gitops/sluice/serve"
+	"github.com/sluice-gitops/sluice/serve/revisions"
 	"github.com/sluice-gitops/sluice/serve/xdstest"
 	"github.com/sluice-gitops/sluice/sync/gittest"
 )
@@ -58,9 +58,9 @@ func TestRollbackUnpin(t *testing.T) {
 	if code, body := sl.do(t, http.MethodPost, "/api/v1/sync"); code != http.StatusAccepted {
 		t.Fatalf("sync: %d %s", code, body)
 	}
-	sl.waitRevisions(t, func(recs []*serve.Record) bool {
-		return len(recs) == 3 && recs[0].SHA == third && recs[0].State == serve.StatePending &&
-			recs[1].SHA == first && recs[1].State == serve.StatePinned && recs[2].SHA == second
+	sl.waitRevisions(t, func(recs []*revisions.Record) bool {
+		return len(recs) == 3 && recs[0].SHA == third && recs[0].State == revisions.StatePending &&
+			recs[1].SHA == first && recs[1].State == revisions.StatePinned && recs[2].SHA == second
 	})
 	if got := endpointOf(envoy.Snapshot()); got != "0.0.0.0:3000" {
 		t.Errorf("envoy moved to %s while pinned", got)
@@ -75,7 +75,7 @@ func TestRollbackUnpin(t *testing.T) {
 	sl = startServe(t, cfg, "s3cret")
 	admin[1] = sl.admin
 	recs := sl.revisions(t)
-	if len(recs) != 3 || recs[0].State != serve.StatePending || recs[1].SHA != first || recs[1].State != serve.StatePinned {
+	if len(recs) != 3 || recs[0].State != revisions.StatePending || recs[1].SHA != first || recs[1].State != revisions.StatePinned {
 		t.Fatalf("after restart: %+v", recs)
 	}
 	envoy = xdstest.Dial(ctx, t, sl.xds, xdstest.Options{NodeID: "envoy-2", Cluster: "default/eg"})

@@ -21,7 +21,9 @@ import (
 
 	"github.com/sluice-gitops/sluice/cmd/sluice/config"
 	"github.com/sluice-gitops/sluice/serve"
+	"github.com/sluice-gitops/sluice/serve/publish"
 	"github.com/sluice-gitops/sluice/serve/reconcile"
+	"github.com/sluice-gitops/sluice/serve/revisions"
 	gitsync "github.com/sluice-gitops/sluice/sync"
 	"github.com/sluice-gitops/sluice/translate"
 )
@@ -125,7 +127,7 @@ func runServe(ctx context.Context, cfg *config.Config, logger *slog.Logger, read
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	srv, err := serve.New(serve.Options{
+	srv, err := revisions.New(revisions.Options{
 		Logger: logger, Registerer: reg, DataDir: cfg.DataDir,
 		KeepRevisions: cfg.History.Keep, RollbackOnNack: cfg.Rollback.OnNack,
 	})
@@ -144,7 +146,7 @@ func runServe(ctx context.Context, cfg *config.Config, logger *slog.Logger, read
 
 	var xdsOpts []grpc.ServerOption
 	if t := cfg.XDS.TLS; t != nil {
-		conf, err := serve.XDSTLSConfig(serve.TLSFiles{CertFile: t.CertFile, KeyFile: t.KeyFile, ClientCAFile: t.ClientCAFile}, logger)
+		conf, err := publish.XDSTLSConfig(publish.TLSFiles{CertFile: t.CertFile, KeyFile: t.KeyFile, ClientCAFile: t.ClientCAFile}, logger)
 		if err != nil {
 			return err
 		}
@@ -160,11 +162,11 @@ func runServe(ctx context.Context, cfg *config.Config, logger *slog.Logger, read
 		return fmt.Errorf("admin listener: %w", err)
 	}
 	admin := &http.Server{
-		Handler: srv.AdminHandler(serve.AdminOptions{
+		Handler: serve.AdminHandler(srv, serve.AdminOptions{
 			Token: token, Gatherer: reg,
 			// An operator's sync waits for its result; a webhook's does not.
 			Sync: sched.SyncNow, Trigger: sched.Trigger,
-			WebhookSecret: hookSecret, Branch: branch, Actions: rec,
+			WebhookSecret: hookSecret, Branch: branch, Actions: rec, Logger: logger,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
@@ -175,7 +177,7 @@ func runServe(ctx context.Context, cfg *config.Config, logger *slog.Logger, read
 	var wg sync.WaitGroup
 	errc := make(chan error, 2)
 	wg.Go(func() {
-		if err := srv.ServeXDS(ctx, xdsLis, xdsOpts...); err != nil {
+		if err := srv.Publisher().Serve(ctx, xdsLis, xdsOpts...); err != nil {
 			errc <- err
 		}
 	})

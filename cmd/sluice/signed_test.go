@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/sluice-gitops/sluice/cmd/sluice/config"
-	"github.com/sluice-gitops/sluice/serve"
+	"github.com/sluice-gitops/sluice/serve/revisions"
 	gitsync "github.com/sluice-gitops/sluice/sync"
 	"github.com/sluice-gitops/sluice/sync/gittest"
 )
@@ -34,9 +34,9 @@ func TestSignedCommitsEndToEnd(t *testing.T) {
 	}
 	cfg.DataDir = t.TempDir()
 	sl := startServe(t, cfg, "s3cret")
-	recs := sl.waitRevisions(t, func(recs []*serve.Record) bool { return len(recs) == 1 })
+	recs := sl.waitRevisions(t, func(recs []*revisions.Record) bool { return len(recs) == 1 })
 	r := recs[0]
-	if r.SHA != signed || r.State != serve.StateApplied || r.Verification.Result != gitsync.Verified ||
+	if r.SHA != signed || r.State != revisions.StateApplied || r.Verification.Result != gitsync.Verified ||
 		r.Signer == nil || r.Signer.Method != gitsync.SignSSH || r.Signer.Principal != "ada@example.com" || !strings.HasPrefix(r.Signer.Fingerprint, "SHA256:") {
 		t.Fatalf("signed revision: %s %s %+v %+v", r.SHA, r.State, r.Verification, r.Signer)
 	}
@@ -47,11 +47,11 @@ func TestSignedCommitsEndToEnd(t *testing.T) {
 	if code, body := sl.do(t, http.MethodPost, "/api/v1/sync"); code != http.StatusAccepted {
 		t.Fatalf("sync: %d %s", code, body)
 	}
-	recs = sl.waitRevisions(t, func(recs []*serve.Record) bool { return len(recs) == 2 })
-	if recs[0].SHA != unsigned || recs[0].State != serve.StateRejected || !strings.HasPrefix(recs[0].Reason, gitsync.ReasonUnsigned+":") {
+	recs = sl.waitRevisions(t, func(recs []*revisions.Record) bool { return len(recs) == 2 })
+	if recs[0].SHA != unsigned || recs[0].State != revisions.StateRejected || !strings.HasPrefix(recs[0].Reason, gitsync.ReasonUnsigned+":") {
 		t.Fatalf("unsigned revision: %s %s %q", recs[0].SHA, recs[0].State, recs[0].Reason)
 	}
-	if recs[1].SHA != signed || recs[1].State != serve.StateApplied {
+	if recs[1].SHA != signed || recs[1].State != revisions.StateApplied {
 		t.Errorf("the signed revision is %s, want it still applied", recs[1].State)
 	}
 	out, _, err := run(t, "revisions", "--server", sl.admin)

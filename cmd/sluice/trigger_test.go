@@ -17,7 +17,7 @@ import (
 	"testing"
 
 	"github.com/sluice-gitops/sluice/cmd/sluice/config"
-	"github.com/sluice-gitops/sluice/serve"
+	"github.com/sluice-gitops/sluice/serve/revisions"
 	"github.com/sluice-gitops/sluice/serve/xdstest"
 	"github.com/sluice-gitops/sluice/sync/gittest"
 )
@@ -224,8 +224,8 @@ func TestForcePushIsRecorded(t *testing.T) {
 		t.Fatalf("sync: %d %s", code, body)
 	}
 	recs := sl.revisions(t)
-	if len(recs) != 2 || recs[0].SHA != forced || recs[0].State != serve.StateRejected || !strings.HasPrefix(recs[0].Reason, "NonFastForward") ||
-		recs[1].SHA != first || recs[1].State != serve.StateApplied {
+	if len(recs) != 2 || recs[0].SHA != forced || recs[0].State != revisions.StateRejected || !strings.HasPrefix(recs[0].Reason, "NonFastForward") ||
+		recs[1].SHA != first || recs[1].State != revisions.StateApplied {
 		t.Fatalf("revisions = %+v; want %s rejected (NonFastForward), %s applied", recs, forced, first)
 	}
 	m := sl.metrics(t)

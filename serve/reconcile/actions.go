@@ -3,18 +3,16 @@ package reconcile
 import (
 	"fmt"
 
-	"github.com/sluice-gitops/sluice/serve"
+	"github.com/sluice-gitops/sluice/serve/revisions"
 	gitsync "github.com/sluice-gitops/sluice/sync"
 	"github.com/sluice-gitops/sluice/translate"
 )
-
-var _ serve.Actions = (*Reconciler)(nil)
 
 // ResultAt returns the revision of a commit (sha may be abbreviated) and
 // its translation: kept from a recent translation, or read again through
 // the source's VerifiedRevision (which refuses unknown and unverified
 // commits) and translated. A revision that does not translate is an error
-// wrapping serve.ErrInvalidRevision.
+// wrapping revisions.ErrInvalidRevision.
 func (r *Reconciler) ResultAt(sha string) (gitsync.Revision, *translate.Result, error) {
 	if rec := r.state.Revision(sha); rec != nil {
 		sha = rec.SHA // a recorded revision: found in the cache by its full SHA
@@ -31,15 +29,15 @@ func (r *Reconciler) ResultAt(sha string) (gitsync.Revision, *translate.Result, 
 	}
 	res, _, err := r.translate(rev)
 	if err != nil {
-		return gitsync.Revision{}, nil, serve.Invalid(fmt.Errorf("translate %s: %w", rev.String(), err))
+		return gitsync.Revision{}, nil, revisions.Invalid(fmt.Errorf("translate %s: %w", rev.String(), err))
 	}
 	rev.FS = nil
 	return rev, res, nil
 }
 
 // Rollback serves a commit of the source's history and pins it
-// (serve.Server.Rollback); the source verifies from it on.
-func (r *Reconciler) Rollback(sha string) (*serve.Record, error) {
+// (revisions.History.Rollback); the source verifies from it on.
+func (r *Reconciler) Rollback(sha string) (*revisions.Record, error) {
 	rev, res, err := r.ResultAt(sha)
 	if err != nil {
 		return nil, fmt.Errorf("cannot roll back to %s: %w", sha, err)
@@ -48,8 +46,8 @@ func (r *Reconciler) Rollback(sha string) (*serve.Record, error) {
 }
 
 // Unpin removes the pin and serves the newest pending revision, read
-// again (serve.Server.Unpin).
-func (r *Reconciler) Unpin() (*serve.Record, error) {
+// again (revisions.History.Unpin).
+func (r *Reconciler) Unpin() (*revisions.Record, error) {
 	next, err := r.state.PendingHead()
 	if err != nil {
 		return nil, err
@@ -66,7 +64,7 @@ func (r *Reconciler) Unpin() (*serve.Record, error) {
 
 // Diff compares the translations of two commits (SHAs or unique
 // prefixes).
-func (r *Reconciler) Diff(from, to string) (*serve.RevisionDiff, error) {
+func (r *Reconciler) Diff(from, to string) (*revisions.RevisionDiff, error) {
 	revA, resA, err := r.ResultAt(from)
 	if err != nil {
 		return nil, fmt.Errorf("cannot diff %s: %w", from, err)
@@ -75,9 +73,9 @@ func (r *Reconciler) Diff(from, to string) (*serve.RevisionDiff, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot diff %s: %w", to, err)
 	}
-	gws, err := serve.Diff(resA, resB)
+	gws, err := revisions.Diff(resA, resB)
 	if err != nil {
 		return nil, err
 	}
-	return &serve.RevisionDiff{From: revA.String(), To: revB.String(), FromSHA: revA.SHA, ToSHA: revB.SHA, Gateways: gws}, nil
+	return &revisions.RevisionDiff{From: revA.String(), To: revB.String(), FromSHA: revA.SHA, ToSHA: revB.SHA, Gateways: gws}, nil
 }

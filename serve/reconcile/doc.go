@@ -1,6 +1,6 @@
 // Package reconcile owns the loop of a revision: it asks the source for
 // a revision, translates it, hands the result to the revision state
-// machine (serve.Server), which publishes it, and records what the source
+// machine (revisions.History), which publishes it, and records what the source
 // refused. "Last good wins", the restart and the operator's rollback,
 // unpin and diff are its rules; it is the only caller of
 // translate.Translate in sluice serve, with one incremental Cache.

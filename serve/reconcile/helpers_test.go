@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sluice-gitops/sluice/serve"
 	"github.com/sluice-gitops/sluice/serve/reconcile"
+	"github.com/sluice-gitops/sluice/serve/revisions"
 	gitsync "github.com/sluice-gitops/sluice/sync"
 	"github.com/sluice-gitops/sluice/sync/gittest"
 )
@@ -84,7 +84,7 @@ func (w *world) remoteDown() (up func()) {
 // sluice is a revision state machine and a reconciler on the world's data
 // directory, as sluice serve wires them.
 type sluice struct {
-	state *serve.Server
+	state *revisions.History
 	rec   *reconcile.Reconciler
 }
 
@@ -98,7 +98,7 @@ func (w *world) start() *sluice {
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	state, err := serve.New(serve.Options{Logger: log, DataDir: w.dataDir})
+	state, err := revisions.New(revisions.Options{Logger: log, DataDir: w.dataDir})
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func (s *sluice) stop(t *testing.T) {
 }
 
 // served fails the test unless sha is served in state want.
-func (s *sluice) served(t *testing.T, sha string, want serve.State) {
+func (s *sluice) served(t *testing.T, sha string, want revisions.State) {
 	t.Helper()
 	if got := s.state.AppliedSHA(); got != sha {
 		t.Fatalf("served %.12s, want %.12s", got, sha)
@@ -125,7 +125,7 @@ func (s *sluice) served(t *testing.T, sha string, want serve.State) {
 }
 
 // state returns the state of the newest record of sha.
-func (s *sluice) stateOf(t *testing.T, sha string) serve.State {
+func (s *sluice) stateOf(t *testing.T, sha string) revisions.State {
 	t.Helper()
 	rec := s.state.Revision(sha)
 	if rec == nil {

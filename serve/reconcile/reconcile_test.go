@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sluice-gitops/sluice/serve"
+	"github.com/sluice-gitops/sluice/serve/revisions"
 	gitsync "github.com/sluice-gitops/sluice/sync"
 )
 
@@ -20,29 +20,29 @@ func TestLastGoodWins(t *testing.T) {
 	if err := s.rec.SyncOnce(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	s.served(t, good, serve.StateApplied)
+	s.served(t, good, revisions.StateApplied)
 
 	bad := w.commit("bad", "kind: [unclosed\n")
 	if err := s.rec.SyncOnce(t.Context()); err != nil {
 		t.Fatalf("a bad revision is not a failed sync: %v", err)
 	}
-	if got := s.stateOf(t, bad); got != serve.StateRejected {
+	if got := s.stateOf(t, bad); got != revisions.StateRejected {
 		t.Errorf("bad revision %s, want rejected", got)
 	}
-	s.served(t, good, serve.StateApplied)
+	s.served(t, good, revisions.StateApplied)
 
 	up := w.remoteDown()
 	if err := s.rec.SyncOnce(t.Context()); err == nil {
 		t.Fatal("sync with the remote down succeeded")
 	}
-	s.served(t, good, serve.StateApplied)
+	s.served(t, good, revisions.StateApplied)
 	up()
 
 	fixed := w.commit("fixed", routing(3001))
 	if err := s.rec.SyncOnce(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	s.served(t, fixed, serve.StateApplied)
+	s.served(t, fixed, revisions.StateApplied)
 	if err := s.rec.SyncOnce(t.Context()); err != nil || len(s.state.Revisions()) != 3 {
 		t.Errorf("a sync that finds nothing new recorded something: %v, %d records", err, len(s.state.Revisions()))
 	}
@@ -73,21 +73,21 @@ func TestRestartServesFromMirror(t *testing.T) {
 	if !s.rec.Restore() {
 		t.Fatal("Restore served nothing")
 	}
-	s.served(t, second, serve.StateApplied)
+	s.served(t, second, revisions.StateApplied)
 	if n := len(s.state.Revisions()); n != 2 {
 		t.Errorf("restore made a new record: %d records", n)
 	}
 	if err := s.rec.SyncOnce(t.Context()); err == nil {
 		t.Fatal("sync with the remote down succeeded")
 	}
-	s.served(t, second, serve.StateApplied)
+	s.served(t, second, revisions.StateApplied)
 	up()
 
 	third := w.commit("third", routing(3002))
 	if err := s.rec.SyncOnce(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	s.served(t, third, serve.StateApplied)
+	s.served(t, third, revisions.StateApplied)
 }
 
 // TestRestoreNothing: a new data directory restores nothing.
@@ -113,42 +113,42 @@ func TestRollbackPinUnpin(t *testing.T) {
 	s.rec.SyncOnce(t.Context())
 	second := w.commit("second", routing(3001))
 	s.rec.SyncOnce(t.Context())
-	s.served(t, second, serve.StateApplied)
+	s.served(t, second, revisions.StateApplied)
 
 	if _, err := s.rec.Rollback("0123456789abcdef"); !errors.Is(err, gitsync.ErrUnknownRevision) {
 		t.Errorf("rollback to an unknown commit: %v, want ErrUnknownRevision", err)
 	}
-	if _, err := s.rec.Rollback(bad); !errors.Is(err, serve.ErrInvalidRevision) {
+	if _, err := s.rec.Rollback(bad); !errors.Is(err, revisions.ErrInvalidRevision) {
 		t.Errorf("rollback to a commit that does not parse: %v, want ErrInvalidRevision", err)
 	}
-	if _, err := s.rec.Unpin(); !errors.Is(err, serve.ErrNotPinned) {
+	if _, err := s.rec.Unpin(); !errors.Is(err, revisions.ErrNotPinned) {
 		t.Errorf("unpin without a pin: %v, want ErrNotPinned", err)
 	}
 
 	rec, err := s.rec.Rollback(first[:10])
-	if err != nil || rec.SHA != first || rec.State != serve.StatePinned {
+	if err != nil || rec.SHA != first || rec.State != revisions.StatePinned {
 		t.Fatalf("Rollback = %+v, %v", rec, err)
 	}
 	third := w.commit("third", routing(3002))
 	s.rec.SyncOnce(t.Context())
-	if got := s.stateOf(t, third); got != serve.StatePending {
+	if got := s.stateOf(t, third); got != revisions.StatePending {
 		t.Errorf("commit while pinned is %s, want pending", got)
 	}
-	s.served(t, first, serve.StatePinned)
+	s.served(t, first, revisions.StatePinned)
 
 	s.stop(t)
 	s = w.start()
 	if !s.rec.Restore() {
 		t.Fatal("Restore served nothing")
 	}
-	s.served(t, first, serve.StatePinned)
+	s.served(t, first, revisions.StatePinned)
 	s.rec.SyncOnce(t.Context())
-	s.served(t, first, serve.StatePinned)
+	s.served(t, first, revisions.StatePinned)
 
 	if rec, err := s.rec.Unpin(); err != nil || rec.SHA != third {
 		t.Fatalf("Unpin = %+v, %v; want %.12s served", rec, err, third)
 	}
-	s.served(t, third, serve.StateApplied)
+	s.served(t, third, revisions.StateApplied)
 }
 
 // TestDiff: the diff of two commits names the resource that changed; one

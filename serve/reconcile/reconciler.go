@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/sluice-gitops/sluice/serve"
+	"github.com/sluice-gitops/sluice/serve/revisions"
 	gitsync "github.com/sluice-gitops/sluice/sync"
 	"github.com/sluice-gitops/sluice/translate"
 )
@@ -16,7 +16,7 @@ import (
 type Options struct {
 	Source gitsync.Source
 	// State records revisions and publishes their snapshots.
-	State *serve.Server
+	State *revisions.History
 	// Translate are the options of every translation; a Cache is added
 	// when it has none.
 	Translate translate.Options
@@ -29,7 +29,7 @@ type Options struct {
 // revision state machine.
 type Reconciler struct {
 	src     gitsync.Source
-	state   *serve.Server
+	state   *revisions.History
 	opts    translate.Options
 	metrics *gitsync.Metrics
 	log     *slog.Logger

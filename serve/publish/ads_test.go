@@ -1,9 +1,7 @@
-package serve
+package publish
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net"
 	"slices"
 	"testing"
@@ -78,12 +76,8 @@ func TestSubscriptionSharesTheSnapshotNames(t *testing.T) {
 // that an ACK of everything is not answered until the snapshot changes.
 func TestADSResendsResubscribedNames(t *testing.T) {
 	t.Parallel()
-	srv, err := New(Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	if err := srv.setSnapshot("default/eg", endpointsSnapshot(t, "v1", "a")); err != nil {
+	srv := New(Events{})
+	if err := srv.Set("default/eg", endpointsSnapshot(t, "v1", "a")); err != nil {
 		t.Fatal(err)
 	}
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
@@ -92,7 +86,7 @@ func TestADSResendsResubscribedNames(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
-	go func() { served <- srv.ServeXDS(ctx, lis) }()
+	go func() { served <- srv.Serve(ctx, lis) }()
 	t.Cleanup(func() { cancel(); <-served })
 
 	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
@@ -166,7 +160,7 @@ func TestADSResendsResubscribedNames(t *testing.T) {
 	// A NACK is held: not answered with the version it rejects.
 	send(&discoveryv3.DiscoveryRequest{ResponseNonce: r.GetNonce(), ResourceNames: []string{"a"}, ErrorDetail: &status.Status{Message: "no"}})
 	quiet()
-	if err := srv.setSnapshot("default/eg", endpointsSnapshot(t, "v2", "a")); err != nil {
+	if err := srv.Set("default/eg", endpointsSnapshot(t, "v2", "a")); err != nil {
 		t.Fatal(err)
 	}
 	if r = next("a"); r.GetVersionInfo() != "v2" {

@@ -1,4 +1,4 @@
-package serve
+package revisions
 
 import (
 	"encoding/binary"

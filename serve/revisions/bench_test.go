@@ -1,4 +1,4 @@
-package serve
+package revisions
 
 import (
 	"bufio"
@@ -26,6 +26,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/sluice-gitops/sluice/serve/publish"
 	gitsync "github.com/sluice-gitops/sluice/sync"
 	"github.com/sluice-gitops/sluice/translate"
 )
@@ -268,18 +269,19 @@ func BenchmarkRevisionToAllACKs(b *testing.B) {
 	}
 	b.Cleanup(func() { _ = srv.Close() })
 	var acks ackCounter
-	onAck := srv.tracker.onAck
-	srv.tracker.onAck = func(gateway, node, version string, at time.Time) {
-		onAck(gateway, node, version, at)
+	ev := srv.events()
+	ev.Ack = func(gateway, node, version string, at time.Time) {
+		srv.ack(gateway, node, version, at)
 		acks.ack(version)
 	}
+	srv.pub = publish.New(ev)
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
-	go func() { served <- srv.ServeXDS(ctx, lis) }()
+	go func() { served <- srv.pub.Serve(ctx, lis) }()
 	b.Cleanup(func() { cancel(); <-served })
 
 	apply := func(i int) <-chan struct{} {

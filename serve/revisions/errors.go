@@ -1,19 +1,16 @@
-package serve
+package revisions
 
 import "errors"
 
-// Errors of the revision state machine. The admin API maps them, and
-// sync's ErrUnknownRevision and ErrUnverifiedRevision, to status codes in
-// one place (statusOf, admin.go).
+// Errors of the revision state machine. The admin API (package serve)
+// maps them, and sync's ErrUnknownRevision and ErrUnverifiedRevision, to
+// status codes in one place.
 var (
 	// ErrNotPinned: Unpin without a pin.
 	ErrNotPinned = errors.New("no revision is pinned")
 	// ErrInvalidRevision: a revision that cannot be served, because its
 	// YAML does not translate or its snapshots fail their checks.
 	ErrInvalidRevision = errors.New("revision cannot be served")
-	// ErrNoActions: the admin API was given no reconciler to read
-	// revisions again (rollback, unpin, diff).
-	ErrNoActions = errors.New("revisions cannot be read back: no source to resolve them")
 )
 
 // invalidError marks err as ErrInvalidRevision without changing its text.

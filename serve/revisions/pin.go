@@ -1,4 +1,4 @@
-package serve
+package revisions
 
 import (
 	"errors"
@@ -18,7 +18,7 @@ import (
 //
 // A revision whose snapshots fail their checks is an error wrapping
 // ErrInvalidRevision.
-func (s *Server) Rollback(rev gitsync.Revision, res *translate.Result) (*Record, error) {
+func (s *History) Rollback(rev gitsync.Revision, res *translate.Result) (*Record, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	plans, keys, err := s.build(rev.SHA, res)
@@ -50,7 +50,7 @@ func (s *Server) Rollback(rev gitsync.Revision, res *translate.Result) (*Record,
 // PendingHead returns the SHA of the newest pending revision, the one
 // Unpin serves, or "" when none is pending. Not being pinned is
 // ErrNotPinned.
-func (s *Server) PendingHead() (string, error) {
+func (s *History) PendingHead() (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.pin == "" {
@@ -70,7 +70,7 @@ func (s *Server) PendingHead() (string, error) {
 // was pending: it is served and older pending ones are superseded; else
 // the pinned revision keeps serving, now as applied. It returns the record
 // served. Not being pinned is ErrNotPinned.
-func (s *Server) Unpin(next gitsync.Revision, res *translate.Result) (*Record, error) {
+func (s *History) Unpin(next gitsync.Revision, res *translate.Result) (*Record, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.pin == "" {
@@ -110,7 +110,7 @@ func (s *Server) Unpin(next gitsync.Revision, res *translate.Result) (*Record, e
 
 // unpinServed removes the pin and keeps serving what is served. Callers
 // hold s.mu.
-func (s *Server) unpinServed() (*Record, error) {
+func (s *History) unpinServed() (*Record, error) {
 	s.pin = ""
 	rec := s.applied
 	if rec == nil {
@@ -125,7 +125,7 @@ func (s *Server) unpinServed() (*Record, error) {
 }
 
 // Pinned returns the SHA of the pinned revision, or "".
-func (s *Server) Pinned() string {
+func (s *History) Pinned() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.pin
@@ -136,7 +136,7 @@ func (s *Server) Pinned() string {
 // applied) and the newest revision accepted from the source, which
 // verification and force-push detection start from. Both are "" for a
 // new data directory.
-func (s *Server) Restored() (serve, head string) {
+func (s *History) Restored() (serve, head string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	serve, head = s.restored, s.head
@@ -152,7 +152,7 @@ func (s *Server) Restored() (serve, head string) {
 // Head returns the SHA of the newest revision accepted from the source
 // (applied, or pending while pinned), kept across restarts; "" before the
 // first. A sync that finds it again has nothing new.
-func (s *Server) Head() string {
+func (s *History) Head() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.head
@@ -163,7 +163,7 @@ func (s *Server) Head() string {
 // newest record is served again in its state (applied, pinned or failed)
 // rather than recorded anew. A revision with no record left is applied
 // as new.
-func (s *Server) Restore(rev gitsync.Revision, res *translate.Result, terr error, took time.Duration) (*Record, error) {
+func (s *History) Restore(rev gitsync.Revision, res *translate.Result, terr error, took time.Duration) (*Record, error) {
 	s.mu.Lock()
 	var rec *Record
 	s.store.update(func() {

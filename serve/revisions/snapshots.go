@@ -1,4 +1,4 @@
-package serve
+package revisions
 
 import (
 	"errors"
@@ -12,7 +12,7 @@ import (
 // build makes and checks the snapshot of every gateway to serve for a
 // translation: the translated gateways (keys), and an empty snapshot for
 // gateways served before and Envoys of unknown gateways. Callers hold s.mu.
-func (s *Server) build(sha string, res *translate.Result) ([]gatewayPlan, map[string]bool, error) {
+func (s *History) build(sha string, res *translate.Result) ([]gatewayPlan, map[string]bool, error) {
 	var plans []gatewayPlan
 	var errs []error
 	keys := map[string]bool{}
@@ -36,7 +36,7 @@ func (s *Server) build(sha string, res *translate.Result) ([]gatewayPlan, map[st
 	for key := range s.current {
 		empty[key] = true
 	}
-	for _, n := range s.tracker.connected() {
+	for _, n := range s.pub.Connected() {
 		if n.Gateway != "" {
 			empty[n.Gateway] = true
 		}
@@ -59,7 +59,7 @@ func (s *Server) build(sha string, res *translate.Result) ([]gatewayPlan, map[st
 // restart), sets the snapshots that changed and makes rec the applied
 // record, superseding the previous one. It is the one path of Apply,
 // Rollback, Unpin and a restart. Callers hold s.mu and call finish.
-func (s *Server) publish(rec *Record, plans []gatewayPlan, keys map[string]bool) error {
+func (s *History) publish(rec *Record, plans []gatewayPlan, keys map[string]bool) error {
 	// Record the health entries before publishing: an Envoy may ACK before
 	// SetSnapshot returns.
 	var health []*GatewayHealth
@@ -119,7 +119,7 @@ func (s *Server) publish(rec *Record, plans []gatewayPlan, keys map[string]bool)
 // hold records the health entries of a revision that is not served (a
 // pending one): its versions and resource counts, nothing pushed. Callers
 // hold s.mu.
-func (s *Server) hold(rec *Record, plans []gatewayPlan, keys map[string]bool) {
+func (s *History) hold(rec *Record, plans []gatewayPlan, keys map[string]bool) {
 	var health []*GatewayHealth
 	for _, p := range plans {
 		if keys[p.key] {
@@ -130,7 +130,7 @@ func (s *Server) hold(rec *Record, plans []gatewayPlan, keys map[string]bool) {
 }
 
 // meta is what the store keeps besides the records. Callers hold s.mu.
-func (s *Server) meta() map[string]string {
+func (s *History) meta() map[string]string {
 	m := map[string]string{string(metaPin): s.pin, string(metaHead): s.head}
 	if s.applied != nil {
 		m[string(metaServed)] = s.applied.SHA

@@ -1,4 +1,4 @@
-package serve
+package publish
 
 import (
 	"google.golang.org/grpc/encoding"

@@ -1,4 +1,4 @@
-package serve
+package revisions
 
 import (
 	"fmt"
@@ -10,6 +10,7 @@ import (
 	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/sluice-gitops/sluice/serve/publish"
 	gitsync "github.com/sluice-gitops/sluice/sync"
 	"github.com/sluice-gitops/sluice/translate"
 )
@@ -33,14 +34,14 @@ type Options struct {
 	RollbackOnNack bool
 }
 
-// Server is the xDS side of sluice: one snapshot per Gateway in
-// go-control-plane's cache, the revision history, and ACK/NACK health.
-type Server struct {
+// History is the revision state machine: the history of revisions (kept
+// in the store), what each gateway is served and the pin, and the health
+// of every revision from what the publisher reports of the Envoys.
+type History struct {
 	log *slog.Logger
-	// ads holds the snapshots served over ADS and the per-type services.
-	ads     *adsCache
+	// pub serves the snapshots and reports ACKs and NACKs.
+	pub     *publish.Publisher
 	store   *store
-	tracker *tracker
 	metrics *metrics
 	onApply func(*Record)
 	// rollbackOnNack is Options.RollbackOnNack.
@@ -74,9 +75,9 @@ type sourceHealth struct {
 	lastSuccess time.Time
 }
 
-// New makes a Server and opens its revision store in Options.DataDir;
-// call ServeXDS and AdminHandler to expose it and Close to close the store.
-func New(opts Options) (*Server, error) {
+// New makes a History and opens its revision store in Options.DataDir;
+// serve its Publisher and close it with Close.
+func New(opts Options) (*History, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
@@ -84,12 +85,9 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	tr := newTracker()
-	s := &Server{
+	s := &History{
 		log:            opts.Logger,
-		ads:            newADSCache(),
 		store:          st,
-		tracker:        tr,
 		metrics:        newMetrics(opts.Registerer),
 		onApply:        opts.OnApply,
 		rollbackOnNack: opts.RollbackOnNack,
@@ -99,23 +97,20 @@ func New(opts Options) (*Server, error) {
 		head:           meta[string(metaHead)],
 		restored:       meta[string(metaServed)],
 	}
-	s.tracker.onRequest = s.ensureSnapshot
-	s.tracker.onAck = s.ack
-	s.tracker.onNack = s.nack
-	s.tracker.onConnect = func(gateway string, d int) { s.metrics.connected.WithLabelValues(gateway).Add(float64(d)) }
+	s.pub = publish.New(s.events())
 	s.metrics.setRevisionInfo(st.list())
 	return s, nil
 }
 
 // Close writes what is left of the history and closes the store.
-func (s *Server) Close() error { return s.store.close() }
+func (s *History) Close() error { return s.store.close() }
 
 // Apply records a revision and, unless it is rejected, publishes its
 // snapshots. terr is translate's error (unparseable YAML): the revision
 // is then rejected and the previous snapshots keep serving. took is the
 // translation time. While a revision is pinned, a good revision is
 // recorded as pending and not published.
-func (s *Server) Apply(rev gitsync.Revision, res *translate.Result, terr error, took time.Duration) *Record {
+func (s *History) Apply(rev gitsync.Revision, res *translate.Result, terr error, took time.Duration) *Record {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	rec := s.store.add(rev)
@@ -148,7 +143,7 @@ func (s *Server) Apply(rev gitsync.Revision, res *translate.Result, terr error, 
 
 // Reject records a revision the source refused before translation (a bad
 // signature, a force-push): it is never served, and what is served stays.
-func (s *Server) Reject(rev gitsync.Revision, reason, message string) *Record {
+func (s *History) Reject(rev gitsync.Revision, reason, message string) *Record {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	rec := s.store.add(rev)
@@ -166,7 +161,7 @@ type gatewayPlan struct {
 
 func (p gatewayPlan) served() served { return served{version: p.version, hash: p.hash, snap: p.snap} }
 
-func (s *Server) plan(sha, key string, g *translate.GatewayResult) (gatewayPlan, error) {
+func (s *History) plan(sha, key string, g *translate.GatewayResult) (gatewayPlan, error) {
 	res := g.Resources()
 	hash, err := contentHash(res)
 	if err != nil {
@@ -192,7 +187,7 @@ func typeName(typeURL string) string {
 	return typeURL[strings.LastIndex(typeURL, ".")+1:]
 }
 
-func (s *Server) finish(rec *Record, state State, reason string) *Record {
+func (s *History) finish(rec *Record, state State, reason string) *Record {
 	s.store.update(func() {
 		rec.State, rec.Reason = state, reason
 	})
@@ -217,14 +212,14 @@ func (s *Server) finish(rec *Record, state State, reason string) *Record {
 }
 
 // SourceError records a failed sync (the served revision stays).
-func (s *Server) SourceError(err error) {
+func (s *History) SourceError(err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.source.lastErr, s.source.lastErrAt = err.Error(), time.Now()
 }
 
 // SourceOK records a successful sync.
-func (s *Server) SourceOK() {
+func (s *History) SourceOK() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.source.lastErr, s.source.lastSuccess = "", time.Now()
@@ -233,7 +228,7 @@ func (s *Server) SourceOK() {
 // ensureSnapshot gives an Envoy whose gateway has no snapshot an empty one
 // once a revision is applied, so it is told "nothing" rather than left
 // waiting.
-func (s *Server) ensureSnapshot(gateway string) {
+func (s *History) ensureSnapshot(gateway string) {
 	if gateway == "" {
 		return
 	}
@@ -257,22 +252,23 @@ func (s *Server) ensureSnapshot(gateway string) {
 	s.current[gateway] = p.served()
 }
 
-// setSnapshot serves snap to the Envoys of gateway, over ADS and the
-// per-type services. Callers hold s.mu.
-func (s *Server) setSnapshot(gateway string, snap *cachev3.Snapshot) error {
-	// SotW needs the bytes and delta the per-resource versions: make them
-	// once, before the streams share the snapshot.
-	if err := premarshal(snap); err != nil {
-		return err
+// events are what the history does with what the publisher sees.
+func (s *History) events() publish.Events {
+	return publish.Events{
+		Request: s.ensureSnapshot, Ack: s.ack, Nack: s.nack,
+		Connect: func(gateway string, d int) { s.metrics.connected.WithLabelValues(gateway).Add(float64(d)) },
 	}
-	if err := snap.ConstructVersionMap(); err != nil {
-		return err
-	}
-	s.ads.set(gateway, snap)
-	return nil
 }
 
-func (s *Server) ack(gateway, node, version string, at time.Time) {
+// setSnapshot serves snap to the Envoys of gateway. Callers hold s.mu.
+func (s *History) setSnapshot(gateway string, snap *cachev3.Snapshot) error {
+	return s.pub.Set(gateway, snap)
+}
+
+// Publisher returns the xDS publisher that serves the snapshots.
+func (s *History) Publisher() *publish.Publisher { return s.pub }
+
+func (s *History) ack(gateway, node, version string, at time.Time) {
 	s.metrics.acks.WithLabelValues(gateway).Inc()
 	s.noteGood(gateway, version)
 	d, ok := s.store.recordAck(gateway, version, node, at)
@@ -280,7 +276,7 @@ func (s *Server) ack(gateway, node, version string, at time.Time) {
 		return
 	}
 	s.log.Info("envoy ACKed", "node", node, "gateway", gateway, "version", version, "sinceFetch", d)
-	if !s.tracker.allAt(gateway, version) {
+	if !s.pub.AllAt(gateway, version) {
 		return // some Envoy of the gateway has not taken it yet
 	}
 	if s.store.recordAllAcked(gateway, version, d) {
@@ -288,7 +284,7 @@ func (s *Server) ack(gateway, node, version string, at time.Time) {
 	}
 }
 
-func (s *Server) nack(gateway, node, version, detail string, at time.Time) {
+func (s *History) nack(gateway, node, version, detail string, at time.Time) {
 	s.metrics.nacks.WithLabelValues(gateway).Inc()
 	s.store.recordNack(gateway, version, node, detail, at)
 	s.log.Warn("envoy NACKed", "node", node, "gateway", gateway, "version", version, "error", detail)
@@ -299,9 +295,9 @@ func (s *Server) nack(gateway, node, version, detail string, at time.Time) {
 
 // Revisions lists every revision seen, newest first, with pending Envoys
 // filled in.
-func (s *Server) Revisions() []*Record {
+func (s *History) Revisions() []*Record {
 	recs := s.store.list()
-	nodes := s.tracker.connected()
+	nodes := s.pub.Connected()
 	for _, r := range recs {
 		fillPending(r, nodes)
 	}
@@ -309,18 +305,18 @@ func (s *Server) Revisions() []*Record {
 }
 
 // Revision returns one revision by SHA or SHA prefix (7+ characters), or nil.
-func (s *Server) Revision(sha string) *Record {
+func (s *History) Revision(sha string) *Record {
 	r := s.store.get(sha)
 	if r != nil {
-		fillPending(r, s.tracker.connected())
+		fillPending(r, s.pub.Connected())
 	}
 	return r
 }
 
 // Nodes lists the connected Envoys.
-func (s *Server) Nodes() []NodeStatus { return s.tracker.connected() }
+func (s *History) Nodes() []publish.NodeStatus { return s.pub.Connected() }
 
-func fillPending(r *Record, nodes []NodeStatus) {
+func fillPending(r *Record, nodes []publish.NodeStatus) {
 	for _, g := range r.Gateways {
 		for _, n := range nodes {
 			if n.Gateway != g.Gateway || contains(g.Acked, n.Node) {
@@ -338,7 +334,7 @@ func fillPending(r *Record, nodes []NodeStatus) {
 }
 
 // AppliedSHA returns the SHA of the revision being served, or "".
-func (s *Server) AppliedSHA() string {
+func (s *History) AppliedSHA() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.applied == nil {
@@ -348,8 +344,20 @@ func (s *Server) AppliedSHA() string {
 }
 
 // Ready reports whether a revision is being served.
-func (s *Server) Ready() bool {
+func (s *History) Ready() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.applied != nil
+}
+
+// Readiness returns the revision served, nil before the first, and the
+// error of the last sync, "" when it succeeded.
+func (s *History) Readiness() (served *gitsync.Revision, sourceErr string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.applied != nil {
+		rev := s.applied.Revision
+		served = &rev
+	}
+	return served, s.source.lastErr
 }

@@ -1,4 +1,4 @@
-package serve
+package publish
 
 import (
 	"context"
@@ -102,27 +102,23 @@ func writeFile(t *testing.T, name string, b []byte) {
 	}
 }
 
-// serveTLS serves a Server's xDS over TLS with the files, re-read on every
+// serveTLS serves a Publisher's xDS over TLS with the files, re-read on every
 // handshake, and returns its address.
-func serveTLS(t *testing.T, files TLSFiles) (*Server, string) {
+func serveTLS(t *testing.T, files TLSFiles) (*Publisher, string) {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	r, err := newTLSReloader(files, log, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := New(Options{Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
+	srv := New(Events{})
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- srv.ServeXDS(ctx, lis, grpc.Creds(credentials.NewTLS(r.config()))) }()
+	go func() { done <- srv.Serve(ctx, lis, grpc.Creds(credentials.NewTLS(r.config()))) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -134,7 +130,7 @@ func serveTLS(t *testing.T, files TLSFiles) (*Server, string) {
 
 // connected dials an xdstest client with conf and waits until the server
 // tracks it: its requests went through over TLS.
-func connected(t *testing.T, srv *Server, addr string, conf *tls.Config) {
+func connected(t *testing.T, srv *Publisher, addr string, conf *tls.Config) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
@@ -142,7 +138,7 @@ func connected(t *testing.T, srv *Server, addr string, conf *tls.Config) {
 	c := xdstest.Dial(ctx, t, addr, xdstest.Options{NodeID: node, Cluster: "default/eg", TLS: conf})
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		for _, n := range srv.Nodes() {
+		for _, n := range srv.Connected() {
 			if n.Node == node {
 				return
 			}

@@ -1,4 +1,4 @@
-package serve
+package revisions
 
 import (
 	"fmt"
@@ -6,7 +6,7 @@ import (
 
 // noteGood remembers the snapshot of gateway that an Envoy just ACKed at
 // version, when it is the one served: a later NACK rolls back to it.
-func (s *Server) noteGood(gateway, version string) {
+func (s *History) noteGood(gateway, version string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	cur, ok := s.current[gateway]
@@ -30,7 +30,7 @@ func (s *Server) noteGood(gateway, version string) {
 // its Envoys ACKed, under its own version, so Envoys that run it are not
 // sent anything. Other gateways keep the revision. Nothing is rolled back
 // when version is no longer served or no other version was ever ACKed.
-func (s *Server) rollbackGateway(gateway, version, node, detail string) {
+func (s *History) rollbackGateway(gateway, version, node, detail string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	cur, ok := s.current[gateway]

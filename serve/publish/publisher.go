@@ -1,0 +1,59 @@
+package publish
+
+import (
+	"time"
+
+	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
+)
+
+// Events are what the publisher tells the revision state machine of the
+// Envoys. Each may be nil.
+type Events struct {
+	// Request runs for every request with the node's gateway key, so that
+	// an unknown gateway can be given an empty snapshot.
+	Request func(gateway string)
+	// Ack runs when a node has taken version on every type it was sent.
+	Ack func(gateway, node, version string, at time.Time)
+	// Nack runs when a node rejects version, with Envoy's error_detail.
+	Nack func(gateway, node, version, detail string, at time.Time)
+	// Connect runs when a gateway gains (delta 1) or loses (-1) a node.
+	Connect func(gateway string, delta int)
+}
+
+// Publisher serves each gateway's snapshot to its Envoys over ADS (SotW
+// and delta) and the per-type xDS services, and tracks what every Envoy
+// ACKed and NACKed.
+type Publisher struct {
+	ads     *adsCache
+	tracker *tracker
+}
+
+// New returns a Publisher that reports to ev.
+func New(ev Events) *Publisher {
+	tr := newTracker()
+	tr.onRequest, tr.onAck, tr.onNack, tr.onConnect = ev.Request, ev.Ack, ev.Nack, ev.Connect
+	return &Publisher{ads: newADSCache(), tracker: tr}
+}
+
+// Set serves snap to the Envoys of gateway. snap must be checked
+// (Consistent, ValidateAll): its resources are marshalled once here, for
+// every Envoy, and it must not change after.
+func (p *Publisher) Set(gateway string, snap *cachev3.Snapshot) error {
+	// SotW needs the bytes and delta the per-resource versions: make them
+	// once, before the streams share the snapshot.
+	if err := premarshal(snap); err != nil {
+		return err
+	}
+	if err := snap.ConstructVersionMap(); err != nil {
+		return err
+	}
+	p.ads.set(gateway, snap)
+	return nil
+}
+
+// Connected lists the connected Envoys.
+func (p *Publisher) Connected() []NodeStatus { return p.tracker.connected() }
+
+// AllAt reports whether every connected Envoy of gateway has taken
+// version.
+func (p *Publisher) AllAt(gateway, version string) bool { return p.tracker.allAt(gateway, version) }
