@@ -182,7 +182,7 @@ func start(t *testing.T, ho harnessOpts) *harness {
 	var rec *reconcile.Reconciler
 	aopts := serve.AdminOptions{Token: ho.token, Gatherer: reg, Sync: ho.sync}
 	if ho.source != nil {
-		rec = reconcile.New(reconcile.Options{Source: ho.source, State: srv, Logger: slog.New(slog.DiscardHandler)})
+		rec = reconcile.New(reconcile.Options{Source: ho.source, History: srv, Logger: slog.New(slog.DiscardHandler)})
 		aopts.Actions = rec
 	}
 	admin := httptest.NewServer(serve.AdminHandler(srv, aopts))

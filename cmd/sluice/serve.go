@@ -101,74 +101,113 @@ func newSource(cfg *config.Config, logger *slog.Logger) (gitsync.Source, time.Du
 	return src, d.Interval.Duration, err
 }
 
-// runServe runs the control plane until ctx is done. ready is called with
-// the bound addresses once both listeners are up.
-func runServe(ctx context.Context, cfg *config.Config, logger *slog.Logger, ready func(xds, admin net.Addr)) error {
+// adminOptions reads the admin token and the webhook secret of cfg.
+func adminOptions(cfg *config.Config) (serve.AdminOptions, error) {
+	var opts serve.AdminOptions
+	var err error
+	if opts.Token, err = readSecret(cfg.Admin.TokenFile, "admin token"); err != nil {
+		return opts, err
+	}
+	if g := cfg.Source.Git; g != nil {
+		opts.Branch = g.Branch
+		if opts.WebhookSecret, err = readSecret(g.Webhook.SecretFile, "webhook secret"); err != nil {
+			return opts, err
+		}
+		if g.Webhook.SecretFile != "" && opts.WebhookSecret == "" {
+			return opts, fmt.Errorf("webhook secret: %s is empty", g.Webhook.SecretFile)
+		}
+	}
+	return opts, nil
+}
+
+// xdsServerOptions are the gRPC options of the xDS server: TLS when
+// configured.
+func xdsServerOptions(cfg *config.Config, logger *slog.Logger) ([]grpc.ServerOption, error) {
+	t := cfg.XDS.TLS
+	if t == nil {
+		return nil, nil
+	}
+	conf, err := publish.XDSTLSConfig(publish.TLSFiles{CertFile: t.CertFile, KeyFile: t.KeyFile, ClientCAFile: t.ClientCAFile}, logger)
+	if err != nil {
+		return nil, err
+	}
+	return []grpc.ServerOption{grpc.Creds(credentials.NewTLS(conf))}, nil
+}
+
+// listen binds the xDS and the admin listeners.
+func listen(cfg *config.Config) (xds, admin net.Listener, err error) {
+	if xds, err = net.Listen("tcp", cfg.XDS.Address); err != nil {
+		return nil, nil, fmt.Errorf("xds listener: %w", err)
+	}
+	if admin, err = net.Listen("tcp", cfg.Admin.Address); err != nil {
+		xds.Close()
+		return nil, nil, fmt.Errorf("admin listener: %w", err)
+	}
+	return xds, admin, nil
+}
+
+// parts are the pieces sluice serve runs, wired.
+type parts struct {
+	hist    *revisions.History
+	rec     *reconcile.Reconciler
+	sched   *gitsync.Scheduler
+	admin   *http.Server
+	xdsOpts []grpc.ServerOption
+}
+
+// wire builds the pieces of cfg: source, revision history, reconciler,
+// scheduler and admin server. Close the history when done.
+func wire(cfg *config.Config, logger *slog.Logger) (*parts, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
-		return fmt.Errorf("data dir: %w", err)
+		return nil, fmt.Errorf("data dir: %w", err)
 	}
 	src, interval, err := newSource(cfg, logger)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	token, err := readSecret(cfg.Admin.TokenFile, "admin token")
+	aopts, err := adminOptions(cfg)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	var branch, hookSecret string
-	if g := cfg.Source.Git; g != nil {
-		branch = g.Branch
-		if hookSecret, err = readSecret(g.Webhook.SecretFile, "webhook secret"); err != nil {
-			return err
-		}
-		if g.Webhook.SecretFile != "" && hookSecret == "" {
-			return fmt.Errorf("webhook secret: %s is empty", g.Webhook.SecretFile)
-		}
+	xdsOpts, err := xdsServerOptions(cfg, logger)
+	if err != nil {
+		return nil, err
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	srv, err := revisions.New(revisions.Options{
+	hist, err := revisions.New(revisions.Options{
 		Logger: logger, Registerer: reg, DataDir: cfg.DataDir,
 		KeepRevisions: cfg.History.Keep, RollbackOnNack: cfg.Rollback.OnNack,
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer srv.Close() // runs after wg.Wait below: nothing writes to the store after
 	rec := reconcile.New(reconcile.Options{
-		Source: src, State: srv, Logger: logger, Metrics: gitsync.NewMetrics(reg),
+		Source: src, History: hist, Logger: logger, Metrics: gitsync.NewMetrics(reg),
 		Translate: translate.Options{ControllerName: cfg.Gateway.ControllerName},
 	})
 	sched, err := gitsync.NewScheduler(scheduleOptions(cfg, interval, logger), rec.SyncOnce)
 	if err != nil {
+		hist.Close()
+		return nil, err
+	}
+	// An operator's sync waits for its result; a webhook's does not.
+	aopts.Gatherer, aopts.Sync, aopts.Trigger, aopts.Actions, aopts.Logger = reg, sched.SyncNow, sched.Trigger, rec, logger
+	admin := &http.Server{Handler: serve.AdminHandler(hist, aopts), ReadHeaderTimeout: 10 * time.Second}
+	return &parts{hist: hist, rec: rec, sched: sched, admin: admin, xdsOpts: xdsOpts}, nil
+}
+
+// runServe runs the control plane until ctx is done. ready is called with
+// the bound addresses once both listeners are up.
+func runServe(ctx context.Context, cfg *config.Config, logger *slog.Logger, ready func(xds, admin net.Addr)) error {
+	p, err := wire(cfg, logger)
+	if err != nil {
 		return err
 	}
-
-	var xdsOpts []grpc.ServerOption
-	if t := cfg.XDS.TLS; t != nil {
-		conf, err := publish.XDSTLSConfig(publish.TLSFiles{CertFile: t.CertFile, KeyFile: t.KeyFile, ClientCAFile: t.ClientCAFile}, logger)
-		if err != nil {
-			return err
-		}
-		xdsOpts = append(xdsOpts, grpc.Creds(credentials.NewTLS(conf)))
-	}
-	xdsLis, err := net.Listen("tcp", cfg.XDS.Address)
+	defer p.hist.Close() // runs after wg.Wait below: nothing writes to the store after
+	xdsLis, adminLis, err := listen(cfg)
 	if err != nil {
-		return fmt.Errorf("xds listener: %w", err)
-	}
-	adminLis, err := net.Listen("tcp", cfg.Admin.Address)
-	if err != nil {
-		xdsLis.Close()
-		return fmt.Errorf("admin listener: %w", err)
-	}
-	admin := &http.Server{
-		Handler: serve.AdminHandler(srv, serve.AdminOptions{
-			Token: token, Gatherer: reg,
-			// An operator's sync waits for its result; a webhook's does not.
-			Sync: sched.SyncNow, Trigger: sched.Trigger,
-			WebhookSecret: hookSecret, Branch: branch, Actions: rec, Logger: logger,
-		}),
-		ReadHeaderTimeout: 10 * time.Second,
+		return err
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -177,20 +216,20 @@ func runServe(ctx context.Context, cfg *config.Config, logger *slog.Logger, read
 	var wg sync.WaitGroup
 	errc := make(chan error, 2)
 	wg.Go(func() {
-		if err := srv.Publisher().Serve(ctx, xdsLis, xdsOpts...); err != nil {
+		if err := p.hist.Publisher().Serve(ctx, xdsLis, p.xdsOpts...); err != nil {
 			errc <- err
 		}
 	})
 	wg.Go(func() {
-		if err := admin.Serve(adminLis); !errors.Is(err, http.ErrServerClosed) {
+		if err := p.admin.Serve(adminLis); !errors.Is(err, http.ErrServerClosed) {
 			errc <- err
 		}
 	})
-	rec.Restore()
+	p.rec.Restore()
 	if ready != nil {
 		ready(xdsLis.Addr(), adminLis.Addr())
 	}
-	wg.Go(func() { sched.Run(ctx) })
+	wg.Go(func() { p.sched.Run(ctx) })
 
 	var runErr error
 	select {
@@ -200,7 +239,7 @@ func runServe(ctx context.Context, cfg *config.Config, logger *slog.Logger, read
 	cancel()
 	shutdown, done := context.WithTimeout(context.Background(), 5*time.Second)
 	defer done()
-	admin.Shutdown(shutdown)
+	p.admin.Shutdown(shutdown)
 	wg.Wait()
 	return runErr
 }

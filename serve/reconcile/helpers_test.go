@@ -103,7 +103,7 @@ func (w *world) start() *sluice {
 		w.t.Fatal(err)
 	}
 	w.t.Cleanup(func() { state.Close() })
-	return &sluice{state: state, rec: reconcile.New(reconcile.Options{Source: src, State: state, Logger: log})}
+	return &sluice{state: state, rec: reconcile.New(reconcile.Options{Source: src, History: state, Logger: log})}
 }
 
 func (s *sluice) stop(t *testing.T) {

@@ -16,7 +16,7 @@ import (
 type Options struct {
 	Source gitsync.Source
 	// State records revisions and publishes their snapshots.
-	State *revisions.History
+	History *revisions.History
 	// Translate are the options of every translation; a Cache is added
 	// when it has none.
 	Translate translate.Options
@@ -47,7 +47,7 @@ func New(opts Options) *Reconciler {
 	if opts.Translate.Cache == nil {
 		opts.Translate.Cache = translate.NewCache()
 	}
-	return &Reconciler{src: opts.Source, state: opts.State, opts: opts.Translate, metrics: opts.Metrics, log: opts.Logger}
+	return &Reconciler{src: opts.Source, state: opts.History, opts: opts.Translate, metrics: opts.Metrics, log: opts.Logger}
 }
 
 // translate translates rev, timing it, and keeps the result for rollback
