@@ -80,30 +80,7 @@ func TestSnapshotVersions(t *testing.T) {
 	}
 	twin := replica.dial(t, xdstest.Options{NodeID: "envoy-other-2", Cluster: "default/other"})
 	twin.WaitFor(wait, atVersion(other2.Version))
-	a, b := other.Snapshot(), twin.Snapshot()
-	for name, c := range a.Clusters {
-		if !proto.Equal(c, b.Clusters[name]) {
-			t.Errorf("cluster %s differs between replicas", name)
-		}
-	}
-	for name, l := range a.Listeners {
-		if !proto.Equal(l, b.Listeners[name]) {
-			t.Errorf("listener %s differs between replicas", name)
-		}
-	}
-	for name, r := range a.Routes {
-		if !proto.Equal(r, b.Routes[name]) {
-			t.Errorf("route %s differs between replicas", name)
-		}
-	}
-	for name, e := range a.Endpoints {
-		if !proto.Equal(e, b.Endpoints[name]) {
-			t.Errorf("endpoints %s differ between replicas", name)
-		}
-	}
-	if len(a.Clusters) != len(b.Clusters) || len(a.Listeners) != len(b.Listeners) || len(a.Routes) != len(b.Routes) || len(a.Endpoints) != len(b.Endpoints) {
-		t.Errorf("replicas serve different resource sets:\n%s\n---\n%s", a, b)
-	}
+	sameResources(t, other.Snapshot(), twin.Snapshot())
 
 	// The content half of a version depends on the resources only: a
 	// replica that starts at rev2 gives the unchanged gateway the same
@@ -112,5 +89,27 @@ func TestSnapshotVersions(t *testing.T) {
 	f2 := fresh.apply(t, rev2, res2, revisions.StateApplied)
 	if got := versionOf(t, f2, "default/eg").Version; got != rev2.SHA[:12]+"-"+eg1.Version[13:] {
 		t.Errorf("fresh replica at rev2: eg version %q, want %s-%s", got, rev2.SHA[:12], eg1.Version[13:])
+	}
+}
+
+// sameResources fails the test unless two Envoys hold byte-identical
+// resources.
+func sameResources(t *testing.T, a, b xdstest.State) {
+	t.Helper()
+	sameMessages(t, "cluster", a.Clusters, b.Clusters)
+	sameMessages(t, "listener", a.Listeners, b.Listeners)
+	sameMessages(t, "route", a.Routes, b.Routes)
+	sameMessages(t, "endpoints", a.Endpoints, b.Endpoints)
+}
+
+func sameMessages[M proto.Message](t *testing.T, what string, a, b map[string]M) {
+	t.Helper()
+	if len(a) != len(b) {
+		t.Errorf("replicas serve %d and %d %s resources", len(a), len(b), what)
+	}
+	for name, m := range a {
+		if other, ok := b[name]; !ok || !proto.Equal(m, other) {
+			t.Errorf("%s %s differs between replicas", what, name)
+		}
 	}
 }

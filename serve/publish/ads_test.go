@@ -10,6 +10,7 @@ import (
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
 	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
+	endpointservice "github.com/envoyproxy/go-control-plane/envoy/service/endpoint/v3"
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
 	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
 	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
@@ -71,15 +72,67 @@ func TestSubscriptionSharesTheSnapshotNames(t *testing.T) {
 	}
 }
 
-// TestADSResendsResubscribedNames checks that a SotW Envoy that drops an
-// EDS name and asks for it again at the same version is sent it again, and
-// that an ACK of everything is not answered until the snapshot changes.
-func TestADSResendsResubscribedNames(t *testing.T) {
+// TestResendsResubscribedNames checks, over ADS and over the per-type EDS
+// service alike, that a SotW Envoy that drops an EDS name and asks for it
+// again at the same version is sent it again, that an ACK of everything is
+// not answered until the snapshot changes, and that a NACK is held.
+func TestResendsResubscribedNames(t *testing.T) {
 	t.Parallel()
-	srv := New(Events{})
-	if err := srv.Set("default/eg", endpointsSnapshot(t, "v1", "a")); err != nil {
-		t.Fatal(err)
+	for name, open := range map[string]func(context.Context, *grpc.ClientConn) (sotwClient, error){
+		"ads": func(ctx context.Context, conn *grpc.ClientConn) (sotwClient, error) {
+			return discoveryv3.NewAggregatedDiscoveryServiceClient(conn).StreamAggregatedResources(ctx)
+		},
+		"eds": func(ctx context.Context, conn *grpc.ClientConn) (sotwClient, error) {
+			return endpointservice.NewEndpointDiscoveryServiceClient(conn).StreamEndpoints(ctx)
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			srv := New(Events{})
+			if err := srv.Set("default/eg", endpointsSnapshot(t, "v1", "a")); err != nil {
+				t.Fatal(err)
+			}
+			c := dialEDS(t, srv, open)
+			c.send(&discoveryv3.DiscoveryRequest{Node: &corev3.Node{Id: "envoy", Cluster: "eg"}, ResourceNames: []string{"a"}})
+			r := c.next("a")
+			c.send(&discoveryv3.DiscoveryRequest{VersionInfo: r.GetVersionInfo(), ResponseNonce: r.GetNonce(), ResourceNames: []string{"a"}})
+			c.quiet()
+			// Dropped: the Envoy no longer asks for every resource, so nothing.
+			c.send(&discoveryv3.DiscoveryRequest{VersionInfo: r.GetVersionInfo(), ResponseNonce: r.GetNonce()})
+			c.quiet()
+			c.send(&discoveryv3.DiscoveryRequest{VersionInfo: r.GetVersionInfo(), ResponseNonce: r.GetNonce(), ResourceNames: []string{"a"}})
+			r = c.next("a")
+			c.send(&discoveryv3.DiscoveryRequest{VersionInfo: r.GetVersionInfo(), ResponseNonce: r.GetNonce(), ResourceNames: []string{"a"}})
+			c.quiet()
+			// A NACK is held: not answered with the version it rejects.
+			c.send(&discoveryv3.DiscoveryRequest{ResponseNonce: r.GetNonce(), ResourceNames: []string{"a"}, ErrorDetail: &status.Status{Message: "no"}})
+			c.quiet()
+			if err := srv.Set("default/eg", endpointsSnapshot(t, "v2", "a")); err != nil {
+				t.Fatal(err)
+			}
+			if r = c.next("a"); r.GetVersionInfo() != "v2" {
+				t.Errorf("version %s, want v2", r.GetVersionInfo())
+			}
+		})
 	}
+}
+
+// sotwClient is the client side of an ADS or a per-type SotW stream.
+type sotwClient interface {
+	Send(*discoveryv3.DiscoveryRequest) error
+	Recv() (*discoveryv3.DiscoveryResponse, error)
+}
+
+// edsClient sends EDS requests on a stream and checks the responses.
+type edsClient struct {
+	t         *testing.T
+	st        sotwClient
+	responses chan *discoveryv3.DiscoveryResponse
+}
+
+// dialEDS serves srv on a loopback port and opens a stream to it.
+func dialEDS(t *testing.T, srv *Publisher, open func(context.Context, *grpc.ClientConn) (sotwClient, error)) *edsClient {
+	t.Helper()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -88,82 +141,66 @@ func TestADSResendsResubscribedNames(t *testing.T) {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ctx, lis) }()
 	t.Cleanup(func() { cancel(); <-served })
-
 	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = conn.Close() })
-	st, err := discoveryv3.NewAggregatedDiscoveryServiceClient(conn).StreamAggregatedResources(ctx)
+	st, err := open(ctx, conn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	responses := make(chan *discoveryv3.DiscoveryResponse, 10)
+	c := &edsClient{t: t, st: st, responses: make(chan *discoveryv3.DiscoveryResponse, 10)}
 	go func() {
 		for {
 			resp, err := st.Recv()
 			if err != nil {
-				close(responses)
+				close(c.responses)
 				return
 			}
-			responses <- resp
+			c.responses <- resp
 		}
 	}()
-	send := func(req *discoveryv3.DiscoveryRequest) {
-		t.Helper()
-		req.TypeUrl = resourcev3.EndpointType
-		if err := st.Send(req); err != nil {
-			t.Fatal(err)
-		}
-	}
-	next := func(want ...string) *discoveryv3.DiscoveryResponse {
-		t.Helper()
-		select {
-		case resp := <-responses:
-			var got []string
-			for _, a := range resp.GetResources() {
-				var cla endpointv3.ClusterLoadAssignment
-				if err := a.UnmarshalTo(&cla); err != nil {
-					t.Fatal(err)
-				}
-				got = append(got, cla.GetClusterName())
-			}
-			if !slices.Equal(got, want) {
-				t.Fatalf("sent %v at %s, want %v", got, resp.GetVersionInfo(), want)
-			}
-			return resp
-		case <-time.After(10 * time.Second):
-			t.Fatalf("no response, want %v", want)
-			return nil
-		}
-	}
-	quiet := func() {
-		t.Helper()
-		select {
-		case resp := <-responses:
-			t.Fatalf("unexpected response %v", resp)
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
+	return c
+}
 
-	send(&discoveryv3.DiscoveryRequest{Node: &corev3.Node{Id: "envoy", Cluster: "eg"}, ResourceNames: []string{"a"}})
-	r := next("a")
-	send(&discoveryv3.DiscoveryRequest{VersionInfo: r.GetVersionInfo(), ResponseNonce: r.GetNonce(), ResourceNames: []string{"a"}})
-	quiet()
-	// Dropped: the Envoy no longer asks for every resource, so nothing.
-	send(&discoveryv3.DiscoveryRequest{VersionInfo: r.GetVersionInfo(), ResponseNonce: r.GetNonce()})
-	quiet()
-	send(&discoveryv3.DiscoveryRequest{VersionInfo: r.GetVersionInfo(), ResponseNonce: r.GetNonce(), ResourceNames: []string{"a"}})
-	r = next("a")
-	send(&discoveryv3.DiscoveryRequest{VersionInfo: r.GetVersionInfo(), ResponseNonce: r.GetNonce(), ResourceNames: []string{"a"}})
-	quiet()
-	// A NACK is held: not answered with the version it rejects.
-	send(&discoveryv3.DiscoveryRequest{ResponseNonce: r.GetNonce(), ResourceNames: []string{"a"}, ErrorDetail: &status.Status{Message: "no"}})
-	quiet()
-	if err := srv.Set("default/eg", endpointsSnapshot(t, "v2", "a")); err != nil {
-		t.Fatal(err)
+func (c *edsClient) send(req *discoveryv3.DiscoveryRequest) {
+	c.t.Helper()
+	req.TypeUrl = resourcev3.EndpointType
+	if err := c.st.Send(req); err != nil {
+		c.t.Fatal(err)
 	}
-	if r = next("a"); r.GetVersionInfo() != "v2" {
-		t.Errorf("version %s, want v2", r.GetVersionInfo())
+}
+
+// next waits for a response and checks the clusters it holds.
+func (c *edsClient) next(want ...string) *discoveryv3.DiscoveryResponse {
+	c.t.Helper()
+	select {
+	case resp := <-c.responses:
+		var got []string
+		for _, a := range resp.GetResources() {
+			var cla endpointv3.ClusterLoadAssignment
+			if err := a.UnmarshalTo(&cla); err != nil {
+				c.t.Fatal(err)
+			}
+			got = append(got, cla.GetClusterName())
+		}
+		if !slices.Equal(got, want) {
+			c.t.Fatalf("sent %v at %s, want %v", got, resp.GetVersionInfo(), want)
+		}
+		return resp
+	case <-time.After(10 * time.Second):
+		c.t.Fatalf("no response, want %v", want)
+		return nil
+	}
+}
+
+// quiet checks that nothing is sent for a while.
+func (c *edsClient) quiet() {
+	c.t.Helper()
+	select {
+	case resp := <-c.responses:
+		c.t.Fatalf("unexpected response %v", resp)
+	case <-time.After(100 * time.Millisecond):
 	}
 }

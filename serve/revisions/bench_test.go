@@ -263,26 +263,7 @@ func BenchmarkRevisionToAllACKs(b *testing.B) {
 		runtime.MemProfileRate = 4096
 	}
 	results := []*translate.Result{benchResult(b, 0), benchResult(b, 1)}
-	srv, err := New(Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Registerer: prometheus.NewRegistry()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = srv.Close() })
-	var acks ackCounter
-	ev := srv.events()
-	ev.Ack = func(gateway, node, version string, at time.Time) {
-		srv.ack(gateway, node, version, at)
-		acks.ack(version)
-	}
-	srv.pub = publish.New(ev)
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- srv.pub.Serve(ctx, lis) }()
-	b.Cleanup(func() { cancel(); <-served })
+	srv, addr, acks := benchServer(b)
 
 	apply := func(i int) <-chan struct{} {
 		rev := benchRevision(i)
@@ -307,22 +288,12 @@ func BenchmarkRevisionToAllACKs(b *testing.B) {
 	heap0, stacks0, rss0 := memory(b)
 	goroutines0 := runtime.NumGoroutine()
 	start := time.Now()
-	envoys := startEnvoys(b, lis.Addr().String(), results[0])
+	envoys := startEnvoys(b, addr, results[0])
 	wait(first, "first revision")
 	b.Logf("1,000 Envoys connected and ACKed the first revision in %v", time.Since(start).Round(time.Millisecond))
 	heapN, stacksN, rssN := memory(b)
 	goroutinesN := runtime.NumGoroutine()
-	if file := os.Getenv("SLUICE_BENCH_HEAPPROFILE"); file != "" {
-		// The heap with every Envoy connected, as of the GC just done.
-		f, err := os.Create(file)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := pprof.WriteHeapProfile(f); err != nil {
-			b.Fatal(err)
-		}
-		_ = f.Close()
-	}
+	writeHeapProfile(b)
 	perEnvoy := func(after, before uint64) float64 {
 		return (float64(after) - float64(before)) / benchEnvoysAll / 1024
 	}
@@ -341,14 +312,62 @@ func BenchmarkRevisionToAllACKs(b *testing.B) {
 	revs := float64(i - 1)
 	b.ReportMetric((cpuSeconds(os.Getpid())-cpu0)/revs, "server-cpu-s/revision")
 	b.ReportMetric((cpuSeconds(envoys)-envoysCPU0)/revs, "envoys-cpu-s/revision")
+	reportTimes(b, took)
+	b.ReportMetric(perEnvoy(heapN, heap0), "heap-KiB/envoy")
+	b.ReportMetric(perEnvoy(rssN, rss0), "rss-KiB/envoy")
+}
+
+// benchServer serves a History's xDS on a loopback port; acks counts the
+// ACKs of every version.
+func benchServer(b *testing.B) (srv *History, addr string, acks *ackCounter) {
+	srv, err := New(Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Registerer: prometheus.NewRegistry()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = srv.Close() })
+	acks = &ackCounter{}
+	ev := srv.events()
+	ev.Ack = func(gateway, node, version string, at time.Time) {
+		srv.ack(gateway, node, version, at)
+		acks.ack(version)
+	}
+	srv.pub = publish.New(ev)
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- srv.pub.Serve(ctx, lis) }()
+	b.Cleanup(func() { cancel(); <-served })
+	return srv, lis.Addr().String(), acks
+}
+
+// writeHeapProfile writes the heap, as of the last GC, to the file
+// SLUICE_BENCH_HEAPPROFILE names, if it does.
+func writeHeapProfile(b *testing.B) {
+	file := os.Getenv("SLUICE_BENCH_HEAPPROFILE")
+	if file == "" {
+		return
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		b.Fatal(err)
+	}
+	_ = f.Close()
+}
+
+// reportTimes reports the mean, median and maximum of the times taken.
+func reportTimes(b *testing.B, took []time.Duration) {
 	var sum time.Duration
 	for _, d := range took {
 		sum += d
 	}
 	slices.Sort(took)
-	b.ReportMetric(sum.Seconds()/revs, "mean-s/revision")
+	b.ReportMetric(sum.Seconds()/float64(len(took)), "mean-s/revision")
 	b.ReportMetric(took[len(took)/2].Seconds(), "p50-s/revision")
 	b.ReportMetric(took[len(took)-1].Seconds(), "max-s/revision")
-	b.ReportMetric(perEnvoy(heapN, heap0), "heap-KiB/envoy")
-	b.ReportMetric(perEnvoy(rssN, rss0), "rss-KiB/envoy")
 }
