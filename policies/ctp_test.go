@@ -13,6 +13,7 @@ import (
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/sluice-gitops/sluice/translate/ir"
+	"github.com/sluice-gitops/sluice/translate/status"
 )
 
 func ctpPolicy(name string, spec egv1a1.ClientTrafficPolicySpec, sections ...string) *egv1a1.ClientTrafficPolicy {
@@ -109,11 +110,11 @@ func TestCTPPerPort(t *testing.T) {
 	if c := g.Listeners[1].Client; c == nil || c.Policy != "default/on-c" {
 		t.Errorf("port 81 got %+v, want on-c", c)
 	}
-	if a := sts[1].Ancestors; len(a) != 1 || a[0].Conditions[0].Reason != ReasonConflicted {
+	if a := sts[1].Ancestors; len(a) != 1 || a[0].Conditions[0].Reason != status.ReasonConflicted {
 		t.Errorf("on-a status %+v, want Conflicted", a)
 	}
 	gw := sts[0].Ancestors[0].Conditions
-	if len(gw) != 2 || gw[1].Type != CondOverridden || !strings.HasSuffix(gw[1].Message, "listener(s) c") {
+	if len(gw) != 2 || gw[1].Type != status.CondOverridden || !strings.HasSuffix(gw[1].Message, "listener(s) c") {
 		t.Errorf("gw conditions %+v, want Overridden for c only", gw)
 	}
 }

@@ -5,7 +5,6 @@
 //   - attach.go: policy attachment, shared by every kind: targetRef(s) and
 //     targetSelectors, precedence (route over listener over Gateway:
 //     Overridden), conflicts (the older wins: Conflicted), TargetNotFound.
-//   - status.go: conditions and per-ancestor status (PolicyAncestorStatus).
 //   - backendtrafficpolicy.go: BackendTrafficPolicy validation, attachment
 //     and status; its features: responseoverride.go (custom_response),
 //     healthcheck.go (active and passive health checks).
@@ -56,6 +55,9 @@
 // CustomResponseRouteConfig), which it places in the one ordered HTTP
 // filter list (translate/xds.go, httpFilters).
 //
+// Its status (conditions, per-ancestor status, attachments) is written in
+// translate/status's types, which translate puts into the Result as is.
+//
 // It must not import translate (translate imports it); it may import
-// translate/ir and the API type packages.
+// translate/ir, translate/status and the API type packages.
 package policies

@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/sluice-gitops/sluice/translate/ir"
+	"github.com/sluice-gitops/sluice/translate/status"
 )
 
 // SecurityPolicy: attachment (attach.go), validation and status here, one
@@ -57,7 +58,7 @@ type spFeatures struct {
 // (found by ir.Route.Origin), adding the clusters its JWKS and token
 // endpoint are fetched from and its OIDC secrets to the route's Gateway. It returns the status of every policy, in
 // input order.
-func ApplySecurityPolicies(in SecurityInput, gateways []*ir.Gateway) []*Status {
+func ApplySecurityPolicies(in SecurityInput, gateways []*ir.Gateway) []*status.Object {
 	features := make([]*spFeatures, len(in.Policies))
 	attach := make([]Policy, len(in.Policies))
 	for i, p := range in.Policies {
@@ -93,7 +94,7 @@ func ApplySecurityPolicies(in SecurityInput, gateways []*ir.Gateway) []*Status {
 			sort.Slice(g.Secrets, func(a, b int) bool { return g.Secrets[a].Name < g.Secrets[b].Name })
 		}
 	}
-	statuses := make([]*Status, len(in.Policies))
+	statuses := make([]*status.Object, len(in.Policies))
 	for i := range in.Policies {
 		st := att.Status(i)
 		if msg := features[i].invalid; msg != "" {
@@ -138,20 +139,20 @@ func addSecret(g *ir.Gateway, s *ir.Secret) bool {
 // invalidate turns the Accepted conditions of a status into
 // Accepted=False, reason Invalid, with msg; a policy that affects no
 // Gateway gets the condition at the top.
-func invalidate(st *Status, msg string) {
-	c := Condition{Type: CondAccepted, Status: "False", Reason: ReasonInvalid, Message: msg}
+func invalidate(st *status.Object, msg string) {
+	c := status.Condition{Type: status.CondAccepted, Status: "False", Reason: status.ReasonInvalid, Message: msg}
 	if len(st.Ancestors) == 0 {
 		if len(st.Conditions) > 0 {
 			st.Conditions[0].Message += "; " + msg
 			return
 		}
-		st.Conditions = []Condition{c}
+		st.Conditions = []status.Condition{c}
 		return
 	}
 	for a := range st.Ancestors {
 		conds := st.Ancestors[a].Conditions
 		for k := range conds {
-			if conds[k].Type == CondAccepted && conds[k].Status == "True" {
+			if conds[k].Type == status.CondAccepted && conds[k].Status == "True" {
 				conds[k] = c
 			}
 		}
