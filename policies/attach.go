@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"github.com/sluice-gitops/sluice/translate/fields"
 	"github.com/sluice-gitops/sluice/translate/status"
 )
 
@@ -329,6 +330,14 @@ func (a *Attachments) selected(kind, namespace string, sel labels.Selector) []Re
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
+}
+
+// invalidSpec is the status of a policy whose spec has the problems
+// errs: Accepted=False with their reason, naming every problem. It
+// attaches nowhere.
+func invalidSpec(kind, namespace, name string, errs []error) *status.Object {
+	return &status.Object{Kind: kind, Namespace: namespace, Name: name,
+		Conditions: []status.Condition{status.New(status.CondAccepted, false, fields.Reason(errs), fields.Message(errs))}}
 }
 
 // Status returns the status of policy i: its targetRef problems and one

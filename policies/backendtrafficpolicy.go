@@ -60,10 +60,9 @@ func ApplyBackendTrafficPolicies(in BackendTrafficInput, gateways []*ir.Gateway)
 	var features []*btpFeatures
 	var index []int // of valid in in.Policies
 	for i, p := range in.Policies {
-		f, err := btpSpec(p, in.ConfigMap)
-		if err != "" {
-			statuses[i] = &status.Object{Kind: KindBackendTrafficPolicy, Namespace: p.Namespace, Name: p.Name,
-				Conditions: []status.Condition{{Type: status.CondAccepted, Status: "False", Reason: status.ReasonInvalid, Message: err}}}
+		f, errs := btpSpec(p, in.ConfigMap)
+		if len(errs) > 0 {
+			statuses[i] = invalidSpec(KindBackendTrafficPolicy, p.Namespace, p.Name, errs)
 			continue
 		}
 		valid = append(valid, Policy{Kind: KindBackendTrafficPolicy, Namespace: p.Namespace, Name: p.Name,
@@ -140,8 +139,8 @@ func addNotes(st *status.Object, f *btpFeatures) {
 }
 
 // btpSpec checks a policy's spec and returns what it does, or why it is
-// invalid.
-func btpSpec(p *egv1a1.BackendTrafficPolicy, configMap func(namespace, name string) *corev1.ConfigMap) (*btpFeatures, string) {
+// invalid: every problem, each naming its field.
+func btpSpec(p *egv1a1.BackendTrafficPolicy, configMap func(namespace, name string) *corev1.ConfigMap) (*btpFeatures, []error) {
 	f := &btpFeatures{ignored: unsupportedFields(p.Spec), notes: map[string]bool{}}
 	ro, errs := responseOverride(p, configMap)
 	hc, ignored, hcErrs := healthCheckSpec(p.Spec.HealthCheck)
@@ -150,7 +149,7 @@ func btpSpec(p *egv1a1.BackendTrafficPolicy, configMap func(namespace, name stri
 	errs = append(errs, hcErrs...)
 	errs = append(errs, rtErrs...)
 	if errs = append(errs, ctErrs...); len(errs) > 0 {
-		return nil, strings.Join(errs, "; ")
+		return nil, errs
 	}
 	f.responseOverride, f.healthCheck, f.route, f.cluster = ro, hc, rt, ct
 	f.tcpIgnored, f.udpIgnored = l4Ignored(p.Spec)
@@ -158,7 +157,7 @@ func btpSpec(p *egv1a1.BackendTrafficPolicy, configMap func(namespace, name stri
 	f.ignored = append(f.ignored, rtIgnored...)
 	f.ignored = append(f.ignored, ctIgnored...)
 	sort.Strings(f.ignored)
-	return f, ""
+	return f, nil
 }
 
 // btpImplemented are the spec fields sluice implements: the core ones and

@@ -64,8 +64,7 @@ func ApplyClientTrafficPolicies(in ClientTrafficInput, gateways []*ir.Gateway) [
 	for i, p := range in.Policies {
 		f, ign, errs := ctpSpec(p, in)
 		if len(errs) > 0 {
-			statuses[i] = &status.Object{Kind: KindClientTrafficPolicy, Namespace: p.Namespace, Name: p.Name,
-				Conditions: []status.Condition{{Type: status.CondAccepted, Status: "False", Reason: status.ReasonInvalid, Message: strings.Join(errs, "; ")}}}
+			statuses[i] = invalidSpec(KindClientTrafficPolicy, p.Namespace, p.Name, errs)
 			continue
 		}
 		valid = append(valid, Policy{Kind: KindClientTrafficPolicy, Namespace: p.Namespace, Name: p.Name,

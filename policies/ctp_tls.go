@@ -74,44 +74,44 @@ func (c *ctpCheck) tls(ns string, t *egv1a1.ClientTLSSettings, in ClientTrafficI
 	if v := t.MinVersion; v != nil {
 		r, ok := ctpVersionRank[*v]
 		if !ok {
-			c.bad(f+".minVersion", "%q is not one of Auto, 1.0, 1.1, 1.2, 1.3", *v)
+			c.errs.Add(f+".minVersion", "%q is not one of Auto, 1.0, 1.1, 1.2, 1.3", *v)
 		}
 		minRank, out.MinVersion = r[0], string(*v)
 	}
 	if v := t.MaxVersion; v != nil {
 		r, ok := ctpVersionRank[*v]
 		if !ok {
-			c.bad(f+".maxVersion", "%q is not one of Auto, 1.0, 1.1, 1.2, 1.3", *v)
+			c.errs.Add(f+".maxVersion", "%q is not one of Auto, 1.0, 1.1, 1.2, 1.3", *v)
 		}
 		maxRank, out.MaxVersion = r[1], string(*v)
 	}
 	if (t.MinVersion != nil || t.MaxVersion != nil) && minRank > maxRank {
-		c.bad(f+".minVersion", "minVersion must be smaller or equal to maxVersion")
+		c.errs.Add(f+".minVersion", "minVersion must be smaller or equal to maxVersion")
 	}
 	if t.MinVersion != nil && *t.MinVersion == egv1a1.TLSv13 && len(t.Ciphers) > 0 {
-		c.bad(f+".ciphers", "setting ciphers has no effect if the minimum possible TLS version is 1.3")
+		c.errs.Add(f+".ciphers", "setting ciphers has no effect if the minimum possible TLS version is 1.3")
 	}
 	for i, s := range t.Ciphers {
 		if !ctpCiphers[s] {
-			c.bad(fmt.Sprintf("%s.ciphers[%d]", f, i), "unsupported cipher suite %q", s)
+			c.errs.Add(fmt.Sprintf("%s.ciphers[%d]", f, i), "unsupported cipher suite %q", s)
 		}
 	}
 	out.Ciphers = t.Ciphers
 	for i, s := range t.ECDHCurves {
 		if s == "" {
-			c.bad(fmt.Sprintf("%s.ecdhCurves[%d]", f, i), "must not be empty")
+			c.errs.Add(fmt.Sprintf("%s.ecdhCurves[%d]", f, i), "must not be empty")
 		}
 	}
 	for i, s := range t.SignatureAlgorithms {
 		if s == "" {
-			c.bad(fmt.Sprintf("%s.signatureAlgorithms[%d]", f, i), "must not be empty")
+			c.errs.Add(fmt.Sprintf("%s.signatureAlgorithms[%d]", f, i), "must not be empty")
 		}
 	}
 	if t.ALPNProtocols != nil {
 		out.ALPNSet = true
 		for i, p := range t.ALPNProtocols {
 			if p == "" || len(p) > 255 {
-				c.bad(fmt.Sprintf("%s.alpnProtocols[%d]", f, i), "must be 1 to 255 bytes long")
+				c.errs.Add(fmt.Sprintf("%s.alpnProtocols[%d]", f, i), "must be 1 to 255 bytes long")
 			}
 			out.ALPNProtocols = append(out.ALPNProtocols, string(p))
 		}
@@ -156,26 +156,26 @@ func (c *ctpCheck) clientValidation(ns string, v *egv1a1.ClientValidationContext
 	case egv1a1.ClientValidationRequireAndVerify:
 		out.Require, verify = true, true
 	default:
-		c.bad(f+".mode", "%q is not one of Request, RequireAny, VerifyIfGiven, RequireAndVerify", mode)
+		c.errs.Add(f+".mode", "%q is not one of Request, RequireAny, VerifyIfGiven, RequireAndVerify", mode)
 	}
 	if out.AllowExpired && !verify {
-		c.bad(f+".allowExpiredCertificate", "can only be set when mode is VerifyIfGiven or RequireAndVerify")
+		c.errs.Add(f+".allowExpiredCertificate", "can only be set when mode is VerifyIfGiven or RequireAndVerify")
 	}
 	if len(v.CACertificateRefs) > 8 {
-		c.bad(f+".caCertificateRefs", "must have at most 8 items")
+		c.errs.Add(f+".caCertificateRefs", "must have at most 8 items")
 	}
 	var bundle []string
 	for i, ref := range v.CACertificateRefs {
 		pemText, problem := ctpCABundle(ns, ref, in)
 		if problem != "" {
-			c.bad(fmt.Sprintf("%s.caCertificateRefs[%d]", f, i), "%s", problem)
+			c.errs.Add(fmt.Sprintf("%s.caCertificateRefs[%d]", f, i), "%s", problem)
 			continue
 		}
 		bundle = append(bundle, pemText)
 	}
 	out.CACertificates = strings.Join(bundle, "")
 	if verify && len(v.CACertificateRefs) == 0 {
-		c.bad(f+".caCertificateRefs", "mode %s requires caCertificateRefs", mode)
+		c.errs.Add(f+".caCertificateRefs", "mode %s requires caCertificateRefs", mode)
 	}
 	return out
 }
@@ -295,13 +295,13 @@ func (c *ctpCheck) subjectAltNames(f string, s *egv1a1.SubjectAltNames) []ir.SAN
 		case egv1a1.StringMatchExact, egv1a1.StringMatchPrefix, egv1a1.StringMatchSuffix:
 		case egv1a1.StringMatchRegularExpression:
 			if _, err := regexp.Compile(m.Value); err != nil {
-				c.bad(fi+".value", "%q is not a regular expression: %v", m.Value, err)
+				c.errs.Add(fi+".value", "%q is not a regular expression: %v", m.Value, err)
 			}
 		default:
-			c.bad(fi+".type", "%q is not one of Exact, Prefix, Suffix, RegularExpression", match)
+			c.errs.Add(fi+".type", "%q is not one of Exact, Prefix, Suffix, RegularExpression", match)
 		}
 		if m.Value == "" {
-			c.bad(fi+".value", "must not be empty")
+			c.errs.Add(fi+".value", "must not be empty")
 		}
 		out = append(out, ir.SANMatch{Type: typ, Match: match, Value: m.Value})
 	}
@@ -316,7 +316,7 @@ func (c *ctpCheck) subjectAltNames(f string, s *egv1a1.SubjectAltNames) []ir.SAN
 	for i, o := range s.OtherNames {
 		fi := fmt.Sprintf("%s.otherNames[%d]", f, i)
 		if o.Oid == "" {
-			c.bad(fi+".oid", "must not be empty")
+			c.errs.Add(fi+".oid", "must not be empty")
 		}
 		one(fi, o.Oid, o.StringMatch)
 	}
