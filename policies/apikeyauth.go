@@ -1,6 +1,7 @@
 package policies
 
 import (
+	"errors"
 	"fmt"
 	"unicode/utf8"
 
@@ -132,14 +133,14 @@ func keySources(field string, e *egv1a1.ExtractFrom) ([]ir.APIKeySource, []error
 		out = append(out, ir.APIKeySource{Header: h})
 	}
 	for k, q := range e.Params {
-		if problem := keySourceName(q); problem != "" {
-			errs.Add(fmt.Sprintf("%s.params[%d]", field, k), "%s", problem)
+		if err := keySourceName(q); err != nil {
+			errs = append(errs, fields.Wrap(fmt.Sprintf("%s.params[%d]", field, k), err))
 		}
 		out = append(out, ir.APIKeySource{Query: q})
 	}
 	for k, c := range e.Cookies {
-		if problem := keySourceName(c); problem != "" {
-			errs.Add(fmt.Sprintf("%s.cookies[%d]", field, k), "%s", problem)
+		if err := keySourceName(c); err != nil {
+			errs = append(errs, fields.Wrap(fmt.Sprintf("%s.cookies[%d]", field, k), err))
 		}
 		out = append(out, ir.APIKeySource{Cookie: c})
 	}
@@ -147,20 +148,20 @@ func keySources(field string, e *egv1a1.ExtractFrom) ([]ir.APIKeySource, []error
 }
 
 // keySourceName returns why a query parameter or cookie name cannot be
-// used, or "".
-func keySourceName(s string) string {
+// used, or nil.
+func keySourceName(s string) error {
 	switch {
 	case s == "":
-		return "must not be empty"
+		return errors.New("must not be empty")
 	case len(s) > maxKeySourceName:
-		return fmt.Sprintf("is longer than %d characters", maxKeySourceName)
+		return fmt.Errorf("is longer than %d characters", maxKeySourceName)
 	}
 	for _, c := range s {
 		if c < 0x20 || c == 0x7f {
-			return fmt.Sprintf("%q contains a control character", s)
+			return fmt.Errorf("%q contains a control character", s)
 		}
 	}
-	return ""
+	return nil
 }
 
 // APIKeyAuthFilter is the listener's api_key_auth filter, or nil when

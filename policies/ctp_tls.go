@@ -12,6 +12,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"github.com/sluice-gitops/sluice/translate/fields"
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
 
@@ -166,9 +167,9 @@ func (c *ctpCheck) clientValidation(ns string, v *egv1a1.ClientValidationContext
 	}
 	var bundle []string
 	for i, ref := range v.CACertificateRefs {
-		pemText, problem := ctpCABundle(ns, ref, in)
-		if problem != "" {
-			c.errs.Add(fmt.Sprintf("%s.caCertificateRefs[%d]", f, i), "%s", problem)
+		pemText, err := ctpCABundle(ns, ref, in)
+		if err != nil {
+			c.errs.Check(fields.Wrap(fmt.Sprintf("%s.caCertificateRefs[%d]", f, i), err))
 			continue
 		}
 		bundle = append(bundle, pemText)
@@ -182,13 +183,13 @@ func (c *ctpCheck) clientValidation(ns string, v *egv1a1.ClientValidationContext
 
 // ctpCABundle reads the CA certificates a reference names and returns
 // them as PEM, or why it cannot.
-func ctpCABundle(ns string, ref gwapiv1.SecretObjectReference, in ClientTrafficInput) (string, string) {
+func ctpCABundle(ns string, ref gwapiv1.SecretObjectReference, in ClientTrafficInput) (string, error) {
 	kind := "Secret"
 	if ref.Kind != nil {
 		kind = string(*ref.Kind)
 	}
 	if ref.Group != nil && *ref.Group != "" {
-		return "", fmt.Sprintf("group %q is not supported; name a core Secret or ConfigMap", *ref.Group)
+		return "", fmt.Errorf("group %q is not supported; name a core Secret or ConfigMap", *ref.Group)
 	}
 	refNS := ns
 	if ref.Namespace != nil && *ref.Namespace != "" {
@@ -198,14 +199,14 @@ func ctpCABundle(ns string, ref gwapiv1.SecretObjectReference, in ClientTrafficI
 	switch kind {
 	case "Secret":
 		if refNS != ns && (in.SecretGranted == nil || !in.SecretGranted(ns, refNS, string(ref.Name))) {
-			return "", fmt.Sprintf("Secret %s/%s is in another namespace and no ReferenceGrant in namespace %q allows ClientTrafficPolicies of namespace %q to use it", refNS, ref.Name, refNS, ns)
+			return "", fmt.Errorf("Secret %s/%s is in another namespace and no ReferenceGrant in namespace %q allows ClientTrafficPolicies of namespace %q to use it", refNS, ref.Name, refNS, ns)
 		}
 		var sec *corev1.Secret
 		if in.Secret != nil {
 			sec = in.Secret(refNS, string(ref.Name))
 		}
 		if sec == nil {
-			return "", fmt.Sprintf("Secret %s/%s does not exist", refNS, ref.Name)
+			return "", fmt.Errorf("Secret %s/%s does not exist", refNS, ref.Name)
 		}
 		data = map[string][]byte{}
 		for k, v := range sec.StringData {
@@ -216,21 +217,21 @@ func ctpCABundle(ns string, ref gwapiv1.SecretObjectReference, in ClientTrafficI
 		}
 	case "ConfigMap":
 		if refNS != ns {
-			return "", fmt.Sprintf("ConfigMap %s/%s is in another namespace; sluice reads CA ConfigMaps of the policy's namespace only", refNS, ref.Name)
+			return "", fmt.Errorf("ConfigMap %s/%s is in another namespace; sluice reads CA ConfigMaps of the policy's namespace only", refNS, ref.Name)
 		}
 		var cm *corev1.ConfigMap
 		if in.ConfigMap != nil {
 			cm = in.ConfigMap(refNS, string(ref.Name))
 		}
 		if cm == nil {
-			return "", fmt.Sprintf("ConfigMap %s/%s does not exist", refNS, ref.Name)
+			return "", fmt.Errorf("ConfigMap %s/%s does not exist", refNS, ref.Name)
 		}
 		data = map[string][]byte{}
 		for k, v := range cm.Data {
 			data[k] = []byte(v)
 		}
 	default:
-		return "", fmt.Sprintf("kind %q is not supported; name a Secret or ConfigMap", kind)
+		return "", fmt.Errorf("kind %q is not supported; name a Secret or ConfigMap", kind)
 	}
 	raw, ok := data[ctpCAKey]
 	if !ok && len(data) == 1 {
@@ -245,13 +246,13 @@ func ctpCABundle(ns string, ref gwapiv1.SecretObjectReference, in ClientTrafficI
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
-		return "", fmt.Sprintf("%s %s/%s has no key %s (keys: %s)", kind, refNS, ref.Name, ctpCAKey, strings.Join(keys, ", "))
+		return "", fmt.Errorf("%s %s/%s has no key %s (keys: %s)", kind, refNS, ref.Name, ctpCAKey, strings.Join(keys, ", "))
 	}
 	certs, err := ctpCertificates(raw)
 	if err != "" {
-		return "", fmt.Sprintf("%s %s/%s key %s: %s", kind, refNS, ref.Name, ctpCAKey, err)
+		return "", fmt.Errorf("%s %s/%s key %s: %s", kind, refNS, ref.Name, ctpCAKey, err)
 	}
-	return certs, ""
+	return certs, nil
 }
 
 // ctpCertificates keeps the CERTIFICATE blocks of a PEM bundle that
