@@ -44,12 +44,18 @@ func (v *specValidator) durationMin(field string, d gwapiv1.Duration, min time.D
 // optDuration parses an optional Gateway API duration of at least min:
 // nil when unset or invalid.
 func (v *specValidator) optDuration(field string, d *gwapiv1.Duration, min time.Duration) *ir.Duration {
+	return optDuration(&v.errs, field, d, min)
+}
+
+// optDuration parses an optional Gateway API duration of at least min,
+// adding its problem to errs: nil when unset or invalid.
+func optDuration(errs *fields.List, field string, d *gwapiv1.Duration, min time.Duration) *ir.Duration {
 	if d == nil {
 		return nil
 	}
 	t, err := fields.Duration(field, string(*d), min)
 	if err != nil {
-		v.errs.Check(err)
+		errs.Check(err)
 		return nil
 	}
 	out := ir.Duration(t)

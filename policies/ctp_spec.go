@@ -40,16 +40,7 @@ func (c *ctpCheck) ignore(field string, v any, implemented ...string) {
 
 // duration parses an optional Gateway API duration of at least min.
 func (c *ctpCheck) duration(field string, d *gwapiv1.Duration, min time.Duration) *ir.Duration {
-	if d == nil {
-		return nil
-	}
-	t, err := fields.Duration(field, string(*d), min)
-	if err != nil {
-		c.errs.Check(err)
-		return nil
-	}
-	out := ir.Duration(t)
-	return &out
+	return optDuration(&c.errs, field, d, min)
 }
 
 // seconds parses a duration into whole seconds, at least one.
