@@ -146,11 +146,11 @@ func TestCTPHCM(t *testing.T) {
 
 func TestCTPCertificates(t *testing.T) {
 	t.Parallel()
-	if _, err := ctpCertificates([]byte("not pem")); err == "" {
+	if _, err := ctpCertificates([]byte("not pem")); err == nil {
 		t.Error("garbage was taken as certificates")
 	}
 	bad := "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"
-	if _, err := ctpCertificates([]byte(bad)); !strings.Contains(err, "does not parse") {
+	if _, err := ctpCertificates([]byte(bad)); err == nil || !strings.Contains(err.Error(), "does not parse") {
 		t.Errorf("a broken certificate gave %q", err)
 	}
 }

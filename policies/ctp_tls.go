@@ -3,6 +3,7 @@ package policies
 import (
 	"crypto/x509"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -249,15 +250,15 @@ func ctpCABundle(ns string, ref gwapiv1.SecretObjectReference, in ClientTrafficI
 		return "", fmt.Errorf("%s %s/%s has no key %s (keys: %s)", kind, refNS, ref.Name, ctpCAKey, strings.Join(keys, ", "))
 	}
 	certs, err := ctpCertificates(raw)
-	if err != "" {
-		return "", fmt.Errorf("%s %s/%s key %s: %s", kind, refNS, ref.Name, ctpCAKey, err)
+	if err != nil {
+		return "", fmt.Errorf("%s %s/%s key %s: %w", kind, refNS, ref.Name, ctpCAKey, err)
 	}
 	return certs, nil
 }
 
 // ctpCertificates keeps the CERTIFICATE blocks of a PEM bundle that
 // parse, or says why there are none.
-func ctpCertificates(raw []byte) (string, string) {
+func ctpCertificates(raw []byte) (string, error) {
 	var out []byte
 	rest := raw
 	for {
@@ -270,14 +271,14 @@ func ctpCertificates(raw []byte) (string, string) {
 			continue
 		}
 		if _, err := x509.ParseCertificate(b.Bytes); err != nil {
-			return "", "a certificate does not parse: " + err.Error()
+			return "", fmt.Errorf("a certificate does not parse: %w", err)
 		}
 		out = append(out, pem.EncodeToMemory(b)...)
 	}
 	if len(out) == 0 {
-		return "", "holds no PEM certificate"
+		return "", errors.New("holds no PEM certificate")
 	}
-	return string(out), ""
+	return string(out), nil
 }
 
 // subjectAltNames turns the SAN matchers into the IR, checking their
