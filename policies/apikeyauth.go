@@ -1,6 +1,7 @@
 package policies
 
 import (
+	"errors"
 	"fmt"
 	"unicode/utf8"
 
@@ -9,6 +10,7 @@ import (
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	"google.golang.org/protobuf/types/known/anypb"
 
+	"github.com/sluice-gitops/sluice/translate/fields"
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
 
@@ -37,18 +39,17 @@ const apiKeyAuthFilterName = "envoy.filters.http.api_key_auth"
 const maxKeySourceName = 1024
 
 // apiKeyAuthSpec checks spec.apiKeyAuth and writes it into f.
-func apiKeyAuthSpec(f *spFeatures, p *egv1a1.SecurityPolicy, in SecurityInput) []string {
+func apiKeyAuthSpec(f *spFeatures, p *egv1a1.SecurityPolicy, in SecurityInput) []error {
 	a := p.Spec.APIKeyAuth
 	if a == nil {
 		return nil
 	}
 	const field = "spec.apiKeyAuth"
-	var errs []string
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
+	var errs fields.List
 	out := &ir.APIKeyAuth{Sanitize: a.Sanitize != nil && *a.Sanitize}
 	if h := deref(a.ForwardClientIDHeader); h != "" {
 		if !httpToken(h) {
-			bad("field %s.forwardClientIDHeader: %q is not a valid header name", field, h)
+			errs.Add(field+".forwardClientIDHeader", "%q is not a valid header name", h)
 		}
 		out.ForwardClientIDHeader = h
 	}
@@ -56,12 +57,12 @@ func apiKeyAuthSpec(f *spFeatures, p *egv1a1.SecurityPolicy, in SecurityInput) [
 	out.Credentials = credentials
 	errs = append(errs, problems...)
 	if len(a.ExtractFrom) == 0 {
-		bad("field %s.extractFrom: must have at least one entry", field)
+		errs.Add(field+".extractFrom", "must have at least one entry")
 	}
 	for i, e := range a.ExtractFrom {
 		ef := fmt.Sprintf("%s.extractFrom[%d]", field, i)
 		if e == nil {
-			bad("field %s: exactly one of headers, params, or cookies must be specified", ef)
+			errs.Add(ef, "exactly one of headers, params, or cookies must be specified")
 			continue
 		}
 		sources, problems := keySources(ef, e)
@@ -74,16 +75,16 @@ func apiKeyAuthSpec(f *spFeatures, p *egv1a1.SecurityPolicy, in SecurityInput) [
 
 // apiKeyCredentials reads the keys of the credentialRefs. A problem
 // names a client, never a key.
-func apiKeyCredentials(field, ns string, a *egv1a1.APIKeyAuth, in SecurityInput) ([]ir.APIKeyCredential, []string) {
+func apiKeyCredentials(field, ns string, a *egv1a1.APIKeyAuth, in SecurityInput) ([]ir.APIKeyCredential, []error) {
 	var out []ir.APIKeyCredential
-	var errs []string
+	var errs fields.List
 	clients := map[string]bool{}
 	keys := map[string]string{} // key → client
 	for i, ref := range a.CredentialRefs {
 		rf := fmt.Sprintf("%s[%d]", field, i)
-		data, problem := credentialSecret(ns, ref, in)
-		if problem != "" {
-			errs = append(errs, "field "+rf+problem)
+		data, err := credentialSecret(rf, ns, ref, in)
+		if err != nil {
+			errs = append(errs, err)
 			continue
 		}
 		src := secretRefName(ns, ref)
@@ -93,15 +94,15 @@ func apiKeyCredentials(field, ns string, a *egv1a1.APIKeyAuth, in SecurityInput)
 			}
 			key := data[client]
 			if len(key) == 0 {
-				errs = append(errs, fmt.Sprintf("field %s.name: Secret %s: the key of client %q is empty", rf, src, client))
+				errs.Add(rf+".name", "Secret %s: the key of client %q is empty", src, client)
 				continue
 			}
 			if !utf8.Valid(key) {
-				errs = append(errs, fmt.Sprintf("field %s.name: Secret %s: the key of client %q is not UTF-8 text", rf, src, client))
+				errs.Add(rf+".name", "Secret %s: the key of client %q is not UTF-8 text", src, client)
 				continue
 			}
 			if other, ok := keys[string(key)]; ok {
-				errs = append(errs, fmt.Sprintf("field %s.name: Secret %s: client %q has the same key as client %q", rf, src, client, other))
+				errs.Add(rf+".name", "Secret %s: client %q has the same key as client %q", src, client, other)
 				continue
 			}
 			clients[client], keys[string(key)] = true, client
@@ -113,9 +114,9 @@ func apiKeyCredentials(field, ns string, a *egv1a1.APIKeyAuth, in SecurityInput)
 
 // keySources checks one extractFrom entry (exactly one of headers,
 // params and cookies) and returns its sources in order.
-func keySources(field string, e *egv1a1.ExtractFrom) ([]ir.APIKeySource, []string) {
+func keySources(field string, e *egv1a1.ExtractFrom) ([]ir.APIKeySource, []error) {
 	var out []ir.APIKeySource
-	var errs []string
+	var errs fields.List
 	set := 0
 	for _, l := range [][]string{e.Headers, e.Params, e.Cookies} {
 		if len(l) > 0 {
@@ -123,23 +124,23 @@ func keySources(field string, e *egv1a1.ExtractFrom) ([]ir.APIKeySource, []strin
 		}
 	}
 	if set != 1 {
-		return nil, []string{fmt.Sprintf("field %s: exactly one of headers, params, or cookies must be specified", field)}
+		return nil, []error{fields.Invalid(field, "exactly one of headers, params, or cookies must be specified")}
 	}
 	for k, h := range e.Headers {
 		if !httpToken(h) {
-			errs = append(errs, fmt.Sprintf("field %s.headers[%d]: %q is not a valid header name", field, k, h))
+			errs.Add(fmt.Sprintf("%s.headers[%d]", field, k), "%q is not a valid header name", h)
 		}
 		out = append(out, ir.APIKeySource{Header: h})
 	}
 	for k, q := range e.Params {
-		if problem := keySourceName(q); problem != "" {
-			errs = append(errs, fmt.Sprintf("field %s.params[%d]: %s", field, k, problem))
+		if err := keySourceName(q); err != nil {
+			errs = append(errs, fields.Wrap(fmt.Sprintf("%s.params[%d]", field, k), err))
 		}
 		out = append(out, ir.APIKeySource{Query: q})
 	}
 	for k, c := range e.Cookies {
-		if problem := keySourceName(c); problem != "" {
-			errs = append(errs, fmt.Sprintf("field %s.cookies[%d]: %s", field, k, problem))
+		if err := keySourceName(c); err != nil {
+			errs = append(errs, fields.Wrap(fmt.Sprintf("%s.cookies[%d]", field, k), err))
 		}
 		out = append(out, ir.APIKeySource{Cookie: c})
 	}
@@ -147,20 +148,20 @@ func keySources(field string, e *egv1a1.ExtractFrom) ([]ir.APIKeySource, []strin
 }
 
 // keySourceName returns why a query parameter or cookie name cannot be
-// used, or "".
-func keySourceName(s string) string {
+// used, or nil.
+func keySourceName(s string) error {
 	switch {
 	case s == "":
-		return "must not be empty"
+		return errors.New("must not be empty")
 	case len(s) > maxKeySourceName:
-		return fmt.Sprintf("is longer than %d characters", maxKeySourceName)
+		return fmt.Errorf("is longer than %d characters", maxKeySourceName)
 	}
 	for _, c := range s {
 		if c < 0x20 || c == 0x7f {
-			return fmt.Sprintf("%q contains a control character", s)
+			return fmt.Errorf("%q contains a control character", s)
 		}
 	}
-	return ""
+	return nil
 }
 
 // APIKeyAuthFilter is the listener's api_key_auth filter, or nil when

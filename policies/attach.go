@@ -11,6 +11,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"github.com/sluice-gitops/sluice/translate/fields"
+	"github.com/sluice-gitops/sluice/translate/status"
 )
 
 // Policy attachment, the same for every policy kind (Gateway API's
@@ -124,7 +127,7 @@ type Attachments struct {
 	// refs are the targets of each policy that exist, in spec order.
 	refs [][]Ref
 	// problems are each policy's targetRefs that name no target.
-	problems [][]Condition
+	problems [][]status.Condition
 	// winner is the policy in force on each target.
 	winner map[Ref]int
 	// overriddenBy lists, per policy and target, the routes where a more
@@ -140,7 +143,7 @@ func Attach(policies []Policy, targets Targets) *Attachments {
 		policies:     policies,
 		targets:      targets,
 		refs:         make([][]Ref, len(policies)),
-		problems:     make([][]Condition, len(policies)),
+		problems:     make([][]status.Condition, len(policies)),
 		winner:       map[Ref]int{},
 		overriddenBy: make([]map[Ref][]string, len(policies)),
 		inForce:      make([]map[Ref][]string, len(policies)),
@@ -214,14 +217,14 @@ func (a *Attachments) Effective(kind, namespace, name string, pa Parent) int {
 
 // resolve returns the existing targets of a policy and a condition for
 // each reference that names none.
-func (a *Attachments) resolve(p Policy) ([]Ref, []Condition) {
+func (a *Attachments) resolve(p Policy) ([]Ref, []status.Condition) {
 	var refs []Ref
-	var problems []Condition
+	var problems []status.Condition
 	pt := p.Targets
 	if (pt.TargetRef == nil) == (len(pt.TargetRefs) == 0) && len(pt.TargetSelectors) == 0 {
 		// The CRD's rule: exactly one of targetRef and targetRefs, or
 		// selectors.
-		return nil, []Condition{{Type: CondAccepted, Status: "False", Reason: ReasonInvalid,
+		return nil, []status.Condition{{Type: status.CondAccepted, Status: "False", Reason: status.ReasonInvalid,
 			Message: "field spec.targetRefs: either targetRef or targetRefs must be used"}}
 	}
 	seen := map[Ref]bool{}
@@ -237,7 +240,7 @@ func (a *Attachments) resolve(p Policy) ([]Ref, []Condition) {
 			r.SectionName = string(*tr.SectionName)
 		}
 		if reason, msg := a.missing(field, string(tr.Group), r, p.routeKinds()); msg != "" {
-			problems = append(problems, Condition{Type: CondAccepted, Status: "False", Reason: reason, Message: msg})
+			problems = append(problems, status.Condition{Type: status.CondAccepted, Status: "False", Reason: reason, Message: msg})
 			return
 		}
 		add(r)
@@ -251,7 +254,7 @@ func (a *Attachments) resolve(p Policy) ([]Ref, []Condition) {
 	for i, s := range p.Targets.TargetSelectors {
 		sel, err := selector(s, p.routeKinds())
 		if err != nil {
-			problems = append(problems, Condition{Type: CondAccepted, Status: "False", Reason: ReasonInvalid,
+			problems = append(problems, status.Condition{Type: status.CondAccepted, Status: "False", Reason: status.ReasonInvalid,
 				Message: fmt.Sprintf("field spec.targetSelectors[%d]: %v", i, err)})
 			continue
 		}
@@ -266,7 +269,7 @@ func (a *Attachments) resolve(p Policy) ([]Ref, []Condition) {
 // "" when it does; kinds are the route kinds the policy may target.
 func (a *Attachments) missing(field, group string, r Ref, kinds []string) (string, string) {
 	if group != gwapiv1.GroupName {
-		return ReasonInvalid, fmt.Sprintf("field %s.group: %q is not %s", field, group, gwapiv1.GroupName)
+		return status.ReasonInvalid, fmt.Sprintf("field %s.group: %q is not %s", field, group, gwapiv1.GroupName)
 	}
 	switch {
 	case r.Kind == KindGateway:
@@ -277,21 +280,21 @@ func (a *Attachments) missing(field, group string, r Ref, kinds []string) (strin
 			if r.SectionName == "" || slices.Contains(g.Listeners, r.SectionName) {
 				return "", ""
 			}
-			return ReasonTargetNotFound, fmt.Sprintf("field %s.sectionName: Gateway %s/%s has no listener %q", field, r.Namespace, r.Name, r.SectionName)
+			return status.ReasonTargetNotFound, fmt.Sprintf("field %s.sectionName: Gateway %s/%s has no listener %q", field, r.Namespace, r.Name, r.SectionName)
 		}
-		return ReasonTargetNotFound, fmt.Sprintf("field %s: Gateway %s/%s does not exist or is not served by sluice", field, r.Namespace, r.Name)
+		return status.ReasonTargetNotFound, fmt.Sprintf("field %s: Gateway %s/%s does not exist or is not served by sluice", field, r.Namespace, r.Name)
 	case slices.Contains(kinds, r.Kind):
 		if r.SectionName != "" {
-			return ReasonInvalid, fmt.Sprintf("field %s.sectionName: targeting a rule of a %s is not supported by sluice", field, r.Kind)
+			return status.ReasonInvalid, fmt.Sprintf("field %s.sectionName: targeting a rule of a %s is not supported by sluice", field, r.Kind)
 		}
 		for _, rt := range a.targets.Routes {
 			if rt.Kind == r.Kind && rt.Namespace == r.Namespace && rt.Name == r.Name {
 				return "", ""
 			}
 		}
-		return ReasonTargetNotFound, fmt.Sprintf("field %s: %s %s/%s does not exist", field, r.Kind, r.Namespace, r.Name)
+		return status.ReasonTargetNotFound, fmt.Sprintf("field %s: %s %s/%s does not exist", field, r.Kind, r.Namespace, r.Name)
 	}
-	return ReasonInvalid, fmt.Sprintf("field %s.kind: %q is not supported by sluice; supported: Gateway, %s", field, r.Kind, strings.Join(kinds, ", "))
+	return status.ReasonInvalid, fmt.Sprintf("field %s.kind: %q is not supported by sluice; supported: Gateway, %s", field, r.Kind, strings.Join(kinds, ", "))
 }
 
 // selector checks a targetSelector, which may select Gateways or routes
@@ -329,18 +332,26 @@ func (a *Attachments) selected(kind, namespace string, sel labels.Selector) []Re
 	return out
 }
 
+// invalidSpec is the status of a policy whose spec has the problems
+// errs: Accepted=False with their reason, naming every problem. It
+// attaches nowhere.
+func invalidSpec(kind, namespace, name string, errs []error) *status.Object {
+	return &status.Object{Kind: kind, Namespace: namespace, Name: name,
+		Conditions: []status.Condition{status.New(status.CondAccepted, false, fields.Reason(errs), fields.Message(errs))}}
+}
+
 // Status returns the status of policy i: its targetRef problems and one
 // entry per ancestor (Gateway) of its targets.
-func (a *Attachments) Status(i int) *Status {
+func (a *Attachments) Status(i int) *status.Object {
 	p := a.policies[i]
-	st := &Status{Kind: p.Kind, Namespace: p.Namespace, Name: p.Name}
+	st := &status.Object{Kind: p.Kind, Namespace: p.Namespace, Name: p.Name}
 	if probs := a.problems[i]; len(probs) > 0 {
 		// One condition per type: the first reason, every message.
 		c := probs[0]
 		for _, o := range probs[1:] {
 			c.Message += "; " + o.Message
 		}
-		st.Conditions = []Condition{c}
+		st.Conditions = []status.Condition{c}
 	}
 	byAncestor := map[string]*ancestorNotes{}
 	var order []string
@@ -401,17 +412,17 @@ type ancestorNotes struct {
 	overridden []string
 }
 
-func (n *ancestorNotes) status(anc string) AncestorStatus {
-	s := AncestorStatus{AncestorRef: anc}
+func (n *ancestorNotes) status(anc string) status.Ancestor {
+	s := status.Ancestor{AncestorRef: anc}
 	if len(n.conflicts) > 0 {
-		s.Conditions = append(s.Conditions, Condition{Type: CondAccepted, Status: "False", Reason: ReasonConflicted,
+		s.Conditions = append(s.Conditions, status.Condition{Type: status.CondAccepted, Status: "False", Reason: status.ReasonConflicted,
 			Message: strings.Join(n.conflicts, "; ")})
 		return s
 	}
-	s.Conditions = append(s.Conditions, Condition{Type: CondAccepted, Status: "True", Reason: ReasonAccepted, Message: "Policy has been accepted."})
+	s.Conditions = append(s.Conditions, status.Condition{Type: status.CondAccepted, Status: "True", Reason: status.ReasonAccepted, Message: "Policy has been accepted."})
 	if len(n.overridden) > 0 {
 		sort.Strings(n.overridden)
-		s.Conditions = append(s.Conditions, Condition{Type: CondOverridden, Status: "True", Reason: ReasonOverridden,
+		s.Conditions = append(s.Conditions, status.Condition{Type: status.CondOverridden, Status: "True", Reason: status.ReasonOverridden,
 			Message: "a more specific policy is in force for " + strings.Join(dedupe(n.overridden), ", ")})
 	}
 	return s
@@ -431,8 +442,8 @@ func dedupe(sorted []string) []string {
 const maxNotes = 10
 
 // attachment explains what became of policy i on its target r.
-func (a *Attachments) attachment(i int, r Ref) Attachment {
-	at := Attachment{Target: r.String()}
+func (a *Attachments) attachment(i int, r Ref) status.Attachment {
+	at := status.Attachment{Target: r.String()}
 	if w := a.winner[r]; w != i {
 		at.LostTo = fmt.Sprintf("the older %s %s", a.policies[w].Kind, a.policies[w].key())
 		return at

@@ -8,6 +8,8 @@ import (
 
 	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"github.com/sluice-gitops/sluice/translate/status"
 )
 
 // testTargets: Gateway eg with listeners http and admin; HTTPRoutes www
@@ -44,7 +46,7 @@ func selecting(name, kind string, labels map[string]string) Policy {
 
 // summary prints a policy's status as "reason[;reason...]" over its own
 // conditions and its ancestors' (type=reason for non-Accepted types).
-func summary(s *Status) string {
+func summary(s *status.Object) string {
 	var parts []string
 	for _, c := range s.Conditions {
 		parts = append(parts, c.Reason)

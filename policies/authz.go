@@ -20,6 +20,7 @@ import (
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
+	"github.com/sluice-gitops/sluice/translate/fields"
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
 
@@ -53,16 +54,15 @@ const RBACFilterName = "envoy.filters.http.rbac"
 
 // authzSpec checks spec.authorization and returns its IR, or the
 // problems, each naming its field. j is the policy's jwt, or nil.
-func authzSpec(field string, a *egv1a1.Authorization, j *ir.JWT) (*ir.Authorization, []string) {
+func authzSpec(field string, a *egv1a1.Authorization, j *ir.JWT) (*ir.Authorization, []error) {
 	out := &ir.Authorization{}
-	var errs []string
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
+	var errs fields.List
 	switch d := a.DefaultAction; {
 	case d == nil || *d == egv1a1.AuthorizationActionDeny:
 	case *d == egv1a1.AuthorizationActionAllow:
 		out.DefaultAllow = true
 	default:
-		bad("field %s.defaultAction: %q is neither Allow nor Deny", field, *d)
+		errs.Add(field+".defaultAction", "%q is neither Allow nor Deny", *d)
 	}
 	providers := map[string]bool{}
 	if j != nil {
@@ -81,29 +81,29 @@ func authzSpec(field string, a *egv1a1.Authorization, j *ir.JWT) (*ir.Authorizat
 			rule.Allow = true
 		case egv1a1.AuthorizationActionDeny:
 		default:
-			bad("field %s.action: %q is neither Allow nor Deny", rf, r.Action)
+			errs.Add(rf+".action", "%q is neither Allow nor Deny", r.Action)
 		}
 		if r.Operation != nil {
-			bad("field %s.operation: is not supported by sluice", rf)
+			errs.Add(rf+".operation", "is not supported by sluice")
 		}
 		if r.CEL != nil {
-			bad("field %s.cel: is not supported by sluice", rf)
+			errs.Add(rf+".cel", "is not supported by sluice")
 		}
 		p := r.Principal
 		if p == nil || (len(p.ClientCIDRs) == 0 && p.JWT == nil && len(p.Headers) == 0 && len(p.ClientIPGeoLocations) == 0) {
-			bad("field %s.principal: must set at least one of clientCIDRs, jwt, headers or clientIPGeoLocations", rf)
+			errs.Add(rf+".principal", "must set at least one of clientCIDRs, jwt, headers or clientIPGeoLocations")
 			continue
 		}
 		headers, problems := headerPrincipals(rf+".principal.headers", p.Headers)
 		rule.Headers = headers
 		errs = append(errs, problems...)
 		if len(p.ClientIPGeoLocations) > 0 {
-			bad("field %s.principal.clientIPGeoLocations: is not supported by sluice", rf)
+			errs.Add(rf+".principal.clientIPGeoLocations", "is not supported by sluice")
 		}
 		for k, c := range p.ClientCIDRs {
 			pfx, err := netip.ParsePrefix(string(c))
 			if err != nil {
-				bad("field %s.principal.clientCIDRs[%d]: %q is not a CIDR", rf, k, c)
+				errs.Add(fmt.Sprintf("%s.principal.clientCIDRs[%d]", rf, k), "%q is not a CIDR", c)
 				continue
 			}
 			rule.ClientCIDRs = append(rule.ClientCIDRs, pfx.Masked().String())
@@ -118,19 +118,18 @@ func authzSpec(field string, a *egv1a1.Authorization, j *ir.JWT) (*ir.Authorizat
 	return out, errs
 }
 
-func jwtPrincipal(field string, p *egv1a1.JWTPrincipal, providers map[string]bool) (*ir.JWTPrincipal, []string) {
+func jwtPrincipal(field string, p *egv1a1.JWTPrincipal, providers map[string]bool) (*ir.JWTPrincipal, []error) {
 	out := &ir.JWTPrincipal{Provider: p.Provider}
-	var errs []string
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
+	var errs fields.List
 	if !providers[p.Provider] {
-		bad("field %s.provider: %q is not a provider of spec.jwt.providers", field, p.Provider)
+		errs.Add(field+".provider", "%q is not a provider of spec.jwt.providers", p.Provider)
 	}
 	if len(p.Scopes) == 0 && len(p.Claims) == 0 {
-		bad("field %s: must set scopes or claims", field)
+		errs.Add(field, "must set scopes or claims")
 	}
 	for k, s := range p.Scopes {
 		if s == "" || strings.ContainsAny(string(s), " \t") {
-			bad("field %s.scopes[%d]: %q is not one scope", field, k, s)
+			errs.Add(fmt.Sprintf("%s.scopes[%d]", field, k), "%q is not one scope", s)
 		}
 		out.Scopes = append(out.Scopes, string(s))
 	}
@@ -139,7 +138,7 @@ func jwtPrincipal(field string, p *egv1a1.JWTPrincipal, providers map[string]boo
 		path := strings.Split(c.Name, ".")
 		for _, seg := range path {
 			if seg == "" {
-				bad("field %s.name: %q is not a claim name", cf, c.Name)
+				errs.Add(cf+".name", "%q is not a claim name", c.Name)
 				break
 			}
 		}
@@ -149,10 +148,10 @@ func jwtPrincipal(field string, p *egv1a1.JWTPrincipal, providers map[string]boo
 		case *c.ValueType == egv1a1.JWTClaimValueTypeStringArray:
 			claim.StringArray = true
 		default:
-			bad("field %s.valueType: %q is neither String nor StringArray", cf, *c.ValueType)
+			errs.Add(cf+".valueType", "%q is neither String nor StringArray", *c.ValueType)
 		}
 		if len(c.Values) == 0 {
-			bad("field %s.values: must have at least one value", cf)
+			errs.Add(cf+".values", "must have at least one value")
 		}
 		out.Claims = append(out.Claims, claim)
 	}
@@ -165,23 +164,22 @@ const maxHeaderPrincipals = 256
 
 // headerPrincipals checks principal.headers and returns their IR, or the
 // problems, each naming its field.
-func headerPrincipals(field string, hs []egv1a1.AuthorizationHeaderMatch) ([]ir.AuthzHeader, []string) {
+func headerPrincipals(field string, hs []egv1a1.AuthorizationHeaderMatch) ([]ir.AuthzHeader, []error) {
 	var out []ir.AuthzHeader
-	var errs []string
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
+	var errs fields.List
 	if len(hs) > maxHeaderPrincipals {
-		bad("field %s: %d entries are more than the %d allowed", field, len(hs), maxHeaderPrincipals)
+		errs.Add(field, "%d entries are more than the %d allowed", len(hs), maxHeaderPrincipals)
 	}
 	for k, h := range hs {
 		hf := fmt.Sprintf("%s[%d]", field, k)
 		if !httpToken(strings.TrimPrefix(h.Name, ":")) {
-			bad("field %s.name: %q is not a valid header name", hf, h.Name)
+			errs.Add(hf+".name", "%q is not a valid header name", h.Name)
 		}
 		switch n := len(h.Values); {
 		case n == 0:
-			bad("field %s.values: must have at least one value", hf)
+			errs.Add(hf+".values", "must have at least one value")
 		case n > maxHeaderPrincipals:
-			bad("field %s.values: %d entries are more than the %d allowed", hf, n, maxHeaderPrincipals)
+			errs.Add(hf+".values", "%d entries are more than the %d allowed", n, maxHeaderPrincipals)
 		}
 		out = append(out, ir.AuthzHeader{Name: h.Name, Values: h.Values})
 	}

@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/sluice-gitops/sluice/translate/ir"
+	"github.com/sluice-gitops/sluice/translate/status"
 )
 
 // BackendTrafficPolicy: attachment (attach.go), validation and status
@@ -53,16 +54,15 @@ type btpFeatures struct {
 // force on (found by ir.Route.Origin, and the Origin of TCP proxies and
 // UDP listeners). It returns the status of every
 // policy, in input order.
-func ApplyBackendTrafficPolicies(in BackendTrafficInput, gateways []*ir.Gateway) []*Status {
-	statuses := make([]*Status, len(in.Policies))
+func ApplyBackendTrafficPolicies(in BackendTrafficInput, gateways []*ir.Gateway) []*status.Object {
+	statuses := make([]*status.Object, len(in.Policies))
 	var valid []Policy
 	var features []*btpFeatures
 	var index []int // of valid in in.Policies
 	for i, p := range in.Policies {
-		f, err := btpSpec(p, in.ConfigMap)
-		if err != "" {
-			statuses[i] = &Status{Kind: KindBackendTrafficPolicy, Namespace: p.Namespace, Name: p.Name,
-				Conditions: []Condition{{Type: CondAccepted, Status: "False", Reason: ReasonInvalid, Message: err}}}
+		f, errs := btpSpec(p, in.ConfigMap)
+		if len(errs) > 0 {
+			statuses[i] = invalidSpec(KindBackendTrafficPolicy, p.Namespace, p.Name, errs)
 			continue
 		}
 		valid = append(valid, Policy{Kind: KindBackendTrafficPolicy, Namespace: p.Namespace, Name: p.Name,
@@ -110,7 +110,7 @@ func ApplyBackendTrafficPolicies(in BackendTrafficInput, gateways []*ir.Gateway)
 
 // addNotes appends to the Accepted conditions of a policy the fields it
 // ignores and the notes on how it applied.
-func addNotes(st *Status, f *btpFeatures) {
+func addNotes(st *status.Object, f *btpFeatures) {
 	var note string
 	if ign := f.ignored; len(ign) > 0 {
 		note = "; field " + ign[0] + " is not supported by sluice and is ignored"
@@ -131,7 +131,7 @@ func addNotes(st *Status, f *btpFeatures) {
 	}
 	for a := range st.Ancestors {
 		for c := range st.Ancestors[a].Conditions {
-			if cd := &st.Ancestors[a].Conditions[c]; cd.Type == CondAccepted && cd.Status == "True" {
+			if cd := &st.Ancestors[a].Conditions[c]; cd.Type == status.CondAccepted && cd.Status == "True" {
 				cd.Message = strings.TrimSuffix(cd.Message, ".") + note
 			}
 		}
@@ -139,8 +139,8 @@ func addNotes(st *Status, f *btpFeatures) {
 }
 
 // btpSpec checks a policy's spec and returns what it does, or why it is
-// invalid.
-func btpSpec(p *egv1a1.BackendTrafficPolicy, configMap func(namespace, name string) *corev1.ConfigMap) (*btpFeatures, string) {
+// invalid: every problem, each naming its field.
+func btpSpec(p *egv1a1.BackendTrafficPolicy, configMap func(namespace, name string) *corev1.ConfigMap) (*btpFeatures, []error) {
 	f := &btpFeatures{ignored: unsupportedFields(p.Spec), notes: map[string]bool{}}
 	ro, errs := responseOverride(p, configMap)
 	hc, ignored, hcErrs := healthCheckSpec(p.Spec.HealthCheck)
@@ -149,7 +149,7 @@ func btpSpec(p *egv1a1.BackendTrafficPolicy, configMap func(namespace, name stri
 	errs = append(errs, hcErrs...)
 	errs = append(errs, rtErrs...)
 	if errs = append(errs, ctErrs...); len(errs) > 0 {
-		return nil, strings.Join(errs, "; ")
+		return nil, errs
 	}
 	f.responseOverride, f.healthCheck, f.route, f.cluster = ro, hc, rt, ct
 	f.tcpIgnored, f.udpIgnored = l4Ignored(p.Spec)
@@ -157,7 +157,7 @@ func btpSpec(p *egv1a1.BackendTrafficPolicy, configMap func(namespace, name stri
 	f.ignored = append(f.ignored, rtIgnored...)
 	f.ignored = append(f.ignored, ctIgnored...)
 	sort.Strings(f.ignored)
-	return f, ""
+	return f, nil
 }
 
 // btpImplemented are the spec fields sluice implements: the core ones and

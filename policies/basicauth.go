@@ -1,7 +1,6 @@
 package policies
 
 import (
-	"fmt"
 	"strings"
 
 	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
@@ -12,6 +11,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 
+	"github.com/sluice-gitops/sluice/translate/fields"
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
 
@@ -38,30 +38,30 @@ const basicAuthFilterName = "envoy.filters.http.basic_auth"
 var spAuthnFields = map[string]bool{"basicAuth": true, "apiKeyAuth": true}
 
 // basicAuthSpec checks spec.basicAuth and writes it into f.
-func basicAuthSpec(f *spFeatures, p *egv1a1.SecurityPolicy, in SecurityInput) []string {
+func basicAuthSpec(f *spFeatures, p *egv1a1.SecurityPolicy, in SecurityInput) []error {
 	b := p.Spec.BasicAuth
 	if b == nil {
 		return nil
 	}
 	const field = "spec.basicAuth"
-	var errs []string
+	var errs fields.List
 	out := &ir.BasicAuth{Source: secretRefName(p.Namespace, b.Users)}
 	if h := deref(b.ForwardUsernameHeader); h != "" {
 		if !httpToken(h) {
-			errs = append(errs, fmt.Sprintf("field %s.forwardUsernameHeader: %q is not a valid header name", field, h))
+			errs.Add(field+".forwardUsernameHeader", "%q is not a valid header name", h)
 		}
 		out.ForwardUsernameHeader = h
 	}
-	data, problem := credentialSecret(p.Namespace, b.Users, in)
+	data, err := credentialSecret(field+".users", p.Namespace, b.Users, in)
 	switch {
-	case problem != "":
-		errs = append(errs, "field "+field+".users"+problem)
+	case err != nil:
+		errs = append(errs, err)
 	case len(data[htpasswdKey]) == 0:
-		errs = append(errs, fmt.Sprintf("field %s.users.name: Secret %s: data[%q] is missing or empty", field, out.Source, htpasswdKey))
+		errs.Add(field+".users.name", "Secret %s: data[%q] is missing or empty", out.Source, htpasswdKey)
 	default:
 		users, problems := htpasswd(data[htpasswdKey])
 		for _, pr := range problems {
-			errs = append(errs, fmt.Sprintf("field %s.users.name: Secret %s: data[%q]: %s", field, out.Source, htpasswdKey, pr))
+			errs.Add(field+".users.name", "Secret %s: data[%q]: %s", out.Source, htpasswdKey, pr)
 		}
 		out.Users = users
 	}

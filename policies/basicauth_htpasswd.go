@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha1" //nolint:gosec // the size of the {SHA} hashes Envoy checks
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -22,12 +23,12 @@ const maxHtpasswdProblems = 5
 // it refuses any other hash, an empty user name and a user listed twice.
 //
 // The list holds credentials: a problem names the line, never its content.
-func htpasswd(data []byte) ([]byte, []string) {
+func htpasswd(data []byte) ([]byte, []error) {
 	var out [][]byte
-	var problems []string
+	var problems []error
 	seen := map[string]int{} // user → line
 	bad := func(format string, args ...any) {
-		problems = append(problems, fmt.Sprintf(format, args...))
+		problems = append(problems, fmt.Errorf(format, args...))
 	}
 	for i, raw := range strings.Split(string(data), "\n") {
 		n := i + 1
@@ -61,10 +62,10 @@ func htpasswd(data []byte) ([]byte, []string) {
 	}
 	if len(problems) > maxHtpasswdProblems {
 		more := len(problems) - maxHtpasswdProblems
-		problems = append(problems[:maxHtpasswdProblems], fmt.Sprintf("%d more lines are invalid", more))
+		problems = append(problems[:maxHtpasswdProblems], fmt.Errorf("%d more lines are invalid", more))
 	}
 	if len(problems) == 0 && len(out) == 0 {
-		problems = append(problems, "lists no user")
+		problems = append(problems, errors.New("lists no user"))
 	}
 	if len(problems) > 0 {
 		return nil, problems

@@ -3,6 +3,8 @@ package policies
 import (
 	"strings"
 	"testing"
+
+	"github.com/sluice-gitops/sluice/translate/fields"
 )
 
 // TestHtpasswd checks what Envoy's basic_auth filter would refuse and the
@@ -44,7 +46,7 @@ func TestHtpasswd(t *testing.T) {
 			if got != nil {
 				t.Errorf("invalid list returned %q", got)
 			}
-			all := strings.Join(problems, "\n")
+			all := fields.Message(problems)
 			for _, p := range tc.problems {
 				if !strings.Contains(all, p) {
 					t.Errorf("problems %q lack %q", problems, p)

@@ -56,11 +56,11 @@ func (v *specValidator) fraction(field string, num int32, den *int32) float64 {
 	}
 	switch {
 	case num < 0:
-		v.bad("%s.numerator: must be >= 0", field)
+		v.errs.Add(field+".numerator", "must be >= 0")
 	case d < 1:
-		v.bad("%s.denominator: must be >= 1", field)
+		v.errs.Add(field+".denominator", "must be >= 1")
 	case num > d:
-		v.bad("%s: numerator must be less than or equal to denominator", field)
+		v.errs.Add(field, "numerator must be less than or equal to denominator")
 	default:
 		return float64(num) * 100 / float64(d)
 	}

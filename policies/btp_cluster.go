@@ -25,7 +25,7 @@ var btpClusterFields = map[string]bool{
 
 // clusterTrafficSpec checks the cluster features of a spec; it returns
 // what they set (nil for none), the fields it ignores and the problems.
-func clusterTrafficSpec(spec egv1a1.BackendTrafficPolicySpec) (*ir.ClusterTraffic, []string, []string) {
+func clusterTrafficSpec(spec egv1a1.BackendTrafficPolicySpec) (*ir.ClusterTraffic, []string, []error) {
 	v := &specValidator{}
 	t := &ir.ClusterTraffic{
 		LoadBalancer:   v.loadBalancer("spec.loadBalancer", spec.LoadBalancer),

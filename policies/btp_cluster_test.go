@@ -1,7 +1,7 @@
 package policies
 
 import (
-	"strings"
+	"errors"
 	"testing"
 	"time"
 
@@ -16,6 +16,7 @@ import (
 	"google.golang.org/protobuf/types/known/anypb"
 	"sigs.k8s.io/yaml"
 
+	"github.com/sluice-gitops/sluice/translate/fields"
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
 
@@ -68,7 +69,7 @@ func TestClusterTrafficSpecInvalid(t *testing.T) {
 			if ct != nil || len(errs) == 0 {
 				t.Fatalf("%s: got %+v, problems %v", c.spec, ct, errs)
 			}
-			if !strings.HasPrefix(errs[0], "field "+c.field+":") {
+			if fe, ok := errors.AsType[*fields.Error](errs[0]); !ok || fe.Path != c.field {
 				t.Errorf("%s: problem %q does not name %s", c.spec, errs[0], c.field)
 			}
 		})

@@ -39,11 +39,11 @@ import (
 // compressorFilterPrefix is the name of Envoy's compressor filter.
 const compressorFilterPrefix = "envoy.filters.http.compressor"
 
-func (v *rtSpec) compression(compression, compressor []*egv1a1.Compression) []ir.Compressor {
+func (v *specValidator) compression(compression, compressor []*egv1a1.Compression) []ir.Compressor {
 	field, list := "spec.compression", compression
 	if len(compressor) > 0 {
 		if len(compression) > 0 {
-			v.bad("spec.compressor: either compression or compressor can be set, not both")
+			v.errs.Add("spec.compressor", "either compression or compressor can be set, not both")
 			return nil
 		}
 		field, list = "spec.compressor", compressor
@@ -53,15 +53,15 @@ func (v *rtSpec) compression(compression, compressor []*egv1a1.Compression) []ir
 	for i, c := range list {
 		f := fmt.Sprintf("%s[%d]", field, i)
 		if c == nil {
-			v.bad("%s: must not be null", f)
+			v.errs.Add(f, "must not be null")
 			continue
 		}
 		switch {
 		case !ir.CompressorTypes[string(c.Type)]:
-			v.bad("%s.type: %q is not one of Gzip, Brotli, Zstd", f, c.Type)
+			v.errs.Add(f+".type", "%q is not one of Gzip, Brotli, Zstd", c.Type)
 			continue
 		case seen[c.Type]:
-			v.bad("%s.type: %s is listed twice", f, c.Type)
+			v.errs.Add(f+".type", "%s is listed twice", c.Type)
 			continue
 		}
 		seen[c.Type] = true
@@ -69,7 +69,7 @@ func (v *rtSpec) compression(compression, compressor []*egv1a1.Compression) []ir
 		if q := c.MinContentLength; q != nil {
 			n, ok := q.AsInt64()
 			if !ok || n < 1 || n > math.MaxUint32 {
-				v.bad("%s.minContentLength: %s is not a number of bytes from 1 to %d", f, q.String(), uint32(math.MaxUint32))
+				v.errs.Add(f+".minContentLength", "%s is not a number of bytes from 1 to %d", q.String(), uint32(math.MaxUint32))
 				continue
 			}
 			u := uint32(n)

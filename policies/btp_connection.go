@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"github.com/sluice-gitops/sluice/translate/fields"
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
 
@@ -37,7 +38,7 @@ func (v *specValidator) tcpKeepalive(field string, k *egv1a1.TCPKeepalive) *ir.U
 	}
 	out := &ir.UpstreamKeepalive{Probes: k.Probes}
 	if k.Probes != nil && *k.Probes < 1 {
-		v.bad("%s.probes: must be at least 1", field)
+		v.errs.Add(field+".probes", "must be at least 1")
 	}
 	seconds := func(sub string, d *gwapiv1.Duration) *uint32 {
 		if d == nil {
@@ -59,9 +60,9 @@ func (v *specValidator) proxyProtocol(field string, p *egv1a1.ProxyProtocol) str
 	switch p.Version {
 	case egv1a1.ProxyProtocolVersionV1, egv1a1.ProxyProtocolVersionV2:
 	case "":
-		v.bad("%s.version: is required; one of V1, V2", field)
+		v.errs.Add(field+".version", "is required; one of V1, V2")
 	default:
-		v.bad("%s.version: %q is not one of V1, V2", field, p.Version)
+		v.errs.Add(field+".version", "%q is not one of V1, V2", p.Version)
 	}
 	return string(p.Version)
 }
@@ -73,7 +74,7 @@ func (v *specValidator) clusterTimeouts(field string, to *egv1a1.Timeout, t *ir.
 		return
 	}
 	if to.TCP != nil {
-		t.ConnectTimeout = v.optDuration(field+".tcp.connectTimeout", to.TCP.ConnectTimeout, time.Nanosecond)
+		t.ConnectTimeout = v.optDuration(field+".tcp.connectTimeout", to.TCP.ConnectTimeout, fields.Positive)
 	}
 	if to.HTTP != nil {
 		t.IdleTimeout = v.optDuration(field+".http.connectionIdleTimeout", to.HTTP.ConnectionIdleTimeout, 0)

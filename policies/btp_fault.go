@@ -10,6 +10,7 @@ import (
 	typev3 "github.com/envoyproxy/go-control-plane/envoy/type/v3"
 	"google.golang.org/protobuf/types/known/durationpb"
 
+	"github.com/sluice-gitops/sluice/translate/fields"
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
 
@@ -23,19 +24,19 @@ import (
 // FaultFilterName is the name of Envoy's fault filter.
 const FaultFilterName = "envoy.filters.http.fault"
 
-func (v *rtSpec) fault(field string, f *egv1a1.FaultInjection) *ir.Fault {
+func (v *specValidator) fault(field string, f *egv1a1.FaultInjection) *ir.Fault {
 	if f == nil {
 		return nil
 	}
 	out := &ir.Fault{}
 	if f.Delay == nil && f.Abort == nil {
-		v.bad("%s: at least one of delay and abort must be set", field)
+		v.errs.Add(field, "at least one of delay and abort must be set")
 	}
 	if d := f.Delay; d != nil {
 		out.Delay = &ir.FaultDelay{Percentage: v.percentage(field+".delay.percentage", d.Percentage)}
 		if d.FixedDelay == nil {
-			v.bad("%s.delay.fixedDelay: must be set", field)
-		} else if t := v.duration(field+".delay.fixedDelay", d.FixedDelay, true); t != nil {
+			v.errs.Add(field+".delay.fixedDelay", "must be set")
+		} else if t := v.optDuration(field+".delay.fixedDelay", d.FixedDelay, fields.Positive); t != nil {
 			out.Delay.Delay = *t
 		}
 	}
@@ -43,34 +44,34 @@ func (v *rtSpec) fault(field string, f *egv1a1.FaultInjection) *ir.Fault {
 		out.Abort = &ir.FaultAbort{Percentage: v.percentage(field+".abort.percentage", a.Percentage)}
 		switch {
 		case a.HTTPStatus != nil && a.GrpcStatus != nil:
-			v.bad("%s.abort: httpStatus and grpcStatus cannot both be set", field)
+			v.errs.Add(field+".abort", "httpStatus and grpcStatus cannot both be set")
 		case a.HTTPStatus != nil:
 			// The CRD allows 600, which Envoy refuses.
 			if s := *a.HTTPStatus; s < 200 || s > 599 {
-				v.bad("%s.abort.httpStatus: %d is out of range 200-599", field, s)
+				v.errs.Add(field+".abort.httpStatus", "%d is out of range 200-599", s)
 			} else {
 				out.Abort.HTTPStatus = uint32(s)
 			}
 		case a.GrpcStatus != nil:
 			if s := *a.GrpcStatus; s < 0 || s > 16 {
-				v.bad("%s.abort.grpcStatus: %d is out of range 0-16", field, s)
+				v.errs.Add(field+".abort.grpcStatus", "%d is out of range 0-16", s)
 			} else {
 				out.Abort.GRPC, out.Abort.GRPCStatus = true, uint32(s)
 			}
 		default:
-			v.bad("%s.abort: one of httpStatus and grpcStatus must be set", field)
+			v.errs.Add(field+".abort", "one of httpStatus and grpcStatus must be set")
 		}
 	}
 	return out
 }
 
 // percentage checks a fault percentage, 100 when unset.
-func (v *rtSpec) percentage(field string, p *float32) float32 {
+func (v *specValidator) percentage(field string, p *float32) float32 {
 	if p == nil {
 		return 100
 	}
-	if *p < 0 || *p > 100 || math.IsNaN(float64(*p)) {
-		v.bad("%s: %v is not a percentage (0-100)", field, *p)
+	if err := fields.Percent(field, *p); err != nil {
+		v.errs.Check(err)
 		return 100
 	}
 	return *p

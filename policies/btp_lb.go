@@ -5,7 +5,6 @@ import (
 	"math/big"
 	"sort"
 	"strings"
-	"time"
 
 	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
@@ -13,6 +12,7 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
+	"github.com/sluice-gitops/sluice/translate/fields"
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
 
@@ -43,12 +43,12 @@ func (v *specValidator) loadBalancer(field string, lb *egv1a1.LoadBalancer) *ir.
 	}
 	switch lb.Type {
 	case "":
-		v.bad("%s.type: is required; one of RoundRobin, LeastRequest, Random, ConsistentHash", field)
+		v.errs.Add(field+".type", "is required; one of RoundRobin, LeastRequest, Random, ConsistentHash")
 		return nil
 	case egv1a1.RoundRobinLoadBalancerType, egv1a1.LeastRequestLoadBalancerType, egv1a1.RandomLoadBalancerType,
 		egv1a1.ConsistentHashLoadBalancerType, egv1a1.BackendUtilizationLoadBalancerType, egv1a1.DynamicModuleLoadBalancerType:
 	default:
-		v.bad("%s.type: %q is not one of RoundRobin, LeastRequest, Random, ConsistentHash, BackendUtilization, DynamicModule", field, lb.Type)
+		v.errs.Add(field+".type", "%q is not one of RoundRobin, LeastRequest, Random, ConsistentHash, BackendUtilization, DynamicModule", lb.Type)
 		return nil
 	}
 	v.lbRules(field, lb)
@@ -65,9 +65,9 @@ func (v *specValidator) loadBalancer(field string, lb *egv1a1.LoadBalancer) *ir.
 	}
 	if s := lb.SlowStart; s != nil {
 		if s.Window == nil {
-			v.bad("%s.slowStart.window: is required", field)
+			v.errs.Add(field+".slowStart.window", "is required")
 		} else {
-			w := v.durationMin(field+".slowStart.window", *s.Window, time.Nanosecond)
+			w := v.durationMin(field+".slowStart.window", *s.Window, fields.Positive)
 			out.SlowStart = &w
 		}
 	}
@@ -89,32 +89,32 @@ func (v *specValidator) lbRules(field string, lb *egv1a1.LoadBalancer) {
 	for _, n := range needs {
 		switch {
 		case lb.Type == n.typ && !n.set:
-			v.bad("%s.%s: must be set for type %s", field, n.sub, n.typ)
+			v.errs.Add(fmt.Sprintf("%s.%s", field, n.sub), "must be set for type %s", n.typ)
 		case lb.Type != n.typ && n.set:
-			v.bad("%s.%s: can only be set for type %s, not %s", field, n.sub, n.typ, lb.Type)
+			v.errs.Add(fmt.Sprintf("%s.%s", field, n.sub), "can only be set for type %s, not %s", n.typ, lb.Type)
 		}
 	}
 	switch lb.Type {
 	case egv1a1.RandomLoadBalancerType, egv1a1.ConsistentHashLoadBalancerType, egv1a1.DynamicModuleLoadBalancerType:
 		if lb.SlowStart != nil {
-			v.bad("%s.slowStart: is only supported for types RoundRobin, LeastRequest and BackendUtilization, not %s", field, lb.Type)
+			v.errs.Add(field+".slowStart", "is only supported for types RoundRobin, LeastRequest and BackendUtilization, not %s", lb.Type)
 		}
 	}
 	if z := lb.ZoneAware; z != nil {
 		switch {
 		case z.PreferLocal != nil && len(z.WeightedZones) > 0:
-			v.bad("%s.zoneAware: preferLocal and weightedZones cannot be set together", field)
+			v.errs.Add(field+".zoneAware", "preferLocal and weightedZones cannot be set together")
 		case z.PreferLocal != nil && (lb.Type == egv1a1.ConsistentHashLoadBalancerType || lb.Type == egv1a1.BackendUtilizationLoadBalancerType):
-			v.bad("%s.zoneAware.preferLocal: is not supported for type %s", field, lb.Type)
+			v.errs.Add(field+".zoneAware.preferLocal", "is not supported for type %s", lb.Type)
 		case lb.Type == egv1a1.DynamicModuleLoadBalancerType:
-			v.bad("%s.zoneAware: is not supported for type %s", field, lb.Type)
+			v.errs.Add(field+".zoneAware", "is not supported for type %s", lb.Type)
 		}
 		if p := z.PreferLocal; p != nil && p.PercentageEnabled != nil {
 			v.percent(field+".zoneAware.preferLocal.percentageEnabled", int64(*p.PercentageEnabled))
 		}
 	}
 	if lb.EndpointOverride != nil && lb.Type == egv1a1.DynamicModuleLoadBalancerType {
-		v.bad("%s.endpointOverride: is not supported for type %s", field, lb.Type)
+		v.errs.Add(field+".endpointOverride", "is not supported for type %s", lb.Type)
 	}
 }
 
@@ -126,9 +126,9 @@ func (v *specValidator) consistentHash(field string, ch *egv1a1.ConsistentHash) 
 		size = *n
 		switch {
 		case *n < 2 || *n > ir.MaxMaglevTableSize:
-			v.bad("%s.tableSize: %d is not between 2 and %d", field, *n, ir.MaxMaglevTableSize)
+			v.errs.Add(field+".tableSize", "%d is not between 2 and %d", *n, ir.MaxMaglevTableSize)
 		case !big.NewInt(int64(*n)).ProbablyPrime(0):
-			v.bad("%s.tableSize: %d is not a prime number", field, *n)
+			v.errs.Add(field+".tableSize", "%d is not a prime number", *n)
 		}
 	}
 	subs := []struct {
@@ -144,9 +144,9 @@ func (v *specValidator) consistentHash(field string, ch *egv1a1.ConsistentHash) 
 	for _, s := range subs {
 		switch {
 		case ch.Type == s.typ && !s.set:
-			v.bad("%s.%s: must be set for type %s", field, s.sub, s.typ)
+			v.errs.Add(fmt.Sprintf("%s.%s", field, s.sub), "must be set for type %s", s.typ)
 		case ch.Type != s.typ && s.set:
-			v.bad("%s.%s: can only be set for type %s, not %s", field, s.sub, s.typ, ch.Type)
+			v.errs.Add(fmt.Sprintf("%s.%s", field, s.sub), "can only be set for type %s, not %s", s.typ, ch.Type)
 		}
 	}
 	var hash []ir.HashPolicy
@@ -159,11 +159,11 @@ func (v *specValidator) consistentHash(field string, ch *egv1a1.ConsistentHash) 
 		}
 	case egv1a1.HeadersConsistentHashType:
 		if ch.Headers != nil && len(ch.Headers) == 0 {
-			v.bad("%s.headers: must name at least one header", field)
+			v.errs.Add(field+".headers", "must name at least one header")
 		}
 		for i, h := range ch.Headers {
 			if h == nil {
-				v.bad("%s.headers[%d]: is empty", field, i)
+				v.errs.Add(fmt.Sprintf("%s.headers[%d]", field, i), "is empty")
 				continue
 			}
 			hash = append(hash, ir.HashPolicy{Header: v.token(fmt.Sprintf("%s.headers[%d].name", field, i), h.Name)})
@@ -174,19 +174,19 @@ func (v *specValidator) consistentHash(field string, ch *egv1a1.ConsistentHash) 
 		}
 	case egv1a1.QueryParamsConsistentHashType:
 		if ch.QueryParams != nil && len(ch.QueryParams) == 0 {
-			v.bad("%s.queryParams: must name at least one query parameter", field)
+			v.errs.Add(field+".queryParams", "must name at least one query parameter")
 		}
 		for i, q := range ch.QueryParams {
 			if q == nil || q.Name == "" {
-				v.bad("%s.queryParams[%d].name: is required", field, i)
+				v.errs.Add(fmt.Sprintf("%s.queryParams[%d].name", field, i), "is required")
 				continue
 			}
 			hash = append(hash, ir.HashPolicy{QueryParam: q.Name})
 		}
 	case "":
-		v.bad("%s.type: is required; one of SourceIP, Header, Headers, Cookie, QueryParams", field)
+		v.errs.Add(field+".type", "is required; one of SourceIP, Header, Headers, Cookie, QueryParams")
 	default:
-		v.bad("%s.type: %q is not one of SourceIP, Header, Headers, Cookie, QueryParams", field, ch.Type)
+		v.errs.Add(field+".type", "%q is not one of SourceIP, Header, Headers, Cookie, QueryParams", ch.Type)
 	}
 	return size, hash
 }
@@ -194,7 +194,7 @@ func (v *specValidator) consistentHash(field string, ch *egv1a1.ConsistentHash) 
 // token checks a header or cookie name: an HTTP token.
 func (v *specValidator) token(field, name string) string {
 	if !validCookieName(name) {
-		v.bad("%s: %q is not a valid HTTP token", field, name)
+		v.errs.Add(field, "%q is not a valid HTTP token", name)
 	}
 	return name
 }
@@ -213,7 +213,7 @@ func (v *specValidator) hashCookie(field string, c *egv1a1.Cookie) *ir.HashCooki
 		val := c.Attributes[n]
 		v.token(fmt.Sprintf("%s.attributes[%s]", field, n), n)
 		if strings.ContainsFunc(val, func(r rune) bool { return r < ' ' || r == 0x7f || r == ';' }) {
-			v.bad("%s.attributes[%s]: %q holds a control character or ';'", field, n, val)
+			v.errs.Add(fmt.Sprintf("%s.attributes[%s]", field, n), "%q holds a control character or ';'", val)
 		}
 		out.Attributes = append(out.Attributes, ir.HashCookieAttribute{Name: n, Value: val})
 	}

@@ -70,7 +70,7 @@ var httpMethodNames = map[gwapiv1.HTTPMethod]bool{
 	"CONNECT": true, "OPTIONS": true, "TRACE": true, "PATCH": true,
 }
 
-func (v *rtSpec) rateLimit(field string, rl *egv1a1.RateLimitSpec) *ir.LocalRateLimit {
+func (v *specValidator) rateLimit(field string, rl *egv1a1.RateLimitSpec) *ir.LocalRateLimit {
 	if rl == nil {
 		return nil
 	}
@@ -79,15 +79,15 @@ func (v *rtSpec) rateLimit(field string, rl *egv1a1.RateLimitSpec) *ir.LocalRate
 		switch *rl.Type {
 		case egv1a1.GlobalRateLimitType:
 			if rl.Global == nil {
-				v.bad("%s.global: must be set for type Global", field)
+				v.errs.Add(field+".global", "must be set for type Global")
 			}
 			local = false // the type picks global alone
 		case egv1a1.LocalRateLimitType:
 			if rl.Local == nil {
-				v.bad("%s.local: must be set for type Local", field)
+				v.errs.Add(field+".local", "must be set for type Local")
 			}
 		default:
-			v.bad("%s.type: %q is not one of Global, Local", field, *rl.Type)
+			v.errs.Add(field+".type", "%q is not one of Global, Local", *rl.Type)
 		}
 	}
 	if rl.Global != nil {
@@ -99,9 +99,9 @@ func (v *rtSpec) rateLimit(field string, rl *egv1a1.RateLimitSpec) *ir.LocalRate
 	return v.localRateLimit(field+".local", rl.Local)
 }
 
-func (v *rtSpec) localRateLimit(field string, l *egv1a1.LocalRateLimit) *ir.LocalRateLimit {
+func (v *specValidator) localRateLimit(field string, l *egv1a1.LocalRateLimit) *ir.LocalRateLimit {
 	if len(l.Rules) > 16 {
-		v.bad("%s.rules: %d rules are more than the 16 allowed", field, len(l.Rules))
+		v.errs.Add(field+".rules", "%d rules are more than the 16 allowed", len(l.Rules))
 		return nil
 	}
 	out := &ir.LocalRateLimit{Default: ir.TokenBucket{Requests: math.MaxUint32, Interval: ir.Duration(time.Second)}}
@@ -110,11 +110,11 @@ func (v *rtSpec) localRateLimit(field string, l *egv1a1.LocalRateLimit) *ir.Loca
 		f := fmt.Sprintf("%s.rules[%d]", field, i)
 		limit := v.tokenBucket(f+".limit", rule.Limit)
 		if rule.Limit.FromMetadata != nil {
-			v.bad("%s.limit.fromMetadata: is not supported for local rate limits", f)
+			v.errs.Add(f+".limit.fromMetadata", "is not supported for local rate limits")
 		}
 		if c := rule.Cost; c != nil {
 			if c.Response != nil {
-				v.bad("%s.cost.response: is not supported for local rate limits", f)
+				v.errs.Add(f+".cost.response", "is not supported for local rate limits")
 			}
 			if c.Request != nil {
 				v.ignored = append(v.ignored, f+".cost")
@@ -126,13 +126,13 @@ func (v *rtSpec) localRateLimit(field string, l *egv1a1.LocalRateLimit) *ir.Loca
 		headers := ""
 		if h := rule.XRateLimitHeaders; h != nil {
 			if *h != egv1a1.XRateLimitHeadersOptionDisabled && *h != egv1a1.XRateLimitHeadersOptionDraftVersion03 {
-				v.bad("%s.xRateLimitHeaders: %q is not one of Off, DraftVersion03", f, *h)
+				v.errs.Add(f+".xRateLimitHeaders", "%q is not one of Off, DraftVersion03", *h)
 			}
 			headers = string(*h)
 		}
 		if len(rule.ClientSelectors) == 0 {
 			if defaultAt >= 0 {
-				v.bad("%s.clientSelectors: only one rule may have no clientSelectors (rules[%d] has none)", f, defaultAt)
+				v.errs.Add(f+".clientSelectors", "only one rule may have no clientSelectors (rules[%d] has none)", defaultAt)
 				continue
 			}
 			if rule.ShadowMode != nil && *rule.ShadowMode {
@@ -151,62 +151,62 @@ func (v *rtSpec) localRateLimit(field string, l *egv1a1.LocalRateLimit) *ir.Loca
 	// default bucket's.
 	for _, r := range out.Rules {
 		if out.Default.Interval > 0 && r.Limit.Interval%out.Default.Interval != 0 {
-			v.bad("%s.rules[%d].limit.unit: must be a multiple of the unit of the rule without clientSelectors (rules[%d])", field, r.Index, defaultAt)
+			v.errs.Add(fmt.Sprintf("%s.rules[%d].limit.unit", field, r.Index), "must be a multiple of the unit of the rule without clientSelectors (rules[%d])", defaultAt)
 		}
 	}
 	return out
 }
 
-func (v *rtSpec) tokenBucket(field string, l egv1a1.RateLimitValue) ir.TokenBucket {
+func (v *specValidator) tokenBucket(field string, l egv1a1.RateLimitValue) ir.TokenBucket {
 	d, ok := rateLimitUnits[l.Unit]
 	if !ok {
-		v.bad("%s.unit: %q is not one of Second, Minute, Hour, Day, Week, Month, Year", field, l.Unit)
+		v.errs.Add(field+".unit", "%q is not one of Second, Minute, Hour, Day, Week, Month, Year", l.Unit)
 		d = time.Second
 	}
 	if l.Requests == 0 {
 		// Envoy's token buckets hold at least one token.
-		v.bad("%s.requests: must be at least 1 for a local rate limit", field)
+		v.errs.Add(field+".requests", "must be at least 1 for a local rate limit")
 	}
 	return ir.TokenBucket{Requests: l.Requests, Interval: ir.Duration(d)}
 }
 
-func (v *rtSpec) rateLimitRule(field string, index int, selectors []egv1a1.RateLimitSelectCondition) ir.RateLimitRule {
+func (v *specValidator) rateLimitRule(field string, index int, selectors []egv1a1.RateLimitSelectCondition) ir.RateLimitRule {
 	r := ir.RateLimitRule{Index: index}
 	if len(selectors) > 8 {
-		v.bad("%s.clientSelectors: %d selectors are more than the 8 allowed", field, len(selectors))
+		v.errs.Add(field+".clientSelectors", "%d selectors are more than the 8 allowed", len(selectors))
 	}
 	for i, s := range selectors {
 		f := fmt.Sprintf("%s.clientSelectors[%d]", field, i)
 		if len(s.Headers) == 0 && len(s.Methods) == 0 && s.Path == nil && s.SourceCIDR == nil && len(s.QueryParams) == 0 {
-			v.bad("%s: at least one of headers, methods, path, sourceCIDR or queryParams must be specified", f)
+			v.errs.Add(f, "at least one of headers, methods, path, sourceCIDR or queryParams must be specified")
 		}
 		if len(s.Headers) > 128 {
-			v.bad("%s.headers: %d headers are more than the 128 allowed", f, len(s.Headers))
+			v.errs.Add(f+".headers", "%d headers are more than the 128 allowed", len(s.Headers))
 		}
 		for j, h := range s.Headers {
 			r.Headers = append(r.Headers, v.valueMatch(fmt.Sprintf("%s.headers[%d]", f, j), h.Name, (*string)(h.Type), h.Value, h.Invert))
 		}
 		if len(s.QueryParams) > 16 {
-			v.bad("%s.queryParams: %d query parameters are more than the 16 allowed", f, len(s.QueryParams))
+			v.errs.Add(f+".queryParams", "%d query parameters are more than the 16 allowed", len(s.QueryParams))
 		}
 		for j, q := range s.QueryParams {
 			r.QueryParams = append(r.QueryParams, v.valueMatch(fmt.Sprintf("%s.queryParams[%d]", f, j), q.Name, (*string)(q.Type), q.Value, q.Invert))
 		}
 		for j, m := range s.Methods {
 			if !httpMethodNames[m.Value] {
-				v.bad("%s.methods[%d].value: %q is not an HTTP method", f, j, m.Value)
+				v.errs.Add(fmt.Sprintf("%s.methods[%d].value", f, j), "%q is not an HTTP method", m.Value)
 			}
 			r.Methods = append(r.Methods, ir.RateLimitMatch{Exact: string(m.Value), Invert: m.Invert != nil && *m.Invert})
 		}
 		if p := s.Path; p != nil {
 			if r.Path != nil {
-				v.bad("%s.path: only one path per rule is supported by sluice", f)
+				v.errs.Add(f+".path", "only one path per rule is supported by sluice")
 			}
 			r.Path = v.pathMatch(f+".path", p)
 		}
 		if c := s.SourceCIDR; c != nil {
 			if r.SourceCIDR != nil {
-				v.bad("%s.sourceCIDR: only one sourceCIDR per rule is supported by sluice", f)
+				v.errs.Add(f+".sourceCIDR", "only one sourceCIDR per rule is supported by sluice")
 			}
 			r.SourceCIDR = v.cidrMatch(f+".sourceCIDR", c)
 		}
@@ -215,13 +215,13 @@ func (v *rtSpec) rateLimitRule(field string, index int, selectors []egv1a1.RateL
 }
 
 // valueMatch checks a header or query parameter selector.
-func (v *rtSpec) valueMatch(field, name string, typ, value *string, invert *bool) ir.RateLimitMatch {
+func (v *specValidator) valueMatch(field, name string, typ, value *string, invert *bool) ir.RateLimitMatch {
 	m := ir.RateLimitMatch{Name: name, Invert: invert != nil && *invert}
 	if name == "" || len(name) > 256 || strings.ContainsAny(name, "\x00\r\n") {
-		v.bad("%s.name: must be 1 to 256 characters, without NUL, CR or LF", field)
+		v.errs.Add(field+".name", "must be 1 to 256 characters, without NUL, CR or LF")
 	}
 	if value != nil && len(*value) > 1024 {
-		v.bad("%s.value: must be at most 1024 characters", field)
+		v.errs.Add(field+".value", "must be at most 1024 characters")
 	}
 	t := "Exact" // the CRD default
 	if typ != nil {
@@ -230,7 +230,7 @@ func (v *rtSpec) valueMatch(field, name string, typ, value *string, invert *bool
 	switch t {
 	case "Exact", "RegularExpression":
 		if value == nil {
-			v.bad("%s.value: must be set for type %s", field, t)
+			v.errs.Add(field+".value", "must be set for type %s", t)
 			break
 		}
 		if t == "Exact" {
@@ -238,31 +238,31 @@ func (v *rtSpec) valueMatch(field, name string, typ, value *string, invert *bool
 			break
 		}
 		if _, err := regexp.Compile(*value); err != nil {
-			v.bad("%s.value: %q is not a regular expression: %v", field, *value, err)
+			v.errs.Add(field+".value", "%q is not a regular expression: %v", *value, err)
 		}
 		m.Regex = *value
 	case "Distinct":
 		if value != nil {
-			v.bad("%s.value: must not be set for type Distinct", field)
+			v.errs.Add(field+".value", "must not be set for type Distinct")
 		}
 		if m.Invert {
-			v.bad("%s.invert: cannot be set for type Distinct", field)
+			v.errs.Add(field+".invert", "cannot be set for type Distinct")
 		}
 		m.Distinct = true
 	default:
-		v.bad("%s.type: %q is not one of Exact, RegularExpression, Distinct", field, t)
+		v.errs.Add(field+".type", "%q is not one of Exact, RegularExpression, Distinct", t)
 	}
 	return m
 }
 
-func (v *rtSpec) pathMatch(field string, p *egv1a1.PathMatch) *ir.RateLimitMatch {
+func (v *specValidator) pathMatch(field string, p *egv1a1.PathMatch) *ir.RateLimitMatch {
 	m := &ir.RateLimitMatch{Invert: p.Invert != nil && *p.Invert}
 	value := p.Value
 	if value == "" {
 		value = "/" // the CRD default
 	}
 	if len(value) > 1024 {
-		v.bad("%s.value: must be at most 1024 characters", field)
+		v.errs.Add(field+".value", "must be at most 1024 characters")
 	}
 	t := gwapiv1.PathMatchPathPrefix
 	if p.Type != nil {
@@ -281,11 +281,11 @@ func (v *rtSpec) pathMatch(field string, p *egv1a1.PathMatch) *ir.RateLimitMatch
 		m.Regex = "^" + regexp.QuoteMeta(value) + `(\?.*)?$`
 	case gwapiv1.PathMatchRegularExpression:
 		if _, err := regexp.Compile(value); err != nil {
-			v.bad("%s.value: %q is not a regular expression: %v", field, value, err)
+			v.errs.Add(field+".value", "%q is not a regular expression: %v", value, err)
 		}
 		m.Regex = value
 	default:
-		v.bad("%s.type: %q is not one of Exact, PathPrefix, RegularExpression", field, t)
+		v.errs.Add(field+".type", "%q is not one of Exact, PathPrefix, RegularExpression", t)
 	}
 	return m
 }
@@ -297,7 +297,7 @@ func trimSlash(s string) string {
 	return s
 }
 
-func (v *rtSpec) cidrMatch(field string, c *egv1a1.SourceMatch) *ir.RateLimitCIDR {
+func (v *specValidator) cidrMatch(field string, c *egv1a1.SourceMatch) *ir.RateLimitCIDR {
 	out := &ir.RateLimitCIDR{Invert: c.Invert != nil && *c.Invert}
 	if c.Type != nil {
 		switch *c.Type {
@@ -305,12 +305,12 @@ func (v *rtSpec) cidrMatch(field string, c *egv1a1.SourceMatch) *ir.RateLimitCID
 		case egv1a1.SourceMatchDistinct:
 			out.Distinct = true
 		default:
-			v.bad("%s.type: %q is not one of Exact, Distinct", field, *c.Type)
+			v.errs.Add(field+".type", "%q is not one of Exact, Distinct", *c.Type)
 		}
 	}
 	p, err := netip.ParsePrefix(c.Value)
 	if err != nil {
-		v.bad("%s.value: %q is not a CIDR such as 192.168.0.0/24 or 2001:db8::/64", field, c.Value)
+		v.errs.Add(field+".value", "%q is not a CIDR such as 192.168.0.0/24 or 2001:db8::/64", c.Value)
 		return out
 	}
 	out.CIDR = p.Masked().String()

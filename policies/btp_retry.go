@@ -1,6 +1,7 @@
 package policies
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -11,6 +12,7 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
+	"github.com/sluice-gitops/sluice/translate/fields"
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
 
@@ -52,21 +54,21 @@ var (
 
 const defaultNumRetries = 2
 
-func (v *rtSpec) retry(field string, r *egv1a1.Retry) *ir.TrafficRetry {
+func (v *specValidator) retry(field string, r *egv1a1.Retry) *ir.TrafficRetry {
 	if r == nil {
 		return nil
 	}
 	out := &ir.TrafficRetry{NumRetries: defaultNumRetries, RetryOn: defaultRetryOn, StatusCodes: defaultRetryCodes}
 	if n := r.NumRetries; n != nil {
 		if *n < 0 {
-			v.bad("%s.numRetries: %d must be >= 0", field, *n)
+			v.errs.Add(field+".numRetries", "%d must be >= 0", *n)
 		} else {
 			out.NumRetries = uint32(*n)
 		}
 	}
 	if n := r.NumAttemptsPerPriority; n != nil {
 		if *n < 0 {
-			v.bad("%s.numAttemptsPerPriority: %d must be >= 0", field, *n)
+			v.errs.Add(field+".numAttemptsPerPriority", "%d must be >= 0", *n)
 		} else {
 			out.AttemptsPerPriority = uint32(*n)
 		}
@@ -76,7 +78,7 @@ func (v *rtSpec) retry(field string, r *egv1a1.Retry) *ir.TrafficRetry {
 			out.RetryOn = nil
 			for i, t := range on.Triggers {
 				if !triggers[t] {
-					v.bad("%s.retryOn.triggers[%d]: %q is not a retry trigger (5xx, gateway-error, reset, reset-before-request, connect-failure, retriable-4xx, refused-stream, retriable-status-codes, cancelled, deadline-exceeded, internal, resource-exhausted, unavailable)", field, i, t)
+					v.errs.Add(fmt.Sprintf("%s.retryOn.triggers[%d]", field, i), "%q is not a retry trigger (5xx, gateway-error, reset, reset-before-request, connect-failure, retriable-4xx, refused-stream, retriable-status-codes, cancelled, deadline-exceeded, internal, resource-exhausted, unavailable)", t)
 					continue
 				}
 				out.RetryOn = append(out.RetryOn, string(t))
@@ -87,7 +89,7 @@ func (v *rtSpec) retry(field string, r *egv1a1.Retry) *ir.TrafficRetry {
 		out.StatusCodes = nil
 		for i, c := range on.HTTPStatusCodes {
 			if c < 100 || c > 599 {
-				v.bad("%s.retryOn.httpStatusCodes[%d]: %d is not an HTTP status code (100-599)", field, i, c)
+				v.errs.Add(fmt.Sprintf("%s.retryOn.httpStatusCodes[%d]", field, i), "%d is not an HTTP status code (100-599)", c)
 				continue
 			}
 			out.StatusCodes = append(out.StatusCodes, uint32(c))
@@ -96,16 +98,16 @@ func (v *rtSpec) retry(field string, r *egv1a1.Retry) *ir.TrafficRetry {
 		out.StatusCodes = slices.Compact(out.StatusCodes)
 	}
 	if p := r.PerRetry; p != nil {
-		out.PerTryTimeout = v.duration(field+".perRetry.timeout", p.Timeout, false)
+		out.PerTryTimeout = v.optDuration(field+".perRetry.timeout", p.Timeout, 0)
 		if b := p.BackOff; b != nil {
-			out.BaseInterval = v.duration(field+".perRetry.backOff.baseInterval", b.BaseInterval, true)
-			out.MaxInterval = v.duration(field+".perRetry.backOff.maxInterval", b.MaxInterval, true)
+			out.BaseInterval = v.optDuration(field+".perRetry.backOff.baseInterval", b.BaseInterval, fields.Positive)
+			out.MaxInterval = v.optDuration(field+".perRetry.backOff.maxInterval", b.MaxInterval, fields.Positive)
 			switch {
 			case b.MaxInterval != nil && b.BaseInterval == nil:
 				// Envoy requires the base interval of a back-off.
-				v.bad("%s.perRetry.backOff.baseInterval: must be set with maxInterval", field)
+				v.errs.Add(field+".perRetry.backOff.baseInterval", "must be set with maxInterval")
 			case out.BaseInterval != nil && out.MaxInterval != nil && *out.MaxInterval < *out.BaseInterval:
-				v.bad("%s.perRetry.backOff.maxInterval: must not be less than baseInterval", field)
+				v.errs.Add(field+".perRetry.backOff.maxInterval", "must not be less than baseInterval")
 			}
 		}
 	}
@@ -115,7 +117,7 @@ func (v *rtSpec) retry(field string, r *egv1a1.Retry) *ir.TrafficRetry {
 // requestTimeout checks spec.timeout.http.requestTimeout. The other
 // HTTP timeouts of the route (maxStreamDuration, streamIdleTimeout) are
 // not implemented; the connection ones are btp_cluster.go's.
-func (v *rtSpec) requestTimeout(t *egv1a1.Timeout) *ir.Duration {
+func (v *specValidator) requestTimeout(t *egv1a1.Timeout) *ir.Duration {
 	if t == nil || t.HTTP == nil {
 		return nil
 	}
@@ -126,7 +128,7 @@ func (v *rtSpec) requestTimeout(t *egv1a1.Timeout) *ir.Duration {
 	if h.StreamIdleTimeout != nil {
 		v.ignored = append(v.ignored, "spec.timeout.http.streamIdleTimeout")
 	}
-	return v.duration("spec.timeout.http.requestTimeout", h.RequestTimeout, false)
+	return v.optDuration("spec.timeout.http.requestTimeout", h.RequestTimeout, 0)
 }
 
 // TrafficRouteAction applies r.Traffic's timeout and retry policy to the

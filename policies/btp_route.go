@@ -1,14 +1,9 @@
 package policies
 
 import (
-	"fmt"
-	"regexp"
-	"time"
-
 	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	"google.golang.org/protobuf/types/known/anypb"
-	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
@@ -36,43 +31,10 @@ var btpRouteFields = map[string]bool{
 	"compression": true, "compressor": true,
 }
 
-// rtSpec collects the problems of the route features of a spec, each
-// naming its field, and the sub-fields sluice ignores.
-type rtSpec struct {
-	errs, ignored []string
-}
-
-func (v *rtSpec) bad(format string, args ...any) {
-	v.errs = append(v.errs, "field "+fmt.Sprintf(format, args...))
-}
-
-// rtDurationFormat is Gateway API's Duration format (GEP-2257).
-var rtDurationFormat = regexp.MustCompile(`^([0-9]{1,5}(h|m|s|ms)){1,4}$`)
-
-// duration parses an optional Gateway API duration; positive demands
-// more than zero. nil when unset or invalid.
-func (v *rtSpec) duration(field string, d *gwapiv1.Duration, positive bool) *ir.Duration {
-	if d == nil {
-		return nil
-	}
-	s := string(*d)
-	t, err := time.ParseDuration(s)
-	switch {
-	case !rtDurationFormat.MatchString(s) || err != nil:
-		v.bad("%s: %q is not a duration such as 1s, 500ms or 1m30s", field, s)
-		return nil
-	case positive && t <= 0:
-		v.bad("%s: must be greater than 0", field)
-		return nil
-	}
-	out := ir.Duration(t)
-	return &out
-}
-
 // routeTrafficSpec checks the route features of a spec; it returns what
 // they set (nil for none), the fields it ignores and the problems.
-func routeTrafficSpec(spec egv1a1.BackendTrafficPolicySpec) (*ir.RouteTraffic, []string, []string) {
-	v := &rtSpec{}
+func routeTrafficSpec(spec egv1a1.BackendTrafficPolicySpec) (*ir.RouteTraffic, []string, []error) {
+	v := &specValidator{}
 	rt := &ir.RouteTraffic{
 		Retry:          v.retry("spec.retry", spec.Retry),
 		RequestTimeout: v.requestTimeout(spec.Timeout),

@@ -30,7 +30,7 @@ func TestRetryDefaults(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			v := &rtSpec{}
+			v := &specValidator{}
 			got := v.retry("spec.retry", &tc.retry)
 			if len(v.errs) > 0 {
 				t.Fatal(v.errs)
@@ -79,7 +79,7 @@ func TestRateLimitPathRegex(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			v := &rtSpec{}
+			v := &specValidator{}
 			m := v.pathMatch("p", &egv1a1.PathMatch{Type: &tc.typ, Value: tc.value})
 			re := regexp.MustCompile(m.Regex)
 			for _, p := range tc.match {
@@ -123,7 +123,7 @@ func TestLocalRateLimitSpec(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			rt, _, errs := routeTrafficSpec(egv1a1.BackendTrafficPolicySpec{RateLimit: &egv1a1.RateLimitSpec{Local: &egv1a1.LocalRateLimit{Rules: tc.rules}}})
 			if tc.wantErr != "" {
-				if len(errs) == 0 || !strings.HasPrefix(errs[0], tc.wantErr) {
+				if len(errs) == 0 || !strings.HasPrefix(errs[0].Error(), tc.wantErr) {
 					t.Fatalf("errors %q, want %q", errs, tc.wantErr)
 				}
 				return
@@ -139,7 +139,7 @@ func TestLocalRateLimitSpec(t *testing.T) {
 }
 
 func TestCompressorNames(t *testing.T) {
-	v := &rtSpec{}
+	v := &specValidator{}
 	cs := v.compression([]*egv1a1.Compression{{Type: "Zstd"}, {Type: "Gzip"}}, nil)
 	if len(v.errs) > 0 {
 		t.Fatal(v.errs)
@@ -161,9 +161,9 @@ func TestFaultPercentage(t *testing.T) {
 	if got := perMillion(100).Numerator; got != 1000000 {
 		t.Errorf("100%% is %d per million", got)
 	}
-	v := &rtSpec{}
+	v := &specValidator{}
 	v.fault("f", &egv1a1.FaultInjection{Abort: &egv1a1.FaultInjectionAbort{GrpcStatus: ptr(int32(17))}})
-	if len(v.errs) != 1 || !strings.Contains(v.errs[0], "f.abort.grpcStatus") {
+	if len(v.errs) != 1 || !strings.Contains(v.errs[0].Error(), "f.abort.grpcStatus") {
 		t.Errorf("errors %q", v.errs)
 	}
 }

@@ -1,24 +1,20 @@
 package policies
 
 import (
-	"fmt"
-	"math"
-	"regexp"
 	"time"
 
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"github.com/sluice-gitops/sluice/translate/fields"
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
 
-// specValidator collects the problems of a BackendTrafficPolicy spec, each
-// naming its field, and the sub-fields sluice ignores.
+// specValidator collects the problems of a BackendTrafficPolicy spec
+// (route features, cluster features and health checks), each naming its
+// field, and the sub-fields sluice ignores.
 type specValidator struct {
-	errs, ignored []string
-}
-
-func (v *specValidator) bad(format string, args ...any) {
-	v.errs = append(v.errs, "field "+fmt.Sprintf(format, args...))
+	errs    fields.List
+	ignored []string
 }
 
 func (v *specValidator) ignore(field string) {
@@ -26,13 +22,8 @@ func (v *specValidator) ignore(field string) {
 }
 
 func (v *specValidator) percent(field string, n int64) {
-	if n < 0 || n > 100 {
-		v.bad("%s: %d is not a percentage (0-100)", field, n)
-	}
+	v.errs.Check(fields.Percent(field, n))
 }
-
-// gwDuration is Gateway API's Duration format (GEP-2257).
-var gwDuration = regexp.MustCompile(`^([0-9]{1,5}(h|m|s|ms)){1,4}$`)
 
 // duration parses a Gateway API duration, or returns def when d is nil.
 // Envoy wants it positive.
@@ -40,31 +31,35 @@ func (v *specValidator) duration(field string, d *gwapiv1.Duration, def time.Dur
 	if d == nil {
 		return ir.Duration(def)
 	}
-	return v.durationMin(field, *d, time.Nanosecond)
+	return v.durationMin(field, *d, fields.Positive)
 }
 
 // durationMin parses a Gateway API duration of at least min.
 func (v *specValidator) durationMin(field string, d gwapiv1.Duration, min time.Duration) ir.Duration {
-	s := string(d)
-	t, err := time.ParseDuration(s)
-	switch {
-	case !gwDuration.MatchString(s) || err != nil:
-		v.bad("%s: %q is not a duration such as 1s, 500ms or 1m30s", field, s)
-	case t < min && min == time.Nanosecond:
-		v.bad("%s: must be greater than 0", field)
-	case t < min:
-		v.bad("%s: must be at least %s", field, min)
-	}
+	t, err := fields.Duration(field, string(d), min)
+	v.errs.Check(err)
 	return ir.Duration(t)
 }
 
-// optDuration is durationMin for an optional field: nil when unset.
+// optDuration parses an optional Gateway API duration of at least min:
+// nil when unset or invalid.
 func (v *specValidator) optDuration(field string, d *gwapiv1.Duration, min time.Duration) *ir.Duration {
+	return optDuration(&v.errs, field, d, min)
+}
+
+// optDuration parses an optional Gateway API duration of at least min,
+// adding its problem to errs: nil when unset or invalid.
+func optDuration(errs *fields.List, field string, d *gwapiv1.Duration, min time.Duration) *ir.Duration {
 	if d == nil {
 		return nil
 	}
-	t := v.durationMin(field, *d, min)
-	return &t
+	t, err := fields.Duration(field, string(*d), min)
+	if err != nil {
+		errs.Check(err)
+		return nil
+	}
+	out := ir.Duration(t)
+	return &out
 }
 
 // count checks a CRD count (0 to 2^32-1) and returns it, or def when n is
@@ -73,8 +68,8 @@ func (v *specValidator) count(field string, n *int64, def uint32) uint32 {
 	if n == nil {
 		return def
 	}
-	if *n < 0 || *n > math.MaxUint32 {
-		v.bad("%s: %d is not between 0 and %d", field, *n, uint32(math.MaxUint32))
+	if err := fields.Count(field, *n); err != nil {
+		v.errs.Check(err)
 		return def
 	}
 	return uint32(*n)

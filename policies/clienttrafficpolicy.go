@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/sluice-gitops/sluice/translate/ir"
+	"github.com/sluice-gitops/sluice/translate/status"
 )
 
 // ClientTrafficPolicy configures how Envoy treats its clients: the
@@ -54,8 +55,8 @@ type ClientTrafficInput struct {
 // their Gateways and listeners and writes what each does into
 // ir.Listener.Client. It returns the status of every policy, in input
 // order.
-func ApplyClientTrafficPolicies(in ClientTrafficInput, gateways []*ir.Gateway) []*Status {
-	statuses := make([]*Status, len(in.Policies))
+func ApplyClientTrafficPolicies(in ClientTrafficInput, gateways []*ir.Gateway) []*status.Object {
+	statuses := make([]*status.Object, len(in.Policies))
 	var valid []Policy
 	var features []*ir.ClientTraffic
 	var ignored [][]string
@@ -63,8 +64,7 @@ func ApplyClientTrafficPolicies(in ClientTrafficInput, gateways []*ir.Gateway) [
 	for i, p := range in.Policies {
 		f, ign, errs := ctpSpec(p, in)
 		if len(errs) > 0 {
-			statuses[i] = &Status{Kind: KindClientTrafficPolicy, Namespace: p.Namespace, Name: p.Name,
-				Conditions: []Condition{{Type: CondAccepted, Status: "False", Reason: ReasonInvalid, Message: strings.Join(errs, "; ")}}}
+			statuses[i] = invalidSpec(KindClientTrafficPolicy, p.Namespace, p.Name, errs)
 			continue
 		}
 		valid = append(valid, Policy{Kind: KindClientTrafficPolicy, Namespace: p.Namespace, Name: p.Name,
@@ -265,7 +265,7 @@ func sharedPortConflict(m string, port uint32, members []string, chains bool, di
 
 // apply writes the notes of policy j and the fields it ignores into its
 // status.
-func (n *ctpNotes) apply(st *Status, j int, ignored []string) {
+func (n *ctpNotes) apply(st *status.Object, j int, ignored []string) {
 	for k := range st.Attachments {
 		at := &st.Attachments[k]
 		if at.LostTo != "" {
@@ -288,12 +288,12 @@ func (n *ctpNotes) apply(st *Status, j int, ignored []string) {
 	for a := range st.Ancestors {
 		anc := &st.Ancestors[a]
 		if msgs := n.conflicts[j][anc.AncestorRef]; len(msgs) > 0 {
-			anc.Conditions = []Condition{{Type: CondAccepted, Status: "False", Reason: ReasonConflicted, Message: strings.Join(msgs, "; ")}}
+			anc.Conditions = []status.Condition{{Type: status.CondAccepted, Status: "False", Reason: status.ReasonConflicted, Message: strings.Join(msgs, "; ")}}
 			continue
 		}
 		accepted := false
 		for c := range anc.Conditions {
-			if cd := &anc.Conditions[c]; cd.Type == CondAccepted && cd.Status == "True" {
+			if cd := &anc.Conditions[c]; cd.Type == status.CondAccepted && cd.Status == "True" {
 				accepted = true
 				if suffix != "" {
 					cd.Message = strings.TrimSuffix(cd.Message, ".") + suffix
@@ -302,7 +302,7 @@ func (n *ctpNotes) apply(st *Status, j int, ignored []string) {
 		}
 		if sections := n.overriding[j][anc.AncestorRef]; accepted && len(sections) > 0 {
 			sort.Strings(sections)
-			anc.Conditions = append(anc.Conditions, Condition{Type: CondOverridden, Status: "True", Reason: ReasonOverridden,
+			anc.Conditions = append(anc.Conditions, status.Condition{Type: status.CondOverridden, Status: "True", Reason: status.ReasonOverridden,
 				Message: "a ClientTrafficPolicy on the listener is in force for listener(s) " + strings.Join(dedupe(sections), ", ")})
 		}
 	}

@@ -8,6 +8,7 @@ import (
 
 	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
 
+	"github.com/sluice-gitops/sluice/translate/fields"
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
 
@@ -39,14 +40,13 @@ var corsOriginPattern = regexp.MustCompile(`^(\*|[A-Za-z][A-Za-z0-9+.-]*:\/\/(\*
 
 // corsSpec checks spec.cors and writes it into f; it returns the
 // problems, each naming its field.
-func corsSpec(f *spFeatures, p *egv1a1.SecurityPolicy, _ SecurityInput) []string {
+func corsSpec(f *spFeatures, p *egv1a1.SecurityPolicy, _ SecurityInput) []error {
 	c := p.Spec.CORS
 	if c == nil {
 		return nil
 	}
 	const field = "spec.cors"
-	var errs []string
-	bad := func(format string, args ...any) { errs = append(errs, "field "+fmt.Sprintf(format, args...)) }
+	var errs fields.List
 	out := &ir.CORS{
 		AllowMethods:     starAlone(c.AllowMethods),
 		AllowHeaders:     starAlone(c.AllowHeaders),
@@ -56,15 +56,13 @@ func corsSpec(f *spFeatures, p *egv1a1.SecurityPolicy, _ SecurityInput) []string
 	}
 	for i, o := range c.AllowOrigins {
 		if len(o) < 1 || len(o) > 253 || !corsOriginPattern.MatchString(string(o)) {
-			bad("%s.allowOrigins[%d]: %q is not an origin (\"*\", SCHEME://HOST[:PORT], HOST may start with \"*.\" or be \"*\")", field, i, o)
+			errs.Add(fmt.Sprintf("%s.allowOrigins[%d]", field, i), "%q is not an origin (\"*\", SCHEME://HOST[:PORT], HOST may start with \"*.\" or be \"*\")", o)
 		}
 		out.AllowOrigins = append(out.AllowOrigins, string(o))
 	}
 	if m := c.MaxAge; m != nil {
-		d, err := time.ParseDuration(string(*m))
-		if !gwDuration.MatchString(string(*m)) || err != nil {
-			bad("%s.maxAge: %q is not a duration such as 1s, 500ms or 1m30s", field, *m)
-		}
+		d, err := fields.Duration(field+".maxAge", string(*m), 0)
+		errs.Check(err)
 		out.MaxAgeSeconds = uint32(d / time.Second)
 	}
 	if len(errs) == 0 {

@@ -65,7 +65,7 @@ func TestCORSSpec(t *testing.T) {
 			f := &spFeatures{security: &ir.Security{Policy: "p"}}
 			errs := corsSpec(f, corsPolicy(&tc.cors), SecurityInput{})
 			if tc.wantError != "" {
-				if len(errs) != 1 || !strings.Contains(errs[0], tc.wantError) {
+				if len(errs) != 1 || !strings.Contains(errs[0].Error(), tc.wantError) {
 					t.Fatalf("errors %q, want one with %q", errs, tc.wantError)
 				}
 				if f.security.CORS != nil {

@@ -9,6 +9,7 @@ import (
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/sluice-gitops/sluice/translate/ir"
+	"github.com/sluice-gitops/sluice/translate/status"
 )
 
 // chainsGateway has one port, 443, with an HTTPS chain (listener www)
@@ -101,7 +102,7 @@ func TestClientTrafficChains(t *testing.T) {
 			}
 			for i, st := range sts {
 				cond := st.Ancestors[0].Conditions[0]
-				conflicted := cond.Reason == ReasonConflicted
+				conflicted := cond.Reason == status.ReasonConflicted
 				if want := tc.policies[i].name == tc.conflict; conflicted != want {
 					t.Errorf("policy %s: %+v, conflicted want %v", tc.policies[i].name, cond, want)
 				}

@@ -8,6 +8,7 @@ import (
 	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 
 	"github.com/sluice-gitops/sluice/translate/ir"
+	"github.com/sluice-gitops/sluice/translate/status"
 )
 
 // ClientTrafficPolicy http3: the HTTPS listeners of a port the policy is
@@ -18,15 +19,6 @@ import (
 // Accepted message), and it is off when the policy validates client
 // certificates, which Envoy cannot do over QUIC (a Warning condition,
 // reason UnsupportedHTTP3ClientValidation, as Envoy Gateway sets).
-
-// Condition type and reasons of the http3 warnings.
-const (
-	CondWarning                            = string(egv1a1.PolicyConditionWarning)
-	ReasonUnsupportedHTTP3ClientValidation = "UnsupportedHTTP3ClientValidation"
-	// ReasonHTTP3PortInUse: a UDP listener of the Gateway binds the port
-	// the QUIC listener would.
-	ReasonHTTP3PortInUse = "HTTP3PortInUse"
-)
 
 // ctpHTTP3On reports whether a spec turns HTTP/3 on: http3 is set and
 // tls.clientValidation is not.
@@ -73,7 +65,7 @@ func http3PortUser(g *ir.Gateway, l *ir.Listener) string {
 // http3: off for client validation, not in force on ports without HTTPS
 // listeners, off where a UDP listener holds the port. f is what the
 // policy configures; gateways are the IR, Client set.
-func http3Status(st *Status, p *egv1a1.ClientTrafficPolicy, f *ir.ClientTraffic, targets Targets, gateways []*ir.Gateway) {
+func http3Status(st *status.Object, p *egv1a1.ClientTrafficPolicy, f *ir.ClientTraffic, targets Targets, gateways []*ir.Gateway) {
 	if p.Spec.HTTP3 == nil {
 		return
 	}
@@ -81,7 +73,7 @@ func http3Status(st *Status, p *egv1a1.ClientTrafficPolicy, f *ir.ClientTraffic,
 		anc := &st.Ancestors[a]
 		accepted := -1
 		for c, cd := range anc.Conditions {
-			if cd.Type == CondAccepted && cd.Status == "True" {
+			if cd.Type == status.CondAccepted && cd.Status == "True" {
 				accepted = c
 			}
 		}
@@ -89,7 +81,7 @@ func http3Status(st *Status, p *egv1a1.ClientTrafficPolicy, f *ir.ClientTraffic,
 			continue
 		}
 		if ctpClientValidation(p.Spec) {
-			anc.Conditions = append(anc.Conditions, Condition{Type: CondWarning, Status: "True", Reason: ReasonUnsupportedHTTP3ClientValidation,
+			anc.Conditions = append(anc.Conditions, status.Condition{Type: status.CondWarning, Status: "True", Reason: status.ReasonUnsupportedHTTP3ClientValidation,
 				Message: "HTTP/3 is off: Envoy does not support client certificate validation (spec.tls.clientValidation) over QUIC"})
 			continue
 		}
@@ -100,7 +92,7 @@ func http3Status(st *Status, p *egv1a1.ClientTrafficPolicy, f *ir.ClientTraffic,
 				"; http3 applies to HTTPS listeners only and does nothing on port(s) %s", strings.Join(noHTTPS, ", "))
 		}
 		if len(inUse) > 0 {
-			anc.Conditions = append(anc.Conditions, Condition{Type: CondWarning, Status: "True", Reason: ReasonHTTP3PortInUse,
+			anc.Conditions = append(anc.Conditions, status.Condition{Type: status.CondWarning, Status: "True", Reason: status.ReasonHTTP3PortInUse,
 				Message: "HTTP/3 is off on " + strings.Join(inUse, "; ")})
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
 
 	"github.com/sluice-gitops/sluice/translate/ir"
+	"github.com/sluice-gitops/sluice/translate/status"
 )
 
 // http3Gateway has an HTTP port 80, an HTTPS port 443 (one HTTPS and one
@@ -49,8 +50,8 @@ func TestHTTP3(t *testing.T) {
 		"https listener":   {spec: on, sections: []string{"www", "pass"}, chains: 1},
 		"http listener":    {spec: on, sections: []string{"http"}, accepted: "does nothing on port(s) 80"},
 		"off":              {spec: egv1a1.ClientTrafficPolicySpec{}},
-		"validation":       {spec: validation, warning: ReasonUnsupportedHTTP3ClientValidation},
-		"udp on same port": {spec: on, sections: []string{"www", "pass"}, udp: true, warning: ReasonHTTP3PortInUse},
+		"validation":       {spec: validation, warning: status.ReasonUnsupportedHTTP3ClientValidation},
+		"udp on same port": {spec: on, sections: []string{"www", "pass"}, udp: true, warning: status.ReasonHTTP3PortInUse},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -67,7 +68,7 @@ func TestHTTP3(t *testing.T) {
 				t.Errorf("QUIC chains on 80: %d, want none", len(got))
 			}
 			conds := sts[0].Ancestors[0].Conditions
-			if conds[0].Type != CondAccepted || conds[0].Status != "True" {
+			if conds[0].Type != status.CondAccepted || conds[0].Status != "True" {
 				t.Fatalf("conditions %+v, want Accepted first", conds)
 			}
 			if msg := conds[0].Message; (tc.accepted == "") == strings.Contains(msg, "http3") || !strings.Contains(msg, tc.accepted) {
@@ -75,7 +76,7 @@ func TestHTTP3(t *testing.T) {
 			}
 			var warning string
 			for _, c := range conds {
-				if c.Type == CondWarning {
+				if c.Type == status.CondWarning {
 					warning = c.Reason
 				}
 			}

@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"github.com/sluice-gitops/sluice/translate/fields"
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
 
@@ -24,11 +25,8 @@ import (
 // ctpCheck collects the problems of a spec, each naming its field, and
 // the set fields sluice ignores.
 type ctpCheck struct {
-	errs, ignored []string
-}
-
-func (c *ctpCheck) bad(field, format string, args ...any) {
-	c.errs = append(c.errs, "field "+field+": "+fmt.Sprintf(format, args...))
+	errs    fields.List
+	ignored []string
 }
 
 // ignore lists the set fields of v (a struct) outside implemented.
@@ -40,25 +38,9 @@ func (c *ctpCheck) ignore(field string, v any, implemented ...string) {
 	c.ignored = append(c.ignored, unimplemented(field, v, set)...)
 }
 
-// ctpDurationRe is Gateway API's Duration format (GEP-2257).
-var ctpDurationRe = regexp.MustCompile(`^([0-9]{1,5}(h|m|s|ms)){1,4}$`)
-
 // duration parses an optional Gateway API duration of at least min.
 func (c *ctpCheck) duration(field string, d *gwapiv1.Duration, min time.Duration) *ir.Duration {
-	if d == nil {
-		return nil
-	}
-	t, err := time.ParseDuration(string(*d))
-	switch {
-	case !ctpDurationRe.MatchString(string(*d)) || err != nil:
-		c.bad(field, "%q is not a duration such as 1s, 500ms or 1m30s", string(*d))
-		return nil
-	case t < min:
-		c.bad(field, "must be at least %s", min)
-		return nil
-	}
-	out := ir.Duration(t)
-	return &out
+	return optDuration(&c.errs, field, d, min)
 }
 
 // seconds parses a duration into whole seconds, at least one.
@@ -82,10 +64,10 @@ func (c *ctpCheck) bytes(field string, q *resource.Quantity, min, max int64) *ui
 	n, ok := q.AsInt64()
 	switch {
 	case !ctpQuantityRe.MatchString(q.String()) || !ok:
-		c.bad(field, "%q is not a size such as 32768, 64Ki or 1Mi", q.String())
+		c.errs.Add(field, "%q is not a size such as 32768, 64Ki or 1Mi", q.String())
 		return nil
 	case n < min || n > max:
-		c.bad(field, "%s is out of range, must be between %d and %d", q.String(), min, max)
+		c.errs.Add(field, "%s is out of range, must be between %d and %d", q.String(), min, max)
 		return nil
 	}
 	v := uint32(n)
@@ -102,7 +84,7 @@ var ctpImplemented = []string{
 
 // ctpSpec checks a policy's spec and returns what it configures, or every
 // problem.
-func ctpSpec(p *egv1a1.ClientTrafficPolicy, in ClientTrafficInput) (*ir.ClientTraffic, []string, []string) {
+func ctpSpec(p *egv1a1.ClientTrafficPolicy, in ClientTrafficInput) (*ir.ClientTraffic, []string, []error) {
 	c := &ctpCheck{}
 	s := p.Spec
 	out := &ir.ClientTraffic{Policy: p.Namespace + "/" + p.Name}
@@ -127,9 +109,9 @@ func ctpSpec(p *egv1a1.ClientTrafficPolicy, in ClientTrafficInput) (*ir.ClientTr
 	if h := s.HealthCheck; h != nil {
 		switch {
 		case h.Path == "" || len(h.Path) > 1024:
-			c.bad("spec.healthCheck.path", "must be 1 to 1024 characters long")
+			c.errs.Add("spec.healthCheck.path", "must be 1 to 1024 characters long")
 		case !strings.HasPrefix(h.Path, "/"):
-			c.bad("spec.healthCheck.path", "%q must start with /", h.Path)
+			c.errs.Add("spec.healthCheck.path", "%q must start with /", h.Path)
 		default:
 			out.HealthCheckPath = h.Path
 		}
@@ -140,7 +122,7 @@ func ctpSpec(p *egv1a1.ClientTrafficPolicy, in ClientTrafficInput) (*ir.ClientTr
 		case egv1a1.SchemeHeaderTransformMatchBackend:
 			out.MatchBackendScheme = true
 		default:
-			c.bad("spec.scheme", "%q is not one of Preserve, MatchBackend", *s.Scheme)
+			c.errs.Add("spec.scheme", "%q is not one of Preserve, MatchBackend", *s.Scheme)
 		}
 	}
 	sort.Strings(c.ignored)
@@ -151,16 +133,16 @@ func ctpSpec(p *egv1a1.ClientTrafficPolicy, in ClientTrafficInput) (*ir.ClientTr
 // no ListenerSets).
 func (c *ctpCheck) targets(t egv1a1.PolicyTargetReferences) {
 	if t.TargetRef != nil && t.TargetRef.Kind != KindGateway {
-		c.bad("spec.targetRef.kind", "%q is not supported; a ClientTrafficPolicy targets a Gateway", t.TargetRef.Kind)
+		c.errs.Add("spec.targetRef.kind", "%q is not supported; a ClientTrafficPolicy targets a Gateway", t.TargetRef.Kind)
 	}
 	for i, r := range t.TargetRefs {
 		if r.Kind != KindGateway {
-			c.bad(fmt.Sprintf("spec.targetRefs[%d].kind", i), "%q is not supported; a ClientTrafficPolicy targets a Gateway", r.Kind)
+			c.errs.Add(fmt.Sprintf("spec.targetRefs[%d].kind", i), "%q is not supported; a ClientTrafficPolicy targets a Gateway", r.Kind)
 		}
 	}
 	for i, s := range t.TargetSelectors {
 		if s.Kind != KindGateway {
-			c.bad(fmt.Sprintf("spec.targetSelectors[%d].kind", i), "%q is not supported; a ClientTrafficPolicy selects Gateways", s.Kind)
+			c.errs.Add(fmt.Sprintf("spec.targetSelectors[%d].kind", i), "%q is not supported; a ClientTrafficPolicy selects Gateways", s.Kind)
 		}
 	}
 }
@@ -197,7 +179,7 @@ func (c *ctpCheck) clientIP(d *egv1a1.ClientIPDetectionSettings) *ir.ClientIPDet
 		}
 	}
 	if n != 1 {
-		c.bad(f, "exactly one of xForwardedFor, customHeader, or directSourceIP must be set")
+		c.errs.Add(f, "exactly one of xForwardedFor, customHeader, or directSourceIP must be set")
 		return nil
 	}
 	out := &ir.ClientIPDetection{}
@@ -208,7 +190,7 @@ func (c *ctpCheck) clientIP(d *egv1a1.ClientIPDetectionSettings) *ir.ClientIPDet
 	case d.CustomHeader != nil:
 		h := d.CustomHeader
 		if len(h.Name) == 0 || len(h.Name) > 255 || !ctpHeaderNameRe.MatchString(h.Name) {
-			c.bad(f+".customHeader.name", "%q is not a header name of 1 to 255 letters, digits and dashes", h.Name)
+			c.errs.Add(f+".customHeader.name", "%q is not a header name of 1 to 255 letters, digits and dashes", h.Name)
 		}
 		out.CustomHeader = h.Name
 		out.FailClosed = h.FailClosed != nil && *h.FailClosed
@@ -216,7 +198,7 @@ func (c *ctpCheck) clientIP(d *egv1a1.ClientIPDetectionSettings) *ir.ClientIPDet
 	}
 	x := d.XForwardedFor
 	if (x.NumTrustedHops == nil) == (len(x.TrustedCIDRs) == 0) {
-		c.bad(f+".xForwardedFor", "only one of numTrustedHops or trustedCIDRs must be set")
+		c.errs.Add(f+".xForwardedFor", "only one of numTrustedHops or trustedCIDRs must be set")
 		return nil
 	}
 	out.XFF = &ir.XFFDetection{SkipAppend: x.DisableXForwardedForAppend != nil && *x.DisableXForwardedForAppend}
@@ -226,7 +208,7 @@ func (c *ctpCheck) clientIP(d *egv1a1.ClientIPDetectionSettings) *ir.ClientIPDet
 	for i, cidr := range x.TrustedCIDRs {
 		p, err := netip.ParsePrefix(string(cidr))
 		if err != nil {
-			c.bad(fmt.Sprintf("%s.xForwardedFor.trustedCIDRs[%d]", f, i), "%q is not a CIDR such as 10.0.0.0/8 or 2001:db8::/32", string(cidr))
+			c.errs.Add(fmt.Sprintf("%s.xForwardedFor.trustedCIDRs[%d]", f, i), "%q is not a CIDR such as 10.0.0.0/8 or 2001:db8::/32", string(cidr))
 			continue
 		}
 		out.XFF.TrustedCIDRs = append(out.XFF.TrustedCIDRs, p.Masked().String())
@@ -272,7 +254,7 @@ func (c *ctpCheck) http2(h *egv1a1.HTTP2Settings) *ir.ClientHTTP2 {
 	}
 	if m := h.MaxConcurrentStreams; m != nil {
 		if *m < 1 || *m > math.MaxInt32 {
-			c.bad(f+".maxConcurrentStreams", "%d is out of range, must be between 1 and %d", *m, math.MaxInt32)
+			c.errs.Add(f+".maxConcurrentStreams", "%d is out of range, must be between 1 and %d", *m, math.MaxInt32)
 		}
 		out.MaxConcurrentStreams = m
 	}
@@ -283,7 +265,7 @@ func (c *ctpCheck) http2(h *egv1a1.HTTP2Settings) *ir.ClientHTTP2 {
 			reset = true
 		case egv1a1.InvalidMessageActionTerminateConnection:
 		default:
-			c.bad(f+".onInvalidMessage", "%q is not one of TerminateConnection, TerminateStream", *a)
+			c.errs.Add(f+".onInvalidMessage", "%q is not one of TerminateConnection, TerminateStream", *a)
 		}
 		out.ResetStreamOnError = &reset
 	}
@@ -302,11 +284,11 @@ func (c *ctpCheck) headers(h *egv1a1.HeaderSettings) *ir.ClientHeaders {
 		case egv1a1.WithUnderscoresActionAllow, egv1a1.WithUnderscoresActionRejectRequest, egv1a1.WithUnderscoresActionDropHeader:
 			out.WithUnderscores = string(*a)
 		default:
-			c.bad(f+".withUnderscoresAction", "%q is not one of Allow, RejectRequest, DropHeader", *a)
+			c.errs.Add(f+".withUnderscoresAction", "%q is not one of Allow, RejectRequest, DropHeader", *a)
 		}
 	}
 	if h.PreserveXRequestID != nil && h.RequestID != nil {
-		c.bad(f, "preserveXRequestID and requestID cannot both be set")
+		c.errs.Add(f, "preserveXRequestID and requestID cannot both be set")
 	}
 	switch {
 	case h.RequestID != nil:
@@ -314,7 +296,7 @@ func (c *ctpCheck) headers(h *egv1a1.HeaderSettings) *ir.ClientHeaders {
 		case egv1a1.RequestIDActionPreserveOrGenerate, egv1a1.RequestIDActionPreserve, egv1a1.RequestIDActionGenerate, egv1a1.RequestIDActionDisable:
 			out.RequestID = string(*h.RequestID)
 		default:
-			c.bad(f+".requestID", "%q is not one of PreserveOrGenerate, Preserve, Generate, Disable", *h.RequestID)
+			c.errs.Add(f+".requestID", "%q is not one of PreserveOrGenerate, Preserve, Generate, Disable", *h.RequestID)
 		}
 	case h.PreserveXRequestID != nil && *h.PreserveXRequestID:
 		out.RequestID = string(egv1a1.RequestIDActionPreserveOrGenerate)
@@ -327,21 +309,21 @@ func (c *ctpCheck) headers(h *egv1a1.HeaderSettings) *ir.ClientHeaders {
 				egv1a1.XFCCForwardModeSanitizeSet, egv1a1.XFCCForwardModeAlwaysForwardOnly:
 				out.XFCC = string(*x.Mode)
 			default:
-				c.bad(f+".xForwardedClientCert.mode", "%q is not one of Sanitize, ForwardOnly, AppendForward, SanitizeSet, AlwaysForwardOnly", *x.Mode)
+				c.errs.Add(f+".xForwardedClientCert.mode", "%q is not one of Sanitize, ForwardOnly, AppendForward, SanitizeSet, AlwaysForwardOnly", *x.Mode)
 			}
 		}
 		if len(x.CertDetailsToAdd) > 0 && out.XFCC != string(egv1a1.XFCCForwardModeAppendForward) && out.XFCC != string(egv1a1.XFCCForwardModeSanitizeSet) {
-			c.bad(f+".xForwardedClientCert.certDetailsToAdd", "can only be set when mode is AppendForward or SanitizeSet")
+			c.errs.Add(f+".xForwardedClientCert.certDetailsToAdd", "can only be set when mode is AppendForward or SanitizeSet")
 		}
 		if len(x.CertDetailsToAdd) > 5 {
-			c.bad(f+".xForwardedClientCert.certDetailsToAdd", "must have at most 5 items")
+			c.errs.Add(f+".xForwardedClientCert.certDetailsToAdd", "must have at most 5 items")
 		}
 		for i, d := range x.CertDetailsToAdd {
 			switch d {
 			case egv1a1.XFCCCertDataSubject, egv1a1.XFCCCertDataCert, egv1a1.XFCCCertDataChain, egv1a1.XFCCCertDataDNS, egv1a1.XFCCCertDataURI:
 				out.XFCCDetails = append(out.XFCCDetails, string(d))
 			default:
-				c.bad(fmt.Sprintf("%s.xForwardedClientCert.certDetailsToAdd[%d]", f, i), "%q is not one of Subject, Cert, Chain, DNS, URI", d)
+				c.errs.Add(fmt.Sprintf("%s.xForwardedClientCert.certDetailsToAdd[%d]", f, i), "%q is not one of Subject, Cert, Chain, DNS, URI", d)
 			}
 		}
 	}
@@ -362,7 +344,7 @@ func (c *ctpCheck) path(p *egv1a1.PathSettings) *ir.ClientPath {
 		case egv1a1.KeepUnchangedAction, egv1a1.RejectRequestAction, egv1a1.UnescapeAndRedirect, egv1a1.UnescapeAndForward:
 			out.EscapedSlashes = string(*a)
 		default:
-			c.bad("spec.path.escapedSlashesAction", "%q is not one of KeepUnchanged, RejectRequest, UnescapeAndRedirect, UnescapeAndForward", *a)
+			c.errs.Add("spec.path.escapedSlashesAction", "%q is not one of KeepUnchanged, RejectRequest, UnescapeAndRedirect, UnescapeAndForward", *a)
 		}
 	}
 	return out
@@ -381,7 +363,7 @@ func (c *ctpCheck) connection(cc *egv1a1.ClientConnection) *ir.ClientConnection 
 	if l := cc.ConnectionLimit; l != nil {
 		if l.Value != nil {
 			if *l.Value < 1 {
-				c.bad(f+".connectionLimit.value", "must be at least 1")
+				c.errs.Add(f+".connectionLimit.value", "must be at least 1")
 			} else {
 				v := uint64(*l.Value)
 				out.Limit = &v
@@ -392,7 +374,7 @@ func (c *ctpCheck) connection(cc *egv1a1.ClientConnection) *ir.ClientConnection 
 		out.MaxStreamDuration = c.duration(f+".connectionLimit.maxStreamDuration", l.MaxStreamDuration, 0)
 		out.MaxRequestsPerConnection = l.MaxRequestsPerConnection
 		if out.CloseDelay != nil && out.Limit == nil {
-			c.bad(f+".connectionLimit.closeDelay", "needs connectionLimit.value")
+			c.errs.Add(f+".connectionLimit.closeDelay", "needs connectionLimit.value")
 		}
 	}
 	return out

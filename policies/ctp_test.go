@@ -12,7 +12,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"github.com/sluice-gitops/sluice/translate/fields"
 	"github.com/sluice-gitops/sluice/translate/ir"
+	"github.com/sluice-gitops/sluice/translate/status"
 )
 
 func ctpPolicy(name string, spec egv1a1.ClientTrafficPolicySpec, sections ...string) *egv1a1.ClientTrafficPolicy {
@@ -78,7 +80,7 @@ func TestCTPSpecProblems(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			_, _, errs := ctpSpec(ctpPolicy("p", tc.spec), ClientTrafficInput{})
-			got := strings.Join(errs, "; ")
+			got := fields.Message(errs)
 			if tc.want == "" && got != "" || tc.want != "" && !strings.Contains(got, tc.want) {
 				t.Errorf("problems %q, want %q", got, tc.want)
 			}
@@ -109,11 +111,11 @@ func TestCTPPerPort(t *testing.T) {
 	if c := g.Listeners[1].Client; c == nil || c.Policy != "default/on-c" {
 		t.Errorf("port 81 got %+v, want on-c", c)
 	}
-	if a := sts[1].Ancestors; len(a) != 1 || a[0].Conditions[0].Reason != ReasonConflicted {
+	if a := sts[1].Ancestors; len(a) != 1 || a[0].Conditions[0].Reason != status.ReasonConflicted {
 		t.Errorf("on-a status %+v, want Conflicted", a)
 	}
 	gw := sts[0].Ancestors[0].Conditions
-	if len(gw) != 2 || gw[1].Type != CondOverridden || !strings.HasSuffix(gw[1].Message, "listener(s) c") {
+	if len(gw) != 2 || gw[1].Type != status.CondOverridden || !strings.HasSuffix(gw[1].Message, "listener(s) c") {
 		t.Errorf("gw conditions %+v, want Overridden for c only", gw)
 	}
 }
@@ -144,11 +146,11 @@ func TestCTPHCM(t *testing.T) {
 
 func TestCTPCertificates(t *testing.T) {
 	t.Parallel()
-	if _, err := ctpCertificates([]byte("not pem")); err == "" {
+	if _, err := ctpCertificates([]byte("not pem")); err == nil {
 		t.Error("garbage was taken as certificates")
 	}
 	bad := "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"
-	if _, err := ctpCertificates([]byte(bad)); !strings.Contains(err, "does not parse") {
+	if _, err := ctpCertificates([]byte(bad)); err == nil || !strings.Contains(err.Error(), "does not parse") {
 		t.Errorf("a broken certificate gave %q", err)
 	}
 }

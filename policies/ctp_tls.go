@@ -3,6 +3,7 @@ package policies
 import (
 	"crypto/x509"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -12,6 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"github.com/sluice-gitops/sluice/translate/fields"
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
 
@@ -74,44 +76,44 @@ func (c *ctpCheck) tls(ns string, t *egv1a1.ClientTLSSettings, in ClientTrafficI
 	if v := t.MinVersion; v != nil {
 		r, ok := ctpVersionRank[*v]
 		if !ok {
-			c.bad(f+".minVersion", "%q is not one of Auto, 1.0, 1.1, 1.2, 1.3", *v)
+			c.errs.Add(f+".minVersion", "%q is not one of Auto, 1.0, 1.1, 1.2, 1.3", *v)
 		}
 		minRank, out.MinVersion = r[0], string(*v)
 	}
 	if v := t.MaxVersion; v != nil {
 		r, ok := ctpVersionRank[*v]
 		if !ok {
-			c.bad(f+".maxVersion", "%q is not one of Auto, 1.0, 1.1, 1.2, 1.3", *v)
+			c.errs.Add(f+".maxVersion", "%q is not one of Auto, 1.0, 1.1, 1.2, 1.3", *v)
 		}
 		maxRank, out.MaxVersion = r[1], string(*v)
 	}
 	if (t.MinVersion != nil || t.MaxVersion != nil) && minRank > maxRank {
-		c.bad(f+".minVersion", "minVersion must be smaller or equal to maxVersion")
+		c.errs.Add(f+".minVersion", "minVersion must be smaller or equal to maxVersion")
 	}
 	if t.MinVersion != nil && *t.MinVersion == egv1a1.TLSv13 && len(t.Ciphers) > 0 {
-		c.bad(f+".ciphers", "setting ciphers has no effect if the minimum possible TLS version is 1.3")
+		c.errs.Add(f+".ciphers", "setting ciphers has no effect if the minimum possible TLS version is 1.3")
 	}
 	for i, s := range t.Ciphers {
 		if !ctpCiphers[s] {
-			c.bad(fmt.Sprintf("%s.ciphers[%d]", f, i), "unsupported cipher suite %q", s)
+			c.errs.Add(fmt.Sprintf("%s.ciphers[%d]", f, i), "unsupported cipher suite %q", s)
 		}
 	}
 	out.Ciphers = t.Ciphers
 	for i, s := range t.ECDHCurves {
 		if s == "" {
-			c.bad(fmt.Sprintf("%s.ecdhCurves[%d]", f, i), "must not be empty")
+			c.errs.Add(fmt.Sprintf("%s.ecdhCurves[%d]", f, i), "must not be empty")
 		}
 	}
 	for i, s := range t.SignatureAlgorithms {
 		if s == "" {
-			c.bad(fmt.Sprintf("%s.signatureAlgorithms[%d]", f, i), "must not be empty")
+			c.errs.Add(fmt.Sprintf("%s.signatureAlgorithms[%d]", f, i), "must not be empty")
 		}
 	}
 	if t.ALPNProtocols != nil {
 		out.ALPNSet = true
 		for i, p := range t.ALPNProtocols {
 			if p == "" || len(p) > 255 {
-				c.bad(fmt.Sprintf("%s.alpnProtocols[%d]", f, i), "must be 1 to 255 bytes long")
+				c.errs.Add(fmt.Sprintf("%s.alpnProtocols[%d]", f, i), "must be 1 to 255 bytes long")
 			}
 			out.ALPNProtocols = append(out.ALPNProtocols, string(p))
 		}
@@ -156,39 +158,39 @@ func (c *ctpCheck) clientValidation(ns string, v *egv1a1.ClientValidationContext
 	case egv1a1.ClientValidationRequireAndVerify:
 		out.Require, verify = true, true
 	default:
-		c.bad(f+".mode", "%q is not one of Request, RequireAny, VerifyIfGiven, RequireAndVerify", mode)
+		c.errs.Add(f+".mode", "%q is not one of Request, RequireAny, VerifyIfGiven, RequireAndVerify", mode)
 	}
 	if out.AllowExpired && !verify {
-		c.bad(f+".allowExpiredCertificate", "can only be set when mode is VerifyIfGiven or RequireAndVerify")
+		c.errs.Add(f+".allowExpiredCertificate", "can only be set when mode is VerifyIfGiven or RequireAndVerify")
 	}
 	if len(v.CACertificateRefs) > 8 {
-		c.bad(f+".caCertificateRefs", "must have at most 8 items")
+		c.errs.Add(f+".caCertificateRefs", "must have at most 8 items")
 	}
 	var bundle []string
 	for i, ref := range v.CACertificateRefs {
-		pemText, problem := ctpCABundle(ns, ref, in)
-		if problem != "" {
-			c.bad(fmt.Sprintf("%s.caCertificateRefs[%d]", f, i), "%s", problem)
+		pemText, err := ctpCABundle(ns, ref, in)
+		if err != nil {
+			c.errs.Check(fields.Wrap(fmt.Sprintf("%s.caCertificateRefs[%d]", f, i), err))
 			continue
 		}
 		bundle = append(bundle, pemText)
 	}
 	out.CACertificates = strings.Join(bundle, "")
 	if verify && len(v.CACertificateRefs) == 0 {
-		c.bad(f+".caCertificateRefs", "mode %s requires caCertificateRefs", mode)
+		c.errs.Add(f+".caCertificateRefs", "mode %s requires caCertificateRefs", mode)
 	}
 	return out
 }
 
 // ctpCABundle reads the CA certificates a reference names and returns
 // them as PEM, or why it cannot.
-func ctpCABundle(ns string, ref gwapiv1.SecretObjectReference, in ClientTrafficInput) (string, string) {
+func ctpCABundle(ns string, ref gwapiv1.SecretObjectReference, in ClientTrafficInput) (string, error) {
 	kind := "Secret"
 	if ref.Kind != nil {
 		kind = string(*ref.Kind)
 	}
 	if ref.Group != nil && *ref.Group != "" {
-		return "", fmt.Sprintf("group %q is not supported; name a core Secret or ConfigMap", *ref.Group)
+		return "", fmt.Errorf("group %q is not supported; name a core Secret or ConfigMap", *ref.Group)
 	}
 	refNS := ns
 	if ref.Namespace != nil && *ref.Namespace != "" {
@@ -198,14 +200,14 @@ func ctpCABundle(ns string, ref gwapiv1.SecretObjectReference, in ClientTrafficI
 	switch kind {
 	case "Secret":
 		if refNS != ns && (in.SecretGranted == nil || !in.SecretGranted(ns, refNS, string(ref.Name))) {
-			return "", fmt.Sprintf("Secret %s/%s is in another namespace and no ReferenceGrant in namespace %q allows ClientTrafficPolicies of namespace %q to use it", refNS, ref.Name, refNS, ns)
+			return "", fmt.Errorf("Secret %s/%s is in another namespace and no ReferenceGrant in namespace %q allows ClientTrafficPolicies of namespace %q to use it", refNS, ref.Name, refNS, ns)
 		}
 		var sec *corev1.Secret
 		if in.Secret != nil {
 			sec = in.Secret(refNS, string(ref.Name))
 		}
 		if sec == nil {
-			return "", fmt.Sprintf("Secret %s/%s does not exist", refNS, ref.Name)
+			return "", fmt.Errorf("Secret %s/%s does not exist", refNS, ref.Name)
 		}
 		data = map[string][]byte{}
 		for k, v := range sec.StringData {
@@ -216,21 +218,21 @@ func ctpCABundle(ns string, ref gwapiv1.SecretObjectReference, in ClientTrafficI
 		}
 	case "ConfigMap":
 		if refNS != ns {
-			return "", fmt.Sprintf("ConfigMap %s/%s is in another namespace; sluice reads CA ConfigMaps of the policy's namespace only", refNS, ref.Name)
+			return "", fmt.Errorf("ConfigMap %s/%s is in another namespace; sluice reads CA ConfigMaps of the policy's namespace only", refNS, ref.Name)
 		}
 		var cm *corev1.ConfigMap
 		if in.ConfigMap != nil {
 			cm = in.ConfigMap(refNS, string(ref.Name))
 		}
 		if cm == nil {
-			return "", fmt.Sprintf("ConfigMap %s/%s does not exist", refNS, ref.Name)
+			return "", fmt.Errorf("ConfigMap %s/%s does not exist", refNS, ref.Name)
 		}
 		data = map[string][]byte{}
 		for k, v := range cm.Data {
 			data[k] = []byte(v)
 		}
 	default:
-		return "", fmt.Sprintf("kind %q is not supported; name a Secret or ConfigMap", kind)
+		return "", fmt.Errorf("kind %q is not supported; name a Secret or ConfigMap", kind)
 	}
 	raw, ok := data[ctpCAKey]
 	if !ok && len(data) == 1 {
@@ -245,18 +247,18 @@ func ctpCABundle(ns string, ref gwapiv1.SecretObjectReference, in ClientTrafficI
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
-		return "", fmt.Sprintf("%s %s/%s has no key %s (keys: %s)", kind, refNS, ref.Name, ctpCAKey, strings.Join(keys, ", "))
+		return "", fmt.Errorf("%s %s/%s has no key %s (keys: %s)", kind, refNS, ref.Name, ctpCAKey, strings.Join(keys, ", "))
 	}
 	certs, err := ctpCertificates(raw)
-	if err != "" {
-		return "", fmt.Sprintf("%s %s/%s key %s: %s", kind, refNS, ref.Name, ctpCAKey, err)
+	if err != nil {
+		return "", fmt.Errorf("%s %s/%s key %s: %w", kind, refNS, ref.Name, ctpCAKey, err)
 	}
-	return certs, ""
+	return certs, nil
 }
 
 // ctpCertificates keeps the CERTIFICATE blocks of a PEM bundle that
 // parse, or says why there are none.
-func ctpCertificates(raw []byte) (string, string) {
+func ctpCertificates(raw []byte) (string, error) {
 	var out []byte
 	rest := raw
 	for {
@@ -269,14 +271,14 @@ func ctpCertificates(raw []byte) (string, string) {
 			continue
 		}
 		if _, err := x509.ParseCertificate(b.Bytes); err != nil {
-			return "", "a certificate does not parse: " + err.Error()
+			return "", fmt.Errorf("a certificate does not parse: %w", err)
 		}
 		out = append(out, pem.EncodeToMemory(b)...)
 	}
 	if len(out) == 0 {
-		return "", "holds no PEM certificate"
+		return "", errors.New("holds no PEM certificate")
 	}
-	return string(out), ""
+	return string(out), nil
 }
 
 // subjectAltNames turns the SAN matchers into the IR, checking their
@@ -295,13 +297,13 @@ func (c *ctpCheck) subjectAltNames(f string, s *egv1a1.SubjectAltNames) []ir.SAN
 		case egv1a1.StringMatchExact, egv1a1.StringMatchPrefix, egv1a1.StringMatchSuffix:
 		case egv1a1.StringMatchRegularExpression:
 			if _, err := regexp.Compile(m.Value); err != nil {
-				c.bad(fi+".value", "%q is not a regular expression: %v", m.Value, err)
+				c.errs.Add(fi+".value", "%q is not a regular expression: %v", m.Value, err)
 			}
 		default:
-			c.bad(fi+".type", "%q is not one of Exact, Prefix, Suffix, RegularExpression", match)
+			c.errs.Add(fi+".type", "%q is not one of Exact, Prefix, Suffix, RegularExpression", match)
 		}
 		if m.Value == "" {
-			c.bad(fi+".value", "must not be empty")
+			c.errs.Add(fi+".value", "must not be empty")
 		}
 		out = append(out, ir.SANMatch{Type: typ, Match: match, Value: m.Value})
 	}
@@ -316,7 +318,7 @@ func (c *ctpCheck) subjectAltNames(f string, s *egv1a1.SubjectAltNames) []ir.SAN
 	for i, o := range s.OtherNames {
 		fi := fmt.Sprintf("%s.otherNames[%d]", f, i)
 		if o.Oid == "" {
-			c.bad(fi+".oid", "must not be empty")
+			c.errs.Add(fi+".oid", "must not be empty")
 		}
 		one(fi, o.Oid, o.StringMatch)
 	}

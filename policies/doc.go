@@ -5,7 +5,6 @@
 //   - attach.go: policy attachment, shared by every kind: targetRef(s) and
 //     targetSelectors, precedence (route over listener over Gateway:
 //     Overridden), conflicts (the older wins: Conflicted), TargetNotFound.
-//   - status.go: conditions and per-ancestor status (PolicyAncestorStatus).
 //   - backendtrafficpolicy.go: BackendTrafficPolicy validation, attachment
 //     and status; its features: responseoverride.go (custom_response),
 //     healthcheck.go (active and passive health checks).
@@ -14,7 +13,8 @@
 //     btp_circuitbreaker.go (circuitBreaker) and btp_connection.go
 //     (tcpKeepalive, proxyProtocol, connection timeouts);
 //     btp_cluster_copies.go puts them and healthCheck on per-policy
-//     copies of the routes' clusters; btp_validate.go checks fields.
+//     copies of the routes' clusters; btp_validate.go holds
+//     specValidator, which collects the problems of a whole spec.
 //   - btp_l4.go: BackendTrafficPolicy on TCPRoute, TLSRoute and UDPRoute
 //     traffic (cluster copies for tcp_proxy and udp_proxy, source-IP
 //     hash policies, status notes for the fields that do not apply).
@@ -56,6 +56,13 @@
 // CustomResponseRouteConfig), which it places in the one ordered HTTP
 // filter list (translate/xds.go, httpFilters).
 //
+// Its status (conditions, per-ancestor status, attachments) is written in
+// translate/status's types, which translate puts into the Result as is.
+// Validation reports each problem as a translate/fields error naming its
+// field (fields.List collects them; durations, percentages and counts
+// are checked there); a policy's Accepted=False message joins them.
+//
 // It must not import translate (translate imports it); it may import
-// translate/ir and the API type packages.
+// translate/ir, translate/status, translate/fields and the API type
+// packages.
 package policies

@@ -10,6 +10,7 @@ import (
 	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"github.com/sluice-gitops/sluice/translate/fields"
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
 
@@ -40,7 +41,7 @@ const defaultExtAuthTimeout = 10 * time.Second
 // BackendResolver resolves a backendRef of a policy in namespace policyNS
 // to the cluster routes to that backend use (not to be changed), or
 // returns the problem, naming field.
-type BackendResolver func(policyNS, field string, ref gwapiv1.BackendObjectReference) (*ir.Cluster, string)
+type BackendResolver func(policyNS, field string, ref gwapiv1.BackendObjectReference) (*ir.Cluster, error)
 
 // extAuthImplemented are the fields of spec.extAuth sluice implements;
 // includeRouteMetadata is only accepted false.
@@ -66,79 +67,36 @@ var statusOnErrorCodes = map[int32]bool{
 
 // extAuthSpec checks spec.extAuth and writes its IR and its service's
 // cluster into f; it returns the problems, each naming its field.
-func extAuthSpec(f *spFeatures, p *egv1a1.SecurityPolicy, in SecurityInput) []string {
+func extAuthSpec(f *spFeatures, p *egv1a1.SecurityPolicy, in SecurityInput) []error {
 	e := p.Spec.ExtAuth
 	if e == nil {
 		return nil
 	}
 	const field = "spec.extAuth"
-	var errs []string
-	bad := func(format string, args ...any) { errs = append(errs, "field "+fmt.Sprintf(format, args...)) }
+	var errs fields.List
 	for _, u := range unimplemented(field, e, extAuthImplemented) {
-		bad("%s: is not supported by sluice", u)
+		errs.Add(u, "is not supported by sluice")
 	}
 	if e.IncludeRouteMetadata != nil && *e.IncludeRouteMetadata {
-		bad("%s.includeRouteMetadata: is not supported by sluice", field)
+		errs.Add(field+".includeRouteMetadata", "is not supported by sluice")
 	}
-	out := &ir.ExtAuth{
-		HeadersToExtAuth: e.HeadersToExtAuth,
-		FailOpen:         e.FailOpen != nil && *e.FailOpen,
-		RecomputeRoute:   e.RecomputeRoute != nil && *e.RecomputeRoute,
-		Timeout:          ir.Duration(defaultExtAuthTimeout),
-	}
-	if e.Timeout != nil {
-		d, err := time.ParseDuration(string(*e.Timeout))
-		switch {
-		case !gwDuration.MatchString(string(*e.Timeout)) || err != nil:
-			bad("%s.timeout: %q is not a duration such as 1s, 500ms or 1m30s", field, *e.Timeout)
-		case d <= 0:
-			bad("%s.timeout: must be greater than 0", field)
-		}
-		out.Timeout = ir.Duration(d)
-	}
-	if b := e.BodyToExtAuth; b != nil {
-		if b.MaxRequestBytes < 1 {
-			bad("%s.bodyToExtAuth.maxRequestBytes: must be at least 1", field)
-		}
-		out.MaxRequestBytes = b.MaxRequestBytes
-	}
-	if s := e.StatusOnError; s != nil {
-		if !statusOnErrorCodes[*s] {
-			bad("%s.statusOnError: %d is not one of the 4xx and 5xx codes allowed", field, *s)
-		}
-		out.StatusOnError = uint32(*s)
-	}
-	out.ContextExtensions, errs = contextExtensions(field+".contextExtensions", e.ContextExtensions, errs)
-	if e.GRPC != nil {
-		for _, u := range unimplemented(field+".grpc", e.GRPC, extAuthServiceImplemented) {
-			bad("%s: is not supported by sluice", u)
-		}
-	}
-	if h := e.HTTP; h != nil {
-		for _, u := range unimplemented(field+".http", h, extAuthServiceImplemented) {
-			bad("%s: is not supported by sluice", u)
-		}
-		if h.Path != nil && h.PathOverride != nil {
-			bad("%s.http: only one of path or pathOverride can be specified", field)
-		}
-		out.HTTP = &ir.ExtAuthHTTPCall{PathPrefix: deref(h.Path), PathOverride: deref(h.PathOverride), HeadersToBackend: h.HeadersToBackend}
-	}
+	out := extAuthSettings(field, e, &errs)
 	var svc *egv1a1.BackendCluster
 	sf := field + ".grpc"
 	switch {
 	case e.GRPC == nil && e.HTTP == nil:
-		bad("%s: one of grpc or http must be specified", field)
+		errs.Add(field, "one of grpc or http must be specified")
 	case e.GRPC != nil && e.HTTP != nil:
-		bad("%s: only one of grpc or http can be specified", field)
+		errs.Add(field, "only one of grpc or http can be specified")
 	case e.GRPC != nil:
 		svc, out.GRPC = &e.GRPC.BackendCluster, true
 	default:
 		svc, sf = &e.HTTP.BackendCluster, field+".http"
 	}
 	if svc != nil {
-		c, authority, problem := extAuthBackend(sf, p.Namespace, svc, out.GRPC, in.BackendCluster)
-		if problem != "" {
-			errs = append(errs, problem)
+		c, authority, err := extAuthBackend(sf, p.Namespace, svc, out.GRPC, in.BackendCluster)
+		if err != nil {
+			errs = append(errs, err)
 		} else {
 			out.Cluster, out.Authority = c.Name, authority
 			f.clusters = append(f.clusters, c)
@@ -150,73 +108,116 @@ func extAuthSpec(f *spFeatures, p *egv1a1.SecurityPolicy, in SecurityInput) []st
 	return errs
 }
 
+// extAuthSettings checks the settings of spec.extAuth (at field) other
+// than which service it calls, adding the problems to errs.
+func extAuthSettings(field string, e *egv1a1.ExtAuth, errs *fields.List) *ir.ExtAuth {
+	out := &ir.ExtAuth{
+		HeadersToExtAuth: e.HeadersToExtAuth,
+		FailOpen:         e.FailOpen != nil && *e.FailOpen,
+		RecomputeRoute:   e.RecomputeRoute != nil && *e.RecomputeRoute,
+		Timeout:          ir.Duration(defaultExtAuthTimeout),
+	}
+	if e.Timeout != nil {
+		d, err := fields.Duration(field+".timeout", string(*e.Timeout), fields.Positive)
+		errs.Check(err)
+		out.Timeout = ir.Duration(d)
+	}
+	if b := e.BodyToExtAuth; b != nil {
+		if b.MaxRequestBytes < 1 {
+			errs.Add(field+".bodyToExtAuth.maxRequestBytes", "must be at least 1")
+		}
+		out.MaxRequestBytes = b.MaxRequestBytes
+	}
+	if s := e.StatusOnError; s != nil {
+		if !statusOnErrorCodes[*s] {
+			errs.Add(field+".statusOnError", "%d is not one of the 4xx and 5xx codes allowed", *s)
+		}
+		out.StatusOnError = uint32(*s)
+	}
+	out.ContextExtensions = contextExtensions(field+".contextExtensions", e.ContextExtensions, errs)
+	if e.GRPC != nil {
+		for _, u := range unimplemented(field+".grpc", e.GRPC, extAuthServiceImplemented) {
+			errs.Add(u, "is not supported by sluice")
+		}
+	}
+	if h := e.HTTP; h != nil {
+		for _, u := range unimplemented(field+".http", h, extAuthServiceImplemented) {
+			errs.Add(u, "is not supported by sluice")
+		}
+		if h.Path != nil && h.PathOverride != nil {
+			errs.Add(field+".http", "only one of path or pathOverride can be specified")
+		}
+		out.HTTP = &ir.ExtAuthHTTPCall{PathPrefix: deref(h.Path), PathOverride: deref(h.PathOverride), HeadersToBackend: h.HeadersToBackend}
+	}
+	return out
+}
+
 // contextExtensions checks contextExtensions and returns them as a map,
 // adding its problems to errs.
-func contextExtensions(field string, list []*egv1a1.ContextExtension, errs []string) (map[string]string, []string) {
+func contextExtensions(field string, list []*egv1a1.ContextExtension, errs *fields.List) map[string]string {
 	if len(list) == 0 {
-		return nil, errs
+		return nil
 	}
-	bad := func(format string, args ...any) { errs = append(errs, "field "+fmt.Sprintf(format, args...)) }
 	out := map[string]string{}
 	for i, c := range list {
 		cf := fmt.Sprintf("%s[%d]", field, i)
 		if c == nil {
-			bad("%s: must not be null", cf)
+			errs.Add(cf, "must not be null")
 			continue
 		}
 		_, dup := out[c.Name]
 		switch {
 		case c.Name == "":
-			bad("%s.name: is required", cf)
+			errs.Add(cf+".name", "is required")
 		case dup:
-			bad("%s.name: %q is listed twice", cf, c.Name)
+			errs.Add(cf+".name", "%q is listed twice", c.Name)
 		}
 		switch c.Type {
 		case egv1a1.ContextExtensionValueTypeValue, "":
 			if c.Value == nil || c.ValueRef != nil {
-				bad("%s: Exactly one of value or valueRef must be set with correct type.", cf)
+				errs.Add(cf, "Exactly one of value or valueRef must be set with correct type.")
 			}
 			out[c.Name] = deref(c.Value)
 		case egv1a1.ContextExtensionValueTypeValueRef:
-			bad("%s.valueRef: is not supported by sluice; use value", cf)
+			errs.Add(cf+".valueRef", "is not supported by sluice; use value")
 		default:
-			bad("%s.type: %q is not Value or ValueRef", cf, c.Type)
+			errs.Add(cf+".type", "%q is not Value or ValueRef", c.Type)
 		}
 	}
-	return out, errs
+	return out
 }
 
 // extAuthBackend resolves the service's backendRef(s) under field and
 // returns the cluster the checks go through and their authority, or the
 // problem, naming its field.
-func extAuthBackend(field, ns string, svc *egv1a1.BackendCluster, grpc bool, resolve BackendResolver) (*ir.Cluster, string, string) {
+func extAuthBackend(field, ns string, svc *egv1a1.BackendCluster, grpc bool, resolve BackendResolver) (*ir.Cluster, string, error) {
 	ref, rf := svc.BackendRef, field+".backendRef"
 	switch n := len(svc.BackendRefs); {
 	case n > 16:
-		return nil, "", fmt.Sprintf("field %s.backendRefs: %d entries are more than the 16 allowed", field, n)
+		return nil, "", fields.Invalid(field+".backendRefs", "%d entries are more than the 16 allowed", n)
 	case n > 1:
-		return nil, "", fmt.Sprintf("field %s.backendRefs: %d backends are not supported by sluice; use one", field, n)
+		return nil, "", fields.Invalid(field+".backendRefs", "%d backends are not supported by sluice; use one", n)
 	case n == 1:
 		b := svc.BackendRefs[0]
 		rf = field + ".backendRefs[0]"
 		switch {
 		case b.Fallback != nil && *b.Fallback:
-			return nil, "", fmt.Sprintf("field %s.fallback: is not supported by sluice", rf)
+			return nil, "", fields.Invalid(rf+".fallback", "is not supported by sluice")
 		case b.Weight != nil && *b.Weight > 1000000:
-			return nil, "", fmt.Sprintf("field %s.weight: %d is more than 1000000", rf, *b.Weight)
+			return nil, "", fields.Invalid(rf+".weight", "%d is more than 1000000", *b.Weight)
 		case b.Weight != nil && *b.Weight == 0:
-			return nil, "", fmt.Sprintf("field %s.weight: 0 sends no check to the only backend; must be at least 1", rf)
+			return nil, "", fields.Invalid(rf+".weight", "0 sends no check to the only backend; must be at least 1")
 		}
 		ref = &b.BackendObjectReference
 	case ref == nil:
-		return nil, "", fmt.Sprintf("field %s: backendRef or backendRefs needs to be set", field)
+		return nil, "", fields.Invalid(field, "backendRef or backendRefs needs to be set")
 	}
 	if resolve == nil {
-		return nil, "", fmt.Sprintf("field %s: backends cannot be resolved here", rf)
+		return nil, "", fields.Invalid(rf, "backends cannot be resolved here")
 	}
-	c, problem := resolve(ns, rf, *ref)
-	if problem != "" {
-		return nil, "", problem
+	c, err := resolve(ns, rf, *ref)
+	if err != nil {
+		return nil, "", err
 	}
 	prefix := "extauth/"
 	if grpc {
@@ -225,7 +226,7 @@ func extAuthBackend(field, ns string, svc *egv1a1.BackendCluster, grpc bool, res
 	// A fresh cluster: only the endpoints and TLS of the backend, not
 	// what other policies set on the routes' cluster.
 	own := &ir.Cluster{Name: prefix + c.Name, DNS: c.DNS, Endpoints: c.Endpoints, TLS: c.TLS, HTTP2: grpc}
-	return own, extAuthAuthority(ns, *ref, c), ""
+	return own, extAuthAuthority(ns, *ref, c), nil
 }
 
 // extAuthAuthority is the authority of check requests to a backend, as

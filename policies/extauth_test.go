@@ -9,25 +9,26 @@ import (
 	extauthzv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/ext_authz/v3"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"github.com/sluice-gitops/sluice/translate/fields"
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
 
 // fakeBackends resolves Service default/auth port 9000 and the Backend
 // default/fqdn (an IP endpoint, then an FQDN one); anything else is a
 // problem naming the field.
-func fakeBackends(ns, field string, ref gwapiv1.BackendObjectReference) (*ir.Cluster, string) {
+func fakeBackends(ns, field string, ref gwapiv1.BackendObjectReference) (*ir.Cluster, error) {
 	if ref.Namespace != nil {
 		ns = string(*ref.Namespace)
 	}
 	switch {
 	case ref.Kind == nil && ns == "default" && ref.Name == "auth" && ref.Port != nil && *ref.Port == 9000:
 		return &ir.Cluster{Name: "service/default/auth/9000", Endpoints: []*ir.Endpoint{{Host: "10.0.0.1", Port: 9000}},
-			Traffic: &ir.ClusterTraffic{}}, ""
+			Traffic: &ir.ClusterTraffic{}}, nil
 	case ref.Kind != nil && *ref.Kind == "Backend" && ns == "default" && ref.Name == "fqdn":
 		return &ir.Cluster{Name: "backend/default/fqdn", DNS: true,
-			Endpoints: []*ir.Endpoint{{Host: "10.0.0.2", Port: 1}, {Host: "authz.example.com", Port: 9001}}}, ""
+			Endpoints: []*ir.Endpoint{{Host: "10.0.0.2", Port: 1}, {Host: "authz.example.com", Port: 9001}}}, nil
 	}
-	return nil, "field " + field + ".name: does not exist"
+	return nil, fields.Invalid(field+".name", "does not exist")
 }
 
 func extAuthPolicy(e egv1a1.ExtAuth) *egv1a1.SecurityPolicy {
@@ -99,7 +100,7 @@ func TestExtAuthSpec(t *testing.T) {
 			p.Namespace = "default"
 			errs := extAuthSpec(f, p, SecurityInput{BackendCluster: fakeBackends})
 			if tc.wantError != "" {
-				if len(errs) != 1 || !strings.Contains(errs[0], tc.wantError) {
+				if len(errs) != 1 || !strings.Contains(errs[0].Error(), tc.wantError) {
 					t.Fatalf("errors %q, want one with %q", errs, tc.wantError)
 				}
 				if f.security.ExtAuth != nil {

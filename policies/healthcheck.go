@@ -36,7 +36,7 @@ type healthCheck struct {
 
 // healthCheckSpec checks spec.healthCheck and returns its IR, the
 // sub-fields sluice ignores, or the problems, each naming its field.
-func healthCheckSpec(h *egv1a1.HealthCheck) (*healthCheck, []string, []string) {
+func healthCheckSpec(h *egv1a1.HealthCheck) (*healthCheck, []string, []error) {
 	if h == nil {
 		return nil, nil, nil
 	}
@@ -118,7 +118,7 @@ func (v *specValidator) threshold(field string, n *uint32, def uint32) uint32 {
 		return def
 	}
 	if *n < 1 {
-		v.bad("%s: must be at least 1", field)
+		v.errs.Add(field, "must be at least 1")
 	}
 	return *n
 }
@@ -139,7 +139,7 @@ func (v *specValidator) active(field string, a *egv1a1.ActiveHealthCheck) *ir.Ac
 		out.InitialJitter = &j
 	}
 	if a.Overrides != nil {
-		v.bad("%s.overrides: is not supported by sluice", field)
+		v.errs.Add(field+".overrides", "is not supported by sluice")
 	}
 	if a.HealthCheckLog != nil {
 		v.ignored = append(v.ignored, field+".healthCheckLog")
@@ -152,19 +152,19 @@ func (v *specValidator) active(field string, a *egv1a1.ActiveHealthCheck) *ir.Ac
 	switch a.Type {
 	case egv1a1.ActiveHealthCheckerTypeHTTP, egv1a1.ActiveHealthCheckerTypeTCP, egv1a1.ActiveHealthCheckerTypeGRPC:
 	case "":
-		v.bad("%s.type: is required; one of HTTP, TCP, GRPC", field)
+		v.errs.Add(field+".type", "is required; one of HTTP, TCP, GRPC")
 		return out
 	default:
-		v.bad("%s.type: %q is not one of HTTP, TCP, GRPC", field, a.Type)
+		v.errs.Add(field+".type", "%q is not one of HTTP, TCP, GRPC", a.Type)
 		return out
 	}
 	for _, t := range []egv1a1.ActiveHealthCheckerType{egv1a1.ActiveHealthCheckerTypeHTTP, egv1a1.ActiveHealthCheckerTypeTCP, egv1a1.ActiveHealthCheckerTypeGRPC} {
 		name := strings.ToLower(string(t))
 		switch {
 		case t == a.Type && !has[t] && t != egv1a1.ActiveHealthCheckerTypeGRPC:
-			v.bad("%s.%s: must be set for type %s", field, name, t)
+			v.errs.Add(fmt.Sprintf("%s.%s", field, name), "must be set for type %s", t)
 		case t != a.Type && has[t]:
-			v.bad("%s.%s: can only be set for type %s, not %s", field, name, t, a.Type)
+			v.errs.Add(fmt.Sprintf("%s.%s", field, name), "can only be set for type %s, not %s", t, a.Type)
 		}
 	}
 	switch a.Type {
@@ -192,22 +192,22 @@ func (v *specValidator) http(field string, h *egv1a1.HTTPActiveHealthChecker) *i
 	out := &ir.HTTPHealthCheck{Path: h.Path}
 	switch {
 	case h.Path == "":
-		v.bad("%s.path: is required", field)
+		v.errs.Add(field+".path", "is required")
 	case len(h.Path) > 1024:
-		v.bad("%s.path: is longer than 1024 characters", field)
+		v.errs.Add(field+".path", "is longer than 1024 characters")
 	case !strings.HasPrefix(h.Path, "/") || strings.ContainsFunc(h.Path, func(r rune) bool { return r <= ' ' || r == 0x7f }):
-		v.bad("%s.path: %q is not an absolute path without spaces or control characters", field, h.Path)
+		v.errs.Add(field+".path", "%q is not an absolute path without spaces or control characters", h.Path)
 	}
 	if h.Hostname != nil {
 		if len(*h.Hostname) > 253 || !hostname.MatchString(*h.Hostname) {
-			v.bad("%s.hostname: %q is not a lowercase DNS name", field, *h.Hostname)
+			v.errs.Add(field+".hostname", "%q is not a lowercase DNS name", *h.Hostname)
 		}
 		out.Host = *h.Hostname
 	}
 	if h.Method != nil {
 		m := strings.ToUpper(*h.Method)
 		if !slices.Contains(httpMethods, m) {
-			v.bad("%s.method: %q is not one of %s", field, *h.Method, strings.Join(httpMethods, ", "))
+			v.errs.Add(field+".method", "%q is not one of %s", *h.Method, strings.Join(httpMethods, ", "))
 		}
 		out.Method = m
 	}
@@ -216,7 +216,7 @@ func (v *specValidator) http(field string, h *egv1a1.HTTPActiveHealthChecker) *i
 	out.Receive = v.payload(field+".expectedResponse", h.ExpectedResponse)
 	if h.RequestBody != nil {
 		if out.Method != "POST" && out.Method != "PUT" {
-			v.bad("%s.requestBody: can only be set when method is POST or PUT", field)
+			v.errs.Add(field+".requestBody", "can only be set when method is POST or PUT")
 		}
 		out.Send = v.payload(field+".requestBody", h.RequestBody)
 	}
@@ -227,7 +227,7 @@ func (v *specValidator) statuses(field string, codes []egv1a1.HTTPStatus) []uint
 	var out []uint32
 	for i, c := range codes {
 		if c < 100 || c > 599 {
-			v.bad("%s[%d]: %d is not an HTTP status code (100-599)", field, i, c)
+			v.errs.Add(fmt.Sprintf("%s[%d]", field, i), "%d is not an HTTP status code (100-599)", c)
 			continue
 		}
 		out = append(out, uint32(c))
@@ -242,18 +242,18 @@ func (v *specValidator) payload(field string, p *egv1a1.ActiveHealthCheckPayload
 	switch p.Type {
 	case egv1a1.ActiveHealthCheckPayloadTypeText:
 		if p.Text == nil || p.Binary != nil {
-			v.bad("%s: type Text needs text and no binary", field)
+			v.errs.Add(field, "type Text needs text and no binary")
 			return nil
 		}
 		return &ir.Payload{Text: *p.Text}
 	case egv1a1.ActiveHealthCheckPayloadTypeBinary:
 		if p.Binary == nil || p.Text != nil {
-			v.bad("%s: type Binary needs binary and no text", field)
+			v.errs.Add(field, "type Binary needs binary and no text")
 			return nil
 		}
 		return &ir.Payload{Binary: p.Binary}
 	}
-	v.bad("%s.type: %q is not one of Text, Binary", field, p.Type)
+	v.errs.Add(field+".type", "%q is not one of Text, Binary", p.Type)
 	return nil
 }
 

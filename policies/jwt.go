@@ -17,6 +17,7 @@ import (
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/durationpb"
 
+	"github.com/sluice-gitops/sluice/translate/fields"
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
 
@@ -48,55 +49,54 @@ const (
 
 // jwtSpec checks spec.jwt and returns its IR and the clusters its JWKS
 // are fetched from, or the problems, each naming its field.
-func jwtSpec(field string, j *egv1a1.JWT) (*ir.JWT, []*ir.Cluster, []string) {
+func jwtSpec(field string, j *egv1a1.JWT) (*ir.JWT, []*ir.Cluster, []error) {
 	out := &ir.JWT{Optional: j.Optional != nil && *j.Optional}
 	var clusters []*ir.Cluster
-	var errs []string
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
+	var errs fields.List
 	if j.FailOpen != nil && *j.FailOpen {
-		bad("field %s.failOpen: is not supported by sluice", field)
+		errs.Add(field+".failOpen", "is not supported by sluice")
 	}
 	if len(j.Providers) == 0 {
-		bad("field %s.providers: must have at least one provider", field)
+		errs.Add(field+".providers", "must have at least one provider")
 	}
 	seen := map[string]bool{}
 	for i, p := range j.Providers {
 		pf := fmt.Sprintf("%s.providers[%d]", field, i)
 		switch {
 		case p.Name == "":
-			bad("field %s.name: must not be empty", pf)
+			errs.Add(pf+".name", "must not be empty")
 		case seen[p.Name]:
-			bad("field %s.name: provider %q is defined twice", pf, p.Name)
+			errs.Add(pf+".name", "provider %q is defined twice", p.Name)
 		}
 		seen[p.Name] = true
 		prov := ir.JWTProvider{Name: p.Name, Issuer: p.Issuer, Audiences: p.Audiences}
 		switch {
 		case p.LocalJWKS != nil:
-			bad("field %s.localJWKS: is not supported by sluice; use remoteJWKS", pf)
+			errs.Add(pf+".localJWKS", "is not supported by sluice; use remoteJWKS")
 		case p.RemoteJWKS == nil:
-			bad("field %s.remoteJWKS: is required", pf)
+			errs.Add(pf+".remoteJWKS", "is required")
 		default:
-			c, err := jwksCluster(p.RemoteJWKS)
-			if err != "" {
-				bad("field %s.remoteJWKS.%s", pf, err)
+			c, err := jwksCluster(pf+".remoteJWKS", p.RemoteJWKS)
+			if err != nil {
+				errs = append(errs, err)
 				break
 			}
 			prov.JWKSURI, prov.JWKSCluster = p.RemoteJWKS.URI, c.Name
 			clusters = append(clusters, c)
 		}
 		if p.RecomputeRoute != nil {
-			bad("field %s.recomputeRoute: is not supported by sluice", pf)
+			errs.Add(pf+".recomputeRoute", "is not supported by sluice")
 		}
 		for k, c := range p.ClaimToHeaders {
 			if c.Header == "" || c.Claim == "" {
-				bad("field %s.claimToHeaders[%d]: header and claim must not be empty", pf, k)
+				errs.Add(fmt.Sprintf("%s.claimToHeaders[%d]", pf, k), "header and claim must not be empty")
 			}
 			prov.ClaimToHeaders = append(prov.ClaimToHeaders, ir.ClaimToHeader{Header: c.Header, Claim: c.Claim})
 		}
 		if e := p.ExtractFrom; e != nil {
 			for k, h := range e.Headers {
 				if h.Name == "" {
-					bad("field %s.extractFrom.headers[%d].name: must not be empty", pf, k)
+					errs.Add(fmt.Sprintf("%s.extractFrom.headers[%d].name", pf, k), "must not be empty")
 				}
 				prov.FromHeaders = append(prov.FromHeaders, ir.JWTHeader{Name: h.Name, ValuePrefix: deref(h.ValuePrefix)})
 			}
@@ -107,36 +107,36 @@ func jwtSpec(field string, j *egv1a1.JWT) (*ir.JWT, []*ir.Cluster, []string) {
 	return out, clusters, errs
 }
 
-// jwksCluster checks a remoteJWKS and returns the cluster its URI is
-// fetched through, or the problem, starting with the field's name.
-func jwksCluster(r *egv1a1.RemoteJWKS) (*ir.Cluster, string) {
+// jwksCluster checks the remoteJWKS at field and returns the cluster its
+// URI is fetched through, or the problem, naming its field.
+func jwksCluster(field string, r *egv1a1.RemoteJWKS) (*ir.Cluster, error) {
 	if r.BackendRef != nil || len(r.BackendRefs) > 0 || r.BackendSettings != nil {
-		return nil, "backendRefs: is not supported by sluice"
+		return nil, fields.Invalid(field+".backendRefs", "is not supported by sluice")
 	}
 	if r.CacheDuration != nil || r.FailedRefetchDuration != nil {
-		return nil, "cacheDuration: is not supported by sluice"
+		return nil, fields.Invalid(field+".cacheDuration", "is not supported by sluice")
 	}
 	c, err := httpsCluster("jwks", r.URI)
-	if err != "" {
-		return nil, "uri: " + err
+	if err != nil {
+		return nil, fields.Wrap(field+".uri", err)
 	}
-	return c, ""
+	return c, nil
 }
 
 // httpsCluster returns the cluster an https://HOST[:PORT]/PATH URI is
 // fetched through, named KIND/HOST:PORT: STRICT_DNS to HOST:PORT (443 by
 // default), TLS with SNI HOST, the certificate checked against the system
-// CAs and HOST. The problem, if any, quotes the URI.
-func httpsCluster(kind, uri string) (*ir.Cluster, string) {
+// CAs and HOST. The problem, if any, quotes the URI and names no field.
+func httpsCluster(kind, uri string) (*ir.Cluster, error) {
 	u, err := url.Parse(uri)
 	if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || u.Opaque != "" || u.Hostname() == "" || !strings.HasPrefix(u.Path, "/") {
-		return nil, fmt.Sprintf("%q is not https://HOST[:PORT]/PATH", uri)
+		return nil, fmt.Errorf("%q is not https://HOST[:PORT]/PATH", uri)
 	}
 	port := uint32(443)
 	if p := u.Port(); p != "" {
 		n, err := strconv.ParseUint(p, 10, 16)
 		if err != nil || n == 0 {
-			return nil, fmt.Sprintf("%q has an invalid port", uri)
+			return nil, fmt.Errorf("%q has an invalid port", uri)
 		}
 		port = uint32(n)
 	}
@@ -146,7 +146,7 @@ func httpsCluster(kind, uri string) (*ir.Cluster, string) {
 		DNS:       true,
 		Endpoints: []*ir.Endpoint{{Host: host, Port: port}},
 		TLS:       &ir.UpstreamTLS{SNI: host, SystemCAs: true, SubjectAltNames: []ir.SubjectAltName{{DNS: host}}, Policy: kind},
-	}, ""
+	}, nil
 }
 
 // jwtProviderName is a provider's name in the listener's filter.

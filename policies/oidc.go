@@ -12,6 +12,7 @@ import (
 
 	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
 
+	"github.com/sluice-gitops/sluice/translate/fields"
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
 
@@ -65,61 +66,58 @@ var oidcProviderImplemented = map[string]bool{"issuer": true, "authorizationEndp
 // oidcSpec checks spec.oidc of the policy named name (securitypolicy/NS/NAME)
 // in namespace ns and returns its IR, the token endpoint's cluster and
 // the generic secrets, or the problems, each naming its field.
-func oidcSpec(field, name, ns string, o *egv1a1.OIDC, in SecurityInput) (*ir.OIDC, *ir.Cluster, []*ir.Secret, []string) {
-	var errs []string
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
+func oidcSpec(field, name, ns string, o *egv1a1.OIDC, in SecurityInput) (*ir.OIDC, *ir.Cluster, []*ir.Secret, []error) {
+	var errs fields.List
 	for _, f := range unimplemented(field, o, oidcImplemented) {
-		bad("field %s: is not supported by sluice", f)
+		errs.Add(f, "is not supported by sluice")
 	}
 	for _, f := range unimplemented(field+".provider", o.Provider, oidcProviderImplemented) {
-		bad("field %s: is not supported by sluice", f)
+		errs.Add(f, "is not supported by sluice")
 	}
 	out := &ir.OIDC{Issuer: o.Provider.Issuer, ClientID: deref(o.ClientID), CookieDomain: deref(o.CookieDomain),
 		ForwardAccessToken: o.ForwardAccessToken != nil && *o.ForwardAccessToken,
 		RefreshToken:       o.RefreshToken != nil && *o.RefreshToken, Resources: o.Resources}
 	if u, err := url.Parse(out.Issuer); err != nil || u.Scheme != "https" || u.Host == "" {
-		bad("field %s.provider.issuer: %q is not an https URL", field, out.Issuer)
+		errs.Add(field+".provider.issuer", "%q is not an https URL", out.Issuer)
 	}
 	out.AuthorizationEndpoint = deref(o.Provider.AuthorizationEndpoint)
 	if out.AuthorizationEndpoint == "" {
-		bad("field %s.provider.authorizationEndpoint: is required: sluice cannot fetch the issuer's discovery document", field)
+		errs.Add(field+".provider.authorizationEndpoint", "is required: sluice cannot fetch the issuer's discovery document")
 	} else if u, err := url.Parse(out.AuthorizationEndpoint); err != nil || u.Scheme != "https" || u.Hostname() == "" || u.User != nil {
-		bad("field %s.provider.authorizationEndpoint: %q is not https://HOST[:PORT]/PATH", field, out.AuthorizationEndpoint)
+		errs.Add(field+".provider.authorizationEndpoint", "%q is not https://HOST[:PORT]/PATH", out.AuthorizationEndpoint)
 	}
 	var cluster *ir.Cluster
 	out.TokenEndpoint = deref(o.Provider.TokenEndpoint)
 	if out.TokenEndpoint == "" {
-		bad("field %s.provider.tokenEndpoint: is required: sluice cannot fetch the issuer's discovery document", field)
-	} else if c, err := httpsCluster("oauth2", out.TokenEndpoint); err != "" {
-		bad("field %s.provider.tokenEndpoint: %s", field, err)
+		errs.Add(field+".provider.tokenEndpoint", "is required: sluice cannot fetch the issuer's discovery document")
+	} else if c, err := httpsCluster("oauth2", out.TokenEndpoint); err != nil {
+		errs = append(errs, fields.Wrap(field+".provider.tokenEndpoint", err))
 	} else {
 		cluster, out.TokenCluster = c, c.Name
 	}
 	if out.ClientID == "" {
-		bad("field %s.clientID: is required", field)
+		errs.Add(field+".clientID", "is required")
 	}
-	secret, problem := clientSecret(ns, o, in)
-	if problem != "" {
-		bad("field %s.clientSecret%s", field, problem)
-	}
+	secret, err := clientSecret(field+".clientSecret", ns, o, in)
+	errs.Check(err)
 	out.RedirectURL = deref(o.RedirectURL)
 	if out.RedirectURL == "" {
 		out.RedirectURL = defaultRedirectURL
 	}
 	if out.RedirectPath = redirectPath(out.RedirectURL); out.RedirectPath == "" {
-		bad("field %s.redirectURL: %q is not SCHEME://HOST/PATH", field, out.RedirectURL)
+		errs.Add(field+".redirectURL", "%q is not SCHEME://HOST/PATH", out.RedirectURL)
 	}
 	if out.LogoutPath = deref(o.LogoutPath); out.LogoutPath == "" {
 		out.LogoutPath = defaultLogoutPath
 	}
 	if !strings.HasPrefix(out.LogoutPath, "/") {
-		bad("field %s.logoutPath: %q does not start with /", field, out.LogoutPath)
+		errs.Add(field+".logoutPath", "%q does not start with /", out.LogoutPath)
 	}
 	out.Scopes = oidcScopes(o.Scopes)
 	out.Cookies = oidcCookies(name, o.CookieNames)
 	for _, c := range []struct{ f, v string }{{"idToken", out.Cookies.IDToken}, {"accessToken", out.Cookies.AccessToken}} {
 		if !validCookieName(c.v) {
-			bad("field %s.cookieNames.%s: %q is not a cookie name", field, c.f, c.v)
+			errs.Add(fmt.Sprintf("%s.cookieNames.%s", field, c.f), "%q is not a cookie name", c.v)
 		}
 	}
 	if len(errs) > 0 {
@@ -130,21 +128,21 @@ func oidcSpec(field, name, ns string, o *egv1a1.OIDC, in SecurityInput) (*ir.OID
 	return out, cluster, secrets, nil
 }
 
-// clientSecret returns the client secret, or the problem, starting with
-// the rest of the field's name.
-func clientSecret(ns string, o *egv1a1.OIDC, in SecurityInput) ([]byte, string) {
-	data, problem := credentialSecret(ns, o.ClientSecret, in)
-	if problem != "" {
-		return nil, problem
+// clientSecret returns the client secret, the reference at field, or
+// the problem, naming its field.
+func clientSecret(field, ns string, o *egv1a1.OIDC, in SecurityInput) ([]byte, error) {
+	data, err := credentialSecret(field, ns, o.ClientSecret, in)
+	if err != nil {
+		return nil, err
 	}
 	if len(data[clientSecretKey]) == 0 {
 		sns := ns
 		if o.ClientSecret.Namespace != nil && *o.ClientSecret.Namespace != "" {
 			sns = string(*o.ClientSecret.Namespace)
 		}
-		return nil, fmt.Sprintf(".name: Secret %s/%s: data[%q] is missing or empty", sns, o.ClientSecret.Name, clientSecretKey)
+		return nil, fields.Invalid(field+".name", "Secret %s/%s: data[%q] is missing or empty", sns, o.ClientSecret.Name, clientSecretKey)
 	}
-	return data[clientSecretKey], ""
+	return data[clientSecretKey], nil
 }
 
 // hmacSecret derives the HMAC secret of a policy from its name and its

@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"github.com/sluice-gitops/sluice/translate/fields"
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
 
@@ -72,7 +73,7 @@ func TestOIDCSpec(t *testing.T) {
 			t.Parallel()
 			o, c, secrets, errs := oidcSpec("spec.oidc", "securitypolicy/default/p", "default", oidcWith(tc.edit), oidcInput())
 			if tc.wantError != "" {
-				if o != nil || c != nil || secrets != nil || !strings.Contains(strings.Join(errs, "; "), tc.wantError) {
+				if o != nil || c != nil || secrets != nil || !strings.Contains(fields.Message(errs), tc.wantError) {
 					t.Errorf("got %v, want an error naming %s", errs, tc.wantError)
 				}
 				return

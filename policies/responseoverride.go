@@ -20,6 +20,7 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/sluice-gitops/sluice/translate/fields"
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
 
@@ -46,16 +47,16 @@ const configMapBodyKey = "response.body"
 // responseOverride checks spec.responseOverride (schema, CEL rules and
 // what sluice supports) and returns its IR, or the problems, each naming
 // its field. nil without responseOverride.
-func responseOverride(p *egv1a1.BackendTrafficPolicy, configMap func(namespace, name string) *corev1.ConfigMap) (*ir.ResponseOverride, []string) {
+func responseOverride(p *egv1a1.BackendTrafficPolicy, configMap func(namespace, name string) *corev1.ConfigMap) (*ir.ResponseOverride, []error) {
 	if len(p.Spec.ResponseOverride) == 0 {
 		return nil, nil
 	}
 	ro := &ir.ResponseOverride{Name: "backendtrafficpolicy/" + p.Namespace + "/" + p.Name}
-	var errs []string
+	var errs fields.List
 	for i, o := range p.Spec.ResponseOverride {
-		field := fmt.Sprintf("field spec.responseOverride[%d]", i)
+		field := fmt.Sprintf("spec.responseOverride[%d]", i)
 		if o == nil {
-			errs = append(errs, field+": must not be null")
+			errs.Add(field, "must not be null")
 			continue
 		}
 		rule, problems := overrideRule(field, p.Namespace, o, configMap)
@@ -68,27 +69,26 @@ func responseOverride(p *egv1a1.BackendTrafficPolicy, configMap func(namespace, 
 	return ro, nil
 }
 
-func overrideRule(field, namespace string, o *egv1a1.ResponseOverride, configMap func(string, string) *corev1.ConfigMap) (ir.ResponseOverrideRule, []string) {
+func overrideRule(field, namespace string, o *egv1a1.ResponseOverride, configMap func(string, string) *corev1.ConfigMap) (ir.ResponseOverrideRule, []error) {
 	var rule ir.ResponseOverrideRule
-	var errs []string
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
+	var errs fields.List
 	switch {
 	case o.Redirect != nil:
-		bad("%s.redirect: is not supported by sluice; use response", field)
+		errs.Add(field+".redirect", "is not supported by sluice; use response")
 	case o.Response == nil:
-		bad("%s: exactly one of response or redirect must be specified", field)
+		errs.Add(field, "exactly one of response or redirect must be specified")
 	}
 	if o.Source != nil && *o.Source != egv1a1.ResponseOverrideSourceAll {
-		bad("%s.source: %q is not supported by sluice; only All", field, *o.Source)
+		errs.Add(field+".source", "%q is not supported by sluice; only All", *o.Source)
 	}
 	if len(o.Match.ResponseHeaders) > 0 {
-		bad("%s.match.responseHeaders: is not supported by sluice", field)
+		errs.Add(field+".match.responseHeaders", "is not supported by sluice")
 	}
 	switch n := len(o.Match.StatusCodes); {
 	case n == 0:
-		bad("%s.match.statusCodes: at least one status code must be given", field)
+		errs.Add(field+".match.statusCodes", "at least one status code must be given")
 	case n > 50:
-		bad("%s.match.statusCodes: %d entries are more than the 50 allowed", field, n)
+		errs.Add(field+".match.statusCodes", "%d entries are more than the 50 allowed", n)
 	}
 	for j, sc := range o.Match.StatusCodes {
 		f := fmt.Sprintf("%s.match.statusCodes[%d]", field, j)
@@ -98,19 +98,19 @@ func overrideRule(field, namespace string, o *egv1a1.ResponseOverride, configMap
 		}
 		switch {
 		case typ == egv1a1.StatusCodeValueTypeValue && sc.Value == nil:
-			bad("%s.value: value must be set for type Value", f)
+			errs.Add(f+".value", "value must be set for type Value")
 		case typ == egv1a1.StatusCodeValueTypeValue && !httpStatus(*sc.Value):
-			bad("%s.value: %d is not an HTTP status code (100-599)", f, *sc.Value)
+			errs.Add(f+".value", "%d is not an HTTP status code (100-599)", *sc.Value)
 		case typ == egv1a1.StatusCodeValueTypeValue:
 			rule.StatusCodes = append(rule.StatusCodes, ir.StatusCodeMatch{Value: uint32(*sc.Value)})
 		case typ != egv1a1.StatusCodeValueTypeRange:
-			bad("%s.type: %q is not one of Value, Range", f, typ)
+			errs.Add(f+".type", "%q is not one of Value, Range", typ)
 		case sc.Range == nil:
-			bad("%s.range: range must be set for type Range", f)
+			errs.Add(f+".range", "range must be set for type Range")
 		case sc.Range.End <= sc.Range.Start:
-			bad("%s.range: end must be greater than start", f)
+			errs.Add(f+".range", "end must be greater than start")
 		case !httpStatus(sc.Range.Start) || !httpStatus(sc.Range.End):
-			bad("%s.range: %d-%d is not within the HTTP status codes (100-599)", f, sc.Range.Start, sc.Range.End)
+			errs.Add(f+".range", "%d-%d is not within the HTTP status codes (100-599)", sc.Range.Start, sc.Range.End)
 		default:
 			rule.StatusCodes = append(rule.StatusCodes, ir.StatusCodeMatch{Start: uint32(sc.Range.Start), End: uint32(sc.Range.End)})
 		}
@@ -119,18 +119,16 @@ func overrideRule(field, namespace string, o *egv1a1.ResponseOverride, configMap
 		rule.ContentType = deref(r.ContentType)
 		if r.StatusCode != nil {
 			if !httpStatus(*r.StatusCode) {
-				bad("%s.response.statusCode: %d is not an HTTP status code (100-599)", field, *r.StatusCode)
+				errs.Add(field+".response.statusCode", "%d is not an HTTP status code (100-599)", *r.StatusCode)
 			}
 			rule.Status = uint32(*r.StatusCode)
 		}
 		if r.Header != nil {
-			bad("%s.response.header: is not supported by sluice", field)
+			errs.Add(field+".response.header", "is not supported by sluice")
 		}
 		if r.Body != nil {
 			body, err := overrideBody(field+".response.body", namespace, r.Body, configMap)
-			if err != "" {
-				errs = append(errs, err)
-			}
+			errs.Check(err)
 			rule.Body = &body
 		}
 	}
@@ -139,7 +137,7 @@ func overrideRule(field, namespace string, o *egv1a1.ResponseOverride, configMap
 
 // overrideBody returns the body of a response, inline or from a
 // ConfigMap of the policy's namespace, or a problem naming the field.
-func overrideBody(field, namespace string, b *egv1a1.CustomResponseBody, configMap func(string, string) *corev1.ConfigMap) (string, string) {
+func overrideBody(field, namespace string, b *egv1a1.CustomResponseBody, configMap func(string, string) *corev1.ConfigMap) (string, error) {
 	typ := egv1a1.ResponseValueTypeInline // the CRD default
 	if b.Type != nil && *b.Type != "" {
 		typ = *b.Type
@@ -147,36 +145,36 @@ func overrideBody(field, namespace string, b *egv1a1.CustomResponseBody, configM
 	switch typ {
 	case egv1a1.ResponseValueTypeInline:
 		if b.Inline == nil {
-			return "", field + ".inline: inline must be set for type Inline"
+			return "", fields.Invalid(field+".inline", "inline must be set for type Inline")
 		}
-		return *b.Inline, ""
+		return *b.Inline, nil
 	case egv1a1.ResponseValueTypeValueRef:
 	default:
-		return "", fmt.Sprintf("%s.type: %q is not one of Inline, ValueRef", field, typ)
+		return "", fields.Invalid(field+".type", "%q is not one of Inline, ValueRef", typ)
 	}
 	ref := b.ValueRef
 	switch {
 	case ref == nil:
-		return "", field + ".valueRef: valueRef must be set for type ValueRef"
+		return "", fields.Invalid(field+".valueRef", "valueRef must be set for type ValueRef")
 	case ref.Kind != "ConfigMap" || ref.Group != "":
-		return "", fmt.Sprintf("%s.valueRef: only ConfigMap is supported for ValueRef, not %q", field, string(ref.Kind))
+		return "", fields.Invalid(field+".valueRef", "only ConfigMap is supported for ValueRef, not %q", string(ref.Kind))
 	}
 	cm := configMap(namespace, string(ref.Name))
 	if cm == nil {
-		return "", fmt.Sprintf("%s.valueRef: ConfigMap %s/%s does not exist", field, namespace, ref.Name)
+		return "", fields.Invalid(field+".valueRef", "ConfigMap %s/%s does not exist", namespace, ref.Name)
 	}
 	if v, ok := cm.Data[configMapBodyKey]; ok {
-		return v, ""
+		return v, nil
 	}
 	keys := make([]string, 0, len(cm.Data))
 	for k := range cm.Data {
 		keys = append(keys, k)
 	}
 	if len(keys) == 0 {
-		return "", fmt.Sprintf("%s.valueRef: ConfigMap %s/%s has no data", field, namespace, ref.Name)
+		return "", fields.Invalid(field+".valueRef", "ConfigMap %s/%s has no data", namespace, ref.Name)
 	}
 	sort.Strings(keys)
-	return cm.Data[keys[0]], ""
+	return cm.Data[keys[0]], nil
 }
 
 func httpStatus(code int) bool { return code >= 100 && code <= 599 }

@@ -1,11 +1,12 @@
 package policies
 
 import (
-	"fmt"
 	"sort"
 
 	corev1 "k8s.io/api/core/v1"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"github.com/sluice-gitops/sluice/translate/fields"
 )
 
 // The Secrets SecurityPolicies read credentials from (basicAuth,
@@ -15,30 +16,30 @@ import (
 // to use it (Envoy Gateway's rule). A reference that cannot be followed
 // makes the policy invalid, so its routes fail closed.
 
-// credentialSecret follows ref, a reference of a policy in namespace ns,
-// and returns the Secret's data (stringData winning, as in Kubernetes),
-// or the problem, starting with the rest of the reference's field name.
-// A problem never quotes the Secret's data.
-func credentialSecret(ns string, ref gwapiv1.SecretObjectReference, in SecurityInput) (map[string][]byte, string) {
+// credentialSecret follows ref, the reference at field of a policy in
+// namespace ns, and returns the Secret's data (stringData winning, as in
+// Kubernetes), or the problem, naming the reference's field. A problem
+// never quotes the Secret's data.
+func credentialSecret(field, ns string, ref gwapiv1.SecretObjectReference, in SecurityInput) (map[string][]byte, error) {
 	if (ref.Group != nil && *ref.Group != "") || (ref.Kind != nil && *ref.Kind != "Secret") {
-		return nil, ".kind: must name a core Secret"
+		return nil, fields.Invalid(field+".kind", "must name a core Secret")
 	}
 	if ref.Name == "" {
-		return nil, ".name: must not be empty"
+		return nil, fields.Invalid(field+".name", "must not be empty")
 	}
 	sns := ns
 	if ref.Namespace != nil && *ref.Namespace != "" {
 		sns = string(*ref.Namespace)
 	}
 	if sns != ns && (in.SecretGranted == nil || !in.SecretGranted(ns, sns, string(ref.Name))) {
-		return nil, fmt.Sprintf(".namespace: Secret %s/%s is in another namespace than the policy; no ReferenceGrant in namespace %q allows SecurityPolicies of namespace %q to use it", sns, ref.Name, sns, ns)
+		return nil, fields.Invalid(field+".namespace", "Secret %s/%s is in another namespace than the policy; no ReferenceGrant in namespace %q allows SecurityPolicies of namespace %q to use it", sns, ref.Name, sns, ns)
 	}
 	var s *corev1.Secret
 	if in.Secret != nil {
 		s = in.Secret(sns, string(ref.Name))
 	}
 	if s == nil {
-		return nil, fmt.Sprintf(".name: Secret %s/%s does not exist", sns, ref.Name)
+		return nil, fields.Invalid(field+".name", "Secret %s/%s does not exist", sns, ref.Name)
 	}
 	data := make(map[string][]byte, len(s.Data)+len(s.StringData))
 	for k, v := range s.Data {
@@ -47,7 +48,7 @@ func credentialSecret(ns string, ref gwapiv1.SecretObjectReference, in SecurityI
 	for k, v := range s.StringData {
 		data[k] = []byte(v)
 	}
-	return data, ""
+	return data, nil
 }
 
 // secretKeys returns the keys of a Secret's data, sorted.

@@ -3,12 +3,13 @@ package policies
 import (
 	"fmt"
 	"sort"
-	"strings"
 
 	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/sluice-gitops/sluice/translate/fields"
 	"github.com/sluice-gitops/sluice/translate/ir"
+	"github.com/sluice-gitops/sluice/translate/status"
 )
 
 // SecurityPolicy: attachment (attach.go), validation and status here, one
@@ -49,7 +50,7 @@ type spFeatures struct {
 	security *ir.Security
 	clusters []*ir.Cluster
 	secrets  []*ir.Secret
-	invalid  string
+	invalid  []error
 }
 
 // ApplySecurityPolicies validates the policies, attaches them to their
@@ -57,7 +58,7 @@ type spFeatures struct {
 // (found by ir.Route.Origin), adding the clusters its JWKS and token
 // endpoint are fetched from and its OIDC secrets to the route's Gateway. It returns the status of every policy, in
 // input order.
-func ApplySecurityPolicies(in SecurityInput, gateways []*ir.Gateway) []*Status {
+func ApplySecurityPolicies(in SecurityInput, gateways []*ir.Gateway) []*status.Object {
 	features := make([]*spFeatures, len(in.Policies))
 	attach := make([]Policy, len(in.Policies))
 	for i, p := range in.Policies {
@@ -73,7 +74,7 @@ func ApplySecurityPolicies(in SecurityInput, gateways []*ir.Gateway) []*Status {
 			j := att.Effective(o.Kind, o.Namespace, o.Name, Parent{Namespace: o.GatewayNamespace, Name: o.GatewayName, Listener: o.Listener})
 			switch {
 			case j < 0:
-			case features[j].invalid != "":
+			case len(features[j].invalid) > 0:
 				failClosed(r)
 			default:
 				r.Security = features[j].security
@@ -93,11 +94,11 @@ func ApplySecurityPolicies(in SecurityInput, gateways []*ir.Gateway) []*Status {
 			sort.Slice(g.Secrets, func(a, b int) bool { return g.Secrets[a].Name < g.Secrets[b].Name })
 		}
 	}
-	statuses := make([]*Status, len(in.Policies))
+	statuses := make([]*status.Object, len(in.Policies))
 	for i := range in.Policies {
 		st := att.Status(i)
-		if msg := features[i].invalid; msg != "" {
-			invalidate(st, msg+"; the routes it is in force on answer "+fmt.Sprint(failClosedStatus))
+		if errs := features[i].invalid; len(errs) > 0 {
+			invalidate(st, fields.Reason(errs), fields.Message(errs)+"; the routes it is in force on answer "+fmt.Sprint(failClosedStatus))
 		}
 		statuses[i] = st
 	}
@@ -136,22 +137,22 @@ func addSecret(g *ir.Gateway, s *ir.Secret) bool {
 }
 
 // invalidate turns the Accepted conditions of a status into
-// Accepted=False, reason Invalid, with msg; a policy that affects no
-// Gateway gets the condition at the top.
-func invalidate(st *Status, msg string) {
-	c := Condition{Type: CondAccepted, Status: "False", Reason: ReasonInvalid, Message: msg}
+// Accepted=False with reason and msg; a policy that affects no Gateway
+// gets the condition at the top.
+func invalidate(st *status.Object, reason, msg string) {
+	c := status.New(status.CondAccepted, false, reason, msg)
 	if len(st.Ancestors) == 0 {
 		if len(st.Conditions) > 0 {
 			st.Conditions[0].Message += "; " + msg
 			return
 		}
-		st.Conditions = []Condition{c}
+		st.Conditions = []status.Condition{c}
 		return
 	}
 	for a := range st.Ancestors {
 		conds := st.Ancestors[a].Conditions
 		for k := range conds {
-			if conds[k].Type == CondAccepted && conds[k].Status == "True" {
+			if conds[k].Type == status.CondAccepted && conds[k].Status == "True" {
 				conds[k] = c
 			}
 		}
@@ -164,14 +165,14 @@ func invalidate(st *Status, msg string) {
 func spSpec(p *egv1a1.SecurityPolicy, in SecurityInput) *spFeatures {
 	name := "securitypolicy/" + p.Namespace + "/" + p.Name
 	f := &spFeatures{security: &ir.Security{Policy: name}}
-	var errs []string
+	var errs fields.List
 	for _, field := range spUnsupported(p.Spec) {
-		errs = append(errs, "field "+field+": is not supported by sluice")
+		errs.Add(field, "is not supported by sluice")
 	}
 	sp := p.Spec
 	if sp.OIDC == nil && sp.JWT == nil && sp.Authorization == nil && sp.BasicAuth == nil && sp.APIKeyAuth == nil &&
 		sp.CORS == nil && sp.ExtAuth == nil && len(errs) == 0 {
-		errs = append(errs, "field spec: sets none of oidc, jwt, authorization, basicAuth, apiKeyAuth, cors, extAuth")
+		errs.Add("spec", "sets none of oidc, jwt, authorization, basicAuth, apiKeyAuth, cors, extAuth")
 	}
 	if p.Spec.OIDC != nil {
 		o, c, secrets, problems := oidcSpec("spec.oidc", name, p.Namespace, p.Spec.OIDC, in)
@@ -199,7 +200,7 @@ func spSpec(p *egv1a1.SecurityPolicy, in SecurityInput) *spFeatures {
 	errs = append(errs, corsSpec(f, p, in)...)
 	errs = append(errs, extAuthSpec(f, p, in)...)
 	if len(errs) > 0 {
-		return &spFeatures{invalid: strings.Join(errs, "; ")}
+		return &spFeatures{invalid: errs}
 	}
 	return f
 }

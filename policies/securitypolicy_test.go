@@ -9,6 +9,7 @@ import (
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/sluice-gitops/sluice/translate/ir"
+	"github.com/sluice-gitops/sluice/translate/status"
 )
 
 func spOn(route string, spec egv1a1.SecurityPolicySpec) *egv1a1.SecurityPolicy {
@@ -71,7 +72,7 @@ func TestSecurityPolicyFailsClosed(t *testing.T) {
 				if route.DirectStatus != failClosedStatus || len(route.Backends) != 0 || route.Security != nil {
 					t.Errorf("invalid policy leaves the route open: direct %d, backends %v", route.DirectStatus, route.Backends)
 				}
-				if cond.Status != "False" || cond.Reason != ReasonInvalid || !strings.Contains(cond.Message, tc.wantError) {
+				if cond.Status != "False" || cond.Reason != status.ReasonInvalid || !strings.Contains(cond.Message, tc.wantError) {
 					t.Errorf("condition %+v, want Invalid naming %s", cond, tc.wantError)
 				}
 			}

@@ -10,10 +10,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sluice-gitops/sluice/serve/revisions"
 	gitsync "github.com/sluice-gitops/sluice/sync"
 	"github.com/sluice-gitops/sluice/translate"
-
-	"github.com/sluice-gitops/sluice/serve/revisions"
+	"github.com/sluice-gitops/sluice/translate/status"
 )
 
 // web holds the dashboard's templates, stylesheet and script: the pages
@@ -80,7 +80,7 @@ func problems(o *translate.ObjectStatus) []string {
 	add := func(where string, cs []translate.Condition) {
 		for _, c := range cs {
 			bad := c.Status != "True"
-			if c.Type == translate.CondConflicted {
+			if c.Type == status.CondConflicted {
 				bad = c.Status == "True"
 			}
 			if !bad {

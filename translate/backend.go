@@ -11,6 +11,7 @@ import (
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/sluice-gitops/sluice/translate/ir"
+	"github.com/sluice-gitops/sluice/translate/status"
 )
 
 // backendState is a Backend object, or a Service port, translated once
@@ -26,13 +27,13 @@ type backendState struct {
 	// conds are the conditions of a Backend's status, made once: every
 	// status of the Backend holds them (length equal to capacity, so that
 	// an append copies).
-	conds []Condition
+	conds []status.Condition
 }
 
 // resolveRules resolves the backendRefs of every rule of a route of kind
 // HTTPRoute or GRPCRoute (translated to an HTTPRoute, grpcroute.go) and
 // returns them with the route's ResolvedRefs condition.
-func (t *translator) resolveRules(kind string, rt *gwapiv1.HTTPRoute) ([]ruleBackends, Condition) {
+func (t *translator) resolveRules(kind string, rt *gwapiv1.HTTPRoute) ([]ruleBackends, status.Condition) {
 	specRules := httpRouteRules(rt)
 	rules := make([]ruleBackends, len(specRules))
 	var probs refProblems
@@ -63,9 +64,9 @@ func (t *translator) resolveRules(kind string, rt *gwapiv1.HTTPRoute) ([]ruleBac
 		t.failoverRule(kind, rt.Namespace, rt.Name, i, &rules[i])
 		rules[i].filters = t.ruleFilters(kind, rt.Namespace, i, rule, &rules[i].clusters, &probs)
 	}
-	resolved := cond(CondResolvedRefs, true, ReasonResolvedRefs, "all references are resolved")
+	resolved := status.New(status.CondResolvedRefs, true, status.ReasonResolvedRefs, "all references are resolved")
 	if probs.reason != "" {
-		resolved = cond(CondResolvedRefs, false, probs.reason, strings.Join(probs.msgs, "; "))
+		resolved = status.New(status.CondResolvedRefs, false, probs.reason, strings.Join(probs.msgs, "; "))
 	}
 	return rules, resolved
 }
@@ -87,10 +88,10 @@ func (t *translator) resolveBackendFrom(routeKind, routeNS string, ref gwapiv1.B
 	}
 	service := to.group == "" && to.kind == "Service"
 	if !service && (to.group != groupEG || to.kind != "Backend") {
-		return nil, ReasonInvalidKind, fmt.Sprintf("field %s.kind: %s/%s is not a supported backend kind (Service, gateway.envoyproxy.io/Backend)", field, to.group, to.kind)
+		return nil, status.ReasonInvalidKind, fmt.Sprintf("field %s.kind: %s/%s is not a supported backend kind (Service, gateway.envoyproxy.io/Backend)", field, to.group, to.kind)
 	}
 	if to.namespace != routeNS && !t.res.refGranted(refFrom{groupGateway, routeKind, routeNS}, to) {
-		return nil, ReasonRefNotPermitted, fmt.Sprintf("field %s.namespace: no ReferenceGrant in namespace %q allows %ss of namespace %q to refer to %s", field, to.namespace, routeKind, routeNS, to)
+		return nil, status.ReasonRefNotPermitted, fmt.Sprintf("field %s.namespace: no ReferenceGrant in namespace %q allows %ss of namespace %q to refer to %s", field, to.namespace, routeKind, routeNS, to)
 	}
 	if service {
 		proto := corev1.ProtocolTCP
@@ -101,10 +102,10 @@ func (t *translator) resolveBackendFrom(routeKind, routeNS string, ref gwapiv1.B
 	}
 	b := t.backend(to.namespace, to.name)
 	if b == nil {
-		return nil, ReasonBackendNotFound, fmt.Sprintf("field %s.name: Backend %s/%s does not exist", field, to.namespace, to.name)
+		return nil, status.ReasonBackendNotFound, fmt.Sprintf("field %s.name: Backend %s/%s does not exist", field, to.namespace, to.name)
 	}
 	if b.err != "" {
-		return nil, ReasonBackendNotFound, fmt.Sprintf("field %s: Backend %s/%s is invalid: %s", field, to.namespace, to.name, b.err)
+		return nil, status.ReasonBackendNotFound, fmt.Sprintf("field %s: Backend %s/%s is invalid: %s", field, to.namespace, to.name, b.err)
 	}
 	return b.cluster, "", ""
 }
@@ -159,11 +160,11 @@ func (t *translator) newBackend(key, namespace, name string, last *backendState)
 	if b == nil || b.obj != obj {
 		b = &backendState{obj: obj}
 		b.cluster, b.err = t.memo.backendCluster(obj)
-		c := cond(CondAccepted, true, ReasonAccepted, "Backend is accepted")
+		c := status.New(status.CondAccepted, true, status.ReasonAccepted, "Backend is accepted")
 		if b.err != "" {
-			c = cond(CondAccepted, false, ReasonInvalid, b.err)
+			c = status.New(status.CondAccepted, false, status.ReasonInvalid, b.err)
 		}
-		b.conds = []Condition{c}
+		b.conds = []status.Condition{c}
 	}
 	// The conditions are shared by the statuses of every translation that
 	// registers b; conditions are only ever appended to a status, and an

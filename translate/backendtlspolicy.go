@@ -13,6 +13,7 @@ import (
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/sluice-gitops/sluice/translate/ir"
+	"github.com/sluice-gitops/sluice/translate/status"
 )
 
 // BackendTLSPolicy makes Envoy originate TLS to a Service: every cluster
@@ -37,21 +38,13 @@ import (
 // Status: per ancestor, the Gateways whose routes use the Service;
 // without any, the conditions are the policy's own.
 
-// Policy condition reasons of Gateway API.
-const (
-	ReasonConflicted              = "Conflicted"
-	ReasonTargetNotFound          = "TargetNotFound"
-	ReasonNoValidCACertificate    = "NoValidCACertificate"
-	ReasonInvalidCACertificateRef = "InvalidCACertificateRef"
-)
-
 // systemCABundle is where Envoy's images keep the system trust store.
 const systemCABundle = "/etc/ssl/certs/ca-certificates.crt"
 
 // tlsPolicyState is one BackendTLSPolicy during translation.
 type tlsPolicyState struct {
 	obj        *gwapiv1.BackendTLSPolicy
-	conditions []Condition
+	conditions []status.Condition
 	tls        *ir.UpstreamTLS // nil when the policy cannot be applied
 	targets    []string        // service/<ns>/<name>/<port> cluster names it aims at
 }
@@ -73,7 +66,7 @@ func (t *translator) processBackendTLSPolicies() {
 		ps := &tlsPolicyState{obj: p}
 		t.tlsPolicyList = append(t.tlsPolicyList, ps)
 		if err := validateBackendTLSPolicy(p); err != nil {
-			ps.conditions = []Condition{cond(CondAccepted, false, ReasonInvalid, strings.ReplaceAll(err.Error(), "\n", "; "))}
+			ps.conditions = []status.Condition{status.New(status.CondAccepted, false, status.ReasonInvalid, strings.ReplaceAll(err.Error(), "\n", "; "))}
 			continue
 		}
 		accepted, resolved := t.resolveCACertificates(ps)
@@ -104,12 +97,12 @@ func (t *translator) processBackendTLSPolicies() {
 		}
 		switch {
 		case len(missing) > 0 && len(ps.targets) == 0:
-			accepted = cond(CondAccepted, false, ReasonTargetNotFound, strings.Join(missing, "; "))
+			accepted = status.New(status.CondAccepted, false, status.ReasonTargetNotFound, strings.Join(missing, "; "))
 		case len(conflicts) > 0:
-			accepted = cond(CondAccepted, false, ReasonConflicted, strings.Join(conflicts, "; "))
+			accepted = status.New(status.CondAccepted, false, status.ReasonConflicted, strings.Join(conflicts, "; "))
 		}
-		ps.conditions = []Condition{accepted, resolved}
-		if accepted.Reason == ReasonTargetNotFound || accepted.Reason == ReasonConflicted {
+		ps.conditions = []status.Condition{accepted, resolved}
+		if accepted.Reason == status.ReasonTargetNotFound || accepted.Reason == status.ReasonConflicted {
 			continue
 		}
 		for key, n := range claims {
@@ -146,7 +139,7 @@ func (t *translator) policyTargets(ns string, ref gwapiv1.LocalPolicyTargetRefer
 // resolveCACertificates resolves the CA bundle of a valid policy, sets
 // ps.tls when every reference is valid, and returns the Accepted and
 // ResolvedRefs conditions.
-func (t *translator) resolveCACertificates(ps *tlsPolicyState) (Condition, Condition) {
+func (t *translator) resolveCACertificates(ps *tlsPolicyState) (status.Condition, status.Condition) {
 	v := ps.obj.Spec.Validation
 	tls := &ir.UpstreamTLS{SNI: string(v.Hostname), Policy: ps.obj.Namespace + "/" + ps.obj.Name}
 	for _, san := range v.SubjectAltNames {
@@ -159,11 +152,11 @@ func (t *translator) resolveCACertificates(ps *tlsPolicyState) (Condition, Condi
 	if len(tls.SubjectAltNames) == 0 {
 		tls.SubjectAltNames = []ir.SubjectAltName{{DNS: string(v.Hostname)}}
 	}
-	accepted := cond(CondAccepted, true, ReasonAccepted, "Policy is accepted")
-	resolved := cond(CondResolvedRefs, true, ReasonResolvedRefs, "all references are resolved")
+	accepted := status.New(status.CondAccepted, true, status.ReasonAccepted, "Policy is accepted")
+	resolved := status.New(status.CondResolvedRefs, true, status.ReasonResolvedRefs, "all references are resolved")
 	if w := v.WellKnownCACertificates; w != nil && *w != "" {
 		if *w != gwapiv1.WellKnownCACertificatesSystem {
-			return cond(CondAccepted, false, ReasonInvalid, fmt.Sprintf("field spec.validation.wellKnownCACertificates: %q is not supported; use System", *w)), resolved
+			return status.New(status.CondAccepted, false, status.ReasonInvalid, fmt.Sprintf("field spec.validation.wellKnownCACertificates: %q is not supported; use System", *w)), resolved
 		}
 		tls.SystemCAs = true
 		ps.tls = tls
@@ -174,20 +167,20 @@ func (t *translator) resolveCACertificates(ps *tlsPolicyState) (Condition, Condi
 	for i, ref := range v.CACertificateRefs {
 		f := fmt.Sprintf("spec.validation.caCertificateRefs[%d]", i)
 		if ref.Group != "" || ref.Kind != "ConfigMap" {
-			probs.add(ReasonInvalidKind, fmt.Sprintf("field %s.kind: %s/%s is not supported; use a core ConfigMap", f, ref.Group, ref.Kind))
+			probs.add(status.ReasonInvalidKind, fmt.Sprintf("field %s.kind: %s/%s is not supported; use a core ConfigMap", f, ref.Group, ref.Kind))
 			continue
 		}
 		pem, why := t.configMapCA(ps.obj.Namespace, string(ref.Name))
 		if why != "" {
-			probs.add(ReasonInvalidCACertificateRef, fmt.Sprintf("field %s.name: %s", f, why))
+			probs.add(status.ReasonInvalidCACertificateRef, fmt.Sprintf("field %s.name: %s", f, why))
 			continue
 		}
 		bundle = append(bundle, pem)
 	}
 	if probs.reason != "" {
-		resolved = cond(CondResolvedRefs, false, probs.reason, strings.Join(probs.msgs, "; ")+"; connections to the target fail (503)")
+		resolved = status.New(status.CondResolvedRefs, false, probs.reason, strings.Join(probs.msgs, "; ")+"; connections to the target fail (503)")
 		if len(bundle) == 0 {
-			accepted = cond(CondAccepted, false, ReasonNoValidCACertificate, "no caCertificateRef is valid")
+			accepted = status.New(status.CondAccepted, false, status.ReasonNoValidCACertificate, "no caCertificateRef is valid")
 		}
 		return accepted, resolved
 	}
@@ -311,7 +304,7 @@ func (t *translator) tlsPolicyStatus() {
 		s := t.statusOf("BackendTLSPolicy", ps.obj.Namespace, ps.obj.Name)
 		for _, g := range t.gateways {
 			if usesAny(g, ps.targets) {
-				s.Parents = append(s.Parents, ParentStatus{ParentRef: g.obj.Namespace + "/" + g.obj.Name, Conditions: ps.conditions})
+				s.Parents = append(s.Parents, status.Parent{ParentRef: g.obj.Namespace + "/" + g.obj.Name, Conditions: ps.conditions})
 			}
 		}
 		if len(s.Parents) == 0 {

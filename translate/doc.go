@@ -23,5 +23,10 @@
 //   - decodecache.go: a Cache patches the decoded revision before when
 //     only files of HTTPRoutes and Backends changed.
 //
+// The status types and condition reasons are translate/status's, shared
+// with policies; status.go names those a Result holds. Field checks
+// (Gateway API durations, ranges) and their errors are translate/fields's,
+// shared with policies too.
+//
 // It must not import serve or sync.
 package translate

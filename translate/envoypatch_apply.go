@@ -20,6 +20,8 @@ import (
 	jsonpatch "github.com/evanphx/json-patch/v5"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/sluice-gitops/sluice/translate/status"
 )
 
 // Applying the JSON patches of one EnvoyPatchPolicy to a copy of a
@@ -59,7 +61,7 @@ func patchGateway(g *GatewayResult, patches []egv1a1.EnvoyJSONPatchConfig) (*Gat
 	}
 	for i, p := range patches {
 		if err := set.apply(p); err != nil {
-			reason := ReasonInvalid
+			reason := status.ReasonInvalid
 			if errors.As(err, new(notFoundError)) {
 				reason = reasonResourceNotFound
 			}
@@ -67,7 +69,7 @@ func patchGateway(g *GatewayResult, patches []egv1a1.EnvoyJSONPatchConfig) (*Gat
 		}
 	}
 	if err := set.uniqueNames(); err != nil {
-		return nil, &patchFailure{ReasonInvalid, err.Error()}
+		return nil, &patchFailure{status.ReasonInvalid, err.Error()}
 	}
 	out := &GatewayResult{
 		Namespace: g.Namespace, Name: g.Name,
@@ -78,7 +80,7 @@ func patchGateway(g *GatewayResult, patches []egv1a1.EnvoyJSONPatchConfig) (*Gat
 		Secrets:   typed[*tlsv3.Secret](set[egv1a1.SecretEnvoyResourceType]),
 	}
 	if _, err := out.Snapshot("envoypatchpolicy"); err != nil {
-		return nil, &patchFailure{ReasonInvalid, fmt.Sprintf("the patched xDS is not served: %v", err)}
+		return nil, &patchFailure{status.ReasonInvalid, fmt.Sprintf("the patched xDS is not served: %v", err)}
 	}
 	return out, nil
 }

@@ -8,6 +8,8 @@ import (
 
 	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"github.com/sluice-gitops/sluice/translate/status"
 )
 
 // EnvoyPatchPolicy: RFC 6902 JSON patches on the final xDS of a Gateway,
@@ -69,27 +71,27 @@ func (t *translator) applyEnvoyPatches(gateways []*GatewayResult) {
 	for _, p := range sortedPatchPolicies(t.res.EnvoyPatchPolicies) {
 		s := t.statusOf(egv1a1.KindEnvoyPatchPolicy, p.Namespace, p.Name)
 		if msg := checkPatchPolicy(p); msg != "" {
-			s.Conditions = append(s.Conditions, cond(CondAccepted, false, ReasonInvalid, msg))
+			s.Conditions = append(s.Conditions, status.New(status.CondAccepted, false, status.ReasonInvalid, msg))
 			continue
 		}
 		g, reason, msg := t.patchTarget(p, byKey)
 		if g == nil {
-			s.Conditions = append(s.Conditions, cond(CondAccepted, false, reason, msg))
+			s.Conditions = append(s.Conditions, status.New(status.CondAccepted, false, reason, msg))
 			continue
 		}
 		ancestorRef := g.Key()
 		if p.Spec.TargetRef.Kind == "GatewayClass" {
 			ancestorRef = string(p.Spec.TargetRef.Name)
 		}
-		ancestor := AncestorStatus{AncestorRef: ancestorRef, Conditions: []Condition{
-			cond(CondAccepted, true, ReasonAccepted, "Policy has been accepted."),
+		ancestor := status.Ancestor{AncestorRef: ancestorRef, Conditions: []status.Condition{
+			status.New(status.CondAccepted, true, status.ReasonAccepted, "Policy has been accepted."),
 		}}
 		patched, fail := patchGateway(g, p.Spec.JSONPatches)
 		if fail != nil {
-			ancestor.Conditions = append(ancestor.Conditions, cond(CondProgrammed, false, fail.reason, fail.message+"; no patch of the policy is applied"))
+			ancestor.Conditions = append(ancestor.Conditions, status.New(status.CondProgrammed, false, fail.reason, fail.message+"; no patch of the policy is applied"))
 		} else {
 			*g = *patched
-			ancestor.Conditions = append(ancestor.Conditions, cond(CondProgrammed, true, ReasonProgrammed, "Patches have been successfully applied."))
+			ancestor.Conditions = append(ancestor.Conditions, status.New(status.CondProgrammed, true, status.ReasonProgrammed, "Patches have been successfully applied."))
 		}
 		s.Ancestors = append(s.Ancestors, ancestor)
 	}
@@ -123,7 +125,7 @@ func (t *translator) patchTarget(p *egv1a1.EnvoyPatchPolicy, byKey map[string]*G
 	const field = "spec.targetRef"
 	switch {
 	case string(ref.Group) != gwapiv1.GroupName || (ref.Kind != "Gateway" && ref.Kind != "GatewayClass"):
-		return nil, ReasonInvalid, fmt.Sprintf("field %s: %s/%s is not supported; an EnvoyPatchPolicy targets a %s/Gateway, or the GatewayClass of merged Gateways", field, ref.Group, ref.Kind, gwapiv1.GroupName)
+		return nil, status.ReasonInvalid, fmt.Sprintf("field %s: %s/%s is not supported; an EnvoyPatchPolicy targets a %s/Gateway, or the GatewayClass of merged Gateways", field, ref.Group, ref.Kind, gwapiv1.GroupName)
 	case ref.Kind == "GatewayClass":
 		if g := byKey[patchClassKey(string(ref.Name))]; g != nil {
 			return g, "", ""

@@ -10,6 +10,7 @@ import (
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/sluice-gitops/sluice/translate/ir"
+	"github.com/sluice-gitops/sluice/translate/status"
 )
 
 // Addresses a listener binds: every IPv4 address, every IPv6 address.
@@ -84,8 +85,8 @@ func (t *translator) applyGatewayParams(g *gatewayState) bool {
 	}
 	if problem != "" {
 		g.status.Conditions = append(g.status.Conditions,
-			cond(CondAccepted, false, ReasonInvalidParameters, problem),
-			cond(CondProgrammed, false, ReasonInvalid, "the Gateway is not accepted"))
+			status.New(status.CondAccepted, false, status.ReasonInvalidParameters, problem),
+			status.New(status.CondProgrammed, false, status.ReasonInvalid, "the Gateway is not accepted"))
 		return false
 	}
 	if proxy != nil && proxy.Spec.IPFamily != nil {

@@ -6,6 +6,7 @@ import (
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/sluice-gitops/sluice/translate/ir"
+	"github.com/sluice-gitops/sluice/translate/status"
 )
 
 // This file holds what all HTTPRoute filters share: the CRD rules about
@@ -249,9 +250,9 @@ func (t *translator) ruleFilters(routeKind, routeNS string, ruleIndex int, rule 
 // instead.
 func extensionRefProblem(field string, ref *gwapiv1.LocalObjectReference, effect string) (string, string) {
 	if string(ref.Group) == groupEG && ref.Kind == "HTTPRouteFilter" {
-		return ReasonInvalidKind, fmt.Sprintf("field %s: HTTPRouteFilter %s is not supported yet; %s", field, ref.Name, effect)
+		return status.ReasonInvalidKind, fmt.Sprintf("field %s: HTTPRouteFilter %s is not supported yet; %s", field, ref.Name, effect)
 	}
-	return ReasonInvalidKind, fmt.Sprintf("field %s: %s/%s is not a supported filter kind; %s", field, ref.Group, ref.Kind, effect)
+	return status.ReasonInvalidKind, fmt.Sprintf("field %s: %s/%s is not a supported filter kind; %s", field, ref.Group, ref.Kind, effect)
 }
 
 // apply copies the filters into one IR route whose action (backends,

@@ -8,6 +8,7 @@ import (
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/sluice-gitops/sluice/translate/ir"
+	"github.com/sluice-gitops/sluice/translate/status"
 )
 
 // translator holds the state of one translation. It runs its steps in a
@@ -21,12 +22,12 @@ type translator struct {
 	rec *resolveRecord
 	// stateWarnings counts the warnings of the states registered.
 	stateWarnings int
-	status        map[objKey]*ObjectStatus
+	status        map[objKey]*status.Object
 	// statusList holds the entries of status in the order they were made.
-	statusList []*ObjectStatus
+	statusList []*status.Object
 	// statusSlab holds the entries not used yet: allocating them in
 	// blocks spares the allocator.
-	statusSlab []ObjectStatus
+	statusSlab []status.Object
 	warnings   []string
 
 	gateways []*gatewayState
@@ -47,7 +48,7 @@ type translator struct {
 // gatewayState is a managed Gateway during translation.
 type gatewayState struct {
 	obj       *gwapiv1.Gateway
-	status    *ObjectStatus
+	status    *status.Object
 	listeners []*listenerState
 	ir        *ir.Gateway
 	clusters  map[string]*ir.Cluster
@@ -58,7 +59,7 @@ type gatewayState struct {
 // listenerState is one Gateway listener and the routes attached to it.
 type listenerState struct {
 	spec   gwapiv1.Listener
-	status *ListenerStatus
+	status *status.Listener
 	valid  bool
 	routes []*attachedRoute
 	// byKind counts routes by kind: a listener with routes of one kind
@@ -78,23 +79,23 @@ func newTranslator(res *Resources, opts Options) *translator {
 	return &translator{
 		opts:       opts,
 		res:        res,
-		status:     make(map[objKey]*ObjectStatus, n),
-		statusList: make([]*ObjectStatus, 0, n), // statusOf appends
+		status:     make(map[objKey]*status.Object, n),
+		statusList: make([]*status.Object, 0, n), // statusOf appends
 		backends:   make(map[string]*backendState, len(res.Backends)),
 		secrets:    map[string]*secretState{},
 	}
 }
 
 // statusOf returns the status entry of an object, creating it.
-func (t *translator) statusOf(kind, namespace, name string) *ObjectStatus {
+func (t *translator) statusOf(kind, namespace, name string) *status.Object {
 	key := objKey{kind, namespace, name}
 	s, ok := t.status[key]
 	if !ok {
 		if len(t.statusSlab) == 0 {
-			t.statusSlab = make([]ObjectStatus, max(64, len(t.statusList)/4))
+			t.statusSlab = make([]status.Object, max(64, len(t.statusList)/4))
 		}
 		s, t.statusSlab = &t.statusSlab[0], t.statusSlab[1:]
-		*s = ObjectStatus{Kind: kind, Namespace: namespace, Name: name, Location: t.res.where[key]} // Where, without building key again
+		*s = status.Object{Kind: kind, Namespace: namespace, Name: name, Location: t.res.where[key]} // Where, without building key again
 		t.status[key] = s
 		t.statusList = append(t.statusList, s)
 	}
@@ -132,10 +133,10 @@ func (t *translator) processClasses() map[string]bool {
 		ours[gc.Name] = true
 		s := t.statusOf("GatewayClass", "", gc.Name)
 		if problem := t.checkClassParams(gc); problem != "" {
-			s.Conditions = append(s.Conditions, cond(CondAccepted, false, ReasonInvalidParameters, problem))
+			s.Conditions = append(s.Conditions, status.New(status.CondAccepted, false, status.ReasonInvalidParameters, problem))
 			continue
 		}
-		s.Conditions = append(s.Conditions, cond(CondAccepted, true, ReasonAccepted, "Valid GatewayClass"))
+		s.Conditions = append(s.Conditions, status.New(status.CondAccepted, true, status.ReasonAccepted, "Valid GatewayClass"))
 	}
 	return ours
 }
@@ -175,24 +176,24 @@ func (t *translator) processGateways(classes map[string]bool) {
 			if !l.valid {
 				invalid = append(invalid, string(l.spec.Name))
 			}
-			l.status.Conditions = append(l.status.Conditions, cond(CondProgrammed, l.valid, programmedReason(l.valid), ""))
+			l.status.Conditions = append(l.status.Conditions, status.New(status.CondProgrammed, l.valid, programmedReason(l.valid), ""))
 		}
 		switch {
 		case len(g.listeners) > 0 && len(invalid) == len(g.listeners):
 			g.status.Conditions = append(g.status.Conditions,
-				cond(CondAccepted, false, ReasonListenersNotValid, "no listener of the Gateway is valid"),
-				cond(CondProgrammed, false, ReasonInvalid, "no listener of the Gateway is valid"))
+				status.New(status.CondAccepted, false, status.ReasonListenersNotValid, "no listener of the Gateway is valid"),
+				status.New(status.CondProgrammed, false, status.ReasonInvalid, "no listener of the Gateway is valid"))
 		case len(invalid) > 0:
 			// The spec asks for ListenersNotValid whenever a listener is
 			// invalid or conflicted, even when the Gateway is accepted.
 			msg := fmt.Sprintf("listeners %s are invalid or conflicted and not served; the others are", strings.Join(invalid, ", "))
 			g.status.Conditions = append(g.status.Conditions,
-				cond(CondAccepted, true, ReasonListenersNotValid, msg),
-				cond(CondProgrammed, true, ReasonProgrammed, "Gateway is programmed"))
+				status.New(status.CondAccepted, true, status.ReasonListenersNotValid, msg),
+				status.New(status.CondProgrammed, true, status.ReasonProgrammed, "Gateway is programmed"))
 		default:
 			g.status.Conditions = append(g.status.Conditions,
-				cond(CondAccepted, true, ReasonAccepted, "Gateway is accepted"),
-				cond(CondProgrammed, true, ReasonProgrammed, "Gateway is programmed"))
+				status.New(status.CondAccepted, true, status.ReasonAccepted, "Gateway is accepted"),
+				status.New(status.CondProgrammed, true, status.ReasonProgrammed, "Gateway is programmed"))
 		}
 		t.gateways = append(t.gateways, g)
 	}
@@ -200,9 +201,9 @@ func (t *translator) processGateways(classes map[string]bool) {
 
 func programmedReason(ok bool) string {
 	if ok {
-		return ReasonProgrammed
+		return status.ReasonProgrammed
 	}
-	return ReasonInvalid
+	return status.ReasonInvalid
 }
 
 // checkListener validates one listener on its own: protocol, port,
@@ -211,32 +212,32 @@ func programmedReason(ok bool) string {
 func (t *translator) checkListener(g *gatewayState, i int) *listenerState {
 	spec := g.obj.Spec.Listeners[i]
 	field := fmt.Sprintf("spec.listeners[%d]", i)
-	l := &listenerState{spec: spec, valid: true, status: &ListenerStatus{Name: string(spec.Name), SupportedKinds: supportedKinds(spec)}}
-	accepted := cond(CondAccepted, true, ReasonAccepted, "Listener is accepted")
-	resolved := cond(CondResolvedRefs, true, ReasonResolvedRefs, "all references are resolved")
+	l := &listenerState{spec: spec, valid: true, status: &status.Listener{Name: string(spec.Name), SupportedKinds: supportedKinds(spec)}}
+	accepted := status.New(status.CondAccepted, true, status.ReasonAccepted, "Listener is accepted")
+	resolved := status.New(status.CondResolvedRefs, true, status.ReasonResolvedRefs, "all references are resolved")
 	switch {
 	case protocolKinds[spec.Protocol] == nil:
-		accepted = cond(CondAccepted, false, ReasonUnsupportedProtocol,
+		accepted = status.New(status.CondAccepted, false, status.ReasonUnsupportedProtocol,
 			fmt.Sprintf("field %s.protocol: protocol %q is not supported; supported: %s", field, spec.Protocol, supportedProtocols))
 	case spec.Port < 1 || spec.Port > 65535:
-		accepted = cond(CondAccepted, false, ReasonUnsupportedValue,
+		accepted = status.New(status.CondAccepted, false, status.ReasonUnsupportedValue,
 			fmt.Sprintf("field %s.port: %d is not a port number (1-65535)", field, spec.Port))
 	case spec.Hostname != nil && !validHostname(string(*spec.Hostname), true):
 		why := "is not a valid lowercase RFC 1123 hostname"
 		if _, err := netip.ParseAddr(string(*spec.Hostname)); err == nil {
 			why = "is an IP address, which a listener hostname must not be"
 		}
-		accepted = cond(CondAccepted, false, ReasonUnsupportedValue,
+		accepted = status.New(status.CondAccepted, false, status.ReasonUnsupportedValue,
 			fmt.Sprintf("field %s.hostname: %q %s", field, *spec.Hostname, why))
 	default:
 		if msg := checkListenerSchema(field, spec); msg != "" {
-			accepted = cond(CondAccepted, false, ReasonUnsupportedValue, msg)
+			accepted = status.New(status.CondAccepted, false, status.ReasonUnsupportedValue, msg)
 		} else if msg := selectorProblem(field, spec.AllowedRoutes); msg != "" {
-			accepted = cond(CondAccepted, false, ReasonUnsupportedValue, msg)
+			accepted = status.New(status.CondAccepted, false, status.ReasonUnsupportedValue, msg)
 		}
 	}
 	if bad := invalidRouteKinds(spec.Protocol, spec.AllowedRoutes); len(bad) > 0 && accepted.Status == "True" {
-		resolved = cond(CondResolvedRefs, false, ReasonInvalidRouteKinds, routeKindsMessage(field, spec.Protocol, bad))
+		resolved = status.New(status.CondResolvedRefs, false, status.ReasonInvalidRouteKinds, routeKindsMessage(field, spec.Protocol, bad))
 	}
 	if accepted.Status == "True" && resolved.Status == "True" && terminatesTLS(spec) {
 		resolved = t.resolveListenerTLS(g, l, field)
@@ -256,23 +257,23 @@ func markConflicts(ls []*listenerState) {
 			if i == j || o.spec.Port != l.spec.Port {
 				continue
 			}
-			if r := conflictReason(l.spec, o.spec); r != "" && (reason == "" || r == ReasonProtocolConflict && reason != r) {
+			if r := conflictReason(l.spec, o.spec); r != "" && (reason == "" || r == status.ReasonProtocolConflict && reason != r) {
 				reason, why = r, conflictMessage(r, l.spec, o.spec)
 			}
 		}
 		if reason == "" {
-			l.status.Conditions = append(l.status.Conditions, cond(CondConflicted, false, ReasonNoConflicts, ""))
+			l.status.Conditions = append(l.status.Conditions, status.New(status.CondConflicted, false, status.ReasonNoConflicts, ""))
 			continue
 		}
 		l.valid = false
-		l.status.Conditions = append(l.status.Conditions, cond(CondConflicted, true, reason, why))
+		l.status.Conditions = append(l.status.Conditions, status.New(status.CondConflicted, true, reason, why))
 	}
 }
 
 // conflictMessage says why listener l conflicts with o.
 func conflictMessage(reason string, l, o gwapiv1.Listener) string {
 	switch {
-	case reason == ReasonHostnameConflict:
+	case reason == status.ReasonHostnameConflict:
 		host := hostnameOf(l.Hostname)
 		if host == "" {
 			host = "no hostname"

@@ -10,6 +10,7 @@ import (
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/sluice-gitops/sluice/translate/ir"
+	"github.com/sluice-gitops/sluice/translate/status"
 )
 
 // attachedRoute is an HTTPRoute or GRPCRoute attached to one listener,
@@ -94,15 +95,15 @@ func (t *translator) processHTTPRoutes() {
 		if err != nil {
 			msg := strings.ReplaceAll(err.Error(), "\n", "; ")
 			for _, pr := range rt.Spec.ParentRefs {
-				s.Parents = append(s.Parents, ParentStatus{
+				s.Parents = append(s.Parents, status.Parent{
 					ParentRef:  parentRefString(rt.Namespace, pr),
-					Conditions: []Condition{cond(CondAccepted, false, ReasonUnsupportedValue, msg)},
+					Conditions: []status.Condition{status.New(status.CondAccepted, false, status.ReasonUnsupportedValue, msg)},
 				})
 			}
 			continue
 		}
 		var rules []ruleBackends
-		var resolved Condition
+		var resolved status.Condition
 		if src.grpc != nil {
 			rules, resolved = t.resolveRules(src.kind, rt)
 			http2Clusters(rules)
@@ -126,7 +127,7 @@ func (t *translator) processHTTPRoutes() {
 				same = false
 				s.Parents = append(s.Parents, last[:i]...)
 			}
-			ps := ParentStatus{ParentRef: parentRefString(rt.Namespace, pr)}
+			ps := status.Parent{ParentRef: parentRefString(rt.Namespace, pr)}
 			ps.Conditions = append(ps.Conditions, accepted, resolved)
 			s.Parents = append(s.Parents, ps)
 		}
@@ -161,7 +162,7 @@ func parentRefString(routeNS string, pr gwapiv1.ParentReference) string {
 // where an HTTPRoute and a GRPCRoute have a hostname in common, the one
 // attached first wins and the other is not accepted there, as the
 // GRPCRoute spec asks.
-func (t *translator) attach(src *attachedRoute, i int, pr gwapiv1.ParentReference) Condition {
+func (t *translator) attach(src *attachedRoute, i int, pr gwapiv1.ParentReference) status.Condition {
 	rt := src.route
 	g, fail := t.parentGateway(rt.Namespace, i, pr)
 	if g == nil {
@@ -204,15 +205,15 @@ func (t *translator) attach(src *attachedRoute, i int, pr gwapiv1.ParentReferenc
 	}
 	switch {
 	case matched == 0:
-		return cond(CondAccepted, false, ReasonNoMatchingParent, fmt.Sprintf("field %s: Gateway %s/%s has no listener that matches sectionName and port", parentRefField(i), ns, pr.Name))
+		return status.New(status.CondAccepted, false, status.ReasonNoMatchingParent, fmt.Sprintf("field %s: Gateway %s/%s has no listener that matches sectionName and port", parentRefField(i), ns, pr.Name))
 	case allowed == 0:
-		return cond(CondAccepted, false, ReasonNotAllowedByListeners, fmt.Sprintf("field %s: no valid listener of Gateway %s/%s allows this route (allowedRoutes)", parentRefField(i), ns, pr.Name))
+		return status.New(status.CondAccepted, false, status.ReasonNotAllowedByListeners, fmt.Sprintf("field %s: no valid listener of Gateway %s/%s allows this route (allowedRoutes)", parentRefField(i), ns, pr.Name))
 	case attached == 0 && len(conflicts) > 0:
-		return cond(CondAccepted, false, ReasonHostnameConflict, fmt.Sprintf("field spec.hostnames: %s, older, for a hostname in common; an HTTPRoute and a GRPCRoute cannot share a hostname on a listener", strings.Join(conflicts, "; ")))
+		return status.New(status.CondAccepted, false, status.ReasonHostnameConflict, fmt.Sprintf("field spec.hostnames: %s, older, for a hostname in common; an HTTPRoute and a GRPCRoute cannot share a hostname on a listener", strings.Join(conflicts, "; ")))
 	case attached == 0:
-		return cond(CondAccepted, false, ReasonNoMatchingListenerHost, fmt.Sprintf("field spec.hostnames: no hostname intersects the listeners of Gateway %s/%s", ns, pr.Name))
+		return status.New(status.CondAccepted, false, status.ReasonNoMatchingListenerHost, fmt.Sprintf("field spec.hostnames: no hostname intersects the listeners of Gateway %s/%s", ns, pr.Name))
 	}
-	return cond(CondAccepted, true, ReasonAccepted, "Route is accepted")
+	return status.New(status.CondAccepted, true, status.ReasonAccepted, "Route is accepted")
 }
 
 // otherKindRoute returns a route of the other kind (HTTPRoute or

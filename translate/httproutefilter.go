@@ -11,6 +11,7 @@ import (
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/sluice-gitops/sluice/translate/ir"
+	"github.com/sluice-gitops/sluice/translate/status"
 )
 
 // Envoy Gateway's HTTPRouteFilter (gateway.envoyproxy.io/v1alpha1), which
@@ -33,7 +34,7 @@ func (t *translator) extensionFilter(routeKind, routeNS, field string, ref *gwap
 		return
 	}
 	fail := func(msg string) {
-		probs.add(ReasonUnsupportedValue, fmt.Sprintf("field %s: %s; the rule answers 500", field, msg))
+		probs.add(status.ReasonUnsupportedValue, fmt.Sprintf("field %s: %s; the rule answers 500", field, msg))
 		rf.unresolved = true
 	}
 	name := fmt.Sprintf("HTTPRouteFilter %s/%s", routeNS, ref.Name)
@@ -76,7 +77,7 @@ func (t *translator) extensionFilter(routeKind, routeNS, field string, ref *gwap
 // and rejects mirrors next to a direct response, as Envoy Gateway does.
 func (rf *ruleFilters) finishExtensions(probs *refProblems) {
 	if rf.directStatus != 0 && len(rf.mirrors) > 0 {
-		probs.add(ReasonUnsupportedValue, "field "+rf.directFrom+": a RequestMirror filter cannot be used when the rule also has a direct response; the rule answers 500")
+		probs.add(status.ReasonUnsupportedValue, "field "+rf.directFrom+": a RequestMirror filter cannot be used when the rule also has a direct response; the rule answers 500")
 		rf.unresolved = true
 	}
 	ext, core := rf.extRewrite, rf.rewrite
@@ -88,7 +89,7 @@ func (rf *ruleFilters) finishExtensions(probs *refProblems) {
 		return
 	}
 	clash := func(part, what string) {
-		probs.add(ReasonUnsupportedValue, fmt.Sprintf("field %s.%s: spec.urlRewrite.%s of %s rewrites the %s too; a rule may rewrite it once; the rule answers 500", rf.rewriteField, part, part, rf.extRewriteFrom, what))
+		probs.add(status.ReasonUnsupportedValue, fmt.Sprintf("field %s.%s: spec.urlRewrite.%s of %s rewrites the %s too; a rule may rewrite it once; the rule answers 500", rf.rewriteField, part, part, rf.extRewriteFrom, what))
 		rf.unresolved = true
 	}
 	if core.Path != nil && ext.PathRegex != nil {

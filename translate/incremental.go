@@ -12,6 +12,7 @@ import (
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/sluice-gitops/sluice/translate/ir"
+	"github.com/sluice-gitops/sluice/translate/status"
 )
 
 // Incremental translation: a commit that changes one route of thousands
@@ -58,7 +59,7 @@ type incTables struct {
 	rules  map[*gwapiv1.HTTPRoute]*rulesMemo
 	vhosts map[vhostKey]vhostMemo
 	// parents are the parents of each HTTPRoute's status.
-	parents    map[*gwapiv1.HTTPRoute][]ParentStatus
+	parents    map[*gwapiv1.HTTPRoute][]status.Parent
 	vhostXDS   map[*ir.VirtualHost]vhostXDS
 	clusterXDS map[*ir.Cluster]clusterXDS
 }
@@ -66,7 +67,7 @@ type incTables struct {
 // rulesMemo is what resolveRules gave for one HTTPRoute.
 type rulesMemo struct {
 	rules    []ruleBackends
-	resolved Condition
+	resolved status.Condition
 	deps     []resolveDep
 	warnings []string // of the route itself (failover)
 }
@@ -179,7 +180,7 @@ func (m *memo) startIncremental(res *Resources, opts Options) {
 		env:        env,
 		rules:      make(map[*gwapiv1.HTTPRoute]*rulesMemo, len(prev.rules)),
 		vhosts:     make(map[vhostKey]vhostMemo, len(prev.vhosts)),
-		parents:    make(map[*gwapiv1.HTTPRoute][]ParentStatus, len(prev.parents)),
+		parents:    make(map[*gwapiv1.HTTPRoute][]status.Parent, len(prev.parents)),
 		vhostXDS:   make(map[*ir.VirtualHost]vhostXDS, len(prev.vhostXDS)),
 		clusterXDS: make(map[*ir.Cluster]clusterXDS, len(prev.clusterXDS)),
 	}
@@ -236,7 +237,7 @@ func (m *memo) prevState(key string) *backendState {
 // resolveHTTPRules is resolveRules for an HTTPRoute, reusing the rules
 // of the last translation when the route is the same object and every
 // lookup made to resolve them gives what it gave.
-func (t *translator) resolveHTTPRules(rt *gwapiv1.HTTPRoute) ([]ruleBackends, Condition) {
+func (t *translator) resolveHTTPRules(rt *gwapiv1.HTTPRoute) ([]ruleBackends, status.Condition) {
 	m := t.memo
 	if !m.recording() {
 		return t.resolveRules("HTTPRoute", rt)
@@ -294,7 +295,7 @@ func (t *translator) replay(e *rulesMemo) bool {
 
 // lastParents returns the parents of the status the last translation
 // gave the HTTPRoute of src, if m may reuse them, else nil.
-func (m *memo) lastParents(src *attachedRoute) []ParentStatus {
+func (m *memo) lastParents(src *attachedRoute) []status.Parent {
 	if m == nil || m.prev.inc == nil || src.grpc != nil {
 		return nil
 	}
@@ -305,7 +306,7 @@ func (m *memo) lastParents(src *attachedRoute) []ParentStatus {
 // src. They are shared by the statuses of two results: their length is
 // their capacity, so that an append copies them, and they are never
 // changed otherwise.
-func (m *memo) keepParents(src *attachedRoute, parents []ParentStatus) {
+func (m *memo) keepParents(src *attachedRoute, parents []status.Parent) {
 	if m.recording() && src.grpc == nil && len(parents) > 0 {
 		m.next.inc.parents[src.route] = slices.Clip(parents)
 	}

@@ -10,6 +10,7 @@ import (
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/sluice-gitops/sluice/translate/ir"
+	"github.com/sluice-gitops/sluice/translate/status"
 )
 
 // TLSRoute, TCPRoute and UDPRoute share their shape: parentRefs, rules
@@ -85,16 +86,16 @@ func (t *translator) processL4Routes() {
 		if err := validateL4Route(r); err != nil {
 			msg := strings.ReplaceAll(err.Error(), "\n", "; ")
 			for _, pr := range r.parentRefs {
-				s.Parents = append(s.Parents, ParentStatus{
+				s.Parents = append(s.Parents, status.Parent{
 					ParentRef:  parentRefString(r.meta.Namespace, pr),
-					Conditions: []Condition{cond(CondAccepted, false, ReasonUnsupportedValue, msg)},
+					Conditions: []status.Condition{status.New(status.CondAccepted, false, status.ReasonUnsupportedValue, msg)},
 				})
 			}
 			continue
 		}
 		backends, clusters, resolved := t.resolveL4Backends(r)
 		for i, pr := range r.parentRefs {
-			ps := ParentStatus{ParentRef: parentRefString(r.meta.Namespace, pr)}
+			ps := status.Parent{ParentRef: parentRefString(r.meta.Namespace, pr)}
 			ps.Conditions = append(ps.Conditions, t.attachL4(r, i, pr, backends, clusters), resolved)
 			s.Parents = append(s.Parents, ps)
 		}
@@ -155,7 +156,7 @@ func validateL4Route(r *l4Route) error {
 // of weighted backends: the rules of a route without matches share its
 // traffic. An invalid backend keeps its weight with an empty cluster, so
 // its share of connections is refused, as the spec asks.
-func (t *translator) resolveL4Backends(r *l4Route) ([]ir.WeightedBackend, []*ir.Cluster, Condition) {
+func (t *translator) resolveL4Backends(r *l4Route) ([]ir.WeightedBackend, []*ir.Cluster, status.Condition) {
 	var backends []ir.WeightedBackend
 	var clusters []*ir.Cluster
 	var probs refProblems
@@ -186,14 +187,14 @@ func (t *translator) resolveL4Backends(r *l4Route) ([]ir.WeightedBackend, []*ir.
 		backends = []ir.WeightedBackend{{Weight: 1}}
 	}
 	if probs.reason != "" {
-		return backends, clusters, cond(CondResolvedRefs, false, probs.reason, strings.Join(probs.msgs, "; "))
+		return backends, clusters, status.New(status.CondResolvedRefs, false, probs.reason, strings.Join(probs.msgs, "; "))
 	}
-	return backends, clusters, cond(CondResolvedRefs, true, ReasonResolvedRefs, "all references are resolved")
+	return backends, clusters, status.New(status.CondResolvedRefs, true, status.ReasonResolvedRefs, "all references are resolved")
 }
 
 // attachL4 binds a route to the listeners one parentRef selects and
 // returns the parent's Accepted condition.
-func (t *translator) attachL4(r *l4Route, i int, pr gwapiv1.ParentReference, backends []ir.WeightedBackend, clusters []*ir.Cluster) Condition {
+func (t *translator) attachL4(r *l4Route, i int, pr gwapiv1.ParentReference, backends []ir.WeightedBackend, clusters []*ir.Cluster) status.Condition {
 	field := parentRefField(i)
 	g, fail := t.parentGateway(r.meta.Namespace, i, pr)
 	if g == nil {
@@ -236,19 +237,19 @@ func (t *translator) attachL4(r *l4Route, i int, pr gwapiv1.ParentReference, bac
 	ns := g.obj.Namespace
 	switch {
 	case matched == 0:
-		return cond(CondAccepted, false, ReasonNoMatchingParent, fmt.Sprintf("field %s: Gateway %s/%s has no listener that matches sectionName and port", field, ns, pr.Name))
+		return status.New(status.CondAccepted, false, status.ReasonNoMatchingParent, fmt.Sprintf("field %s: Gateway %s/%s has no listener that matches sectionName and port", field, ns, pr.Name))
 	case r.kind == "TLSRoute" && wrongProtocol == matched:
 		// The TLSRoute spec asks for UnsupportedValue when a listener of
 		// the wrong protocol is used.
-		return cond(CondAccepted, false, ReasonUnsupportedValue, fmt.Sprintf("field %s: a TLSRoute attaches to listeners of protocol TLS only; Gateway %s/%s has none that matches", field, ns, pr.Name))
+		return status.New(status.CondAccepted, false, status.ReasonUnsupportedValue, fmt.Sprintf("field %s: a TLSRoute attaches to listeners of protocol TLS only; Gateway %s/%s has none that matches", field, ns, pr.Name))
 	case allowed == 0:
-		return cond(CondAccepted, false, ReasonNotAllowedByListeners, fmt.Sprintf("field %s: no valid listener of Gateway %s/%s allows a %s here (protocol, allowedRoutes)", field, ns, pr.Name, r.kind))
+		return status.New(status.CondAccepted, false, status.ReasonNotAllowedByListeners, fmt.Sprintf("field %s: no valid listener of Gateway %s/%s allows a %s here (protocol, allowedRoutes)", field, ns, pr.Name, r.kind))
 	case attached == 0 && len(taken) > 0:
-		return cond(CondAccepted, false, ReasonUnsupportedValue, fmt.Sprintf("field %s: %s, which is older; a %s listener forwards to one route", field, strings.Join(taken, "; "), l4Protocol(r.kind)))
+		return status.New(status.CondAccepted, false, status.ReasonUnsupportedValue, fmt.Sprintf("field %s: %s, which is older; a %s listener forwards to one route", field, strings.Join(taken, "; "), l4Protocol(r.kind)))
 	case attached == 0:
-		return cond(CondAccepted, false, ReasonNoMatchingListenerHost, fmt.Sprintf("field spec.hostnames: no hostname intersects the listeners of Gateway %s/%s", ns, pr.Name))
+		return status.New(status.CondAccepted, false, status.ReasonNoMatchingListenerHost, fmt.Sprintf("field spec.hostnames: no hostname intersects the listeners of Gateway %s/%s", ns, pr.Name))
 	}
-	return cond(CondAccepted, true, ReasonAccepted, "Route is accepted")
+	return status.New(status.CondAccepted, true, status.ReasonAccepted, "Route is accepted")
 }
 
 func l4Protocol(kind string) string {
@@ -257,7 +258,7 @@ func l4Protocol(kind string) string {
 
 // parentGateway finds the managed Gateway a parentRef names, or returns
 // the failing Accepted condition.
-func (t *translator) parentGateway(routeNS string, i int, pr gwapiv1.ParentReference) (*gatewayState, Condition) {
+func (t *translator) parentGateway(routeNS string, i int, pr gwapiv1.ParentReference) (*gatewayState, status.Condition) {
 	group, kind := groupGateway, "Gateway"
 	if pr.Group != nil {
 		group = string(*pr.Group)
@@ -266,7 +267,7 @@ func (t *translator) parentGateway(routeNS string, i int, pr gwapiv1.ParentRefer
 		kind = string(*pr.Kind)
 	}
 	if group != groupGateway || kind != "Gateway" {
-		return nil, cond(CondAccepted, false, ReasonNoMatchingParent, fmt.Sprintf("field %s: parent kind %s/%s is not supported; use Gateway", parentRefField(i), group, kind))
+		return nil, status.New(status.CondAccepted, false, status.ReasonNoMatchingParent, fmt.Sprintf("field %s: parent kind %s/%s is not supported; use Gateway", parentRefField(i), group, kind))
 	}
 	ns := routeNS
 	if pr.Namespace != nil {
@@ -274,10 +275,10 @@ func (t *translator) parentGateway(routeNS string, i int, pr gwapiv1.ParentRefer
 	}
 	for _, g := range t.gateways {
 		if g.obj.Namespace == ns && g.obj.Name == string(pr.Name) {
-			return g, Condition{}
+			return g, status.Condition{}
 		}
 	}
-	return nil, cond(CondAccepted, false, ReasonNoMatchingParent, fmt.Sprintf("field %s: Gateway %s/%s does not exist or is not managed by %s", parentRefField(i), ns, pr.Name, t.opts.ControllerName))
+	return nil, status.New(status.CondAccepted, false, status.ReasonNoMatchingParent, fmt.Sprintf("field %s: Gateway %s/%s does not exist or is not managed by %s", parentRefField(i), ns, pr.Name, t.opts.ControllerName))
 }
 
 // parentRefField names parentRef i of a route in messages.

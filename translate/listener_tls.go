@@ -5,11 +5,8 @@ import (
 	"strings"
 
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
-)
 
-// Listener reasons of Gateway API used for TLS.
-const (
-	ReasonInvalidCertificateRef = "InvalidCertificateRef"
+	"github.com/sluice-gitops/sluice/translate/status"
 )
 
 // protocolKinds are the route kinds each listener protocol takes, in the
@@ -90,12 +87,12 @@ func invalidRouteKinds(p gwapiv1.ProtocolType, ar *gwapiv1.AllowedRoutes) []stri
 // supportedKinds lists the kinds a listener takes, for its status: the
 // kinds of its protocol that allowedRoutes.kinds names (all when it names
 // none). Kinds it cannot take are left out, as the spec asks.
-func supportedKinds(spec gwapiv1.Listener) []RouteGroupKind {
-	out := []RouteGroupKind{}
+func supportedKinds(spec gwapiv1.Listener) []status.RouteGroupKind {
+	out := []status.RouteGroupKind{}
 	for _, k := range protocolKinds[spec.Protocol] {
 		l := listenerState{spec: spec}
 		if l.allowsKind(k) {
-			out = append(out, RouteGroupKind{Group: groupGateway, Kind: k})
+			out = append(out, status.RouteGroupKind{Group: groupGateway, Kind: k})
 		}
 	}
 	return out
@@ -137,13 +134,13 @@ func contains(list []string, s string) bool {
 
 // resolveListenerTLS resolves the certificates of a listener that
 // terminates TLS and returns its ResolvedRefs condition.
-func (t *translator) resolveListenerTLS(g *gatewayState, l *listenerState, field string) Condition {
+func (t *translator) resolveListenerTLS(g *gatewayState, l *listenerState, field string) status.Condition {
 	names, probs := t.resolveCertificates(g, field+".tls", l.spec.TLS.CertificateRefs)
 	if probs.reason != "" {
-		return cond(CondResolvedRefs, false, probs.reason, strings.Join(probs.msgs, "; "))
+		return status.New(status.CondResolvedRefs, false, probs.reason, strings.Join(probs.msgs, "; "))
 	}
 	l.secrets = names
-	return cond(CondResolvedRefs, true, ReasonResolvedRefs, "all references are resolved")
+	return status.New(status.CondResolvedRefs, true, status.ReasonResolvedRefs, "all references are resolved")
 }
 
 // socketOf names the kind of socket a listener protocol binds: UDP
@@ -170,16 +167,16 @@ func conflictReason(a, b gwapiv1.Listener) string {
 	switch {
 	case a.Protocol == b.Protocol && (a.Protocol == gwapiv1.TCPProtocolType || a.Protocol == gwapiv1.UDPProtocolType):
 		// TCP and UDP listeners are distinct by port only.
-		return ReasonProtocolConflict
+		return status.ReasonProtocolConflict
 	case a.Protocol == b.Protocol, sniProtocol(a.Protocol) && sniProtocol(b.Protocol):
 		// HTTP, HTTPS and TLS listeners are distinct by hostname; HTTPS
 		// and TLS share a port, chosen by SNI, so their hostnames too
 		// must differ.
 		if hostnameOf(a.Hostname) == hostnameOf(b.Hostname) {
-			return ReasonHostnameConflict
+			return status.ReasonHostnameConflict
 		}
 		return ""
 	}
 	// HTTP with anything else, or TCP with anything else.
-	return ReasonProtocolConflict
+	return status.ReasonProtocolConflict
 }

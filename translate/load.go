@@ -16,27 +16,15 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/sluice-gitops/sluice/translate/flatyaml"
+	"github.com/sluice-gitops/sluice/translate/status"
 )
 
 // maxFileSize bounds one input file; larger files are rejected.
 const maxFileSize = 8 << 20
 
-// Location is where an object was read from.
-type Location struct {
-	File string `json:"file" yaml:"file"`
-	Line int    `json:"line" yaml:"line"`
-}
-
-func (l Location) String() string {
-	if l.Line > 0 {
-		return fmt.Sprintf("%s:%d", l.File, l.Line)
-	}
-	return l.File
-}
-
 // ParseError is YAML that cannot be read. It rejects the whole revision.
 type ParseError struct {
-	Location
+	status.Location
 	Err error
 }
 
@@ -48,7 +36,7 @@ func (e *ParseError) Unwrap() error { return e.Err }
 // (fileDocs.typeDocs); once typed, a document, and the object it holds,
 // is immutable and may be shared through a Cache.
 type document struct {
-	Loc        Location
+	Loc        status.Location
 	APIVersion string
 	Kind       string
 	Namespace  string
@@ -218,7 +206,7 @@ func joinFiles(files []*fileDocs) ([]*document, []string) {
 // loadFile splits one file into documents, to be typed (typeDocs).
 func loadFile(name string, data []byte, err error) *fileDocs {
 	if err != nil {
-		return &fileDocs{err: &ParseError{Location: Location{File: name}, Err: err}}
+		return &fileDocs{err: &ParseError{Location: status.Location{File: name}, Err: err}}
 	}
 	f := &fileDocs{}
 	// Re-indenting keeps every line where it was, so lines in
@@ -271,13 +259,13 @@ func splitDocuments(name string, data []byte) ([]*document, error) {
 			return docs, nil
 		}
 		if err != nil {
-			return docs, &ParseError{Location: Location{File: name, Line: yamlErrorLine(err)}, Err: cleanYAMLError(err)}
+			return docs, &ParseError{Location: status.Location{File: name, Line: yamlErrorLine(err)}, Err: cleanYAMLError(err)}
 		}
 		if len(n.Content) == 0 {
 			continue
 		}
 		root := n.Content[0]
-		loc := Location{File: name, Line: root.Line}
+		loc := status.Location{File: name, Line: root.Line}
 		if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
 			continue // an empty document between two separators
 		}

@@ -9,6 +9,7 @@ import (
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/sluice-gitops/sluice/translate/ir"
+	"github.com/sluice-gitops/sluice/translate/status"
 )
 
 // An EnvoyProxy with spec.mergeGateways makes all the Gateways of its
@@ -76,8 +77,8 @@ func (t *translator) markMergedConflicts() {
 					continue
 				}
 				l.valid, changed = false, true
-				l.status.Conditions = setCondition(l.status.Conditions, cond(CondConflicted, true, reason, why))
-				l.status.Conditions = setCondition(l.status.Conditions, cond(CondProgrammed, false, ReasonInvalid, ""))
+				l.status.Conditions = setCondition(l.status.Conditions, status.New(status.CondConflicted, true, reason, why))
+				l.status.Conditions = setCondition(l.status.Conditions, status.New(status.CondProgrammed, false, status.ReasonInvalid, ""))
 			}
 			if changed {
 				setGatewayConditions(g)
@@ -96,7 +97,7 @@ func olderConflict(l *listenerState, older []*gatewayState) (string, string) {
 			if !ol.valid || ol.spec.Port != l.spec.Port {
 				continue
 			}
-			if r := conflictReason(l.spec, ol.spec); r != "" && (reason == "" || r == ReasonProtocolConflict && reason != r) {
+			if r := conflictReason(l.spec, ol.spec); r != "" && (reason == "" || r == status.ReasonProtocolConflict && reason != r) {
 				reason = r
 				why = fmt.Sprintf("Gateway %s/%s of the same merged GatewayClass is older: %s",
 					o.obj.Namespace, o.obj.Name, conflictMessage(r, l.spec, ol.spec))
@@ -107,7 +108,7 @@ func olderConflict(l *listenerState, older []*gatewayState) (string, string) {
 }
 
 // setCondition replaces the condition of c's type, or appends c.
-func setCondition(cs []Condition, c Condition) []Condition {
+func setCondition(cs []status.Condition, c status.Condition) []status.Condition {
 	for i := range cs {
 		if cs[i].Type == c.Type {
 			cs[i] = c
@@ -126,15 +127,15 @@ func setGatewayConditions(g *gatewayState) {
 			invalid = append(invalid, string(l.spec.Name))
 		}
 	}
-	var accepted, programmed Condition
+	var accepted, programmed status.Condition
 	switch {
 	case len(invalid) == len(g.listeners):
-		accepted = cond(CondAccepted, false, ReasonListenersNotValid, "no listener of the Gateway is valid")
-		programmed = cond(CondProgrammed, false, ReasonInvalid, "no listener of the Gateway is valid")
+		accepted = status.New(status.CondAccepted, false, status.ReasonListenersNotValid, "no listener of the Gateway is valid")
+		programmed = status.New(status.CondProgrammed, false, status.ReasonInvalid, "no listener of the Gateway is valid")
 	default:
 		msg := fmt.Sprintf("listeners %s are invalid or conflicted and not served; the others are", strings.Join(invalid, ", "))
-		accepted = cond(CondAccepted, true, ReasonListenersNotValid, msg)
-		programmed = cond(CondProgrammed, true, ReasonProgrammed, "Gateway is programmed")
+		accepted = status.New(status.CondAccepted, true, status.ReasonListenersNotValid, msg)
+		programmed = status.New(status.CondProgrammed, true, status.ReasonProgrammed, "Gateway is programmed")
 	}
 	g.status.Conditions = setCondition(g.status.Conditions, accepted)
 	g.status.Conditions = setCondition(g.status.Conditions, programmed)

@@ -9,6 +9,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/sluice-gitops/sluice/policies"
+	"github.com/sluice-gitops/sluice/translate/status"
 )
 
 // XDSDocument is the printable form of one Gateway's resources: Envoy's own
@@ -70,9 +71,9 @@ func plainList[M proto.Message](ms []M) ([]any, error) {
 
 // goldenView is what golden files and `sluice translate` print.
 type goldenView struct {
-	Status   []*ObjectStatus `json:"status"`
-	Warnings []string        `json:"warnings,omitempty"`
-	XDS      []*XDSDocument  `json:"xds"`
+	Status   []*status.Object `json:"status"`
+	Warnings []string         `json:"warnings,omitempty"`
+	XDS      []*XDSDocument   `json:"xds"`
 }
 
 // YAML prints status, warnings and the xDS of every Gateway as YAML
@@ -81,7 +82,7 @@ func (r *Result) YAML() ([]byte, error) {
 	// Empty lists print as [] rather than null.
 	v := goldenView{Status: r.Status, Warnings: r.Warnings, XDS: []*XDSDocument{}}
 	if v.Status == nil {
-		v.Status = []*ObjectStatus{}
+		v.Status = []*status.Object{}
 	}
 	for _, g := range r.Gateways {
 		d, err := g.Document()

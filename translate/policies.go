@@ -6,6 +6,7 @@ import (
 
 	"github.com/sluice-gitops/sluice/policies"
 	"github.com/sluice-gitops/sluice/translate/ir"
+	"github.com/sluice-gitops/sluice/translate/status"
 )
 
 // Envoy Gateway's policy kinds are package policies' (attachment,
@@ -123,23 +124,13 @@ func (t *translator) securityPolicySecretGranted(policyNS, secretNS, secretName 
 		refTo{group: "", kind: "Secret", namespace: secretNS, name: secretName})
 }
 
-// policyStatus copies a policy's status into the Result.
-func (t *translator) policyStatus(st *policies.Status) {
+// policyStatus adds a policy's conditions, ancestors and attachments to
+// its status in the Result.
+func (t *translator) policyStatus(st *status.Object) {
 	s := t.statusOf(st.Kind, st.Namespace, st.Name)
-	conv := func(cs []policies.Condition) []Condition {
-		out := make([]Condition, 0, len(cs))
-		for _, c := range cs {
-			out = append(out, Condition(c))
-		}
-		return out
-	}
-	s.Conditions = append(s.Conditions, conv(st.Conditions)...)
-	for _, a := range st.Ancestors {
-		s.Ancestors = append(s.Ancestors, AncestorStatus{AncestorRef: a.AncestorRef, Conditions: conv(a.Conditions)})
-	}
-	for _, a := range st.Attachments {
-		s.Attachments = append(s.Attachments, PolicyAttachment(a))
-	}
+	s.Conditions = append(s.Conditions, st.Conditions...)
+	s.Ancestors = append(s.Ancestors, st.Ancestors...)
+	s.Attachments = append(s.Attachments, st.Attachments...)
 }
 
 // clientTrafficPolicySecretGranted reports whether a ReferenceGrant in

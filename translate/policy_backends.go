@@ -1,12 +1,13 @@
 package translate
 
 import (
-	"fmt"
+	"errors"
 
 	corev1 "k8s.io/api/core/v1"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/sluice-gitops/sluice/policies"
+	"github.com/sluice-gitops/sluice/translate/fields"
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
 
@@ -20,9 +21,9 @@ import (
 // namespace policyNS to its cluster, or returns the problem naming field.
 // The cluster is the one routes to the same backend use; the caller copies
 // it before changing it.
-func (t *translator) securityPolicyBackend(policyNS, field string, ref gwapiv1.BackendObjectReference) (*ir.Cluster, string) {
+func (t *translator) securityPolicyBackend(policyNS, field string, ref gwapiv1.BackendObjectReference) (*ir.Cluster, error) {
 	if errs := validateBackendRef(field, ref); len(errs) > 0 {
-		return nil, errs[0].Error()
+		return nil, errs[0]
 	}
 	to := refTo{kind: "Service", namespace: policyNS, name: string(ref.Name)}
 	if ref.Group != nil {
@@ -36,22 +37,25 @@ func (t *translator) securityPolicyBackend(policyNS, field string, ref gwapiv1.B
 	}
 	service := to.group == "" && to.kind == "Service"
 	if !service && (to.group != groupEG || to.kind != "Backend") {
-		return nil, fmt.Sprintf("field %s.kind: %s/%s is not a supported backend kind (Service, gateway.envoyproxy.io/Backend)", field, to.group, to.kind)
+		return nil, fields.Invalid(field+".kind", "%s/%s is not a supported backend kind (Service, gateway.envoyproxy.io/Backend)", to.group, to.kind)
 	}
 	from := refFrom{group: groupEG, kind: policies.KindSecurityPolicy, namespace: policyNS}
 	if to.namespace != policyNS && !t.res.refGranted(from, to) {
-		return nil, fmt.Sprintf("field %s.namespace: no ReferenceGrant in namespace %q allows SecurityPolicies of namespace %q to refer to %s", field, to.namespace, policyNS, to)
+		return nil, fields.Invalid(field+".namespace", "no ReferenceGrant in namespace %q allows SecurityPolicies of namespace %q to refer to %s", to.namespace, policyNS, to)
 	}
 	if service {
 		c, _, msg := t.serviceCluster(to.namespace, to.name, ref.Port, corev1.ProtocolTCP, field)
-		return c, msg
+		if msg != "" {
+			return nil, errors.New(msg)
+		}
+		return c, nil
 	}
 	b := t.backend(to.namespace, to.name)
 	switch {
 	case b == nil:
-		return nil, fmt.Sprintf("field %s.name: Backend %s/%s does not exist", field, to.namespace, to.name)
+		return nil, fields.Invalid(field+".name", "Backend %s/%s does not exist", to.namespace, to.name)
 	case b.err != "":
-		return nil, fmt.Sprintf("field %s: Backend %s/%s is invalid: %s", field, to.namespace, to.name, b.err)
+		return nil, fields.Invalid(field, "Backend %s/%s is invalid: %s", to.namespace, to.name, b.err)
 	}
-	return b.cluster, ""
+	return b.cluster, nil
 }

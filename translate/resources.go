@@ -16,6 +16,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"github.com/sluice-gitops/sluice/translate/status"
 )
 
 // API groups read by translate.
@@ -66,11 +68,11 @@ type Resources struct {
 	index     *resourceIndex
 
 	// where holds the location of every object.
-	where map[objKey]Location
+	where map[objKey]status.Location
 }
 
 // Where returns the file and line an object was read from.
-func (r *Resources) Where(kind, namespace, name string) Location {
+func (r *Resources) Where(kind, namespace, name string) status.Location {
 	return r.where[objKey{kind, namespace, name}]
 }
 
@@ -182,7 +184,7 @@ var clusterScoped = map[string]bool{"GatewayClass": true, "Namespace": true}
 // unknown kinds, objects without a name and second copies of an object
 // become warnings too.
 func decode(docs []*document) (*Resources, []string) {
-	r := &Resources{where: make(map[objKey]Location, len(docs))}
+	r := &Resources{where: make(map[objKey]status.Location, len(docs))}
 	var warnings []string
 	for _, d := range docs {
 		dec, ok := decoders[d.group()+"/"+d.Kind]
@@ -235,12 +237,12 @@ func typeDocument(d *document, node func(*document) *yaml.Node) {
 	obj, err := dec.decode(raw, true)
 	if key, unknown := unknownField(err); unknown {
 		line := lineOfKey(node(d), key, d.Loc.Line)
-		d.notes = append(d.notes, fmt.Sprintf("%s: %s: %s", Location{File: d.Loc.File, Line: line}, d.ref(), strings.TrimPrefix(err.Error(), "json: ")))
+		d.notes = append(d.notes, fmt.Sprintf("%s: %s: %s", status.Location{File: d.Loc.File, Line: line}, d.ref(), strings.TrimPrefix(err.Error(), "json: ")))
 		obj, err = dec.decode(raw, false)
 	}
 	if err != nil {
 		field, msg := jsonErrorField(err)
-		loc := Location{File: d.Loc.File, Line: lineOf(node(d), field)}
+		loc := status.Location{File: d.Loc.File, Line: lineOf(node(d), field)}
 		d.notes = append(d.notes, fmt.Sprintf("%s: %s: %s; ignored", loc, d.ref(), msg))
 		return
 	}

@@ -2,8 +2,6 @@ package translate
 
 import (
 	"fmt"
-	"regexp"
-	"strconv"
 	"time"
 
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
@@ -11,6 +9,7 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"github.com/sluice-gitops/sluice/translate/fields"
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
 
@@ -19,47 +18,7 @@ import (
 // of the retry policy; retry sets which failures are retried, how often
 // and after how long.
 
-// durationPart is one number and unit of a Gateway API Duration (GEP-2257).
-var durationPart = regexp.MustCompile(`([0-9]{1,5})(h|ms|m|s)`)
-
-// durationUnits gives each unit its length and rank: units appear at most
-// once each, largest first.
-var durationUnits = map[string]struct {
-	d    time.Duration
-	rank int
-}{"h": {time.Hour, 0}, "m": {time.Minute, 1}, "s": {time.Second, 2}, "ms": {time.Millisecond, 3}}
-
-// parseDuration parses a Gateway API Duration: one to four number-unit
-// pairs of h, m, s, ms in that order, each number of at most five digits,
-// e.g. "1h", "10s", "1m30s", "500ms", "0s". Go's extras (fractions, "us",
-// signs) are not part of the format.
-func parseDuration(s string) (time.Duration, error) {
-	bad := fmt.Errorf("%q is not a Gateway API duration (e.g. \"10s\", \"1m30s\", \"500ms\")", s)
-	parts := durationPart.FindAllStringSubmatchIndex(s, -1)
-	if len(parts) == 0 || len(parts) > 4 {
-		return 0, bad
-	}
-	var total time.Duration
-	pos, rank := 0, -1
-	for _, p := range parts {
-		if p[0] != pos {
-			return 0, bad
-		}
-		n, _ := strconv.Atoi(s[p[2]:p[3]])
-		u := durationUnits[s[p[4]:p[5]]]
-		if u.rank <= rank {
-			return 0, bad
-		}
-		rank, pos = u.rank, p[1]
-		total += time.Duration(n) * u.d
-	}
-	if pos != len(s) {
-		return 0, bad
-	}
-	return total, nil
-}
-
-func validateTimeouts(field string, t *gwapiv1.HTTPRouteTimeouts) []error {
+func validateTimeouts(path string, t *gwapiv1.HTTPRouteTimeouts) []error {
 	if t == nil {
 		return nil
 	}
@@ -67,42 +26,44 @@ func validateTimeouts(field string, t *gwapiv1.HTTPRouteTimeouts) []error {
 	var req, backend time.Duration
 	var err error
 	if t.Request != nil {
-		if req, err = parseDuration(string(*t.Request)); err != nil {
-			errs = append(errs, fmt.Errorf("field %s.request: %v", field, err))
+		if req, err = fields.GatewayDuration(path+".request", string(*t.Request)); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	if t.BackendRequest != nil {
-		if backend, err = parseDuration(string(*t.BackendRequest)); err != nil {
-			errs = append(errs, fmt.Errorf("field %s.backendRequest: %v", field, err))
+		if backend, err = fields.GatewayDuration(path+".backendRequest", string(*t.BackendRequest)); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	if len(errs) == 0 && t.Request != nil && t.BackendRequest != nil && req != 0 && backend > req {
-		errs = append(errs, fmt.Errorf("field %s: backendRequest timeout cannot be longer than request timeout", field))
+		errs = append(errs, fields.Invalid(path, "backendRequest timeout cannot be longer than request timeout"))
 	}
 	return errs
 }
 
-func validateRetry(field string, r *gwapiv1.HTTPRouteRetry) []error {
+func validateRetry(path string, r *gwapiv1.HTTPRouteRetry) []error {
 	if r == nil {
 		return nil
 	}
 	var errs []error
 	seen := map[gwapiv1.HTTPRouteRetryStatusCode]bool{}
 	for i, c := range r.Codes {
-		switch {
-		case c < 400 || c > 599:
-			errs = append(errs, fmt.Errorf("field %s.codes[%d]: %d is out of range 400-599", field, i, c))
-		case seen[c]:
-			errs = append(errs, fmt.Errorf("field %s.codes[%d]: %d is listed twice", field, i, c))
+		cf := fmt.Sprintf("%s.codes[%d]", path, i)
+		if err := fields.Range(cf, int64(c), 400, 599); err != nil {
+			errs = append(errs, err)
+		} else if seen[c] {
+			errs = append(errs, fields.Invalid(cf, "%d is listed twice", c))
 		}
 		seen[c] = true
 	}
-	if r.Attempts != nil && *r.Attempts < 1 {
-		errs = append(errs, fmt.Errorf("field %s.attempts: %d must be at least 1", field, *r.Attempts))
+	if r.Attempts != nil {
+		if err := fields.AtLeast(path+".attempts", int64(*r.Attempts), 1); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if r.Backoff != nil {
-		if _, err := parseDuration(string(*r.Backoff)); err != nil {
-			errs = append(errs, fmt.Errorf("field %s.backoff: %v", field, err))
+		if _, err := fields.GatewayDuration(path+".backoff", string(*r.Backoff)); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	return errs
@@ -113,8 +74,7 @@ func irDuration(d *gwapiv1.Duration) *ir.Duration {
 	if d == nil {
 		return nil
 	}
-	v, _ := parseDuration(string(*d))
-	out := ir.Duration(v)
+	out := ir.Duration(fields.MustGatewayDuration(string(*d)))
 	return &out
 }
 

@@ -8,6 +8,7 @@ import (
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/sluice-gitops/sluice/translate/ir"
+	"github.com/sluice-gitops/sluice/translate/status"
 )
 
 // Certificates come from core v1 Secrets of type kubernetes.io/tls and go
@@ -32,7 +33,7 @@ func (t *translator) resolveCertificates(g *gatewayState, field string, refs []g
 	var names []string
 	var probs refProblems
 	if len(refs) == 0 {
-		probs.add(ReasonInvalidCertificateRef, fmt.Sprintf("field %s.certificateRefs: certificateRefs or options must be specified when mode is Terminate; sluice takes certificates from certificateRefs only", field))
+		probs.add(status.ReasonInvalidCertificateRef, fmt.Sprintf("field %s.certificateRefs: certificateRefs or options must be specified when mode is Terminate; sluice takes certificates from certificateRefs only", field))
 		return nil, probs
 	}
 	for i, ref := range refs {
@@ -49,19 +50,19 @@ func (t *translator) resolveCertificates(g *gatewayState, field string, refs []g
 			ns = string(*ref.Namespace)
 		}
 		if group != "" || kind != "Secret" {
-			probs.add(ReasonInvalidCertificateRef, fmt.Sprintf("field %s.kind: %s/%s is not supported; certificateRefs must name a core Secret", f, group, kind))
+			probs.add(status.ReasonInvalidCertificateRef, fmt.Sprintf("field %s.kind: %s/%s is not supported; certificateRefs must name a core Secret", f, group, kind))
 			continue
 		}
 		if ns != g.obj.Namespace && !t.certificateRefGranted(g.obj.Namespace, ns, string(ref.Name)) {
-			probs.add(ReasonRefNotPermitted, fmt.Sprintf("field %s.namespace: Secret %s/%s is in another namespace than the Gateway; no ReferenceGrant in namespace %q allows Gateways of namespace %q to use it", f, ns, ref.Name, ns, g.obj.Namespace))
+			probs.add(status.ReasonRefNotPermitted, fmt.Sprintf("field %s.namespace: Secret %s/%s is in another namespace than the Gateway; no ReferenceGrant in namespace %q allows Gateways of namespace %q to use it", f, ns, ref.Name, ns, g.obj.Namespace))
 			continue
 		}
 		s := t.secret(ns, string(ref.Name))
 		switch {
 		case s == nil:
-			probs.add(ReasonInvalidCertificateRef, fmt.Sprintf("field %s.name: Secret %s/%s does not exist", f, ns, ref.Name))
+			probs.add(status.ReasonInvalidCertificateRef, fmt.Sprintf("field %s.name: Secret %s/%s does not exist", f, ns, ref.Name))
 		case s.err != "":
-			probs.add(ReasonInvalidCertificateRef, fmt.Sprintf("field %s: Secret %s/%s is not a valid certificate: %s", f, ns, ref.Name, s.err))
+			probs.add(status.ReasonInvalidCertificateRef, fmt.Sprintf("field %s: Secret %s/%s is not a valid certificate: %s", f, ns, ref.Name, s.err))
 		default:
 			g.secrets[s.secret.Name] = s.secret
 			names = append(names, s.secret.Name)

@@ -12,6 +12,7 @@ import (
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/sluice-gitops/sluice/translate/ir"
+	"github.com/sluice-gitops/sluice/translate/status"
 )
 
 // Service backends, as in Kubernetes: a backendRef names a Service and one
@@ -33,16 +34,16 @@ import (
 func (t *translator) serviceCluster(namespace, name string, port *gwapiv1.PortNumber, proto corev1.Protocol, field string) (*ir.Cluster, string, string) {
 	svc := t.res.idx().services[namespace+"/"+name]
 	if svc == nil {
-		return nil, ReasonBackendNotFound, fmt.Sprintf("field %s.name: Service %s/%s does not exist", field, namespace, name)
+		return nil, status.ReasonBackendNotFound, fmt.Sprintf("field %s.name: Service %s/%s does not exist", field, namespace, name)
 	}
 	if port == nil {
 		// The CRD's CEL rule rejects this for the route kinds that have
 		// it; it is checked here for those that do not.
-		return nil, ReasonBackendNotFound, fmt.Sprintf("field %s: Must have port for Service reference", field)
+		return nil, status.ReasonBackendNotFound, fmt.Sprintf("field %s: Must have port for Service reference", field)
 	}
 	sp, ok := servicePort(svc, int32(*port), proto)
 	if !ok {
-		return nil, ReasonBackendNotFound, fmt.Sprintf("field %s.port: Service %s/%s has no %s port %d (its ports: %s)", field, namespace, name, proto, *port, portList(svc.Spec.Ports))
+		return nil, status.ReasonBackendNotFound, fmt.Sprintf("field %s.port: Service %s/%s has no %s port %d (its ports: %s)", field, namespace, name, proto, *port, portList(svc.Spec.Ports))
 	}
 	key := fmt.Sprintf("%s/%d/%s", objectKey("Service", namespace, name), sp.Port, proto)
 	b := t.serviceState(key, svc, sp, proto)

@@ -16,6 +16,7 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"github.com/sluice-gitops/sluice/translate/fields"
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
 
@@ -55,8 +56,8 @@ func validateSessionPersistence(field string, sp *gwapiv1.SessionPersistence) []
 		}
 	}
 	if sp.AbsoluteTimeout != nil {
-		if _, err := parseDuration(string(*sp.AbsoluteTimeout)); err != nil {
-			errs = append(errs, fmt.Errorf("field %s.absoluteTimeout: %v", field, err))
+		if _, err := fields.GatewayDuration(field+".absoluteTimeout", string(*sp.AbsoluteTimeout)); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	if c := sp.CookieConfig; c != nil {

@@ -3,6 +3,8 @@ package translate
 import (
 	"io/fs"
 	"sort"
+
+	"github.com/sluice-gitops/sluice/translate/status"
 )
 
 // DefaultControllerName is the GatewayClass controllerName sluice manages
@@ -25,14 +27,14 @@ type Result struct {
 	// Gateways holds one entry per managed Gateway, by namespace and name.
 	Gateways []*GatewayResult `json:"gateways" yaml:"gateways"`
 	// Status holds the status of every object, by kind, namespace and name.
-	Status []*ObjectStatus `json:"status" yaml:"status"`
+	Status []*status.Object `json:"status" yaml:"status"`
 	// Warnings name problems that reject nothing (unknown kinds, unknown fields).
 	Warnings []string `json:"warnings,omitempty" yaml:"warnings,omitempty"`
 }
 
 // Rejected returns the statuses of the objects that were not accepted.
-func (r *Result) Rejected() []*ObjectStatus {
-	var out []*ObjectStatus
+func (r *Result) Rejected() []*status.Object {
+	var out []*status.Object
 	for _, s := range r.Status {
 		if s.Rejected() {
 			out = append(out, s)
