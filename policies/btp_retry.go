@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
+	"github.com/sluice-gitops/sluice/translate/feature"
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
 
@@ -129,10 +130,13 @@ func (v *rtSpec) requestTimeout(t *egv1a1.Timeout) *ir.Duration {
 	return v.duration("spec.timeout.http.requestTimeout", h.RequestTimeout, false)
 }
 
-// TrafficRouteAction applies r.Traffic's timeout and retry policy to the
-// xDS route action ra, after the route's own (applyTimeouts), which
-// win.
-func TrafficRouteAction(ra *routev3.RouteAction, r *ir.Route) {
+// RetryTimeout is BackendTrafficPolicy retry and
+// timeout.http.requestTimeout, on the route action (a feature.Feature).
+type RetryTimeout struct{ feature.Base }
+
+// RouteAction applies r.Traffic's timeout and retry policy to the xDS
+// route action ra, after the route's own (applyTimeouts), which win.
+func (RetryTimeout) RouteAction(ra *routev3.RouteAction, r *ir.Route) {
 	t := r.Traffic
 	if t == nil {
 		return
