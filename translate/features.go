@@ -50,6 +50,15 @@ var features = []feature.Feature{
 	// matches the payload it stores in the request's metadata. It checks
 	// only the routes that name a requirement (policies, jwt.go).
 	policies.JWTAuthn{},
+	// stateful_session (route rules' sessionPersistence) follows
+	// authentication and precedes rbac, as in Envoy Gateway 1.2. It only
+	// picks the upstream host (from the session cookie or header) and
+	// writes the session into upstream responses, so the filters after it
+	// may still refuse the request; its place matters for an EnvoyProxy's
+	// filterOrder, whose moves are relative to other filters. Disabled
+	// here; the routes with sessionPersistence enable it
+	// (sessionpersistence.go).
+	sessionFeature{},
 	// rbac (SecurityPolicy authorization) comes after every
 	// authentication filter. The listener's filter allows all; the routes
 	// under a policy carry their rules (policies, authz.go).
@@ -70,13 +79,6 @@ var features = []feature.Feature{
 	// router, so that it compresses the upstream's responses and the
 	// custom responses above (policies, btp_compression.go).
 	policies.Compressor{},
-	// stateful_session (route rules' sessionPersistence) comes last
-	// before the router: it only picks the upstream host (from the
-	// session cookie or header) and writes the session into the
-	// response, so every filter that may answer or change the request
-	// runs first. Disabled here; the routes with sessionPersistence
-	// enable it (sessionpersistence.go).
-	sessionFeature{},
 	// router must be the last filter: it forwards the request upstream
 	// (xds.go).
 	routerFeature{},
