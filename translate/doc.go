@@ -11,7 +11,9 @@
 // features.go lists every HTTP filter and policy once, in HTTP filter
 // chain order; xds.go and xdsroute.go loop over that list. A new HTTP
 // filter implements feature.Feature in its own file (here, or in package
-// policies for a policy) and takes its place in features.go.
+// policies for a policy) and takes its place in features.go. Its IR → xDS
+// golden case goes in testdata/ir (irgolden_test.go: <case>.ir.yaml, one
+// ir.Gateway, against <case>.xds.yaml).
 //
 // Files added for features (one line each):
 //   - envoypatchpolicy.go, envoypatch_apply.go, envoypatch_types.go:
