@@ -6,10 +6,11 @@ import (
 	"unicode/utf8"
 
 	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	apikeyauthv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/api_key_auth/v3"
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
-	"google.golang.org/protobuf/types/known/anypb"
 
+	"github.com/sluice-gitops/sluice/translate/feature"
 	"github.com/sluice-gitops/sluice/translate/fields"
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
@@ -164,25 +165,29 @@ func keySourceName(s string) error {
 	return nil
 }
 
-// APIKeyAuthFilter is the listener's api_key_auth filter, or nil when
-// none of its routes has apiKeyAuth. It is disabled and holds no keys:
-// the routes under a policy enable it with theirs.
-func APIKeyAuthFilter(vhs []*ir.VirtualHost) *hcmv3.HttpFilter {
-	for _, vh := range vhs {
+// APIKeyAuth is the api_key_auth filter of SecurityPolicy apiKeyAuth (a
+// feature.Feature).
+type APIKeyAuth struct{ feature.Base }
+
+// HTTPFilters is the listener's api_key_auth filter, if one of its
+// routes has apiKeyAuth. It is disabled and holds no keys: the routes
+// under a policy enable it with theirs.
+func (APIKeyAuth) HTTPFilters(l *ir.Listener) []*hcmv3.HttpFilter {
+	for _, vh := range l.VirtualHosts {
 		for _, r := range vh.Routes {
 			if r.Security != nil && r.Security.APIKeyAuth != nil {
-				return &hcmv3.HttpFilter{Name: apiKeyAuthFilterName, Disabled: true,
-					ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: mustAny(&apikeyauthv3.ApiKeyAuth{})}}
+				return []*hcmv3.HttpFilter{{Name: apiKeyAuthFilterName, Disabled: true,
+					ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: mustAny(&apikeyauthv3.ApiKeyAuth{})}}}
 			}
 		}
 	}
 	return nil
 }
 
-// apiKeyAuthRouteConfig is a route's api_key_auth config, or nil.
-func apiKeyAuthRouteConfig(r *ir.Route) *anypb.Any {
+// Route enables the filter on a route under a policy, with its keys.
+func (APIKeyAuth) Route(out *routev3.Route, r *ir.Route) {
 	if r.Security == nil || r.Security.APIKeyAuth == nil {
-		return nil
+		return
 	}
 	a := r.Security.APIKeyAuth
 	cfg := &apikeyauthv3.ApiKeyAuthPerRoute{}
@@ -195,5 +200,5 @@ func apiKeyAuthRouteConfig(r *ir.Route) *anypb.Any {
 	if a.ForwardClientIDHeader != "" || a.Sanitize {
 		cfg.Forwarding = &apikeyauthv3.Forwarding{Header: a.ForwardClientIDHeader, HideCredentials: a.Sanitize}
 	}
-	return mustAny(cfg)
+	feature.SetFilterConfig(out, apiKeyAuthFilterName, mustAny(cfg))
 }

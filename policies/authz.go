@@ -10,6 +10,7 @@ import (
 	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	rbacconfigv3 "github.com/envoyproxy/go-control-plane/envoy/config/rbac/v3"
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	rbacv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/rbac/v3"
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	networkinputv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/matching/common_inputs/network/v3"
@@ -20,6 +21,7 @@ import (
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
+	"github.com/sluice-gitops/sluice/translate/feature"
 	"github.com/sluice-gitops/sluice/translate/fields"
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
@@ -186,26 +188,34 @@ func headerPrincipals(field string, hs []egv1a1.AuthorizationHeaderMatch) ([]ir.
 	return out, errs
 }
 
-// RBACFilter is the RBAC filter of a listener's virtual hosts, or nil
-// when none of their routes has an authorization policy. Its own config
-// is empty: it lets requests through on routes without an RBACPerRoute.
-func RBACFilter(vhosts []*ir.VirtualHost) *hcmv3.HttpFilter {
-	for _, vh := range vhosts {
+// RBAC is the rbac filter of SecurityPolicy authorization (a
+// feature.Feature).
+type RBAC struct{ feature.Base }
+
+// HTTPFilters is the listener's rbac filter, if one of its routes has an
+// authorization policy. Its own config is empty: it lets requests
+// through on routes without an RBACPerRoute.
+func (RBAC) HTTPFilters(l *ir.Listener) []*hcmv3.HttpFilter {
+	for _, vh := range l.VirtualHosts {
 		for _, r := range vh.Routes {
 			if r.Security != nil && r.Security.Authorization != nil {
-				return &hcmv3.HttpFilter{Name: RBACFilterName, ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: mustAny(&rbacv3.RBAC{})}}
+				return []*hcmv3.HttpFilter{{Name: RBACFilterName, ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: mustAny(&rbacv3.RBAC{})}}}
 			}
 		}
 	}
 	return nil
 }
 
-// rbacRouteConfig is r's RBACPerRoute, or nil.
-func rbacRouteConfig(r *ir.Route) *anypb.Any {
+// Route gives a route under a policy its rules (RBACPerRoute).
+func (RBAC) Route(out *routev3.Route, r *ir.Route) {
 	if r.Security == nil || r.Security.Authorization == nil {
-		return nil
+		return
 	}
-	a := r.Security.Authorization
+	feature.SetFilterConfig(out, RBACFilterName, rbacRouteConfig(r.Security.Authorization))
+}
+
+// rbacRouteConfig is the RBACPerRoute of a policy's authorization.
+func rbacRouteConfig(a *ir.Authorization) *anypb.Any {
 	m := &xdsmatcherv3.Matcher{OnNoMatch: rbacAction("default", a.DefaultAllow)}
 	if len(a.Rules) > 0 {
 		list := &xdsmatcherv3.Matcher_MatcherList{}

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 
+	"github.com/sluice-gitops/sluice/translate/feature"
 	"github.com/sluice-gitops/sluice/translate/fields"
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
@@ -72,11 +73,14 @@ func basicAuthSpec(f *spFeatures, p *egv1a1.SecurityPolicy, in SecurityInput) []
 // basicAuthFilterNameOf is the name of the basic_auth filter of a policy.
 func basicAuthFilterNameOf(s *ir.Security) string { return basicAuthFilterName + "/" + s.Policy }
 
-// BasicAuthFilters are the basic_auth filters of a listener's virtual
-// hosts: one per policy with basicAuth in force on their routes,
-// disabled, sorted by name.
-func BasicAuthFilters(vhs []*ir.VirtualHost) []*hcmv3.HttpFilter {
-	return disabledFilters(vhs, func(r *ir.Route, add func(string, *ir.BasicAuth)) {
+// BasicAuth is the basic_auth filters of SecurityPolicy basicAuth (a
+// feature.Feature).
+type BasicAuth struct{ feature.Base }
+
+// HTTPFilters are the listener's basic_auth filters: one per policy with
+// basicAuth in force on its routes, disabled, sorted by name.
+func (BasicAuth) HTTPFilters(l *ir.Listener) []*hcmv3.HttpFilter {
+	return disabledFilters(l.VirtualHosts, func(r *ir.Route, add func(string, *ir.BasicAuth)) {
 		if r.Security != nil && r.Security.BasicAuth != nil {
 			add(basicAuthFilterNameOf(r.Security), r.Security.BasicAuth)
 		}
@@ -88,13 +92,11 @@ func BasicAuthFilters(vhs []*ir.VirtualHost) []*hcmv3.HttpFilter {
 	})
 }
 
-// basicAuthRouteConfig names r's basic_auth filter and the
-// typed_per_filter_config entry that enables it, or returns "" and nil.
-func basicAuthRouteConfig(r *ir.Route) (string, *anypb.Any) {
-	if r.Security == nil || r.Security.BasicAuth == nil {
-		return "", nil
+// Route enables the basic_auth filter of r's policy on r.
+func (BasicAuth) Route(out *routev3.Route, r *ir.Route) {
+	if r.Security != nil && r.Security.BasicAuth != nil {
+		feature.SetFilterConfig(out, basicAuthFilterNameOf(r.Security), mustAny(&routev3.FilterConfig{Config: &anypb.Any{}}))
 	}
-	return basicAuthFilterNameOf(r.Security), mustAny(&routev3.FilterConfig{Config: &anypb.Any{}})
 }
 
 // httpToken reports whether s is an HTTP token (RFC 9110), which a

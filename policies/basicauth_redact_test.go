@@ -35,13 +35,14 @@ func TestRedactCredentials(t *testing.T) {
 	}}
 	vhs := []*ir.VirtualHost{{Name: "v", Routes: []*ir.Route{r}}}
 	route := &routev3.Route{Name: "r"}
-	SecurityRouteConfig(route, r)
+	BasicAuth{}.Route(route, r)
+	APIKeyAuth{}.Route(route, r)
 	nested := &routev3.Route{Name: "nested", TypedPerFilterConfig: map[string]*anypb.Any{
 		"f": mustAny(&routev3.FilterConfig{Config: mustAny(&basicauthv3.BasicAuthPerRoute{
 			Users: &corev3.DataSource{Specifier: &corev3.DataSource_InlineString{InlineString: string(users)}}})}),
 	}}
 	msgs := []proto.Message{route, nested}
-	for _, f := range BasicAuthFilters(vhs) {
+	for _, f := range (BasicAuth{}).HTTPFilters(&ir.Listener{VirtualHosts: vhs}) {
 		msgs = append(msgs, f)
 	}
 	var printed []any

@@ -4,6 +4,7 @@ import (
 	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
 
+	"github.com/sluice-gitops/sluice/translate/feature"
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
 
@@ -43,9 +44,14 @@ func clusterTrafficSpec(spec egv1a1.BackendTrafficPolicySpec) (*ir.ClusterTraffi
 	return t, v.ignored, nil
 }
 
-// TrafficClusterConfig applies c.Traffic to the xDS cluster cl, after
-// its TLS (which the PROXY protocol wraps) and health checks.
-func TrafficClusterConfig(cl *clusterv3.Cluster, c *ir.Cluster) {
+// ClusterTraffic is the BackendTrafficPolicy settings of a cluster:
+// loadBalancer, circuitBreaker, tcpKeepalive, proxyProtocol, connection
+// timeouts and HTTP options (a feature.Feature).
+type ClusterTraffic struct{ feature.Base }
+
+// Cluster applies c.Traffic to the xDS cluster cl, after its TLS (which
+// the PROXY protocol wraps) and health checks.
+func (ClusterTraffic) Cluster(cl *clusterv3.Cluster, c *ir.Cluster) {
 	t := c.Traffic
 	if t == nil {
 		return

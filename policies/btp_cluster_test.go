@@ -124,10 +124,10 @@ timeout:
 	}
 }
 
-// TestTrafficClusterConfig builds a cluster with every setting on top of
+// TestClusterTraffic builds a cluster with every setting on top of
 // HTTP/2 options and TLS, and checks that they are kept, that PROXY
 // protocol wraps the TLS socket, and that every message is valid.
-func TestTrafficClusterConfig(t *testing.T) {
+func TestClusterTraffic(t *testing.T) {
 	t.Parallel()
 	tlsSocket := &corev3.TransportSocket{Name: "envoy.transport_sockets.tls",
 		ConfigType: &corev3.TransportSocket_TypedConfig{TypedConfig: mustAny(&tlsv3.UpstreamTlsContext{Sni: "a.example"})}}
@@ -138,7 +138,7 @@ func TestTrafficClusterConfig(t *testing.T) {
 	cl := &clusterv3.Cluster{Name: "c", TransportSocket: tlsSocket,
 		TypedExtensionProtocolOptions: map[string]*anypb.Any{httpProtocolOptionsKey: mustAny(h2)}}
 	slow, idle, probes, perConn := ir.Duration(time.Minute), ir.Duration(time.Hour), uint32(4), uint32(7)
-	TrafficClusterConfig(cl, &ir.Cluster{Name: "c", Traffic: &ir.ClusterTraffic{
+	ClusterTraffic{}.Cluster(cl, &ir.Cluster{Name: "c", Traffic: &ir.ClusterTraffic{
 		LoadBalancer:   &ir.LoadBalancer{Type: ir.LBLeastRequest, SlowStart: &slow},
 		CircuitBreaker: &ir.CircuitBreaker{MaxConnections: 1, MaxRequestsPerConnection: &perConn, RetryBudget: &ir.RetryBudget{Percent: 12.5, MinConcurrency: 3}},
 		TCPKeepalive:   &ir.UpstreamKeepalive{Probes: &probes},
@@ -175,17 +175,17 @@ func TestTrafficClusterConfig(t *testing.T) {
 
 	// Without any of it, the cluster is left alone.
 	plain := &clusterv3.Cluster{Name: "p"}
-	TrafficClusterConfig(plain, &ir.Cluster{Name: "p", Traffic: &ir.ClusterTraffic{}})
+	ClusterTraffic{}.Cluster(plain, &ir.Cluster{Name: "p", Traffic: &ir.ClusterTraffic{}})
 	if plain.TransportSocket != nil || plain.TypedExtensionProtocolOptions != nil || plain.LbPolicy != clusterv3.Cluster_ROUND_ROBIN {
 		t.Errorf("empty settings changed the cluster: %v", plain)
 	}
 }
 
-func TestLoadBalancerRouteConfig(t *testing.T) {
+func TestLoadBalancerRouteAction(t *testing.T) {
 	t.Parallel()
 	ttl := ir.Duration(time.Hour)
 	ra := &routev3.RouteAction{ClusterSpecifier: &routev3.RouteAction_Cluster{Cluster: "c"}}
-	LoadBalancerRouteConfig(ra, &ir.Route{LoadBalancer: &ir.RouteLoadBalancer{Hash: []ir.HashPolicy{
+	LoadBalancer{}.RouteAction(ra, &ir.Route{LoadBalancer: &ir.RouteLoadBalancer{Hash: []ir.HashPolicy{
 		{Header: "x-user"}, {Cookie: &ir.HashCookie{Name: "s", TTL: &ttl, Attributes: []ir.HashCookieAttribute{{Name: "Path", Value: "/"}}}},
 		{QueryParam: "q"}, {SourceIP: true},
 	}}})
@@ -196,7 +196,7 @@ func TestLoadBalancerRouteConfig(t *testing.T) {
 		t.Errorf("hash policies %v", hp)
 	}
 	none := &routev3.RouteAction{}
-	LoadBalancerRouteConfig(none, &ir.Route{})
+	LoadBalancer{}.RouteAction(none, &ir.Route{})
 	if none.HashPolicy != nil {
 		t.Error("a route without load balancer has a hash policy")
 	}

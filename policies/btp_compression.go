@@ -7,6 +7,7 @@ import (
 
 	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	brotliv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/compression/brotli/compressor/v3"
 	gzipv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/compression/gzip/compressor/v3"
 	zstdv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/compression/zstd/compressor/v3"
@@ -15,6 +16,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
+	"github.com/sluice-gitops/sluice/translate/feature"
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
 
@@ -92,16 +94,33 @@ func compressorFilterName(c ir.Compressor) string {
 	return name
 }
 
-// CompressorFilters are the listener's compressor filters: one per
-// compressor configuration of its routes, disabled, sorted by name.
-func CompressorFilters(vhs []*ir.VirtualHost) []*hcmv3.HttpFilter {
-	return disabledFilters(vhs, func(r *ir.Route, add func(string, ir.Compressor)) {
+// Compressor is the compressor filters of BackendTrafficPolicy
+// compression and compressor (a feature.Feature).
+type Compressor struct{ feature.Base }
+
+// HTTPFilters are the listener's compressor filters: one per compressor
+// configuration of its routes, disabled, sorted by name.
+func (Compressor) HTTPFilters(l *ir.Listener) []*hcmv3.HttpFilter {
+	return disabledFilters(l.VirtualHosts, func(r *ir.Route, add func(string, ir.Compressor)) {
 		if r.Traffic != nil {
 			for _, c := range r.Traffic.Compressors {
 				add(compressorFilterName(c), c)
 			}
 		}
 	}, func(c ir.Compressor) proto.Message { return compressorConfig(c) })
+}
+
+// Route enables the compressors of a route under a policy. The route
+// drops the request's accept-encoding header, so that the upstream
+// answers uncompressed and the listener's filter compresses.
+func (Compressor) Route(out *routev3.Route, r *ir.Route) {
+	if r.Traffic == nil || len(r.Traffic.Compressors) == 0 {
+		return
+	}
+	for _, c := range r.Traffic.Compressors {
+		feature.SetFilterConfig(out, compressorFilterName(c), mustAny(compressorPerRoute()))
+	}
+	out.RequestHeadersToRemove = appendMissing(out.RequestHeadersToRemove, "accept-encoding")
 }
 
 // compressorLibraries are the Envoy extensions of each type.

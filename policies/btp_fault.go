@@ -4,12 +4,14 @@ import (
 	"math"
 
 	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	faultcommonv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/common/fault/v3"
 	faultv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/fault/v3"
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	typev3 "github.com/envoyproxy/go-control-plane/envoy/type/v3"
 	"google.golang.org/protobuf/types/known/durationpb"
 
+	"github.com/sluice-gitops/sluice/translate/feature"
 	"github.com/sluice-gitops/sluice/translate/fields"
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
@@ -77,13 +79,24 @@ func (v *specValidator) percentage(field string, p *float32) float32 {
 	return *p
 }
 
-// FaultFilter is the listener's fault filter, or nil when none of its
-// routes injects faults. It injects nothing itself.
-func FaultFilter(vhs []*ir.VirtualHost) *hcmv3.HttpFilter {
-	if !anyRoute(vhs, func(t *ir.RouteTraffic) bool { return t.Fault != nil }) {
+// Fault is the fault filter of BackendTrafficPolicy faultInjection (a
+// feature.Feature).
+type Fault struct{ feature.Base }
+
+// HTTPFilters is the listener's fault filter, if one of its routes
+// injects faults. It injects nothing itself.
+func (Fault) HTTPFilters(l *ir.Listener) []*hcmv3.HttpFilter {
+	if !anyRoute(l.VirtualHosts, func(t *ir.RouteTraffic) bool { return t.Fault != nil }) {
 		return nil
 	}
-	return &hcmv3.HttpFilter{Name: FaultFilterName, ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: mustAny(&faultv3.HTTPFault{})}}
+	return []*hcmv3.HttpFilter{{Name: FaultFilterName, ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: mustAny(&faultv3.HTTPFault{})}}}
+}
+
+// Route gives a route under a policy the policy's faults.
+func (Fault) Route(out *routev3.Route, r *ir.Route) {
+	if r.Traffic != nil && r.Traffic.Fault != nil {
+		feature.SetFilterConfig(out, FaultFilterName, mustAny(faultConfig(r.Traffic.Fault)))
+	}
 }
 
 // faultConfig is a route's fault filter configuration.

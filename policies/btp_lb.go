@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
+	"github.com/sluice-gitops/sluice/translate/feature"
 	"github.com/sluice-gitops/sluice/translate/fields"
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
@@ -251,9 +252,14 @@ func applyLoadBalancer(cl *clusterv3.Cluster, lb *ir.LoadBalancer) {
 	}
 }
 
-// LoadBalancerRouteConfig applies r.LoadBalancer, the hash policy of a
-// consistent hash, to the xDS route action ra.
-func LoadBalancerRouteConfig(ra *routev3.RouteAction, r *ir.Route) {
+// LoadBalancer is the hash policy of BackendTrafficPolicy loadBalancer
+// type ConsistentHash, on the route action (a feature.Feature); the rest
+// of loadBalancer is set on clusters (ClusterTraffic).
+type LoadBalancer struct{ feature.Base }
+
+// RouteAction applies r.LoadBalancer, the hash policy of a consistent
+// hash, to the xDS route action ra.
+func (LoadBalancer) RouteAction(ra *routev3.RouteAction, r *ir.Route) {
 	if r.LoadBalancer == nil {
 		return
 	}

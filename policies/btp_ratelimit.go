@@ -22,6 +22,7 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"github.com/sluice-gitops/sluice/translate/feature"
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
 
@@ -317,15 +318,26 @@ func (v *specValidator) cidrMatch(field string, c *egv1a1.SourceMatch) *ir.RateL
 	return out
 }
 
-// LocalRateLimitFilter is the listener's local_ratelimit filter, or nil
-// when none of its routes is rate limited. It limits nothing itself; the
-// routes carry their buckets.
-func LocalRateLimitFilter(vhs []*ir.VirtualHost) *hcmv3.HttpFilter {
-	if !anyRoute(vhs, func(t *ir.RouteTraffic) bool { return t.RateLimit != nil }) {
+// LocalRateLimit is the local_ratelimit filter of BackendTrafficPolicy
+// rateLimit (type Local) (a feature.Feature).
+type LocalRateLimit struct{ feature.Base }
+
+// HTTPFilters is the listener's local_ratelimit filter, if one of its
+// routes is rate limited. It limits nothing itself; the routes carry
+// their buckets.
+func (LocalRateLimit) HTTPFilters(l *ir.Listener) []*hcmv3.HttpFilter {
+	if !anyRoute(l.VirtualHosts, func(t *ir.RouteTraffic) bool { return t.RateLimit != nil }) {
 		return nil
 	}
 	cfg := &localratelimitv3.LocalRateLimit{StatPrefix: localRateLimitStatPrefix, MaxDynamicDescriptors: wrapperspb.UInt32(maxDynamicDescriptors)}
-	return &hcmv3.HttpFilter{Name: LocalRateLimitFilterName, ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: mustAny(cfg)}}
+	return []*hcmv3.HttpFilter{{Name: LocalRateLimitFilterName, ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: mustAny(cfg)}}}
+}
+
+// Route gives a rate limited route its buckets.
+func (LocalRateLimit) Route(out *routev3.Route, r *ir.Route) {
+	if r.Traffic != nil && r.Traffic.RateLimit != nil {
+		feature.SetFilterConfig(out, LocalRateLimitFilterName, mustAny(localRateLimitRoute(r.Traffic.RateLimit)))
+	}
 }
 
 // localRateLimitRoute is a route's local_ratelimit configuration.

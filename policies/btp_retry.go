@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
+	"github.com/sluice-gitops/sluice/translate/feature"
 	"github.com/sluice-gitops/sluice/translate/fields"
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
@@ -131,10 +132,13 @@ func (v *specValidator) requestTimeout(t *egv1a1.Timeout) *ir.Duration {
 	return v.optDuration("spec.timeout.http.requestTimeout", h.RequestTimeout, 0)
 }
 
-// TrafficRouteAction applies r.Traffic's timeout and retry policy to the
-// xDS route action ra, after the route's own (applyTimeouts), which
-// win.
-func TrafficRouteAction(ra *routev3.RouteAction, r *ir.Route) {
+// RetryTimeout is BackendTrafficPolicy retry and
+// timeout.http.requestTimeout, on the route action (a feature.Feature).
+type RetryTimeout struct{ feature.Base }
+
+// RouteAction applies r.Traffic's timeout and retry policy to the xDS
+// route action ra, after the route's own (applyTimeouts), which win.
+func (RetryTimeout) RouteAction(ra *routev3.RouteAction, r *ir.Route) {
 	t := r.Traffic
 	if t == nil {
 		return

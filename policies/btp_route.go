@@ -2,8 +2,6 @@ package policies
 
 import (
 	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
-	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
-	"google.golang.org/protobuf/types/known/anypb"
 
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
@@ -49,35 +47,6 @@ func routeTrafficSpec(spec egv1a1.BackendTrafficPolicySpec) (*ir.RouteTraffic, [
 		return nil, v.ignored, nil
 	}
 	return rt, v.ignored, nil
-}
-
-// TrafficRouteConfig applies r.Traffic to the xDS route out: the
-// per-route configuration of the local_ratelimit, fault and compressor
-// filters. Retries and the timeout go on the route action
-// (TrafficRouteAction).
-func TrafficRouteConfig(out *routev3.Route, r *ir.Route) {
-	t := r.Traffic
-	if t == nil {
-		return
-	}
-	set := func(name string, cfg *anypb.Any) {
-		if out.TypedPerFilterConfig == nil {
-			out.TypedPerFilterConfig = map[string]*anypb.Any{}
-		}
-		out.TypedPerFilterConfig[name] = cfg
-	}
-	if t.RateLimit != nil {
-		set(LocalRateLimitFilterName, mustAny(localRateLimitRoute(t.RateLimit)))
-	}
-	if t.Fault != nil {
-		set(FaultFilterName, mustAny(faultConfig(t.Fault)))
-	}
-	if len(t.Compressors) > 0 {
-		for _, c := range t.Compressors {
-			set(compressorFilterName(c), mustAny(compressorPerRoute()))
-		}
-		out.RequestHeadersToRemove = appendMissing(out.RequestHeadersToRemove, "accept-encoding")
-	}
 }
 
 func appendMissing(list []string, s string) []string {

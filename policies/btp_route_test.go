@@ -50,19 +50,19 @@ func TestTrafficRouteActionPrecedence(t *testing.T) {
 	}
 	// The policy alone.
 	ra := &routev3.RouteAction{}
-	TrafficRouteAction(ra, &ir.Route{Traffic: traffic})
+	RetryTimeout{}.RouteAction(ra, &ir.Route{Traffic: traffic})
 	if ra.Timeout.AsDuration() != 30*time.Second || ra.RetryPolicy.GetNumRetries().GetValue() != 3 || ra.RetryPolicy.PerTryTimeout.AsDuration() != time.Second {
 		t.Errorf("policy alone: %v", ra)
 	}
 	// The rule's timeout and retry win.
 	own := &routev3.RouteAction{Timeout: nil, RetryPolicy: &routev3.RetryPolicy{RetryOn: "reset"}}
-	TrafficRouteAction(own, &ir.Route{Traffic: traffic, Timeout: d(5 * time.Second), Retry: &ir.Retry{Attempts: 1}})
+	RetryTimeout{}.RouteAction(own, &ir.Route{Traffic: traffic, Timeout: d(5 * time.Second), Retry: &ir.Retry{Attempts: 1}})
 	if own.Timeout != nil || own.RetryPolicy.RetryOn != "reset" {
 		t.Errorf("rule settings were replaced: %v", own)
 	}
 	// The rule's backendRequest is the per-try timeout of the policy's retry.
 	ra = &routev3.RouteAction{}
-	TrafficRouteAction(ra, &ir.Route{Traffic: traffic, Timeout: d(0), BackendTimeout: d(2 * time.Second)})
+	RetryTimeout{}.RouteAction(ra, &ir.Route{Traffic: traffic, Timeout: d(0), BackendTimeout: d(2 * time.Second)})
 	if ra.Timeout != nil || ra.RetryPolicy.PerTryTimeout.AsDuration() != 2*time.Second || ra.RetryPolicy.RetryOn != "5xx" {
 		t.Errorf("backendRequest: %v", ra)
 	}

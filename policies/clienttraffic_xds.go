@@ -17,6 +17,7 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
+	"github.com/sluice-gitops/sluice/translate/feature"
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
 
@@ -33,10 +34,14 @@ const (
 	ctpCustomHeaderExt   = "envoy.extensions.http.original_ip_detection.custom_header"
 )
 
-// ClientHealthCheckFilter is the listener's health_check filter, or nil:
-// Envoy answers requests for the policy's healthCheck.path itself (200,
-// or 503 while draining) and passes no such request on.
-func ClientHealthCheckFilter(l *ir.Listener) *hcmv3.HttpFilter {
+// ClientHealthCheck is the health_check filter of ClientTrafficPolicy
+// healthCheck (a feature.Feature).
+type ClientHealthCheck struct{ feature.Base }
+
+// HTTPFilters is the listener's health_check filter, if its policy has a
+// healthCheck: Envoy answers requests for its path itself (200, or 503
+// while draining) and passes no such request on.
+func (ClientHealthCheck) HTTPFilters(l *ir.Listener) []*hcmv3.HttpFilter {
 	if l.Client == nil || l.Client.HealthCheckPath == "" {
 		return nil
 	}
@@ -49,7 +54,7 @@ func ClientHealthCheckFilter(l *ir.Listener) *hcmv3.HttpFilter {
 			}},
 		}},
 	}
-	return &hcmv3.HttpFilter{Name: ctpHealthCheckFilter, ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: mustAny(hc)}}
+	return []*hcmv3.HttpFilter{{Name: ctpHealthCheckFilter, ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: mustAny(hc)}}}
 }
 
 // ClientHCM applies l.Client to an HTTP connection manager: timeouts,

@@ -51,10 +51,12 @@
 // view of the targets and the IR; policies write IR fields
 // (ir.Route.ResponseOverride and LoadBalancer; ir.Cluster.HealthCheck,
 // OutlierDetection and Traffic, on clusters they add to
-// ir.Gateway.Clusters) and
-// give translate's xDS builder the protos of their own filters (CustomResponseFilters,
-// CustomResponseRouteConfig), which it places in the one ordered HTTP
-// filter list (translate/xds.go, httpFilters).
+// ir.Gateway.Clusters). Each policy's Envoy config is a feature.Feature
+// (translate/feature) in the policy's own file (Fault, JWTAuthn, RBAC,
+// CustomResponse, ClusterTraffic, ...), which translate's xDS builder
+// calls from its one ordered list (translate/features.go). A new HTTP
+// filter: a type embedding feature.Base in its feature's file, listed at
+// its place in translate/features.go.
 //
 // Its status (conditions, per-ancestor status, attachments) is written in
 // translate/status's types, which translate puts into the Result as is.

@@ -122,16 +122,16 @@ func TestExtAuthSpec(t *testing.T) {
 	}
 }
 
-// TestExtAuthzFilters checks one disabled filter per policy, sorted, and
-// the per-route config that enables it.
-func TestExtAuthzFilters(t *testing.T) {
+// TestExtAuthz checks one disabled filter per policy, sorted, and the
+// per-route config that enables it.
+func TestExtAuthz(t *testing.T) {
 	t.Parallel()
 	grpc := &ir.Security{Policy: "securitypolicy/default/b", ExtAuth: &ir.ExtAuth{Cluster: "c1", Authority: "a:1", GRPC: true,
 		ContextExtensions: map[string]string{"k": "v"}}}
 	http := &ir.Security{Policy: "securitypolicy/default/a", ExtAuth: &ir.ExtAuth{Cluster: "c2", Authority: "auth.default:9000",
 		HTTP: &ir.ExtAuthHTTPCall{PathPrefix: "/check"}}}
 	vhs := []*ir.VirtualHost{{Routes: []*ir.Route{{Name: "r1", Security: grpc}, {Name: "r2", Security: http}, {Name: "r3", Security: grpc}, {Name: "r4"}}}}
-	fs := ExtAuthzFilters(vhs)
+	fs := ExtAuthz{}.HTTPFilters(&ir.Listener{VirtualHosts: vhs})
 	if len(fs) != 2 || fs[0].Name != "envoy.filters.http.ext_authz/securitypolicy/default/a" || fs[1].Name != "envoy.filters.http.ext_authz/securitypolicy/default/b" {
 		t.Fatalf("filters %v", fs)
 	}
@@ -146,13 +146,13 @@ func TestExtAuthzFilters(t *testing.T) {
 		t.Errorf("filter b: %v, %v", err, cfg.GetGrpcService())
 	}
 	var out routev3.Route
-	SecurityRouteConfig(&out, vhs[0].Routes[0])
+	ExtAuthz{}.Route(&out, vhs[0].Routes[0])
 	var per extauthzv3.ExtAuthzPerRoute
 	if err := out.TypedPerFilterConfig[fs[1].Name].UnmarshalTo(&per); err != nil || per.GetCheckSettings().GetContextExtensions()["k"] != "v" {
 		t.Errorf("route config %v: %v", out.TypedPerFilterConfig, err)
 	}
 	var none routev3.Route
-	SecurityRouteConfig(&none, vhs[0].Routes[3])
+	ExtAuthz{}.Route(&none, vhs[0].Routes[3])
 	if len(none.TypedPerFilterConfig) != 0 {
 		t.Errorf("a route without extAuth got %v", none.TypedPerFilterConfig)
 	}

@@ -4,14 +4,15 @@ import (
 	"net/url"
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	extauthzv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/ext_authz/v3"
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	matcherv3 "github.com/envoyproxy/go-control-plane/envoy/type/matcher/v3"
 	typev3 "github.com/envoyproxy/go-control-plane/envoy/type/v3"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/durationpb"
 
+	"github.com/sluice-gitops/sluice/translate/feature"
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
 
@@ -26,11 +27,14 @@ const ExtAuthzFilterName = "envoy.filters.http.ext_authz"
 
 func extAuthzFilterName(s *ir.Security) string { return ExtAuthzFilterName + "/" + s.Policy }
 
-// ExtAuthzFilters are the ext_authz filters of a listener's virtual hosts,
-// one per policy with extAuth in force on their routes, disabled, sorted
-// by name.
-func ExtAuthzFilters(vhs []*ir.VirtualHost) []*hcmv3.HttpFilter {
-	return disabledFilters(vhs, func(r *ir.Route, add func(string, *ir.ExtAuth)) {
+// ExtAuthz is the ext_authz filters of SecurityPolicy extAuth (a
+// feature.Feature).
+type ExtAuthz struct{ feature.Base }
+
+// HTTPFilters are the listener's ext_authz filters, one per policy with
+// extAuth in force on its routes, disabled, sorted by name.
+func (ExtAuthz) HTTPFilters(l *ir.Listener) []*hcmv3.HttpFilter {
+	return disabledFilters(l.VirtualHosts, func(r *ir.Route, add func(string, *ir.ExtAuth)) {
 		if r.Security != nil && r.Security.ExtAuth != nil {
 			add(extAuthzFilterName(r.Security), r.Security.ExtAuth)
 		}
@@ -96,13 +100,13 @@ func headerList(names []string) *matcherv3.ListStringMatcher {
 	return l
 }
 
-// extAuthRouteConfig enables a route's ext_authz filter, with its check
-// settings, through add.
-func extAuthRouteConfig(r *ir.Route, add func(name string, cfg *anypb.Any)) {
+// Route enables the ext_authz filter of r's policy on r, with its check
+// settings.
+func (ExtAuthz) Route(out *routev3.Route, r *ir.Route) {
 	if r.Security == nil || r.Security.ExtAuth == nil {
 		return
 	}
-	add(extAuthzFilterName(r.Security), mustAny(&extauthzv3.ExtAuthzPerRoute{
+	feature.SetFilterConfig(out, extAuthzFilterName(r.Security), mustAny(&extauthzv3.ExtAuthzPerRoute{
 		Override: &extauthzv3.ExtAuthzPerRoute_CheckSettings{CheckSettings: &extauthzv3.CheckSettings{
 			ContextExtensions: r.Security.ExtAuth.ContextExtensions,
 		}},

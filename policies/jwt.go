@@ -14,9 +14,9 @@ import (
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	jwtauthnv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/jwt_authn/v3"
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
-	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/durationpb"
 
+	"github.com/sluice-gitops/sluice/translate/feature"
 	"github.com/sluice-gitops/sluice/translate/fields"
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
@@ -152,14 +152,19 @@ func httpsCluster(kind, uri string) (*ir.Cluster, error) {
 // jwtProviderName is a provider's name in the listener's filter.
 func jwtProviderName(s *ir.Security, p ir.JWTProvider) string { return s.Policy + "/" + p.Name }
 
-// JWTFilter is the jwt_authn filter of a listener's virtual hosts, or nil
-// when none of their routes has a JWT policy.
-func JWTFilter(vhosts []*ir.VirtualHost) *hcmv3.HttpFilter {
+// JWTAuthn is the jwt_authn filter of SecurityPolicy jwt (a
+// feature.Feature).
+type JWTAuthn struct{ feature.Base }
+
+// HTTPFilters is the listener's jwt_authn filter, if one of its routes
+// has a JWT policy: every provider, and each route's requirement under
+// the route's name.
+func (JWTAuthn) HTTPFilters(l *ir.Listener) []*hcmv3.HttpFilter {
 	cfg := &jwtauthnv3.JwtAuthentication{
 		Providers:      map[string]*jwtauthnv3.JwtProvider{},
 		RequirementMap: map[string]*jwtauthnv3.JwtRequirement{},
 	}
-	for _, vh := range vhosts {
+	for _, vh := range l.VirtualHosts {
 		for _, r := range vh.Routes {
 			if r.Security == nil || r.Security.JWT == nil {
 				continue
@@ -176,7 +181,7 @@ func JWTFilter(vhosts []*ir.VirtualHost) *hcmv3.HttpFilter {
 	if len(cfg.RequirementMap) == 0 {
 		return nil
 	}
-	return &hcmv3.HttpFilter{Name: JWTFilterName, ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: mustAny(cfg)}}
+	return []*hcmv3.HttpFilter{{Name: JWTFilterName, ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: mustAny(cfg)}}}
 }
 
 // jwtRequirement asks for a token valid for one of the providers.
@@ -223,33 +228,11 @@ func jwtProvider(p ir.JWTProvider) *jwtauthnv3.JwtProvider {
 	return out
 }
 
-// jwtRouteConfig is the typed_per_filter_config entry naming r's
-// requirement, or nil.
-func jwtRouteConfig(r *ir.Route) *anypb.Any {
+// Route names r's requirement in its typed_per_filter_config.
+func (JWTAuthn) Route(out *routev3.Route, r *ir.Route) {
 	if r.Security == nil || r.Security.JWT == nil {
-		return nil
+		return
 	}
-	return mustAny(&jwtauthnv3.PerRouteConfig{RequirementSpecifier: &jwtauthnv3.PerRouteConfig_RequirementName{RequirementName: r.Name}})
-}
-
-// SecurityRouteConfig adds r's typed_per_filter_config entries for its
-// SecurityPolicy (oauth2, enabled; jwt_authn; rbac) to out.
-func SecurityRouteConfig(out *routev3.Route, r *ir.Route) {
-	add := func(name string, cfg *anypb.Any) {
-		if cfg == nil {
-			return
-		}
-		if out.TypedPerFilterConfig == nil {
-			out.TypedPerFilterConfig = map[string]*anypb.Any{}
-		}
-		out.TypedPerFilterConfig[name] = cfg
-	}
-	if r.Security != nil && r.Security.OIDC != nil {
-		add(oauth2FilterName(r.Security), mustAny(&routev3.FilterConfig{Config: &anypb.Any{}}))
-	}
-	add(JWTFilterName, jwtRouteConfig(r))
-	add(RBACFilterName, rbacRouteConfig(r))
-	add(basicAuthRouteConfig(r))
-	add(apiKeyAuthFilterName, apiKeyAuthRouteConfig(r))
-	extAuthRouteConfig(r, add)
+	feature.SetFilterConfig(out, JWTFilterName, mustAny(&jwtauthnv3.PerRouteConfig{
+		RequirementSpecifier: &jwtauthnv3.PerRouteConfig_RequirementName{RequirementName: r.Name}}))
 }

@@ -141,7 +141,7 @@ func TestOIDCPolicyApplied(t *testing.T) {
 		if err := g.Validate(); err != nil {
 			t.Error(err)
 		}
-		fs := OAuth2Filters(vhs)
+		fs := OAuth2{}.HTTPFilters(&ir.Listener{VirtualHosts: vhs})
 		if secret == "absent" {
 			if route.DirectStatus != failClosedStatus || len(fs) != 0 || len(g.Secrets) != 0 {
 				t.Errorf("missing secret: direct %d, %d filters, %d secrets", route.DirectStatus, len(fs), len(g.Secrets))

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	oauth2v3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/oauth2/v3"
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
@@ -13,6 +14,7 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
+	"github.com/sluice-gitops/sluice/translate/feature"
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
 
@@ -34,14 +36,25 @@ const tokenTimeout = 10 * time.Second
 
 func oauth2FilterName(s *ir.Security) string { return OAuth2FilterName + "/" + s.Policy }
 
-// OAuth2Filters are the oauth2 filters of a listener's virtual hosts, one
-// per policy with oidc in force on their routes, disabled, sorted by name.
-func OAuth2Filters(vhosts []*ir.VirtualHost) []*hcmv3.HttpFilter {
-	return disabledFilters(vhosts, func(r *ir.Route, add func(string, *ir.OIDC)) {
+// OAuth2 is the oauth2 filters of SecurityPolicy oidc (a
+// feature.Feature).
+type OAuth2 struct{ feature.Base }
+
+// HTTPFilters are the listener's oauth2 filters, one per policy with oidc
+// in force on its routes, disabled, sorted by name.
+func (OAuth2) HTTPFilters(l *ir.Listener) []*hcmv3.HttpFilter {
+	return disabledFilters(l.VirtualHosts, func(r *ir.Route, add func(string, *ir.OIDC)) {
 		if r.Security != nil && r.Security.OIDC != nil {
 			add(oauth2FilterName(r.Security), r.Security.OIDC)
 		}
 	}, func(o *ir.OIDC) proto.Message { return &oauth2v3.OAuth2{Config: oauth2Config(o)} })
+}
+
+// Route enables the oauth2 filter of r's policy on r.
+func (OAuth2) Route(out *routev3.Route, r *ir.Route) {
+	if r.Security != nil && r.Security.OIDC != nil {
+		feature.SetFilterConfig(out, oauth2FilterName(r.Security), mustAny(&routev3.FilterConfig{Config: &anypb.Any{}}))
+	}
 }
 
 func oauth2Config(o *ir.OIDC) *oauth2v3.OAuth2Config {

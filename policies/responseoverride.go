@@ -20,6 +20,7 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/sluice-gitops/sluice/translate/feature"
 	"github.com/sluice-gitops/sluice/translate/fields"
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
@@ -186,25 +187,27 @@ func deref(s *string) string {
 	return *s
 }
 
-// CustomResponseFilters are the custom_response filters of a listener's
-// virtual hosts: one per response override in force on any of their
-// routes, disabled, sorted by name.
-func CustomResponseFilters(vhosts []*ir.VirtualHost) []*hcmv3.HttpFilter {
-	return disabledFilters(vhosts, func(r *ir.Route, add func(string, *ir.ResponseOverride)) {
+// CustomResponse is the custom_response filters of BackendTrafficPolicy
+// responseOverride (a feature.Feature).
+type CustomResponse struct{ feature.Base }
+
+// HTTPFilters are the listener's custom_response filters: one per
+// response override in force on any of its routes, disabled, sorted by
+// name.
+func (CustomResponse) HTTPFilters(l *ir.Listener) []*hcmv3.HttpFilter {
+	return disabledFilters(l.VirtualHosts, func(r *ir.Route, add func(string, *ir.ResponseOverride)) {
 		if o := r.ResponseOverride; o != nil {
 			add(customResponseFilter(o), o)
 		}
 	}, func(o *ir.ResponseOverride) proto.Message { return customResponse(o) })
 }
 
-// CustomResponseRouteConfig returns the typed_per_filter_config entry
-// that enables the custom_response filter of r's response override; ok is
-// false when r has none.
-func CustomResponseRouteConfig(r *ir.Route) (name string, config *anypb.Any, ok bool) {
-	if r.ResponseOverride == nil {
-		return "", nil, false
+// Route enables the custom_response filter of r's response override on
+// r.
+func (CustomResponse) Route(out *routev3.Route, r *ir.Route) {
+	if r.ResponseOverride != nil {
+		feature.SetFilterConfig(out, customResponseFilter(r.ResponseOverride), mustAny(&routev3.FilterConfig{Config: &anypb.Any{}}))
 	}
-	return customResponseFilter(r.ResponseOverride), mustAny(&routev3.FilterConfig{Config: &anypb.Any{}}), true
 }
 
 func customResponseFilter(o *ir.ResponseOverride) string {

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"testing"
 
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/anypb"
@@ -44,17 +45,21 @@ func TestCustomResponseValid(t *testing.T) {
 		{StatusCodes: []ir.StatusCodeMatch{{Value: 404}}, ContentType: "text/plain", Body: &body},
 		{StatusCodes: []ir.StatusCodeMatch{{Value: 500}, {Start: 502, End: 504}}, Status: 503},
 	}}}
-	fs := CustomResponseFilters([]*ir.VirtualHost{{Name: "vh", Routes: []*ir.Route{r}}})
+	fs := CustomResponse{}.HTTPFilters(&ir.Listener{VirtualHosts: []*ir.VirtualHost{{Name: "vh", Routes: []*ir.Route{r}}}})
 	if len(fs) != 1 || !fs[0].Disabled || fs[0].Name != "envoy.filters.http.custom_response/backendtrafficpolicy/default/p" {
 		t.Fatalf("filters: %v", fs)
 	}
-	name, cfg, ok := CustomResponseRouteConfig(r)
-	if !ok || name != fs[0].Name {
-		t.Fatalf("route config %q, want %q", name, fs[0].Name)
+	out := &routev3.Route{}
+	CustomResponse{}.Route(out, r)
+	cfg, ok := out.TypedPerFilterConfig[fs[0].Name]
+	if !ok || len(out.TypedPerFilterConfig) != 1 {
+		t.Fatalf("route config %v, want one for %q", out.TypedPerFilterConfig, fs[0].Name)
 	}
 	validateDeep(t, fs[0])
 	validateDeep(t, cfg)
-	if _, _, ok := CustomResponseRouteConfig(&ir.Route{}); ok {
+	none := &routev3.Route{}
+	CustomResponse{}.Route(none, &ir.Route{})
+	if none.TypedPerFilterConfig != nil {
 		t.Error("a route without override has a config")
 	}
 }

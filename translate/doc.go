@@ -7,6 +7,14 @@
 // condition and translation of the rest goes on; only YAML that cannot be
 // parsed rejects a whole revision.
 //
+// IR → xDS goes through one interface, feature.Feature (translate/feature):
+// features.go lists every HTTP filter and policy once, in HTTP filter
+// chain order; xds.go and xdsroute.go loop over that list. A new HTTP
+// filter implements feature.Feature in its own file (here, or in package
+// policies for a policy) and takes its place in features.go. Its IR → xDS
+// golden case goes in testdata/ir (irgolden_test.go: <case>.ir.yaml, one
+// ir.Gateway, against <case>.xds.yaml).
+//
 // Files added for features (one line each):
 //   - envoypatchpolicy.go, envoypatch_apply.go, envoypatch_types.go:
 //     EnvoyPatchPolicy, JSON patches on the final xDS of a Gateway, and

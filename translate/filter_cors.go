@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	corsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/cors/v3"
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	matcherv3 "github.com/envoyproxy/go-control-plane/envoy/type/matcher/v3"
@@ -13,6 +14,7 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"github.com/sluice-gitops/sluice/translate/feature"
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
 
@@ -132,19 +134,26 @@ func originMatcher(o string) *matcherv3.StringMatcher {
 	return &matcherv3.StringMatcher{MatchPattern: &matcherv3.StringMatcher_SafeRegex{SafeRegex: &matcherv3.RegexMatcher{Regex: re}}}
 }
 
-// corsFilter is the cors HTTP filter, added to listeners with CORS routes.
-func corsFilter() *hcmv3.HttpFilter {
-	return &hcmv3.HttpFilter{Name: corsFilterName, ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: mustAny(&corsv3.Cors{})}}
-}
+// corsFeature is the cors filter of HTTPRoute CORS filters and
+// SecurityPolicy cors (a feature.Feature).
+type corsFeature struct{ feature.Base }
 
-// listenerHasCORS reports whether any route of a listener has a CORS policy.
-func listenerHasCORS(l *ir.Listener) bool {
+// HTTPFilters is the listener's cors filter, if one of its routes has a
+// CORS policy. It has no policy of its own; the routes carry theirs.
+func (corsFeature) HTTPFilters(l *ir.Listener) []*hcmv3.HttpFilter {
 	for _, vh := range l.VirtualHosts {
 		for _, r := range vh.Routes {
 			if r.CORS != nil {
-				return true
+				return []*hcmv3.HttpFilter{{Name: corsFilterName, ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: mustAny(&corsv3.Cors{})}}}
 			}
 		}
 	}
-	return false
+	return nil
+}
+
+// Route gives a route its CORS policy.
+func (corsFeature) Route(out *routev3.Route, r *ir.Route) {
+	if r.CORS != nil {
+		feature.SetFilterConfig(out, corsFilterName, corsPerRoute(r.CORS))
+	}
 }

@@ -51,26 +51,43 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if *update {
-				if err := os.WriteFile(out, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(out)
-			if err != nil {
-				t.Fatalf("%v (run go test ./translate -update)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("%s differs from the translation; run go test ./translate -update and review the diff:\n%s", out, lineDiff(string(want), string(got)))
-			}
+			checkGolden(t, out, got)
 		})
 	}
+	removeStaleGolden(t, "testdata", ".in.yaml", ".out.yaml")
+}
+
+// checkGolden compares got with the golden file out, or writes it there
+// with -update.
+func checkGolden(t *testing.T, out string, got []byte) {
+	t.Helper()
 	if *update {
-		outs, _ := filepath.Glob("testdata/*.out.yaml")
-		for _, out := range outs {
-			if _, err := os.Stat(strings.TrimSuffix(out, ".out.yaml") + ".in.yaml"); os.IsNotExist(err) {
-				os.Remove(out)
+		if err := os.WriteFile(out, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatalf("%v (run go test ./translate -update)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the translation; run go test ./translate -update and review the diff:\n%s", out, lineDiff(string(want), string(got)))
+	}
+}
+
+// removeStaleGolden removes, with -update, the outputs in dir whose
+// input is gone.
+func removeStaleGolden(t *testing.T, dir, inSuffix, outSuffix string) {
+	t.Helper()
+	if !*update {
+		return
+	}
+	outs, _ := filepath.Glob(filepath.Join(dir, "*"+outSuffix))
+	for _, out := range outs {
+		if _, err := os.Stat(strings.TrimSuffix(out, outSuffix) + inSuffix); os.IsNotExist(err) {
+			if err := os.Remove(out); err != nil {
+				t.Error(err)
 			}
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"github.com/sluice-gitops/sluice/translate/feature"
 	"github.com/sluice-gitops/sluice/translate/fields"
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
@@ -137,25 +138,33 @@ func routeSession(rt *gwapiv1.HTTPRoute, i int, sp *gwapiv1.SessionPersistence, 
 	return s
 }
 
-// listenerHasSession reports whether any route of l keeps sessions.
-func listenerHasSession(l *ir.Listener) bool {
+// sessionFeature is the stateful_session filter of route rules'
+// sessionPersistence (a feature.Feature).
+type sessionFeature struct{ feature.Base }
+
+// HTTPFilters is the listener's stateful_session filter, if one of its
+// routes keeps sessions: disabled, with no session state of its own;
+// routes enable it (Route).
+func (sessionFeature) HTTPFilters(l *ir.Listener) []*hcmv3.HttpFilter {
 	for _, vh := range l.VirtualHosts {
 		for _, r := range vh.Routes {
 			if r.Session != nil {
-				return true
+				return []*hcmv3.HttpFilter{{
+					Name:       statefulSessionName,
+					Disabled:   true,
+					ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: mustAny(&statefulsessionv3.StatefulSession{})},
+				}}
 			}
 		}
 	}
-	return false
+	return nil
 }
 
-// statefulSessionFilter is the listener's filter: disabled, with no
-// session state of its own; routes enable it (sessionPerRoute).
-func statefulSessionFilter() *hcmv3.HttpFilter {
-	return &hcmv3.HttpFilter{
-		Name:       statefulSessionName,
-		Disabled:   true,
-		ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: mustAny(&statefulsessionv3.StatefulSession{})},
+// Route enables the filter on a route that keeps sessions, with its
+// cookie or header.
+func (sessionFeature) Route(out *routev3.Route, r *ir.Route) {
+	if r.Session != nil {
+		feature.SetFilterConfig(out, statefulSessionName, sessionPerRoute(r.Session))
 	}
 }
 
@@ -183,15 +192,4 @@ func sessionPerRoute(s *ir.SessionPersistence) *anypb.Any {
 			StatefulSession: &statefulsessionv3.StatefulSession{SessionState: state},
 		},
 	})
-}
-
-// addSessionConfig enables session persistence on an xDS route.
-func addSessionConfig(out *routev3.Route, r *ir.Route) {
-	if r.Session == nil {
-		return
-	}
-	if out.TypedPerFilterConfig == nil {
-		out.TypedPerFilterConfig = map[string]*anypb.Any{}
-	}
-	out.TypedPerFilterConfig[statefulSessionName] = sessionPerRoute(r.Session)
 }

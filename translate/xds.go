@@ -16,6 +16,7 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/sluice-gitops/sluice/policies"
+	"github.com/sluice-gitops/sluice/translate/feature"
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
 
@@ -125,88 +126,24 @@ func httpConnectionManager(l *ir.Listener) *listenerv3.Filter {
 	}
 }
 
-// httpFilters is the HTTP filter chain of a listener, in order. Each
-// position is written down here once; policies add their filters before
-// the router. A filter that only acts on routes configured for it is added
-// only to listeners that have such routes.
+// httpFilters is the HTTP filter chain of a listener: the filters of
+// every feature, in the order of the features list (features.go), then
+// moved by the EnvoyProxy's filterOrder (filterorder.go).
 func httpFilters(l *ir.Listener) []*hcmv3.HttpFilter {
 	var fs []*hcmv3.HttpFilter
-	// The health check endpoint (ClientTrafficPolicy healthCheck) answers
-	// before anything else can refuse the probe (policies,
-	// clienttraffic_xds.go).
-	if f := policies.ClientHealthCheckFilter(l); f != nil {
-		fs = append(fs, f)
+	for _, f := range features {
+		fs = append(fs, f.HTTPFilters(l)...)
 	}
-	// Fault injection (BackendTrafficPolicy faultInjection) delays or
-	// aborts requests as they arrive, before any other work is done for
-	// them (policies, btp_fault.go).
-	if f := policies.FaultFilter(l.VirtualHosts); f != nil {
-		fs = append(fs, f)
-	}
-	// CORS precedes authentication: it answers preflight requests itself,
-	// which carry no credentials, and the headers it adds must not depend
-	// on later filters.
-	if listenerHasCORS(l) {
-		fs = append(fs, corsFilter())
-	}
-	// External authorization, then API keys, then Basic credentials
-	// (SecurityPolicy extAuth, apiKeyAuth, basicAuth), as Envoy Gateway
-	// orders them; each acts only on routes configured for it (policies,
-	// extauth.go, apikeyauth.go, basicauth.go).
-	fs = append(fs, policies.ExtAuthzFilters(l.VirtualHosts)...)
-	if f := policies.APIKeyAuthFilter(l.VirtualHosts); f != nil {
-		fs = append(fs, f)
-	}
-	fs = append(fs, policies.BasicAuthFilters(l.VirtualHosts)...)
-	// OIDC login (SecurityPolicy oidc) follows CORS, so that preflight
-	// requests are not redirected to the provider, and precedes JWT
-	// authentication, so that jwt can read the ID token from the cookie
-	// the oauth2 filter sets (extractFrom.cookies). One disabled filter
-	// per policy; its routes enable it (policies, oidc_xds.go).
-	fs = append(fs, policies.OAuth2Filters(l.VirtualHosts)...)
-	// JWT authentication (SecurityPolicy jwt) follows OIDC and CORS, so that
-	// preflight requests need no token, and precedes authorization, which
-	// matches the payload it stores in the request's metadata. It checks
-	// only the routes that name a requirement (policies, jwt.go).
-	if f := policies.JWTFilter(l.VirtualHosts); f != nil {
-		fs = append(fs, f)
-	}
-	// Authorization (SecurityPolicy authorization) comes after every
-	// authentication filter. The listener's RBAC filter allows all; the
-	// routes under a policy carry their rules (policies, authz.go).
-	if f := policies.RBACFilter(l.VirtualHosts); f != nil {
-		fs = append(fs, f)
-	}
-	// Local rate limits (BackendTrafficPolicy rateLimit) count only the
-	// requests that passed authentication and authorization (policies,
-	// btp_ratelimit.go).
-	if f := policies.LocalRateLimitFilter(l.VirtualHosts); f != nil {
-		fs = append(fs, f)
-	}
-	// Custom response (BackendTrafficPolicy responseOverride) sits after
-	// the filters that may answer a request themselves (authentication,
-	// authorization, rate limits: add those above it, as Envoy Gateway
-	// orders them). Local replies pass through the whole encoder chain,
-	// so it rewrites theirs as well as the upstream's responses. One
-	// disabled filter per policy; the routes it is in force on enable it
-	// (package policies, responseoverride.go).
-	fs = append(fs, policies.CustomResponseFilters(l.VirtualHosts)...)
-	// Compression (BackendTrafficPolicy compression) sits next to the
-	// router, so that it compresses the upstream's responses and the
-	// custom responses above (policies, btp_compression.go).
-	fs = append(fs, policies.CompressorFilters(l.VirtualHosts)...)
-	// The stateful session filter comes last before the router: it only
-	// picks the upstream host (from the session cookie or header) and
-	// writes the session into the response, so every filter that may
-	// answer or change the request runs first. Disabled here; the routes
-	// with sessionPersistence enable it (sessionpersistence.go).
-	if listenerHasSession(l) {
-		fs = append(fs, statefulSessionFilter())
-	}
-	// The router must be last: it forwards the request upstream.
-	fs = append(fs, &hcmv3.HttpFilter{Name: "envoy.filters.http.router", ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: mustAny(&routerv3.Router{})}})
-	// The EnvoyProxy's filterOrder may move filters (filterorder.go).
 	return orderFilters(fs, l)
+}
+
+// routerFeature is the router filter, the last of every chain: it
+// forwards requests upstream (a feature.Feature).
+type routerFeature struct{ feature.Base }
+
+// HTTPFilters is the listener's router filter.
+func (routerFeature) HTTPFilters(*ir.Listener) []*hcmv3.HttpFilter {
+	return []*hcmv3.HttpFilter{{Name: routerFilter, ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: mustAny(&routerv3.Router{})}}}
 }
 
 const connectTimeout = 10 * time.Second
@@ -214,7 +151,7 @@ const connectTimeout = 10 * time.Second
 // buildCluster returns the cluster and, for EDS clusters, its endpoints.
 // Requests go to the least loaded endpoint (of two picked at random), as
 // Envoy Gateway balances wherever no BackendTrafficPolicy loadBalancer
-// says otherwise (policies, btp_lb.go).
+// says otherwise (policies, btp_lb.go); features then edit it.
 func buildCluster(c *ir.Cluster) (*clusterv3.Cluster, *endpointv3.ClusterLoadAssignment) {
 	cla := &endpointv3.ClusterLoadAssignment{ClusterName: c.Name, Endpoints: localities(c)}
 	cl := &clusterv3.Cluster{
@@ -225,7 +162,9 @@ func buildCluster(c *ir.Cluster) (*clusterv3.Cluster, *endpointv3.ClusterLoadAss
 	applyUpstream(cl, c)
 	applyFailover(cl, c)
 	applyHealth(cl, c)
-	policies.TrafficClusterConfig(cl, c)
+	for _, f := range features {
+		f.Cluster(cl, c)
+	}
 	if c.DNS {
 		cl.ClusterDiscoveryType = &clusterv3.Cluster_Type{Type: clusterv3.Cluster_STRICT_DNS}
 		cl.DnsLookupFamily = clusterv3.Cluster_V4_PREFERRED

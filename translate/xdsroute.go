@@ -5,10 +5,8 @@ import (
 
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	matcherv3 "github.com/envoyproxy/go-control-plane/envoy/type/matcher/v3"
-	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
-	"github.com/sluice-gitops/sluice/policies"
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
 
@@ -55,7 +53,30 @@ func stringMatcher(exact, regex string) *matcherv3.StringMatcher {
 	return &matcherv3.StringMatcher{MatchPattern: &matcherv3.StringMatcher_Exact{Exact: exact}}
 }
 
+// buildRoute returns the xDS route of r: its match, headers, the
+// settings of every feature (features.go) and its action.
 func buildRoute(r *ir.Route) *routev3.Route {
+	out := &routev3.Route{Name: r.Name, Match: routeMatch(r)}
+	out.RequestHeadersToAdd, out.RequestHeadersToRemove = headerOptions(r.RequestHeaders)
+	out.ResponseHeadersToAdd, out.ResponseHeadersToRemove = headerOptions(r.ResponseHeaders)
+	for _, f := range features {
+		f.Route(out, r)
+	}
+	switch {
+	case r.DirectStatus != 0:
+		out.Action = &routev3.Route_DirectResponse{DirectResponse: directResponseAction(out, r)}
+		return out
+	case r.Redirect != nil:
+		out.Action = &routev3.Route_Redirect{Redirect: buildRedirect(r)}
+		return out
+	}
+	out.Action = &routev3.Route_Route{Route: routeAction(r)}
+	return out
+}
+
+// routeMatch is the xDS match of r: path, method, headers and query
+// parameters.
+func routeMatch(r *ir.Route) *routev3.RouteMatch {
 	m := &routev3.RouteMatch{}
 	switch {
 	case r.Path.Exact != "":
@@ -91,29 +112,12 @@ func buildRoute(r *ir.Route) *routev3.Route {
 			QueryParameterMatchSpecifier: &routev3.QueryParameterMatcher_StringMatch{StringMatch: stringMatcher(q.Exact, q.Regex)},
 		})
 	}
-	out := &routev3.Route{Name: r.Name, Match: m}
-	out.RequestHeadersToAdd, out.RequestHeadersToRemove = headerOptions(r.RequestHeaders)
-	out.ResponseHeadersToAdd, out.ResponseHeadersToRemove = headerOptions(r.ResponseHeaders)
-	if r.CORS != nil {
-		out.TypedPerFilterConfig = map[string]*anypb.Any{corsFilterName: corsPerRoute(r.CORS)}
-	}
-	addSessionConfig(out, r)
-	policies.SecurityRouteConfig(out, r)
-	policies.TrafficRouteConfig(out, r)
-	if name, cfg, ok := policies.CustomResponseRouteConfig(r); ok {
-		if out.TypedPerFilterConfig == nil {
-			out.TypedPerFilterConfig = map[string]*anypb.Any{}
-		}
-		out.TypedPerFilterConfig[name] = cfg
-	}
-	switch {
-	case r.DirectStatus != 0:
-		out.Action = &routev3.Route_DirectResponse{DirectResponse: directResponseAction(out, r)}
-		return out
-	case r.Redirect != nil:
-		out.Action = &routev3.Route_Redirect{Redirect: buildRedirect(r)}
-		return out
-	}
+	return m
+}
+
+// routeAction is the action of a route r that forwards to its backends'
+// clusters, with the edits of every feature.
+func routeAction(r *ir.Route) *routev3.RouteAction {
 	ra := &routev3.RouteAction{ClusterNotFoundResponseCode: routev3.RouteAction_INTERNAL_SERVER_ERROR}
 	if r.GRPC {
 		// gRPC clients read 503 as UNAVAILABLE, which the GRPCRoute
@@ -139,8 +143,8 @@ func buildRoute(r *ir.Route) *routev3.Route {
 	applyRewrite(ra, r.Rewrite, r.Path)
 	ra.RequestMirrorPolicies = mirrorPolicies(r.Mirrors)
 	applyTimeouts(ra, r)
-	policies.LoadBalancerRouteConfig(ra, r)
-	policies.TrafficRouteAction(ra, r)
-	out.Action = &routev3.Route_Route{Route: ra}
-	return out
+	for _, f := range features {
+		f.RouteAction(ra, r)
+	}
+	return ra
 }
