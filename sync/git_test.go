@@ -85,68 +85,98 @@ func TestGitSourceSync(t *testing.T) {
 			repo.Push()
 
 			src := newGitSource(t, url(server), "gateways/")
-			rev, changed := syncOK(t, src)
-			if !changed {
-				t.Error("first Sync: changed = false")
-			}
-			want := gitsync.Revision{
-				Source:    gitsync.SourceGit,
-				Branch:    "main",
-				SHA:       first,
-				Author:    gitsync.Signature{Name: gittest.AuthorName, Email: gittest.AuthorEmail, When: repo.When(0)},
-				Committer: gitsync.Signature{Name: gittest.CommitterName, Email: gittest.CommitterEmail, When: repo.When(0)},
-				Subject:   "Add gateway",
-			}
-			checkRevision(t, rev, want)
-			if !strings.HasSuffix(rev.Root, "//gateways") {
-				t.Errorf("Root = %q, want suffix //gateways", rev.Root)
-			}
-			if got, want := files(t, rev.FS), []string{"gw.yaml", "routes/r.yaml"}; !slices.Equal(got, want) {
-				t.Errorf("files = %q, want %q", got, want)
-			}
-			if got := readFile(t, rev.FS, "gw.yaml"); got != "kind: Gateway\n" {
-				t.Errorf("gw.yaml = %q", got)
-			}
-
-			fetches := server.Fetches()
-			again, changed := syncOK(t, src)
-			if changed || again.SHA != first {
-				t.Errorf("second Sync = %s, changed %v; want %s unchanged", again.SHA, changed, first)
-			}
-			if name == "http" && (fetches != 1 || server.Fetches() != 1) {
-				t.Errorf("fetches after first and second Sync = %d, %d; want 1, 1", fetches, server.Fetches())
-			}
-
-			repo.WriteFile("gateways/gw.yaml", "kind: Gateway\nname: v2\n")
-			repo.Remove("gateways/routes")
-			second := repo.Commit("Change gateway")
-			repo.Push()
-			rev2, changed := syncOK(t, src)
-			if !changed {
-				t.Error("Sync after push: changed = false")
-			}
-			want.SHA, want.Parents, want.Subject = second, []string{first}, "Change gateway"
-			want.Author.When, want.Committer.When = repo.When(1), repo.When(1)
-			checkRevision(t, rev2, want)
-			if got := readFile(t, rev2.FS, "gw.yaml"); got != "kind: Gateway\nname: v2\n" {
-				t.Errorf("gw.yaml after push = %q", got)
-			}
-			if got, want := files(t, rev2.FS), []string{"gw.yaml"}; !slices.Equal(got, want) {
-				t.Errorf("files after push = %q, want %q", got, want)
-			}
-			// An earlier revision keeps its content.
-			if got := readFile(t, rev.FS, "gw.yaml"); got != "kind: Gateway\n" {
-				t.Errorf("first revision's gw.yaml after push = %q", got)
-			}
-
-			old, err := src.Revision(first)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if old.SHA != first || readFile(t, old.FS, "routes/r.yaml") != "kind: HTTPRoute\n" {
-				t.Errorf("Revision(%s) = %s with files %q", first, old.SHA, files(t, old.FS))
-			}
+			rev, want := checkFirstSync(t, src, repo, first)
+			checkResyncUnchanged(t, src, server, first, name == "http")
+			checkSyncAfterPush(t, src, repo, rev, want)
+			checkOldRevision(t, src, first)
 		})
+	}
+}
+
+// checkFirstSync syncs src for the first time and checks it returns the
+// commit first with the files under gateways/ only. It returns the
+// revision and what was expected of it.
+func checkFirstSync(t *testing.T, src *gitsync.GitSource, repo *gittest.Repo, first string) (gitsync.Revision, gitsync.Revision) {
+	t.Helper()
+	rev, changed := syncOK(t, src)
+	if !changed {
+		t.Error("first Sync: changed = false")
+	}
+	want := gitsync.Revision{
+		Source:    gitsync.SourceGit,
+		Branch:    "main",
+		SHA:       first,
+		Author:    gitsync.Signature{Name: gittest.AuthorName, Email: gittest.AuthorEmail, When: repo.When(0)},
+		Committer: gitsync.Signature{Name: gittest.CommitterName, Email: gittest.CommitterEmail, When: repo.When(0)},
+		Subject:   "Add gateway",
+	}
+	checkRevision(t, rev, want)
+	if !strings.HasSuffix(rev.Root, "//gateways") {
+		t.Errorf("Root = %q, want suffix //gateways", rev.Root)
+	}
+	if got, want := files(t, rev.FS), []string{"gw.yaml", "routes/r.yaml"}; !slices.Equal(got, want) {
+		t.Errorf("files = %q, want %q", got, want)
+	}
+	if got := readFile(t, rev.FS, "gw.yaml"); got != "kind: Gateway\n" {
+		t.Errorf("gw.yaml = %q", got)
+	}
+	return rev, want
+}
+
+// checkResyncUnchanged syncs src again with nothing pushed: the revision
+// is still first, unchanged, and over HTTP the second Sync fetches
+// nothing.
+func checkResyncUnchanged(t *testing.T, src *gitsync.GitSource, server *gittest.Server, first string, http bool) {
+	t.Helper()
+	fetches := server.Fetches()
+	again, changed := syncOK(t, src)
+	if changed || again.SHA != first {
+		t.Errorf("second Sync = %s, changed %v; want %s unchanged", again.SHA, changed, first)
+	}
+	if http && (fetches != 1 || server.Fetches() != 1) {
+		t.Errorf("fetches after first and second Sync = %d, %d; want 1, 1", fetches, server.Fetches())
+	}
+}
+
+// checkSyncAfterPush pushes a change to gw.yaml and the removal of routes/
+// and checks Sync returns it, while rev, the first revision, keeps its
+// content. want is what was expected of rev.
+func checkSyncAfterPush(t *testing.T, src *gitsync.GitSource, repo *gittest.Repo, rev, want gitsync.Revision) {
+	t.Helper()
+	first := want.SHA
+	repo.WriteFile("gateways/gw.yaml", "kind: Gateway\nname: v2\n")
+	repo.Remove("gateways/routes")
+	second := repo.Commit("Change gateway")
+	repo.Push()
+	rev2, changed := syncOK(t, src)
+	if !changed {
+		t.Error("Sync after push: changed = false")
+	}
+	want.SHA, want.Parents, want.Subject = second, []string{first}, "Change gateway"
+	want.Author.When, want.Committer.When = repo.When(1), repo.When(1)
+	checkRevision(t, rev2, want)
+	if got := readFile(t, rev2.FS, "gw.yaml"); got != "kind: Gateway\nname: v2\n" {
+		t.Errorf("gw.yaml after push = %q", got)
+	}
+	if got, want := files(t, rev2.FS), []string{"gw.yaml"}; !slices.Equal(got, want) {
+		t.Errorf("files after push = %q, want %q", got, want)
+	}
+	// An earlier revision keeps its content.
+	if got := readFile(t, rev.FS, "gw.yaml"); got != "kind: Gateway\n" {
+		t.Errorf("first revision's gw.yaml after push = %q", got)
+	}
+}
+
+// checkOldRevision checks src still reads the first commit, with the
+// files it had.
+func checkOldRevision(t *testing.T, src *gitsync.GitSource, first string) {
+	t.Helper()
+	old, err := src.Revision(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if old.SHA != first || readFile(t, old.FS, "routes/r.yaml") != "kind: HTTPRoute\n" {
+		t.Errorf("Revision(%s) = %s with files %q", first, old.SHA, files(t, old.FS))
 	}
 }
 

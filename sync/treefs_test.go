@@ -62,11 +62,26 @@ func TestTreeFSIgnore(t *testing.T) {
 // a file over the size limit rejects it naming the file and its size.
 func TestTreeFSRejects(t *testing.T) {
 	t.Parallel()
-	tests := map[string]struct {
-		setup   func(r *gittest.Repo)
-		want    []error
-		wantMsg []string
-	}{
+	for name, tt := range treeFSRejectCases() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			checkTreeFSRejects(t, tt)
+		})
+	}
+}
+
+// treeFSReject is a case of TestTreeFSRejects: setup adds to a repository
+// holding config/routes/r.yaml and other/x.yaml what makes the commit
+// refused; the error must match every error of want and hold every string
+// of wantMsg.
+type treeFSReject struct {
+	setup   func(r *gittest.Repo)
+	want    []error
+	wantMsg []string
+}
+
+func treeFSRejectCases() map[string]treeFSReject {
+	return map[string]treeFSReject{
 		"link to a file outside the subtree": {
 			setup:   func(r *gittest.Repo) { r.Symlink("config/gw.yaml", "../secrets/key.yaml") },
 			want:    []error{gitsync.ErrSymlinkOutside},
@@ -109,41 +124,43 @@ func TestTreeFSRejects(t *testing.T) {
 			wantMsg: []string{"routes/huge.yaml is 101 bytes, over the limit of 100 bytes"},
 		},
 	}
-	for name, tt := range tests {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			server := gittest.NewServer(t)
-			repo := gittest.NewRepo(t, server.Dir)
-			repo.WriteFile("config/routes/r.yaml", "kind: HTTPRoute\n")
-			repo.WriteFile("other/x.yaml", "kind: Other\n")
-			tt.setup(repo)
-			sha := repo.Commit("Files")
-			repo.Push()
-			src, err := gitsync.NewGitSource(gitsync.GitConfig{
-				URL: server.URL(), Path: "config", Dir: t.TempDir(), InsecureSkipVerify: true, MaxFileSize: 100,
-			}, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, changed, err := src.Sync(context.Background()); err != nil || changed {
-				t.Fatalf("Sync = changed %v, %v; want the commit refused", changed, err)
-			}
-			rs := src.TakeRejections()
-			if len(rs) != 1 || rs[0].Reason != gitsync.ReasonInvalidFiles {
-				t.Fatalf("rejections = %+v, want one InvalidFiles", rs)
-			}
-			_, err = src.Revision(sha)
-			for _, w := range append(tt.want, gitsync.ErrInvalidFiles) {
-				if !errors.Is(err, w) {
-					t.Errorf("err = %v, want %v", err, w)
-				}
-			}
-			for _, m := range append(tt.wantMsg, sha, `"config"`) {
-				if !strings.Contains(err.Error(), m) || !strings.Contains(rs[0].Message, m) {
-					t.Errorf("err = %v, rejection %q; want both to hold %q", err, rs[0].Message, m)
-				}
-			}
-		})
+}
+
+// checkTreeFSRejects commits what tt sets up and checks Sync refuses it
+// with one InvalidFiles rejection, and that both the rejection and the
+// error of Revision name the commit, the path and what tt wants.
+func checkTreeFSRejects(t *testing.T, tt treeFSReject) {
+	t.Helper()
+	server := gittest.NewServer(t)
+	repo := gittest.NewRepo(t, server.Dir)
+	repo.WriteFile("config/routes/r.yaml", "kind: HTTPRoute\n")
+	repo.WriteFile("other/x.yaml", "kind: Other\n")
+	tt.setup(repo)
+	sha := repo.Commit("Files")
+	repo.Push()
+	src, err := gitsync.NewGitSource(gitsync.GitConfig{
+		URL: server.URL(), Path: "config", Dir: t.TempDir(), InsecureSkipVerify: true, MaxFileSize: 100,
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, changed, err := src.Sync(context.Background()); err != nil || changed {
+		t.Fatalf("Sync = changed %v, %v; want the commit refused", changed, err)
+	}
+	rs := src.TakeRejections()
+	if len(rs) != 1 || rs[0].Reason != gitsync.ReasonInvalidFiles {
+		t.Fatalf("rejections = %+v, want one InvalidFiles", rs)
+	}
+	_, err = src.Revision(sha)
+	for _, w := range append(tt.want, gitsync.ErrInvalidFiles) {
+		if !errors.Is(err, w) {
+			t.Errorf("err = %v, want %v", err, w)
+		}
+	}
+	for _, m := range append(tt.wantMsg, sha, `"config"`) {
+		if !strings.Contains(err.Error(), m) || !strings.Contains(rs[0].Message, m) {
+			t.Errorf("err = %v, rejection %q; want both to hold %q", err, rs[0].Message, m)
+		}
 	}
 }
 

@@ -104,18 +104,44 @@ type checked struct {
 // whole range verifies. Callers hold s.mu.
 func (s *GitSource) verifyRange(head plumbing.Hash, stop hashSet, all bool) (outcome, error) {
 	st := s.repo.Storer
-	results := map[plumbing.Hash]checked{}
-	check := func(c *object.Commit) checked {
-		r, ok := results[c.Hash]
-		if !ok {
-			r.signer, r.err = s.verifier.verify(c)
-			results[c.Hash] = r
-		}
-		return r
+	rc := &rangeCheck{v: s.verifier, results: map[plumbing.Hash]checked{}}
+	commits, seals, err := rc.walk(st, head, stop, all)
+	if err != nil {
+		return outcome{}, err
 	}
-	var seals []*object.Commit
+	if len(commits) == 0 {
+		return vouchedBySince(st, head, rc)
+	}
+	if all && len(seals) > 0 {
+		if commits, err = dropSealed(st, commits, stop, seals); err != nil {
+			return outcome{}, err
+		}
+	}
+	return s.decide(head, s.judge(commits, rc), rc), nil
+}
+
+// rangeCheck verifies the commits of one range, each at most once.
+type rangeCheck struct {
+	v       *verifier
+	results map[plumbing.Hash]checked
+}
+
+// check returns the verification of c, verifying it on first use.
+func (rc *rangeCheck) check(c *object.Commit) checked {
+	r, ok := rc.results[c.Hash]
+	if !ok {
+		r.signer, r.err = rc.v.verify(c)
+		rc.results[c.Hash] = r
+	}
+	return r
+}
+
+// walk returns the commits to verify, parents first, and the seals met on
+// the way: verified commits with a seal trailer, below which it does not
+// go. When all is false it goes no further than head.
+func (rc *rangeCheck) walk(st storer.EncodedObjectStorer, head plumbing.Hash, stop hashSet, all bool) (commits, seals []*object.Commit, err error) {
 	cut := func(c *object.Commit) bool {
-		if hasSealTrailer(c.Message) && check(c).err == nil {
+		if hasSealTrailer(c.Message) && rc.check(c).err == nil {
 			seals = append(seals, c)
 			return true
 		}
@@ -124,86 +150,105 @@ func (s *GitSource) verifyRange(head plumbing.Hash, stop hashSet, all bool) (out
 	if !all {
 		cut = func(*object.Commit) bool { return true }
 	}
-	commits, err := walk(st, head, stop, cut)
-	if err != nil {
-		return outcome{}, err
-	}
-	if len(commits) == 0 {
-		// verify.since names head or a later commit: it vouches for head.
-		c, err := object.GetCommit(st, head)
-		if err != nil {
-			return outcome{}, fmt.Errorf("sync: read commit %s: %w", head, err)
-		}
-		return outcome{apply: c, signer: check(c).signer,
-			result: Verification{Result: Sealed, Message: "vouched for by verify.since"}}, nil
-	}
-	// A seal vouches for all its ancestors, also those reached through
-	// another path.
-	if all && len(seals) > 0 {
-		vouched := hashSet{}
-		for k := range stop {
-			vouched[k] = struct{}{}
-		}
-		for _, seal := range seals {
-			for _, p := range seal.ParentHashes {
-				if vouched, err = addWalk(st, vouched, p); err != nil {
-					return outcome{}, err
-				}
-			}
-		}
-		commits = slices.DeleteFunc(commits, func(c *object.Commit) bool { return vouched.has(c.Hash) })
-	}
+	commits, err = walk(st, head, stop, cut)
+	return commits, seals, err
+}
 
-	// good: the commit and everything it brings verify. Parents come first.
-	inRange := hashSet{}
-	good := hashSet{}
-	var out outcome
-	var firstBad *verifyError
-	for _, c := range commits {
-		inRange[c.Hash] = struct{}{}
-		r := check(c)
-		if r.err != nil {
-			if firstBad == nil {
-				firstBad = r.err
+// vouchedBySince is the outcome when there is nothing to verify:
+// verify.since names head or a later commit, so it vouches for head.
+func vouchedBySince(st storer.EncodedObjectStorer, head plumbing.Hash, rc *rangeCheck) (outcome, error) {
+	c, err := object.GetCommit(st, head)
+	if err != nil {
+		return outcome{}, fmt.Errorf("sync: read commit %s: %w", head, err)
+	}
+	return outcome{apply: c, signer: rc.check(c).signer,
+		result: Verification{Result: Sealed, Message: "vouched for by verify.since"}}, nil
+}
+
+// dropSealed removes from commits those a seal vouches for: a seal vouches
+// for all its ancestors, also those reached through another path.
+func dropSealed(st storer.EncodedObjectStorer, commits []*object.Commit, stop hashSet, seals []*object.Commit) ([]*object.Commit, error) {
+	vouched := hashSet{}
+	for k := range stop {
+		vouched[k] = struct{}{}
+	}
+	for _, seal := range seals {
+		for _, p := range seal.ParentHashes {
+			var err error
+			if vouched, err = addWalk(st, vouched, p); err != nil {
+				return nil, err
 			}
-			out.rejections = append(out.rejections, s.rejection(c, r.signer, r.err.reason, r.err.msg))
+		}
+	}
+	return slices.DeleteFunc(commits, func(c *object.Commit) bool { return vouched.has(c.Hash) }), nil
+}
+
+// verdict is what checking the commits of a range found.
+type verdict struct {
+	inRange    hashSet
+	good       hashSet // the commit and everything it brings verify
+	byHash     map[plumbing.Hash]*object.Commit
+	firstBad   *verifyError
+	rejections []Rejection
+}
+
+// judge checks commits, parents first, and finds which are good: those
+// that verify and whose parents in the range are good. Callers hold s.mu.
+func (s *GitSource) judge(commits []*object.Commit, rc *rangeCheck) verdict {
+	v := verdict{inRange: hashSet{}, good: hashSet{}, byHash: map[plumbing.Hash]*object.Commit{}}
+	for _, c := range commits {
+		v.inRange[c.Hash] = struct{}{}
+		v.byHash[c.Hash] = c
+		r := rc.check(c)
+		if r.err != nil {
+			if v.firstBad == nil {
+				v.firstBad = r.err
+			}
+			v.rejections = append(v.rejections, s.rejection(c, r.signer, r.err.reason, r.err.msg))
 			continue
 		}
-		ok := true
-		for _, p := range c.ParentHashes {
-			if inRange.has(p) && !good.has(p) {
-				ok = false
-			}
-		}
-		if ok {
-			good[c.Hash] = struct{}{}
+		if !slices.ContainsFunc(c.ParentHashes, func(p plumbing.Hash) bool {
+			return v.inRange.has(p) && !v.good.has(p)
+		}) {
+			v.good[c.Hash] = struct{}{}
 		}
 	}
-	byHash := map[plumbing.Hash]*object.Commit{}
-	for _, c := range commits {
-		byHash[c.Hash] = c
-	}
-	for h := head; inRange.has(h); {
-		c := byHash[h]
-		if good.has(h) {
-			out.apply, out.signer, out.result = c, check(c).signer, Verification{Result: Verified}
-			break
+	return v
+}
+
+// newestGood returns the newest good commit of head's first-parent chain
+// within the range, or nil.
+func (v verdict) newestGood(head plumbing.Hash) *object.Commit {
+	for h := head; v.inRange.has(h); {
+		c := v.byHash[h]
+		if v.good.has(h) {
+			return c
 		}
 		if len(c.ParentHashes) == 0 {
-			break
+			return nil
 		}
 		h = c.ParentHashes[0]
 	}
+	return nil
+}
+
+// decide picks the commit to apply from v and, when it is not head, says
+// why head is not applied. Callers hold s.mu.
+func (s *GitSource) decide(head plumbing.Hash, v verdict, rc *rangeCheck) outcome {
+	out := outcome{rejections: v.rejections}
+	if c := v.newestGood(head); c != nil {
+		out.apply, out.signer, out.result = c, rc.check(c).signer, Verification{Result: Verified}
+	}
 	if out.apply != nil && out.apply.Hash != head {
-		out.result.Message = fmt.Sprintf("head %s is not applied: %s", short(head), firstBad.msg)
+		out.result.Message = fmt.Sprintf("head %s is not applied: %s", short(head), v.firstBad.msg)
 	}
 	if out.apply == nil || out.apply.Hash != head {
-		if hc := byHash[head]; check(hc).err == nil {
-			out.rejections = append(out.rejections, s.rejection(hc, check(hc).signer, firstBad.reason,
-				fmt.Sprintf("commit %s is not applied: it brings %s", short(head), firstBad.msg)))
+		if hc := v.byHash[head]; rc.check(hc).err == nil {
+			out.rejections = append(out.rejections, s.rejection(hc, rc.check(hc).signer, v.firstBad.reason,
+				fmt.Sprintf("commit %s is not applied: it brings %s", short(head), v.firstBad.msg)))
 		}
 	}
-	return out, nil
+	return out
 }
 
 // rejection describes a refused commit. Callers hold s.mu.

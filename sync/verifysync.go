@@ -65,65 +65,99 @@ func (s *GitSource) TakeRejections() []Rejection {
 // commit of its first-parent chain whose commits all verify, or nothing.
 // Callers hold s.mu.
 func (s *GitSource) advance(head plumbing.Hash) (Revision, bool, error) {
-	st := s.repo.Storer
 	if head == s.base {
 		s.seen = head
 		return s.last, false, nil
 	}
-	var stop hashSet // trusted commits, not verified again
-	ff := false
-	if !s.base.IsZero() {
-		var err error
-		if ff, err = s.descends(head); err != nil {
-			return Revision{}, false, err
-		}
-		switch {
-		case ff:
-			stop = s.baseAnc
-		case !s.allowForcePush:
-			c, err := object.GetCommit(st, head)
-			if err != nil {
-				return Revision{}, false, fmt.Errorf("sync: read commit %s: %w", head, err)
-			}
-			s.seen = head
-			s.reject(s.rejection(c, nil, ReasonNonFastForward, fmt.Sprintf(
-				"commit %s does not descend from the applied commit %s: the branch was force-pushed; set allowForcePush: true to accept it",
-				short(head), short(s.base))))
-			return s.last, false, nil
-		default:
-			s.logger.Warn("accepting a force-push: allowForcePush is set",
-				"branch", s.branch, "head", head.String(), "applied", s.base.String())
-		}
+	stop, ff, ok, err := s.fromBase(head)
+	if err != nil {
+		return Revision{}, false, err
+	}
+	if !ok {
+		return s.last, false, nil
 	}
 	all := !s.verifyHead
 	if stop == nil { // first sync, or an accepted force-push
-		all = all && !s.since.IsZero()
-		if !s.since.IsZero() {
-			anc, err := ancestors(st, s.since)
-			if err != nil {
-				return Revision{}, false, fmt.Errorf("sync: verify.since %s is not a commit of %s: %w", s.since, redactURL(s.url), err)
-			}
-			stop = anc
-		}
-	}
-	var out outcome
-	if s.verifier == nil {
-		c, err := object.GetCommit(st, head)
-		if err != nil {
-			return Revision{}, false, fmt.Errorf("sync: read commit %s: %w", head, err)
-		}
-		out = outcome{apply: c, result: Verification{Result: Skipped}}
-	} else {
-		var err error
-		if out, err = s.verifyRange(head, stop, all); err != nil {
+		if all, stop, err = s.sinceScope(all); err != nil {
 			return Revision{}, false, err
 		}
+	}
+	out, err := s.verifyHeadOf(head, stop, all)
+	if err != nil {
+		return Revision{}, false, err
 	}
 	if out.apply == nil {
 		s.seen = head
 		s.reject(out.rejections...)
 		return s.last, false, nil
 	}
+	return s.applyOutcome(head, out, ff)
+}
+
+// fromBase relates head to the applied commit s.base. It returns the
+// trusted commits that need no verifying again (the ancestors of s.base on
+// a fast-forward, nil otherwise) and whether head fast-forwards. ok is
+// false when head is a refused force-push, which it records. Callers hold
+// s.mu.
+func (s *GitSource) fromBase(head plumbing.Hash) (stop hashSet, ff, ok bool, err error) {
+	if s.base.IsZero() {
+		return nil, false, true, nil
+	}
+	if ff, err = s.descends(head); err != nil {
+		return nil, false, false, err
+	}
+	switch {
+	case ff:
+		return s.baseAnc, true, true, nil
+	case !s.allowForcePush:
+		c, err := object.GetCommit(s.repo.Storer, head)
+		if err != nil {
+			return nil, false, false, fmt.Errorf("sync: read commit %s: %w", head, err)
+		}
+		s.seen = head
+		s.reject(s.rejection(c, nil, ReasonNonFastForward, fmt.Sprintf(
+			"commit %s does not descend from the applied commit %s: the branch was force-pushed; set allowForcePush: true to accept it",
+			short(head), short(s.base))))
+		return nil, false, false, nil
+	default:
+		s.logger.Warn("accepting a force-push: allowForcePush is set",
+			"branch", s.branch, "head", head.String(), "applied", s.base.String())
+		return nil, false, true, nil
+	}
+}
+
+// sinceScope is what to verify when no applied commit vouches for
+// anything: everything after verify.since when it is set (all stays as
+// given), only head otherwise. stop is verify.since and its ancestors.
+// Callers hold s.mu.
+func (s *GitSource) sinceScope(all bool) (bool, hashSet, error) {
+	if s.since.IsZero() {
+		return false, nil, nil
+	}
+	anc, err := ancestors(s.repo.Storer, s.since)
+	if err != nil {
+		return false, nil, fmt.Errorf("sync: verify.since %s is not a commit of %s: %w", s.since, redactURL(s.url), err)
+	}
+	return all, anc, nil
+}
+
+// verifyHeadOf verifies the commits head brings past stop, or skips
+// verifying when insecureSkipVerify is set. Callers hold s.mu.
+func (s *GitSource) verifyHeadOf(head plumbing.Hash, stop hashSet, all bool) (outcome, error) {
+	if s.verifier != nil {
+		return s.verifyRange(head, stop, all)
+	}
+	c, err := object.GetCommit(s.repo.Storer, head)
+	if err != nil {
+		return outcome{}, fmt.Errorf("sync: read commit %s: %w", head, err)
+	}
+	return outcome{apply: c, result: Verification{Result: Skipped}}, nil
+}
+
+// applyOutcome reads the revision out picks for head, records the
+// rejections and makes it the applied commit. A revision with invalid
+// files is refused like a bad signature. Callers hold s.mu.
+func (s *GitSource) applyOutcome(head plumbing.Hash, out outcome, ff bool) (Revision, bool, error) {
 	rev, err := s.revision(out.apply.Hash)
 	if errors.Is(err, ErrInvalidFiles) {
 		// Refused for its files, like a bad signature: recorded once, not
@@ -138,19 +172,26 @@ func (s *GitSource) advance(head plumbing.Hash) (Revision, bool, error) {
 	rev.Signer, rev.Verification = out.signer, out.result
 	s.seen = head
 	s.reject(out.rejections...)
+	s.moveBase(out.apply.Hash, ff)
+	s.last = rev
+	s.logger.Debug("new git revision", "revision", rev.String(), "subject", rev.Subject,
+		"verification", rev.Verification.Result)
+	return rev, true, nil
+}
+
+// moveBase makes h the applied commit. Callers hold s.mu.
+func (s *GitSource) moveBase(h plumbing.Hash, ff bool) {
 	if ff {
 		// Fast-forward: the ancestors of the new base are the old ones and
 		// what the new base brings.
-		if s.baseAnc, err = addWalk(st, s.baseAnc, out.apply.Hash); err != nil {
+		var err error
+		if s.baseAnc, err = addWalk(s.repo.Storer, s.baseAnc, h); err != nil {
 			s.baseAnc = nil
 		}
 	} else {
 		s.baseAnc = nil
 	}
-	s.base, s.last = out.apply.Hash, rev
-	s.logger.Debug("new git revision", "revision", rev.String(), "subject", rev.Subject,
-		"verification", rev.Verification.Result)
-	return rev, true, nil
+	s.base = h
 }
 
 // descends reports whether head descends from s.base, computing the

@@ -51,45 +51,69 @@ func browser(t *testing.T) context.Context {
 // shows the rejected route and the NACK, the diff view shows the moved
 // port, and the rollback button sends the token it asked for.
 func TestDashboardInBrowser(t *testing.T) {
-	ctx := browser(t)
-	h := startHistory(t, "s3cret")
-	step := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, waitTimeout)
-		defer cancel()
-		if err := chromedp.Do(sctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
+	d := &dashboard{t: t, ctx: browser(t), h: startHistory(t, "s3cret")}
+	d.answerDialogs()
+	d.checkRevisionsTable()
+	d.checkDetails()
+	d.checkDiff()
+	d.checkRollback()
+}
+
+// dashboard drives the dashboard of a history in a browser tab.
+type dashboard struct {
+	t   *testing.T
+	ctx context.Context
+	h   *history
+
+	mu      sync.Mutex
+	prompt  string   // the text dialogs are answered with
+	dialogs []string // the messages of the dialogs opened so far
+}
+
+// step runs steps in the browser within waitTimeout; what names them.
+func (d *dashboard) step(what string, steps ...chromedp.Action[chromedp.Void]) {
+	d.t.Helper()
+	sctx, cancel := context.WithTimeout(d.ctx, waitTimeout)
+	defer cancel()
+	if err := chromedp.Do(sctx, steps...); err != nil {
+		d.t.Fatalf("%s: %v", what, err)
 	}
-	eval := func(expr string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
-		if err != nil {
-			t.Fatalf("evaluate %s: %v", expr, err)
-		}
-		return v
+}
+
+// eval evaluates a JavaScript expression of string value in the page.
+func (d *dashboard) eval(expr string) string {
+	d.t.Helper()
+	v, err := chromedp.Run(d.ctx, chromedp.Evaluate[string](expr))
+	if err != nil {
+		d.t.Fatalf("evaluate %s: %v", expr, err)
 	}
-	// Dialogs (the token prompt) are answered with the text in prompt.
-	var mu sync.Mutex
-	var prompt string
-	var dialogs []string
-	opening := chromedp.Events(ctx, page.JavascriptDialogOpening)
+	return v
+}
+
+// answerDialogs records the dialogs (the token prompt) the page opens and
+// accepts them with the text of d.prompt.
+func (d *dashboard) answerDialogs() {
+	opening := chromedp.Events(d.ctx, page.JavascriptDialogOpening)
 	go func() {
 		for ev, err := range opening {
 			if err != nil {
 				return
 			}
-			mu.Lock()
-			dialogs = append(dialogs, ev.Message)
-			text := prompt
-			mu.Unlock()
-			go chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true, PromptText: text})
+			d.mu.Lock()
+			d.dialogs = append(d.dialogs, ev.Message)
+			text := d.prompt
+			d.mu.Unlock()
+			go chromedp.Call(d.ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true, PromptText: text})
 		}
 	}()
+}
 
-	// The revisions table, newest first.
-	step("load the dashboard", chromedp.Navigate(h.admin+"/"), chromedp.WaitVisible(chromedp.CSS("#revisions tbody tr")))
-	rows := eval(`Array.from(document.querySelectorAll("#revisions tbody tr")).map(r =>
+// checkRevisionsTable loads the dashboard and checks the revisions table,
+// newest first, the Envoys table and the screenshot.
+func (d *dashboard) checkRevisionsTable() {
+	t, h := d.t, d.h
+	d.step("load the dashboard", chromedp.Navigate(h.admin+"/"), chromedp.WaitVisible(chromedp.CSS("#revisions tbody tr")))
+	rows := d.eval(`Array.from(document.querySelectorAll("#revisions tbody tr")).map(r =>
 		[r.dataset.sha.slice(0, 12), r.querySelector(".state").textContent, r.classList.contains("served") ? "served" : "-", r.innerText.includes(r.dataset.sha.slice(0, 12)) ? "shown" : "hidden"].join(" ")).join("\n")`)
 	want := strings.Join([]string{
 		h.third[:12] + " rejected - shown",
@@ -99,61 +123,80 @@ func TestDashboardInBrowser(t *testing.T) {
 	if rows != want {
 		t.Fatalf("revisions table:\n%s\nwant:\n%s", rows, want)
 	}
-	if nodes := eval(`document.querySelector("#nodes").innerText`); !strings.Contains(nodes, "envoy-1") || !strings.Contains(nodes, "endpoint port 3001 is not allowed here") {
+	if nodes := d.eval(`document.querySelector("#nodes").innerText`); !strings.Contains(nodes, "envoy-1") || !strings.Contains(nodes, "endpoint port 3001 is not allowed here") {
 		t.Errorf("Envoys table lacks envoy-1 or envoy-picky's NACK:\n%s", nodes)
 	}
-	shot := screenshot(t, ctx, "dashboard.png")
-	checkScreenshot(t, ctx, shot)
+	shot := screenshot(t, d.ctx, "dashboard.png")
+	checkScreenshot(t, d.ctx, shot)
+}
 
-	// The details of the served revision.
-	step("open the details", chromedp.Click(chromedp.CSS(`tr[data-sha="`+h.second+`"] td.actions a[href^="/revisions/"]`)), chromedp.WaitVisible(chromedp.CSS("#revision")))
-	details := eval(`document.querySelector("main").innerText`)
+// checkDetails opens the details of the served revision and checks they
+// show the rejected route and the NACK.
+func (d *dashboard) checkDetails() {
+	h := d.h
+	d.step("open the details", chromedp.Click(chromedp.CSS(`tr[data-sha="`+h.second+`"] td.actions a[href^="/revisions/"]`)), chromedp.WaitVisible(chromedp.CSS("#revision")))
+	details := d.eval(`document.querySelector("main").innerText`)
 	for _, want := range []string{h.second, "default/lost", "ResolvedRefs=False", "envoy-picky", "endpoint port 3001 is not allowed here", "envoy-1"} {
 		if !strings.Contains(details, want) {
-			t.Errorf("details page lacks %q:\n%s", want, details)
+			d.t.Errorf("details page lacks %q:\n%s", want, details)
 		}
 	}
-	screenshot(t, ctx, "revision.png")
+	screenshot(d.t, d.ctx, "revision.png")
+}
 
-	// Its diff with the previous revision, then a diff picked in the form.
-	step("open the diff", chromedp.Click(chromedp.CSS(`a[href^="/diff?from=`+h.first+`"]`)), chromedp.WaitVisible(chromedp.CSS("#diff")))
-	diff := eval(`document.querySelector("#diff").innerText`)
+// checkDiff opens the served revision's diff with the previous revision,
+// then a diff picked in the form with the unparseable revision.
+func (d *dashboard) checkDiff() {
+	t, h := d.t, d.h
+	d.step("open the diff", chromedp.Click(chromedp.CSS(`a[href^="/diff?from=`+h.first+`"]`)), chromedp.WaitVisible(chromedp.CSS("#diff")))
+	diff := d.eval(`document.querySelector("#diff").innerText`)
 	for _, want := range []string{"-          portValue: 3000", "+          portValue: 3001", "+  - lost.example.com"} {
 		if !strings.Contains(diff, want) {
 			t.Errorf("diff view lacks %q:\n%s", want, diff)
 		}
 	}
-	screenshot(t, ctx, "diff.png")
-	step("pick a diff", chromedp.SetValue(chromedp.CSS("#to"), h.third), chromedp.Submit(chromedp.CSS("#to")), chromedp.WaitVisible(chromedp.CSS(`[role="alert"]`)))
-	if msg := eval(`document.querySelector('[role="alert"]').innerText`); !strings.Contains(msg, h.third) {
+	screenshot(t, d.ctx, "diff.png")
+	d.step("pick a diff", chromedp.SetValue(chromedp.CSS("#to"), h.third), chromedp.Submit(chromedp.CSS("#to")), chromedp.WaitVisible(chromedp.CSS(`[role="alert"]`)))
+	if msg := d.eval(`document.querySelector('[role="alert"]').innerText`); !strings.Contains(msg, h.third) {
 		t.Errorf("diff with the unparseable revision: %q", msg)
 	}
+}
 
-	// Rollback: the button asks for the token (prompt) and POSTs it.
-	req, _ := http.NewRequest(http.MethodPost, h.admin+"/api/v1/rollback", strings.NewReader(`{}`))
+// rollbackServed reports whether the server has POST /api/v1/rollback.
+func (d *dashboard) rollbackServed() bool {
+	req, _ := http.NewRequest(http.MethodPost, d.h.admin+"/api/v1/rollback", strings.NewReader(`{}`))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatal(err)
+		d.t.Fatal(err)
 	}
 	resp.Body.Close()
-	endpoint := resp.StatusCode != http.StatusNotFound
-	mu.Lock()
-	prompt = "wrong-token"
-	mu.Unlock()
-	result := func() string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Poll[string](`(t => t.startsWith("Rolling") ? "" : t)(document.getElementById("action-result").textContent)`, chromedp.WithPollingTimeout(waitTimeout)))
-		if err != nil {
-			t.Fatalf("no rollback result: %v", err)
-		}
-		return v
+	return resp.StatusCode != http.StatusNotFound
+}
+
+// rollbackResult waits for the result of a rollback the page shows.
+func (d *dashboard) rollbackResult() string {
+	d.t.Helper()
+	v, err := chromedp.Run(d.ctx, chromedp.Poll[string](`(t => t.startsWith("Rolling") ? "" : t)(document.getElementById("action-result").textContent)`, chromedp.WithPollingTimeout(waitTimeout)))
+	if err != nil {
+		d.t.Fatalf("no rollback result: %v", err)
 	}
+	return v
+}
+
+// checkRollback checks the rollback button asks for the token (prompt)
+// and POSTs it: a wrong token is refused, the right one rolls back.
+func (d *dashboard) checkRollback() {
+	t, h := d.t, d.h
+	endpoint := d.rollbackServed()
+	d.mu.Lock()
+	d.prompt = "wrong-token"
+	d.mu.Unlock()
 	rollback := chromedp.CSS(`button.rollback[data-sha="` + h.first + `"]`)
-	step("click rollback", chromedp.Navigate(h.admin+"/"), chromedp.Click(rollback))
-	got := result()
-	mu.Lock()
-	asked := strings.Join(dialogs, "\n")
-	mu.Unlock()
+	d.step("click rollback", chromedp.Navigate(h.admin+"/"), chromedp.Click(rollback))
+	got := d.rollbackResult()
+	d.mu.Lock()
+	asked := strings.Join(d.dialogs, "\n")
+	d.mu.Unlock()
 	if !strings.Contains(asked, "Roll back to "+h.first[:12]) || !strings.Contains(asked, "admin token") {
 		t.Errorf("the rollback button asked %q; want the revision and the token", asked)
 	}
@@ -169,19 +212,26 @@ func TestDashboardInBrowser(t *testing.T) {
 	if !strings.Contains(got, "(401)") {
 		t.Errorf("rollback with a wrong token: %q; want the server's 401", got)
 	}
-	// The right token, typed in the token field this time.
-	step("roll back", chromedp.SetValue(chromedp.CSS("#token"), h.token), chromedp.Click(rollback))
-	if got := result(); !strings.HasPrefix(got, "Rolled back to "+h.first[:12]) {
+	d.checkRollbackWithToken(rollback)
+}
+
+// checkRollbackWithToken rolls back with the right token, typed in the
+// token field, and checks the reloaded dashboard serves the first
+// revision and offers no rollback to it.
+func (d *dashboard) checkRollbackWithToken(rollback chromedp.CSS) {
+	t, h := d.t, d.h
+	d.step("roll back", chromedp.SetValue(chromedp.CSS("#token"), h.token), chromedp.Click(rollback))
+	if got := d.rollbackResult(); !strings.HasPrefix(got, "Rolled back to "+h.first[:12]) {
 		t.Fatalf("rollback with the token: %q", got)
 	}
-	step("reload", chromedp.Navigate(h.admin+"/"), chromedp.WaitVisible(chromedp.CSS("#revisions tbody tr")))
-	if served := eval(`Array.from(document.querySelectorAll("#revisions tr.served")).map(r => r.dataset.sha).join(" ")`); served != h.first {
+	d.step("reload", chromedp.Navigate(h.admin+"/"), chromedp.WaitVisible(chromedp.CSS("#revisions tbody tr")))
+	if served := d.eval(`Array.from(document.querySelectorAll("#revisions tr.served")).map(r => r.dataset.sha).join(" ")`); served != h.first {
 		t.Errorf("after rollback the dashboard marks %q served; want %s alone", served, h.first)
 	}
-	if n := eval(`String(document.querySelectorAll('button.rollback[data-sha="` + h.first + `"]').length)`); n != "0" {
+	if n := d.eval(`String(document.querySelectorAll('button.rollback[data-sha="` + h.first + `"]').length)`); n != "0" {
 		t.Errorf("after rollback the dashboard still offers %s buttons to roll back to the served commit", n)
 	}
-	screenshot(t, ctx, "rolled-back.png")
+	screenshot(t, d.ctx, "rolled-back.png")
 	t.Logf("rollback: a wrong token got %q from the server; the right one rolled back to %s", "(401)", h.first[:12])
 }
 

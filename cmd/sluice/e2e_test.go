@@ -168,12 +168,34 @@ func acked(s xdstest.State) bool {
 // TestEndToEnd: a Git HTTP server, commits of the seed's quickstart, sluice
 // serve against it, and ADS clients acting as Envoys.
 func TestEndToEnd(t *testing.T) {
+	e := startEndToEnd(t)
+	e.checkStrayAndDelta()
+	e.moveBackend()
+	e.checkMovedRevisions()
+	e.breakYAML()
+	e.checkMetrics()
+}
+
+// endToEnd is the world of TestEndToEnd: a Git repository, sluice serving
+// it, an Envoy and a delta client, and what they have seen so far.
+type endToEnd struct {
+	t                    *testing.T
+	repo                 *gittest.Repo
+	sl                   *running
+	envoy, delta         *xdstest.Client
+	first, second, third string // the commits
+	v1, v2               string // the versions served of first and second
+}
+
+// startEndToEnd commits the quickstart, serves it and checks an Envoy gets
+// its endpoint at a version named by the commit.
+func startEndToEnd(t *testing.T) *endToEnd {
 	git := gittest.NewServer(t)
-	repo := gittest.NewRepo(t, git.Dir)
-	repo.WriteFile("gateways/quickstart.yaml", quickstart(t))
-	repo.WriteFile("README.md", "not configuration\n")
-	first := repo.Commit("Add the quickstart")
-	repo.Push()
+	e := &endToEnd{t: t, repo: gittest.NewRepo(t, git.Dir)}
+	e.repo.WriteFile("gateways/quickstart.yaml", quickstart(t))
+	e.repo.WriteFile("README.md", "not configuration\n")
+	e.first = e.repo.Commit("Add the quickstart")
+	e.repo.Push()
 
 	cfg, err := config.Parse([]byte(`
 source:
@@ -188,46 +210,60 @@ source:
 		t.Fatal(err)
 	}
 	cfg.DataDir = t.TempDir()
-	sl := startServe(t, cfg, "s3cret")
+	e.sl = startServe(t, cfg, "s3cret")
 
-	ctx := context.Background()
-	envoy := xdstest.Dial(ctx, t, sl.xds, xdstest.Options{NodeID: "envoy-1", Cluster: "default/eg"})
-	envoy.WaitFor(waitTimeout, func(s xdstest.State) bool { return endpointOf(s) == "0.0.0.0:3000" && acked(s) })
-	v1 := envoy.Snapshot().Versions[resourcev3.ListenerType]
-	if !strings.HasPrefix(v1, first[:12]+"-") {
-		t.Errorf("version %q does not start with the commit's SHA %s", v1, first[:12])
+	e.envoy = xdstest.Dial(context.Background(), t, e.sl.xds, xdstest.Options{NodeID: "envoy-1", Cluster: "default/eg"})
+	e.envoy.WaitFor(waitTimeout, func(s xdstest.State) bool { return endpointOf(s) == "0.0.0.0:3000" && acked(s) })
+	e.v1 = e.envoy.Snapshot().Versions[resourcev3.ListenerType]
+	if !strings.HasPrefix(e.v1, e.first[:12]+"-") {
+		t.Errorf("version %q does not start with the commit's SHA %s", e.v1, e.first[:12])
 	}
+	return e
+}
 
-	// An Envoy of a Gateway that does not exist gets an empty snapshot.
-	stray := xdstest.Dial(ctx, t, sl.xds, xdstest.Options{NodeID: "stray", Cluster: "default/nope"})
+// checkStrayAndDelta checks an Envoy of a Gateway that does not exist gets
+// an empty snapshot, and a delta client sees the endpoint.
+func (e *endToEnd) checkStrayAndDelta() {
+	ctx := context.Background()
+	stray := xdstest.Dial(ctx, e.t, e.sl.xds, xdstest.Options{NodeID: "stray", Cluster: "default/nope"})
 	stray.WaitFor(waitTimeout, func(s xdstest.State) bool {
 		return s.Versions[resourcev3.ListenerType] != "" && len(s.Listeners) == 0 && len(s.Clusters) == 0
 	})
 	// A delta client sees the same.
-	delta := xdstest.Dial(ctx, t, sl.xds, xdstest.Options{NodeID: "envoy-delta", Cluster: "eg", Delta: true})
-	delta.WaitFor(waitTimeout, func(s xdstest.State) bool { return endpointOf(s) == "0.0.0.0:3000" })
+	e.delta = xdstest.Dial(ctx, e.t, e.sl.xds, xdstest.Options{NodeID: "envoy-delta", Cluster: "eg", Delta: true})
+	e.delta.WaitFor(waitTimeout, func(s xdstest.State) bool { return endpointOf(s) == "0.0.0.0:3000" })
+}
 
-	// Second commit: the Backend moves to port 3001.
-	repo.WriteFile("gateways/quickstart.yaml", strings.Replace(quickstart(t), "port: 3000", "port: 3001", 1))
-	second := repo.Commit("Move the backend to port 3001")
-	repo.Push()
+// moveBackend pushes a second commit, moving the Backend to port 3001,
+// and checks both clients get it at a new version.
+func (e *endToEnd) moveBackend() {
+	t := e.t
+	e.repo.WriteFile("gateways/quickstart.yaml", strings.Replace(quickstart(t), "port: 3000", "port: 3001", 1))
+	e.second = e.repo.Commit("Move the backend to port 3001")
+	e.repo.Push()
 	pushed := time.Now()
-	if code, body := sl.do(t, http.MethodPost, "/api/v1/sync"); code != http.StatusAccepted {
+	if code, body := e.sl.do(t, http.MethodPost, "/api/v1/sync"); code != http.StatusAccepted {
 		t.Fatalf("sync: %d %s", code, body)
 	}
-	envoy.WaitFor(waitTimeout, func(s xdstest.State) bool { return endpointOf(s) == "0.0.0.0:3001" && acked(s) })
+	e.envoy.WaitFor(waitTimeout, func(s xdstest.State) bool { return endpointOf(s) == "0.0.0.0:3001" && acked(s) })
 	t.Logf("commit pushed → new endpoint ACKed by the client: %s", time.Since(pushed))
-	v2 := envoy.Snapshot().Versions[resourcev3.ListenerType]
-	if v2 == v1 || !strings.HasPrefix(v2, second[:12]+"-") {
-		t.Errorf("second version %q (first %q) is not new or not derived from %s", v2, v1, second[:12])
+	e.v2 = e.envoy.Snapshot().Versions[resourcev3.ListenerType]
+	if e.v2 == e.v1 || !strings.HasPrefix(e.v2, e.second[:12]+"-") {
+		t.Errorf("second version %q (first %q) is not new or not derived from %s", e.v2, e.v1, e.second[:12])
 	}
-	delta.WaitFor(waitTimeout, func(s xdstest.State) bool { return endpointOf(s) == "0.0.0.0:3001" })
+	e.delta.WaitFor(waitTimeout, func(s xdstest.State) bool { return endpointOf(s) == "0.0.0.0:3001" })
+}
 
-	recs := sl.waitRevisions(t, func(recs []*revisions.Record) bool {
+// checkMovedRevisions checks the revisions API once envoy-1 ACKed the
+// second commit: it is applied with its metadata and the health of its
+// one Gateway, the first is superseded.
+func (e *endToEnd) checkMovedRevisions() {
+	t := e.t
+	recs := e.sl.waitRevisions(t, func(recs []*revisions.Record) bool {
 		return len(recs) == 2 && len(recs[0].Gateways) > 0 && contains(recs[0].Gateways[0].Acked, "envoy-1")
 	})
-	if recs[0].SHA != second || recs[0].State != revisions.StateApplied || recs[1].SHA != first || recs[1].State != revisions.StateSuperseded {
-		t.Fatalf("revisions = %s %s, %s %s; want %s applied, %s superseded", recs[0].SHA, recs[0].State, recs[1].SHA, recs[1].State, second, first)
+	if recs[0].SHA != e.second || recs[0].State != revisions.StateApplied || recs[1].SHA != e.first || recs[1].State != revisions.StateSuperseded {
+		t.Fatalf("revisions = %s %s, %s %s; want %s applied, %s superseded", recs[0].SHA, recs[0].State, recs[1].SHA, recs[1].State, e.second, e.first)
 	}
 	if recs[0].Subject != "Move the backend to port 3001" || recs[0].Author.Name == "" || recs[0].Branch != "main" {
 		t.Errorf("revision metadata: %+v", recs[0].Revision)
@@ -241,38 +277,47 @@ source:
 	} else {
 		t.Logf("revision fetched → first ACK (server side): %.4fs", *g.FirstAckSeconds)
 	}
+}
 
-	// Third commit: YAML that cannot be parsed. It is rejected with file and
-	// line, and the previous snapshot keeps serving.
-	repo.WriteFile("gateways/quickstart.yaml", quickstart(t)+"---\nkind: [unclosed\n")
-	third := repo.Commit("Break the YAML")
-	repo.Push()
-	sl.do(t, http.MethodPost, "/api/v1/sync")
-	recs = sl.waitRevisions(t, func(recs []*revisions.Record) bool { return len(recs) == 3 })
-	if recs[0].SHA != third || recs[0].State != revisions.StateRejected || !strings.Contains(recs[0].Reason, "quickstart.yaml:") {
+// breakYAML pushes a third commit of YAML that cannot be parsed. It is
+// rejected with file and line, and the previous snapshot keeps serving.
+func (e *endToEnd) breakYAML() {
+	t := e.t
+	e.repo.WriteFile("gateways/quickstart.yaml", quickstart(t)+"---\nkind: [unclosed\n")
+	e.third = e.repo.Commit("Break the YAML")
+	e.repo.Push()
+	e.sl.do(t, http.MethodPost, "/api/v1/sync")
+	recs := e.sl.waitRevisions(t, func(recs []*revisions.Record) bool { return len(recs) == 3 })
+	if recs[0].SHA != e.third || recs[0].State != revisions.StateRejected || !strings.Contains(recs[0].Reason, "quickstart.yaml:") {
 		t.Fatalf("broken revision: %s %s %q; want rejected naming quickstart.yaml:LINE", recs[0].SHA, recs[0].State, recs[0].Reason)
 	}
-	if recs[1].SHA != second || recs[1].State != revisions.StateApplied {
+	if recs[1].SHA != e.second || recs[1].State != revisions.StateApplied {
 		t.Errorf("after a rejected revision, %s is %s; want it still applied", recs[1].SHA, recs[1].State)
 	}
-	if s := envoy.Snapshot(); endpointOf(s) != "0.0.0.0:3001" || s.Versions[resourcev3.ListenerType] != v2 {
+	if s := e.envoy.Snapshot(); endpointOf(s) != "0.0.0.0:3001" || s.Versions[resourcev3.ListenerType] != e.v2 {
 		t.Errorf("the client moved off the last good version: %s", s)
 	}
-	if code, body := sl.do(t, http.MethodGet, "/readyz"); code != http.StatusOK || !strings.Contains(string(body), second) {
+	if code, body := e.sl.do(t, http.MethodGet, "/readyz"); code != http.StatusOK || !strings.Contains(string(body), e.second) {
 		t.Errorf("readyz: %d %s", code, body)
 	}
-	_, metrics := sl.do(t, http.MethodGet, "/metrics")
+}
+
+// checkMetrics checks /metrics counts the revisions and the proxies, and
+// that the Envoy never NACKed.
+func (e *endToEnd) checkMetrics() {
+	t := e.t
+	_, metrics := e.sl.do(t, http.MethodGet, "/metrics")
 	for _, want := range []string{
 		`sluice_revisions_total{state="applied"} 2`,
 		`sluice_revisions_total{state="rejected"} 1`,
 		`sluice_xds_connected_proxies{gateway="default/eg"} 2`,
-		`sluice_revision_info{revision="` + third + `",state="rejected"} 1`,
+		`sluice_revision_info{revision="` + e.third + `",state="rejected"} 1`,
 	} {
 		if !strings.Contains(string(metrics), want) {
 			t.Errorf("/metrics lacks %s", want)
 		}
 	}
-	if n := envoy.Stats().NACKs; n != 0 {
+	if n := e.envoy.Stats().NACKs; n != 0 {
 		t.Errorf("client NACKed %d times", n)
 	}
 }

@@ -71,6 +71,27 @@ func (d declared) Unregister(prometheus.Collector) bool { return false }
 // yet, such as verification failures) declared by serve's and sync's
 // collectors.
 func TestGrafanaDashboard(t *testing.T) {
+	dash := readGrafanaDashboard(t)
+	used := dashboardMetrics(t, dash)
+	exposed, decl := exportedMetrics(t)
+	checkExported(t, used, exposed, decl)
+	for _, want := range []string{
+		"sluice_revisions_total", "sluice_revision_info", "sluice_xds_connected_proxies",
+		"sluice_xds_acks_total", "sluice_xds_nacks_total", "sluice_revision_ack_seconds_bucket",
+		"sluice_translate_duration_seconds_bucket", "sluice_sync_total", "sluice_sync_duration_seconds_bucket",
+		"sluice_source_last_success_timestamp_seconds", "sluice_commit_verification_failures_total",
+		"sluice_snapshot_resources",
+	} {
+		if used[want] == nil {
+			t.Errorf("no panel shows %s", want)
+		}
+	}
+}
+
+// readGrafanaDashboard parses examples/grafana/sluice-dashboard.json and
+// checks it takes its Prometheus from the one input DS_PROMETHEUS.
+func readGrafanaDashboard(t *testing.T) grafanaDashboard {
+	t.Helper()
 	b, err := os.ReadFile("../../examples/grafana/sluice-dashboard.json")
 	if err != nil {
 		t.Fatal(err)
@@ -82,6 +103,14 @@ func TestGrafanaDashboard(t *testing.T) {
 	if len(dash.Inputs) != 1 || dash.Inputs[0].Name != "DS_PROMETHEUS" || dash.Inputs[0].PluginID != "prometheus" {
 		t.Errorf("__inputs = %+v; want one Prometheus input DS_PROMETHEUS", dash.Inputs)
 	}
+	return dash
+}
+
+// dashboardMetrics returns the sluice metrics the panels and variables of
+// dash query, each with the titles of the panels that do ("variable" for a
+// variable). It checks every panel queries ${DS_PROMETHEUS}.
+func dashboardMetrics(t *testing.T, dash grafanaDashboard) map[string][]string {
+	t.Helper()
 	used := map[string][]string{} // metric -> panels
 	metricName := regexp.MustCompile(`\bsluice_[a-z0-9_]+`)
 	for _, p := range dash.Panels {
@@ -105,7 +134,14 @@ func TestGrafanaDashboard(t *testing.T) {
 			used[m] = append(used[m], "variable")
 		}
 	}
+	return used
+}
 
+// exportedMetrics returns the families in a running server's /metrics,
+// with their types, and the metric names serve's and sync's collectors
+// declare.
+func exportedMetrics(t *testing.T) (map[string]string, declared) {
+	t.Helper()
 	h := startHistory(t, "s3cret")
 	code, body := h.do(t, http.MethodGet, "/metrics")
 	if code != http.StatusOK {
@@ -120,7 +156,13 @@ func TestGrafanaDashboard(t *testing.T) {
 	decl := declared{}
 	revisions.New(revisions.Options{Registerer: decl})
 	gitsync.NewMetrics(decl)
+	return exposed, decl
+}
 
+// checkExported checks each metric used is exposed, or at least declared:
+// a histogram's series count as their family.
+func checkExported(t *testing.T, used map[string][]string, exposed map[string]string, decl declared) {
+	t.Helper()
 	var names []string
 	for m := range used {
 		names = append(names, m)
@@ -139,17 +181,6 @@ func TestGrafanaDashboard(t *testing.T) {
 			t.Logf("%s: declared, no series in this run", family)
 		default:
 			t.Errorf("panels %q query %s, which sluice does not export", used[m], m)
-		}
-	}
-	for _, want := range []string{
-		"sluice_revisions_total", "sluice_revision_info", "sluice_xds_connected_proxies",
-		"sluice_xds_acks_total", "sluice_xds_nacks_total", "sluice_revision_ack_seconds_bucket",
-		"sluice_translate_duration_seconds_bucket", "sluice_sync_total", "sluice_sync_duration_seconds_bucket",
-		"sluice_source_last_success_timestamp_seconds", "sluice_commit_verification_failures_total",
-		"sluice_snapshot_resources",
-	} {
-		if used[want] == nil {
-			t.Errorf("no panel shows %s", want)
 		}
 	}
 }

@@ -74,14 +74,50 @@ func syncs(m map[string]float64) float64 {
 // to an Envoy without waiting for the interval; a burst of 50 webhooks
 // costs at most 2 syncs and 2 fetches; sluice_sync_total counts it all.
 func TestWebhookSync(t *testing.T) {
-	const secret = "hook-s3cret"
+	git, repo, sl := startWebhookServe(t)
+	envoy := xdstest.Dial(context.Background(), t, sl.xds, xdstest.Options{NodeID: "envoy-1", Cluster: "default/eg"})
+	envoy.WaitFor(waitTimeout, func(s xdstest.State) bool { return endpointOf(s) == "0.0.0.0:3000" })
+
+	// A wrong signature is refused and a push to another branch ignored.
+	if code := sl.hook(t, "not the secret", "refs/heads/main"); code != http.StatusUnauthorized {
+		t.Errorf("webhook with a wrong signature: %d; want 401", code)
+	}
+	if code := sl.hook(t, webhookSecret, "refs/heads/feature"); code != http.StatusOK {
+		t.Errorf("webhook for another branch: %d; want 200 (ignored)", code)
+	}
+
+	// One push, one webhook.
+	pushPort(t, repo, "3001")
+	if code := sl.hook(t, webhookSecret, "refs/heads/main"); code != http.StatusAccepted {
+		t.Fatalf("webhook: %d; want 202", code)
+	}
+	envoy.WaitFor(waitTimeout, func(s xdstest.State) bool { return endpointOf(s) == "0.0.0.0:3001" && acked(s) })
+
+	// One push, 50 webhooks at once.
+	pushPort(t, repo, "3002")
+	if code, body := sl.do(t, http.MethodPost, "/api/v1/sync"); code != http.StatusAccepted {
+		t.Fatalf("sync: %d %s", code, body) // settles the syncs of the first webhook
+	}
+	envoy.WaitFor(waitTimeout, func(s xdstest.State) bool { return endpointOf(s) == "0.0.0.0:3002" && acked(s) })
+	pushPort(t, repo, "3003")
+	after := checkWebhookBurst(t, git, sl, envoy)
+	checkSyncMetrics(t, after)
+}
+
+// webhookSecret is the secret of TestWebhookSync's webhook.
+const webhookSecret = "hook-s3cret"
+
+// startWebhookServe commits the quickstart and serves it with a webhook
+// signed with webhookSecret and an interval of an hour.
+func startWebhookServe(t *testing.T) (*gittest.Server, *gittest.Repo, *running) {
+	t.Helper()
 	git := gittest.NewServer(t)
 	repo := gittest.NewRepo(t, git.Dir)
 	repo.WriteFile("quickstart.yaml", quickstart(t))
 	repo.Commit("Add the quickstart")
 	repo.Push()
 	secretFile := filepath.Join(t.TempDir(), "webhook-secret")
-	if err := os.WriteFile(secretFile, []byte(secret+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(secretFile, []byte(webhookSecret+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cfg, err := config.Parse([]byte(`
@@ -96,43 +132,29 @@ source:
 		t.Fatal(err)
 	}
 	cfg.DataDir = t.TempDir()
-	sl := startServe(t, cfg, "admin-token")
-	envoy := xdstest.Dial(context.Background(), t, sl.xds, xdstest.Options{NodeID: "envoy-1", Cluster: "default/eg"})
-	envoy.WaitFor(waitTimeout, func(s xdstest.State) bool { return endpointOf(s) == "0.0.0.0:3000" })
+	return git, repo, startServe(t, cfg, "admin-token")
+}
 
-	// A wrong signature is refused and a push to another branch ignored.
-	if code := sl.hook(t, "not the secret", "refs/heads/main"); code != http.StatusUnauthorized {
-		t.Errorf("webhook with a wrong signature: %d; want 401", code)
-	}
-	if code := sl.hook(t, secret, "refs/heads/feature"); code != http.StatusOK {
-		t.Errorf("webhook for another branch: %d; want 200 (ignored)", code)
-	}
+// pushPort commits and pushes quickstart.yaml with the backend moved to
+// port.
+func pushPort(t *testing.T, repo *gittest.Repo, port string) {
+	t.Helper()
+	repo.WriteFile("quickstart.yaml", strings.Replace(quickstart(t), "port: 3000", "port: "+port, 1))
+	repo.Commit("Move the backend to port " + port)
+	repo.Push()
+}
 
-	// One push, one webhook.
-	repo.WriteFile("quickstart.yaml", strings.Replace(quickstart(t), "port: 3000", "port: 3001", 1))
-	repo.Commit("Move the backend to port 3001")
-	repo.Push()
-	if code := sl.hook(t, secret, "refs/heads/main"); code != http.StatusAccepted {
-		t.Fatalf("webhook: %d; want 202", code)
-	}
-	envoy.WaitFor(waitTimeout, func(s xdstest.State) bool { return endpointOf(s) == "0.0.0.0:3001" && acked(s) })
-
-	// One push, 50 webhooks at once.
-	repo.WriteFile("quickstart.yaml", strings.Replace(quickstart(t), "port: 3000", "port: 3002", 1))
-	repo.Commit("Move the backend to port 3002")
-	repo.Push()
-	if code, body := sl.do(t, http.MethodPost, "/api/v1/sync"); code != http.StatusAccepted {
-		t.Fatalf("sync: %d %s", code, body) // settles the syncs of the first webhook
-	}
-	envoy.WaitFor(waitTimeout, func(s xdstest.State) bool { return endpointOf(s) == "0.0.0.0:3002" && acked(s) })
-	repo.WriteFile("quickstart.yaml", strings.Replace(quickstart(t), "port: 3000", "port: 3003", 1))
-	repo.Commit("Move the backend to port 3003")
-	repo.Push()
+// checkWebhookBurst posts 50 webhooks at once for the pushed head at port
+// 3003 and checks the Envoy gets it and, with an operator's sync after,
+// it cost at most 3 syncs and 1 or 2 fetches. It returns the metrics
+// after.
+func checkWebhookBurst(t *testing.T, git *gittest.Server, sl *running, envoy *xdstest.Client) map[string]float64 {
+	t.Helper()
 	before, fetches := sl.metrics(t), git.Fetches()
 	var wg sync.WaitGroup
 	for range 50 {
 		wg.Go(func() {
-			if code := sl.hook(t, secret, "refs/heads/main"); code != http.StatusAccepted {
+			if code := sl.hook(t, webhookSecret, "refs/heads/main"); code != http.StatusAccepted {
 				t.Errorf("webhook in the burst: %d; want 202", code)
 			}
 		})
@@ -150,9 +172,13 @@ source:
 	if runs > 3 || fetched > 2 || fetched < 1 {
 		t.Errorf("50 webhooks + 1 operator sync ran %v syncs and %d fetches; want ≤ 3 syncs (≤ 2 for the burst) and 1 or 2 fetches", runs, fetched)
 	}
+	return after
+}
 
-	// Every new head was one "changed" sync: the first sync and three
-	// pushes. Nothing failed.
+// checkSyncMetrics checks every new head was one "changed" sync: the
+// first sync and three pushes. Nothing failed.
+func checkSyncMetrics(t *testing.T, after map[string]float64) {
+	t.Helper()
 	for series, want := range map[string]float64{
 		`sluice_sync_total{result="changed"}`: 4,
 		`sluice_sync_total{result="error"}`:   0,
