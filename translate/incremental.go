@@ -45,10 +45,9 @@ import (
 // routes, their status, the listeners' counts, Backend status and all
 // sorting are done on every translation.
 //
-// Policies change the IR in place after it is built, so a translation of
-// a revision with BackendTrafficPolicies, SecurityPolicies,
-// ClientTrafficPolicies or EnvoyPatchPolicies neither reuses nor records.
-// Kept objects are shared by the results of two translations and never
+// Policies write into the IR after it is built: they are given working
+// copies of the kept virtual hosts (incremental_policies.go).
+// EnvoyPatchPolicies patch copies of the xDS. Kept objects are shared by the results of two translations and never
 // changed after they are recorded.
 
 // incTables are the kept results of one translation.
@@ -62,6 +61,10 @@ type incTables struct {
 	parents    map[*gwapiv1.HTTPRoute][]status.Parent
 	vhostXDS   map[*ir.VirtualHost]vhostXDS
 	clusterXDS map[*ir.Cluster]clusterXDS
+	// afterPolicies are the virtual hosts as the policies left them, by
+	// the kept virtual host they were copied from
+	// (incremental_policies.go).
+	afterPolicies map[*ir.VirtualHost]*ir.VirtualHost
 }
 
 // rulesMemo is what resolveRules gave for one HTTPRoute.
@@ -165,10 +168,6 @@ type clusterXDS struct {
 // startIncremental decides whether m records and whether it may reuse
 // m.prev.inc: when it may not, m.prev.inc is nil.
 func (m *memo) startIncremental(res *Resources, opts Options) {
-	if len(res.BackendTrafficPolicies)+len(res.SecurityPolicies)+len(res.ClientTrafficPolicies)+len(res.EnvoyPatchPolicies) > 0 {
-		m.prev.inc = nil
-		return // policies change the IR in place: record nothing
-	}
 	env := envOf(res, opts)
 	var prev incTables
 	if m.prev.inc != nil && sameIdentities(m.prev.inc.env, env) {
@@ -183,6 +182,8 @@ func (m *memo) startIncremental(res *Resources, opts Options) {
 		parents:    make(map[*gwapiv1.HTTPRoute][]status.Parent, len(prev.parents)),
 		vhostXDS:   make(map[*ir.VirtualHost]vhostXDS, len(prev.vhostXDS)),
 		clusterXDS: make(map[*ir.Cluster]clusterXDS, len(prev.clusterXDS)),
+
+		afterPolicies: make(map[*ir.VirtualHost]*ir.VirtualHost, len(prev.afterPolicies)),
 	}
 }
 

@@ -19,6 +19,8 @@ func (t *translator) applyPolicies(gateways []*ir.Gateway) {
 	if len(t.res.BackendTrafficPolicies) == 0 && len(t.res.SecurityPolicies) == 0 && len(t.res.ClientTrafficPolicies) == 0 {
 		return
 	}
+	work := t.memo.policyCopies(gateways)
+	defer t.memo.settlePolicies(work)
 	targets := t.attachTargets()
 	ctp := policies.ApplyClientTrafficPolicies(policies.ClientTrafficInput{
 		Policies:      t.res.ClientTrafficPolicies,

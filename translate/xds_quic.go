@@ -9,6 +9,7 @@ import (
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	quicv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/quic/v3"
 	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/sluice-gitops/sluice/policies"
 	"github.com/sluice-gitops/sluice/translate/ir"
@@ -109,7 +110,10 @@ func quicTransport(l *ir.Listener, secrets []string) *corev3.TransportSocket {
 // rc, as Envoy Gateway does (appended to any Alt-Svc the backend sends).
 func addAltSvc(rc *routev3.RouteConfiguration, port uint32) {
 	value := fmt.Sprintf(`h3=":%d"; ma=%d`, port, altSvcMaxAge)
-	for _, vh := range rc.GetVirtualHosts() {
+	for i, vh := range rc.GetVirtualHosts() {
+		// A Cache keeps the virtual host (incremental.go): change a copy.
+		vh = proto.Clone(vh).(*routev3.VirtualHost)
+		rc.VirtualHosts[i] = vh
 		for _, r := range vh.GetRoutes() {
 			r.ResponseHeadersToAdd = append(r.ResponseHeadersToAdd, &corev3.HeaderValueOption{
 				Header:       &corev3.HeaderValue{Key: "alt-svc", Value: value},
