@@ -59,98 +59,117 @@ func summary(s *status.Object) string {
 	return strings.Join(parts, ";")
 }
 
+// attachCase is a case of TestAttach: policies attached to testTargets.
+type attachCase struct {
+	policies []Policy
+	// effective names the policy in force per route@listener; "-" none.
+	effective map[string]string
+	// status is the summary of the status of a policy, by name.
+	status map[string]string
+}
+
+// attachCases are the cases of TestAttach, by name.
+var attachCases = map[string]attachCase{
+	"gateway policy reaches every route": {
+		policies:  []Policy{on("gw", 0, KindGateway, "eg", "")},
+		effective: map[string]string{"www@http": "gw", "admin@admin": "gw", "echo@http": "gw"},
+		status:    map[string]string{"gw": "default/eg:Accepted"},
+	},
+	"route beats gateway": {
+		policies:  []Policy{on("gw", 0, KindGateway, "eg", ""), on("rt", 5, KindHTTPRoute, "www", "")},
+		effective: map[string]string{"www@http": "rt", "api@http": "gw"},
+		status:    map[string]string{"gw": "default/eg:Accepted;default/eg:Overridden", "rt": "default/eg:Accepted"},
+	},
+	"listener beats gateway, only on its listener": {
+		policies:  []Policy{on("gw", 0, KindGateway, "eg", ""), on("ls", 0, KindGateway, "eg", "admin")},
+		effective: map[string]string{"admin@admin": "ls", "www@http": "gw"},
+		status:    map[string]string{"gw": "default/eg:Accepted;default/eg:Overridden", "ls": "default/eg/admin:Accepted"},
+	},
+	"route beats listener": {
+		policies:  []Policy{on("ls", 0, KindGateway, "eg", "http"), on("rt", 9, KindGRPCRoute, "echo", "")},
+		effective: map[string]string{"echo@http": "rt", "www@http": "ls", "admin@admin": "-"},
+		status:    map[string]string{"ls": "default/eg/http:Accepted;default/eg/http:Overridden", "rt": "default/eg:Accepted"},
+	},
+	"older wins a conflict": {
+		policies:  []Policy{on("a", 7, KindHTTPRoute, "www", ""), on("z", 1, KindHTTPRoute, "www", "")},
+		effective: map[string]string{"www@http": "z"},
+		status:    map[string]string{"a": "default/eg:Conflicted", "z": "default/eg:Accepted"},
+	},
+	"same age: namespace/name wins": {
+		policies:  []Policy{on("b", 0, KindGateway, "eg", ""), on("a", 0, KindGateway, "eg", "")},
+		effective: map[string]string{"www@http": "a"},
+		status:    map[string]string{"a": "default/eg:Accepted", "b": "default/eg:Conflicted"},
+	},
+	"a conflicted route policy does not override": {
+		policies:  []Policy{on("gw", 0, KindGateway, "eg", ""), on("r1", 1, KindHTTPRoute, "api", ""), on("r2", 2, KindHTTPRoute, "api", "")},
+		effective: map[string]string{"api@http": "r1", "www@http": "gw"},
+		status:    map[string]string{"r2": "default/eg:Conflicted", "gw": "default/eg:Accepted;default/eg:Overridden"},
+	},
+	"missing targets": {
+		policies: []Policy{on("nope", 0, KindHTTPRoute, "nope", ""), on("ls", 0, KindGateway, "eg", "https"),
+			on("kind", 0, "TCPRoute", "www", ""), on("gw", 0, KindGateway, "other", "")},
+		effective: map[string]string{"www@http": "-"},
+		status:    map[string]string{"nope": "TargetNotFound", "ls": "TargetNotFound", "kind": "Invalid", "gw": "TargetNotFound"},
+	},
+	"no target at all": {
+		policies: []Policy{{Kind: "BackendTrafficPolicy", Namespace: "default", Name: "none"}},
+		status:   map[string]string{"none": "Invalid"},
+	},
+	"other namespace": {
+		policies:  []Policy{func() Policy { p := on("elsewhere", 0, KindGateway, "eg", ""); p.Namespace = "team"; return p }()},
+		effective: map[string]string{"www@http": "-"},
+		status:    map[string]string{"elsewhere": "TargetNotFound"},
+	},
+	"selectors": {
+		policies:  []Policy{selecting("web", KindHTTPRoute, map[string]string{"team": "web"}), selecting("edge", KindGateway, map[string]string{"tier": "edge"})},
+		effective: map[string]string{"www@http": "web", "api@http": "edge"},
+		status:    map[string]string{"web": "default/eg:Accepted", "edge": "default/eg:Accepted;default/eg:Overridden"},
+	},
+}
+
 func TestAttach(t *testing.T) {
 	t.Parallel()
-	tests := map[string]struct {
-		policies []Policy
-		// effective names the policy in force per route@listener; "-" none.
-		effective map[string]string
-		status    map[string]string
-	}{
-		"gateway policy reaches every route": {
-			policies:  []Policy{on("gw", 0, KindGateway, "eg", "")},
-			effective: map[string]string{"www@http": "gw", "admin@admin": "gw", "echo@http": "gw"},
-			status:    map[string]string{"gw": "default/eg:Accepted"},
-		},
-		"route beats gateway": {
-			policies:  []Policy{on("gw", 0, KindGateway, "eg", ""), on("rt", 5, KindHTTPRoute, "www", "")},
-			effective: map[string]string{"www@http": "rt", "api@http": "gw"},
-			status:    map[string]string{"gw": "default/eg:Accepted;default/eg:Overridden", "rt": "default/eg:Accepted"},
-		},
-		"listener beats gateway, only on its listener": {
-			policies:  []Policy{on("gw", 0, KindGateway, "eg", ""), on("ls", 0, KindGateway, "eg", "admin")},
-			effective: map[string]string{"admin@admin": "ls", "www@http": "gw"},
-			status:    map[string]string{"gw": "default/eg:Accepted;default/eg:Overridden", "ls": "default/eg/admin:Accepted"},
-		},
-		"route beats listener": {
-			policies:  []Policy{on("ls", 0, KindGateway, "eg", "http"), on("rt", 9, KindGRPCRoute, "echo", "")},
-			effective: map[string]string{"echo@http": "rt", "www@http": "ls", "admin@admin": "-"},
-			status:    map[string]string{"ls": "default/eg/http:Accepted;default/eg/http:Overridden", "rt": "default/eg:Accepted"},
-		},
-		"older wins a conflict": {
-			policies:  []Policy{on("a", 7, KindHTTPRoute, "www", ""), on("z", 1, KindHTTPRoute, "www", "")},
-			effective: map[string]string{"www@http": "z"},
-			status:    map[string]string{"a": "default/eg:Conflicted", "z": "default/eg:Accepted"},
-		},
-		"same age: namespace/name wins": {
-			policies:  []Policy{on("b", 0, KindGateway, "eg", ""), on("a", 0, KindGateway, "eg", "")},
-			effective: map[string]string{"www@http": "a"},
-			status:    map[string]string{"a": "default/eg:Accepted", "b": "default/eg:Conflicted"},
-		},
-		"a conflicted route policy does not override": {
-			policies:  []Policy{on("gw", 0, KindGateway, "eg", ""), on("r1", 1, KindHTTPRoute, "api", ""), on("r2", 2, KindHTTPRoute, "api", "")},
-			effective: map[string]string{"api@http": "r1", "www@http": "gw"},
-			status:    map[string]string{"r2": "default/eg:Conflicted", "gw": "default/eg:Accepted;default/eg:Overridden"},
-		},
-		"missing targets": {
-			policies: []Policy{on("nope", 0, KindHTTPRoute, "nope", ""), on("ls", 0, KindGateway, "eg", "https"),
-				on("kind", 0, "TCPRoute", "www", ""), on("gw", 0, KindGateway, "other", "")},
-			effective: map[string]string{"www@http": "-"},
-			status:    map[string]string{"nope": "TargetNotFound", "ls": "TargetNotFound", "kind": "Invalid", "gw": "TargetNotFound"},
-		},
-		"no target at all": {
-			policies: []Policy{{Kind: "BackendTrafficPolicy", Namespace: "default", Name: "none"}},
-			status:   map[string]string{"none": "Invalid"},
-		},
-		"other namespace": {
-			policies:  []Policy{func() Policy { p := on("elsewhere", 0, KindGateway, "eg", ""); p.Namespace = "team"; return p }()},
-			effective: map[string]string{"www@http": "-"},
-			status:    map[string]string{"elsewhere": "TargetNotFound"},
-		},
-		"selectors": {
-			policies:  []Policy{selecting("web", KindHTTPRoute, map[string]string{"team": "web"}), selecting("edge", KindGateway, map[string]string{"tier": "edge"})},
-			effective: map[string]string{"www@http": "web", "api@http": "edge"},
-			status:    map[string]string{"web": "default/eg:Accepted", "edge": "default/eg:Accepted;default/eg:Overridden"},
-		},
-	}
-	for name, tc := range tests {
+	for name, tc := range attachCases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			a := Attach(tc.policies, testTargets)
-			for where, want := range tc.effective {
-				route, listener, _ := strings.Cut(where, "@")
-				kind := KindHTTPRoute
-				if route == "echo" {
-					kind = KindGRPCRoute
-				}
-				got := "-"
-				if i := a.Effective(kind, "default", route, Parent{"default", "eg", listener}); i >= 0 {
-					got = tc.policies[i].Name
-				}
-				if got != want {
-					t.Errorf("in force on %s: %s, want %s", where, got, want)
-				}
-			}
-			for i, p := range tc.policies {
-				want, ok := tc.status[p.Name]
-				if !ok {
-					continue
-				}
-				if got := summary(a.Status(i)); got != want {
-					t.Errorf("status of %s: %s, want %s\n%s", p.Name, got, want, fmt.Sprintf("%+v", a.Status(i)))
-				}
-			}
+			checkEffective(t, a, tc)
+			checkAttachStatus(t, a, tc)
 		})
+	}
+}
+
+// checkEffective checks the policy in force on each route@listener of tc.
+func checkEffective(t *testing.T, a *Attachments, tc attachCase) {
+	t.Helper()
+	for where, want := range tc.effective {
+		route, listener, _ := strings.Cut(where, "@")
+		kind := KindHTTPRoute
+		if route == "echo" {
+			kind = KindGRPCRoute
+		}
+		got := "-"
+		if i := a.Effective(kind, "default", route, Parent{"default", "eg", listener}); i >= 0 {
+			got = tc.policies[i].Name
+		}
+		if got != want {
+			t.Errorf("in force on %s: %s, want %s", where, got, want)
+		}
+	}
+}
+
+// checkAttachStatus checks the status summary of each policy of tc that
+// tc.status names.
+func checkAttachStatus(t *testing.T, a *Attachments, tc attachCase) {
+	t.Helper()
+	for i, p := range tc.policies {
+		want, ok := tc.status[p.Name]
+		if !ok {
+			continue
+		}
+		if got := summary(a.Status(i)); got != want {
+			t.Errorf("status of %s: %s, want %s\n%s", p.Name, got, want, fmt.Sprintf("%+v", a.Status(i)))
+		}
 	}
 }
 

@@ -124,6 +124,33 @@ func (n *ctpNotes) add(m map[int]map[string][]string, policy int, ancestor, note
 // disagrees with the Gateway's (or, without one, with no policy) is
 // Conflicted for its listener, which falls back to the Gateway's policy.
 func applyToGateway(att *Attachments, features []*ir.ClientTraffic, tg Gateway, g *ir.Gateway, notes *ctpNotes) {
+	a := newGatewayCTP(att, features, tg, g, notes)
+	for _, l := range g.Listeners {
+		a.applyToPort(l)
+	}
+	a.noteOverriding()
+}
+
+// gatewayCTP applies the ClientTrafficPolicies attached to one Gateway
+// (applyToGateway).
+type gatewayCTP struct {
+	att      *Attachments
+	features []*ir.ClientTraffic
+	tg       Gateway
+	notes    *ctpNotes
+	gwRef    Ref
+	// gwPolicy is the policy on the whole Gateway, or -1.
+	gwPolicy int
+	// prefix starts the ancestor name of each listener of the Gateway.
+	prefix string
+	// udp are the Gateway's UDP listeners, by ancestor name.
+	udp map[string]bool
+	// conflicted are the listeners whose listener-level policy is
+	// Conflicted.
+	conflicted map[string]bool
+}
+
+func newGatewayCTP(att *Attachments, features []*ir.ClientTraffic, tg Gateway, g *ir.Gateway, notes *ctpNotes) *gatewayCTP {
 	gwRef := Ref{Kind: KindGateway, Namespace: tg.Namespace, Name: tg.Name}
 	gwPolicy, ok := att.winner[gwRef]
 	if !ok {
@@ -133,107 +160,142 @@ func applyToGateway(att *Attachments, features []*ir.ClientTraffic, tg Gateway, 
 	for _, u := range g.UDPListeners {
 		udp[u.Name] = true
 	}
-	prefix := tg.Namespace + "/" + tg.Name + "/"
-	// listenerPolicy is the listener-level policy of a Gateway listener,
-	// or -1.
-	listenerPolicy := func(name string) int {
-		r := gwRef
-		r.SectionName = name
-		if w, ok := att.winner[r]; ok {
-			return w
-		}
-		return -1
+	return &gatewayCTP{att: att, features: features, tg: tg, notes: notes, gwRef: gwRef, gwPolicy: gwPolicy,
+		prefix: tg.Namespace + "/" + tg.Name + "/", udp: udp, conflicted: map[string]bool{}}
+}
+
+// listenerPolicy is the listener-level policy of a Gateway listener, or
+// -1.
+func (a *gatewayCTP) listenerPolicy(name string) int {
+	r := a.gwRef
+	r.SectionName = name
+	if w, ok := a.att.winner[r]; ok {
+		return w
 	}
-	feature := func(p int) *ir.ClientTraffic {
+	return -1
+}
+
+// feature is what policy p configures, nil for no policy (-1).
+func (a *gatewayCTP) feature(p int) *ir.ClientTraffic {
+	if p < 0 {
+		return nil
+	}
+	return a.features[p]
+}
+
+// members are the Gateway listeners (not UDP) on the port of l.
+func (a *gatewayCTP) members(l *ir.Listener) []string {
+	var members []string
+	for k, name := range a.tg.Listeners {
+		if k < len(a.tg.Ports) && a.tg.Ports[k] == l.Port && !a.udp[a.prefix+name] {
+			members = append(members, name)
+		}
+	}
+	return members
+}
+
+// differ names what keeps policies p and q from sharing a port: on a port
+// of chains, the port-wide settings; otherwise anything.
+func (a *gatewayCTP) differ(chains bool, p, q int) []string {
+	if chains {
+		return portWideDiff(a.feature(p), a.feature(q))
+	}
+	if p != q {
+		return []string{"spec"}
+	}
+	return nil
+}
+
+// applyToPort sets the Client of l and of its chains and notes where each
+// policy is in force.
+func (a *gatewayCTP) applyToPort(l *ir.Listener) {
+	members := a.members(l)
+	inForce := a.portInForce(l.Port, members, len(l.TLSChains) > 0)
+	policy := a.gwPolicy
+	for _, m := range members {
+		if inForce[m] >= 0 {
+			policy = inForce[m]
+			break
+		}
+	}
+	if policy >= 0 {
+		// On a port of chains, only the port-wide settings of l.Client
+		// count, and every policy in force there has the same.
+		l.Client = a.features[policy]
+	}
+	for _, c := range l.TLSChains {
+		p, ok := inForce[c.Listener]
+		if !ok {
+			p = policy
+		}
+		c.Client = a.feature(p)
+	}
+	a.noteInForce(l.Port, members, inForce)
+}
+
+// portInForce is the policy in force on each of the members of a port:
+// its listener-level policy, else the Gateway's. When these cannot share
+// the port, each listener-level policy that differs from the Gateway's is
+// Conflicted and the Gateway's is in force instead.
+func (a *gatewayCTP) portInForce(port uint32, members []string, chains bool) map[string]int {
+	inForce := map[string]int{}
+	agree := true
+	for _, m := range members {
+		inForce[m] = a.listenerPolicy(m)
+		if inForce[m] < 0 {
+			inForce[m] = a.gwPolicy
+		}
+		agree = agree && len(a.differ(chains, inForce[m], inForce[members[0]])) == 0
+	}
+	if agree {
+		return inForce
+	}
+	for _, m := range members {
+		p := a.listenerPolicy(m)
+		diff := a.differ(chains, p, a.gwPolicy)
+		if p < 0 || len(diff) == 0 {
+			continue
+		}
+		a.conflicted[m] = true
+		inForce[m] = a.gwPolicy
+		a.notes.add(a.notes.conflicts, p, a.prefix+m, sharedPortConflict(m, port, members, chains, diff, a.att, a.gwPolicy))
+	}
+	return inForce
+}
+
+// noteInForce notes, for the policies in force on a port, where they
+// are: on its listeners, or on the whole port when no Gateway listener
+// has it.
+func (a *gatewayCTP) noteInForce(port uint32, members []string, inForce map[string]int) {
+	if len(members) == 0 && a.gwPolicy >= 0 {
+		a.notes.add(a.notes.inForce, a.gwPolicy, a.gwRef.String(), fmt.Sprintf("port %d", port))
+	}
+	for _, m := range members {
+		p := inForce[m]
 		if p < 0 {
-			return nil
+			continue
 		}
-		return features[p]
+		target := a.gwRef
+		if a.listenerPolicy(m) == p {
+			target.SectionName = m
+		}
+		a.notes.add(a.notes.inForce, p, target.String(), fmt.Sprintf("listener %s (port %d)", m, port))
 	}
-	conflicted := map[string]bool{}
-	for _, l := range g.Listeners {
-		var members []string
-		for k, name := range tg.Listeners {
-			if k < len(tg.Ports) && tg.Ports[k] == l.Port && !udp[prefix+name] {
-				members = append(members, name)
-			}
-		}
-		chains := len(l.TLSChains) > 0
-		// differ names what keeps policies a and b from sharing the port.
-		differ := func(a, b int) []string {
-			if chains {
-				return portWideDiff(feature(a), feature(b))
-			}
-			if a != b {
-				return []string{"spec"}
-			}
-			return nil
-		}
-		inForce := map[string]int{}
-		agree := true
-		for _, m := range members {
-			inForce[m] = listenerPolicy(m)
-			if inForce[m] < 0 {
-				inForce[m] = gwPolicy
-			}
-			agree = agree && len(differ(inForce[m], inForce[members[0]])) == 0
-		}
-		if !agree {
-			for _, m := range members {
-				p := listenerPolicy(m)
-				diff := differ(p, gwPolicy)
-				if p < 0 || len(diff) == 0 {
-					continue
-				}
-				conflicted[m] = true
-				inForce[m] = gwPolicy
-				notes.add(notes.conflicts, p, prefix+m, sharedPortConflict(m, l.Port, members, chains, diff, att, gwPolicy))
-			}
-		}
-		policy := gwPolicy
-		for _, m := range members {
-			if inForce[m] >= 0 {
-				policy = inForce[m]
-				break
-			}
-		}
-		if policy >= 0 {
-			// On a port of chains, only the port-wide settings of l.Client
-			// count, and every policy in force there has the same.
-			l.Client = features[policy]
-		}
-		for _, c := range l.TLSChains {
-			p, ok := inForce[c.Listener]
-			if !ok {
-				p = policy
-			}
-			c.Client = feature(p)
-		}
-		if len(members) == 0 && gwPolicy >= 0 {
-			notes.add(notes.inForce, gwPolicy, gwRef.String(), fmt.Sprintf("port %d", l.Port))
-		}
-		for _, m := range members {
-			p := inForce[m]
-			if p < 0 {
-				continue
-			}
-			target := gwRef
-			if listenerPolicy(m) == p {
-				target.SectionName = m
-			}
-			notes.add(notes.inForce, p, target.String(), fmt.Sprintf("listener %s (port %d)", m, l.Port))
-		}
-	}
-	if gwPolicy < 0 {
+}
+
+// noteOverriding notes, for the Gateway's policy, the listeners where a
+// listener-level policy is in force instead.
+func (a *gatewayCTP) noteOverriding() {
+	if a.gwPolicy < 0 {
 		return
 	}
-	for _, name := range tg.Listeners {
-		if p := listenerPolicy(name); p >= 0 && p != gwPolicy && !conflicted[name] {
-			notes.add(notes.overriding, gwPolicy, tg.Namespace+"/"+tg.Name, name)
-			on := gwRef
+	for _, name := range a.tg.Listeners {
+		if p := a.listenerPolicy(name); p >= 0 && p != a.gwPolicy && !a.conflicted[name] {
+			a.notes.add(a.notes.overriding, a.gwPolicy, a.tg.Namespace+"/"+a.tg.Name, name)
+			on := a.gwRef
 			on.SectionName = name
-			notes.add(notes.overriddenOn, gwPolicy, gwRef.String(), fmt.Sprintf("listener %s (by %s %s on %s)",
-				name, KindClientTrafficPolicy, att.policies[p].key(), on))
+			a.notes.add(a.notes.overriddenOn, a.gwPolicy, a.gwRef.String(), fmt.Sprintf("listener %s (by %s %s on %s)",
+				name, KindClientTrafficPolicy, a.att.policies[p].key(), on))
 		}
 	}
 }

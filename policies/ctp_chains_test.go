@@ -26,8 +26,27 @@ func chainsGateway() (Targets, *ir.Gateway) {
 	return targets, g
 }
 
-func TestClientTrafficChains(t *testing.T) {
-	t.Parallel()
+// chainsPolicy is a ClientTrafficPolicy of a chainsCase.
+type chainsPolicy struct {
+	name    string
+	spec    egv1a1.ClientTrafficPolicySpec
+	section string // "" for the Gateway
+}
+
+// chainsCase is a case of TestClientTrafficChains: policies on
+// chainsGateway.
+type chainsCase struct {
+	policies []chainsPolicy
+	// the policy (name) in force on each chain and for the port; ""
+	// for none.
+	www, pass, port string
+	// conflict is the policy Conflicted for its listener, and field
+	// what its message must name.
+	conflict, field string
+}
+
+// chainsCases are the cases of TestClientTrafficChains, by name.
+func chainsCases() map[string]chainsCase {
 	idle := gwapiv1.Duration("10m")
 	tls13 := egv1a1.ClientTrafficPolicySpec{TLS: &egv1a1.ClientTLSSettings{TLSSettings: egv1a1.TLSSettings{MinVersion: ptrTo(egv1a1.TLSv13)}}}
 	tcpIdle := egv1a1.ClientTrafficPolicySpec{Timeout: &egv1a1.ClientTimeout{TCP: &egv1a1.TCPClientTimeout{IdleTimeout: &idle}}}
@@ -35,49 +54,34 @@ func TestClientTrafficChains(t *testing.T) {
 	keepalive.TCPKeepalive = &egv1a1.TCPKeepalive{Probes: ptrTo(uint32(3))}
 	h3 := tls13
 	h3.HTTP3 = &egv1a1.HTTP3Settings{}
-	type pol struct {
-		name    string
-		spec    egv1a1.ClientTrafficPolicySpec
-		section string // "" for the Gateway
-	}
-	tests := map[string]struct {
-		policies []pol
-		// the policy (name) in force on each chain and for the port; ""
-		// for none.
-		www, pass, port string
-		// conflict is the policy Conflicted for its listener, and field
-		// what its message must name.
-		conflict, field string
-	}{
+	return map[string]chainsCase{
 		"own policy per chain": {
-			policies: []pol{{"www", tls13, "www"}, {"pass", tcpIdle, "pass"}},
+			policies: []chainsPolicy{{"www", tls13, "www"}, {"pass", tcpIdle, "pass"}},
 			www:      "www", pass: "pass", port: "www",
 		},
 		"listener policy over gateway's": {
-			policies: []pol{{"edge", tcpIdle, ""}, {"www", tls13, "www"}},
+			policies: []chainsPolicy{{"edge", tcpIdle, ""}, {"www", tls13, "www"}},
 			www:      "www", pass: "edge", port: "www",
 		},
 		"keepalive without gateway policy": {
-			policies: []pol{{"www", keepalive, "www"}},
+			policies: []chainsPolicy{{"www", keepalive, "www"}},
 			conflict: "www", field: "spec.tcpKeepalive",
 		},
 		"http3 against the gateway's": {
-			policies: []pol{{"edge", tcpIdle, ""}, {"www", h3, "www"}},
+			policies: []chainsPolicy{{"edge", tcpIdle, ""}, {"www", h3, "www"}},
 			www:      "edge", pass: "edge", port: "edge",
 			conflict: "www", field: "spec.http3",
 		},
 		"same port-wide settings": {
-			policies: []pol{{"edge", keepalive, ""}, {"www", keepalive, "www"}},
+			policies: []chainsPolicy{{"edge", keepalive, ""}, {"www", keepalive, "www"}},
 			www:      "www", pass: "edge", port: "www",
 		},
 	}
-	name := func(c *ir.ClientTraffic) string {
-		if c == nil {
-			return ""
-		}
-		return c.Policy[strings.Index(c.Policy, "/")+1:]
-	}
-	for tname, tc := range tests {
+}
+
+func TestClientTrafficChains(t *testing.T) {
+	t.Parallel()
+	for tname, tc := range chainsCases() {
 		t.Run(tname, func(t *testing.T) {
 			t.Parallel()
 			targets, g := chainsGateway()
@@ -90,27 +94,48 @@ func TestClientTrafficChains(t *testing.T) {
 				ps = append(ps, ctpPolicy(p.name, p.spec, sections...))
 			}
 			sts := ApplyClientTrafficPolicies(ClientTrafficInput{Policies: ps, Targets: targets}, []*ir.Gateway{g})
-			l := g.Listeners[0]
-			if got := name(l.TLSChains[1].Client); got != tc.www {
-				t.Errorf("www chain: %q, want %q", got, tc.www)
-			}
-			if got := name(l.TLSChains[0].Client); got != tc.pass {
-				t.Errorf("pass chain: %q, want %q", got, tc.pass)
-			}
-			if got := name(l.Client); got != tc.port {
-				t.Errorf("port: %q, want %q", got, tc.port)
-			}
-			for i, st := range sts {
-				cond := st.Ancestors[0].Conditions[0]
-				conflicted := cond.Reason == status.ReasonConflicted
-				if want := tc.policies[i].name == tc.conflict; conflicted != want {
-					t.Errorf("policy %s: %+v, conflicted want %v", tc.policies[i].name, cond, want)
-				}
-				if conflicted && !strings.Contains(cond.Message, tc.field) {
-					t.Errorf("policy %s: message %q does not name %s", tc.policies[i].name, cond.Message, tc.field)
-				}
-			}
+			checkChainClients(t, g.Listeners[0], tc)
+			checkChainConflicts(t, sts, tc)
 		})
+	}
+}
+
+// clientPolicyName is the name of the policy c comes from, "" for none.
+func clientPolicyName(c *ir.ClientTraffic) string {
+	if c == nil {
+		return ""
+	}
+	return c.Policy[strings.Index(c.Policy, "/")+1:]
+}
+
+// checkChainClients checks the policy in force on each chain of l and
+// for the port.
+func checkChainClients(t *testing.T, l *ir.Listener, tc chainsCase) {
+	t.Helper()
+	if got := clientPolicyName(l.TLSChains[1].Client); got != tc.www {
+		t.Errorf("www chain: %q, want %q", got, tc.www)
+	}
+	if got := clientPolicyName(l.TLSChains[0].Client); got != tc.pass {
+		t.Errorf("pass chain: %q, want %q", got, tc.pass)
+	}
+	if got := clientPolicyName(l.Client); got != tc.port {
+		t.Errorf("port: %q, want %q", got, tc.port)
+	}
+}
+
+// checkChainConflicts checks that only tc.conflict is Conflicted, with a
+// message that names tc.field.
+func checkChainConflicts(t *testing.T, sts []*status.Object, tc chainsCase) {
+	t.Helper()
+	for i, st := range sts {
+		cond := st.Ancestors[0].Conditions[0]
+		conflicted := cond.Reason == status.ReasonConflicted
+		if want := tc.policies[i].name == tc.conflict; conflicted != want {
+			t.Errorf("policy %s: %+v, conflicted want %v", tc.policies[i].name, cond, want)
+		}
+		if conflicted && !strings.Contains(cond.Message, tc.field) {
+			t.Errorf("policy %s: message %q does not name %s", tc.policies[i].name, cond.Message, tc.field)
+		}
 	}
 }
 

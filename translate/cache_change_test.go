@@ -114,6 +114,18 @@ func (c *changingRevision) check(t *testing.T, step string) string {
 	return string(outs[0])
 }
 
+// checkOutputShows checks that the output of a step has want and, unless
+// gone is empty, no longer has gone.
+func checkOutputShows(t *testing.T, step, out, want, gone string) {
+	t.Helper()
+	if !strings.Contains(out, want) {
+		t.Errorf("%s: the output lacks %q", step, want)
+	}
+	if gone != "" && strings.Contains(out, gone) {
+		t.Errorf("%s: the output still has %q", step, gone)
+	}
+}
+
 // TestCacheReflectsChanges changes a revision step by step and translates
 // each step with a warm Cache (over a Git-like FS and one without hashes)
 // and without one: the outputs are the same bytes, and show the change.
@@ -126,13 +138,7 @@ func TestCacheReflectsChanges(t *testing.T) {
 	}
 	check := func(step, want, gone string) {
 		t.Helper()
-		out := c.check(t, step)
-		if !strings.Contains(out, want) {
-			t.Errorf("%s: the output lacks %q", step, want)
-		}
-		if gone != "" && strings.Contains(out, gone) {
-			t.Errorf("%s: the output still has %q", step, gone)
-		}
+		checkOutputShows(t, step, c.check(t, step), want, gone)
 	}
 	check("first", "/p", "")
 	c.set("routes/r042.yaml", fmt.Appendf(nil, sharedRoute, 42, "changed"))
@@ -143,251 +149,6 @@ func TestCacheReflectsChanges(t *testing.T) {
 	check("the Gateway listener changed", "8081", "portValue: 80\n")
 	c.remove("routes/r007.yaml")
 	check("a route file deleted", "- r8.example.com", "- r7.example.com")
-}
-
-// incrementalBase is a revision with what incremental translation keeps
-// track of: routes to Backends of their own namespace and to a Service of
-// another (allowed by a ReferenceGrant), a shared Backend, failover to a
-// fallback Backend, two listeners, one of them with a hostname.
-const incrementalBase = `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata:
-  name: eg
-spec:
-  controllerName: gateway.envoyproxy.io/gatewayclass-controller
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata:
-  name: eg
-  namespace: apps
-spec:
-  gatewayClassName: eg
-  listeners:
-    - {name: http, protocol: HTTP, port: 80}
-    - {name: admin, protocol: HTTP, port: 80, hostname: admin.example.com}
----
-apiVersion: v1
-kind: Service
-metadata:
-  name: api
-  namespace: backends
-spec:
-  ports: [{name: http, port: 80}]
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata:
-  name: api-1
-  namespace: backends
-  labels: {kubernetes.io/service-name: api}
-addressType: IPv4
-ports: [{name: http, port: 8080, protocol: TCP}]
-endpoints:
-  - addresses: [10.2.0.1]
-`
-
-const incrementalGrant = `apiVersion: gateway.networking.k8s.io/v1beta1
-kind: ReferenceGrant
-metadata:
-  name: apps-to-api
-  namespace: backends
-spec:
-  from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: apps}]
-  to: [{group: "", kind: Service}]
-`
-
-// incrementalRoute is route i: its own Backend, the shared one, the
-// Service api of namespace backends, and from every fifth on, a fallback
-// Backend. Arguments: index, a path suffix.
-const incrementalRoute = `apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata:
-  name: r%[1]d
-  namespace: apps
-spec:
-  parentRefs: [{name: eg}]
-  hostnames: [r%[1]d.example.com, admin.example.com]
-  rules:
-    - matches: [{path: {value: /own%[2]s}}]
-      backendRefs:
-        - {group: gateway.envoyproxy.io, kind: Backend, name: own-%[1]d}
-        - {group: gateway.envoyproxy.io, kind: Backend, name: shared, weight: 2}
-    - matches: [{path: {value: /api}, headers: [{name: x-r, value: "%[1]d"}]}]
-      backendRefs:
-        - {name: api, namespace: backends, port: 80}
-%[3]s---
-apiVersion: gateway.envoyproxy.io/v1alpha1
-kind: Backend
-metadata:
-  name: own-%[1]d
-  namespace: apps
-spec:
-  endpoints: [{ip: {address: 10.1.0.%[1]d, port: 8080}}]
-`
-
-const incrementalFallbackRule = `    - matches: [{path: {value: /failover}}]
-      backendRefs:
-        - {group: gateway.envoyproxy.io, kind: Backend, name: own-%[1]d}
-        - {group: gateway.envoyproxy.io, kind: Backend, name: standby}
-`
-
-const incrementalShared = `apiVersion: gateway.envoyproxy.io/v1alpha1
-kind: Backend
-metadata:
-  name: shared
-  namespace: apps
-spec:
-  endpoints: [{ip: {address: %s, port: 8080}}]
----
-apiVersion: gateway.envoyproxy.io/v1alpha1
-kind: Backend
-metadata:
-  name: standby
-  namespace: apps
-spec:
-  fallback: true
-  endpoints: [{fqdn: {hostname: standby.example.com, port: 443}}]
-`
-
-const incrementalPolicy = `apiVersion: gateway.envoyproxy.io/v1alpha1
-kind: BackendTrafficPolicy
-metadata:
-  name: passive
-  namespace: apps
-spec:
-  targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: eg}]
-  healthCheck:
-    passive:
-      consecutive5XxErrors: 7
-      baseEjectionTime: 1m
-`
-
-func incrementalRouteFile(i int, suffix string) []byte {
-	extra := ""
-	if i%5 == 0 {
-		extra = fmt.Sprintf(incrementalFallbackRule, i)
-	}
-	return fmt.Appendf(nil, incrementalRoute, i, suffix, extra)
-}
-
-// TestCacheIncrementalChanges makes the changes incremental translation
-// must see through, one after the other, each translated with warm
-// Caches and without: every output is the same bytes and shows the
-// change.
-func TestCacheIncrementalChanges(t *testing.T) {
-	c := newChangingRevision()
-	c.set("base.yaml", []byte(incrementalBase))
-	c.set("grant.yaml", []byte(incrementalGrant))
-	c.set("shared.yaml", fmt.Appendf(nil, incrementalShared, "10.0.0.1"))
-	for i := range 20 {
-		c.set(fmt.Sprintf("routes/r%02d.yaml", i), incrementalRouteFile(i, ""))
-	}
-	steps := []struct {
-		name       string
-		change     func()
-		want, gone string
-	}{
-		{"first", func() {}, "failover/httproute/apps/r5/rule/2", ""},
-		{"a route changed", func() { c.set("routes/r04.yaml", incrementalRouteFile(4, "-v2")) }, "/own-v2", ""},
-		{"the same again", func() {}, "/own-v2", ""},
-		{"a route added", func() { c.set("routes/r20.yaml", incrementalRouteFile(20, "")) }, "r20.example.com", ""},
-		{"a route deleted", func() { c.remove("routes/r07.yaml") }, "r8.example.com", "r7.example.com"},
-		{"a route moved to another file", func() {
-			c.remove("routes/r08.yaml")
-			c.set("moved/r08.yaml", incrementalRouteFile(8, ""))
-		}, "file: moved/r08.yaml", "file: routes/r08.yaml"},
-		{"a second copy of a route", func() { c.set("a-copy.yaml", incrementalRouteFile(9, "-copy")) }, "already defined", ""},
-		{"the copy removed", func() { c.remove("a-copy.yaml") }, "r9.example.com", "already defined"},
-		{"the Backend of every route changed", func() { c.set("shared.yaml", fmt.Appendf(nil, incrementalShared, "10.9.9.9")) }, "10.9.9.9", "10.0.0.1"},
-		{"a route's own Backend removed", func() {
-			c.set("routes/r11.yaml", bytes.SplitN(incrementalRouteFile(11, ""), []byte("---\n"), 2)[0])
-		}, "BackendNotFound", ""},
-		{"and its Backend added again", func() { c.set("routes/r11.yaml", incrementalRouteFile(11, "")) }, "10.1.0.11", "BackendNotFound"},
-		{"the Gateway listener changed", func() {
-			c.set("base.yaml", []byte(strings.Replace(incrementalBase, "port: 80}\n", "port: 8081}\n", 1)))
-		}, "portValue: 8081", ""},
-		{"the ReferenceGrant removed", func() { c.remove("grant.yaml") }, "RefNotPermitted", ""},
-		{"and added again", func() { c.set("grant.yaml", []byte(incrementalGrant)) }, "service/backends/api/80", "RefNotPermitted"},
-		{"a policy added", func() { c.set("policy.yaml", []byte(incrementalPolicy)) }, "consecutive5xx: 7", ""},
-		{"a route changed under a policy", func() { c.set("routes/r03.yaml", incrementalRouteFile(3, "-v3")) }, "/own-v3", ""},
-		{"the policy removed", func() { c.remove("policy.yaml") }, "/own-v3", "consecutive5xx: 7"},
-		{"a route changed after", func() { c.set("routes/r02.yaml", incrementalRouteFile(2, "-v4")) }, "/own-v4", ""},
-		// Changes that decoding patches (decodecache.go), or must not.
-		{"a route and its Backend changed", func() {
-			c.set("routes/r04.yaml", bytes.ReplaceAll(incrementalRouteFile(4, "-v5"), []byte("10.1.0.4"), []byte("10.8.0.4")))
-		}, "10.8.0.4", "/own-v2"},
-		{"only Backends changed", func() { c.set("shared.yaml", fmt.Appendf(nil, incrementalShared, "10.7.7.7")) }, "10.7.7.7", "10.9.9.9"},
-		{"two routes changed, one added, one deleted", func() {
-			c.set("routes/r01.yaml", incrementalRouteFile(1, "-v6"))
-			c.set("routes/r13.yaml", incrementalRouteFile(13, "-v6"))
-			c.set("routes/r21.yaml", incrementalRouteFile(21, ""))
-			c.remove("routes/r14.yaml")
-		}, "r21.example.com", "r14.example.com"},
-		{"a route file renamed", func() {
-			c.remove("routes/r15.yaml")
-			c.set("a/r15.yaml", incrementalRouteFile(15, ""))
-		}, "file: a/r15.yaml", "file: routes/r15.yaml"},
-		{"a later copy of a route", func() { c.set("z-copy.yaml", incrementalRouteFile(9, "-copy")) }, "already defined", "/own-copy"},
-		{"the first copy deleted", func() { c.remove("routes/r09.yaml") }, "/own-copy", "already defined"},
-		{"the second copy deleted", func() { c.remove("z-copy.yaml") }, "r10.example.com", "r9.example.com"},
-		{"the second copy again", func() { c.set("z-copy.yaml", incrementalRouteFile(9, "-copy")) }, "/own-copy", ""},
-		{"a route with an unknown field", func() {
-			c.set("routes/r12.yaml", bytes.Replace(incrementalRouteFile(12, "-v7"), []byte("  parentRefs:"), []byte("  colour: red\n  parentRefs:"), 1))
-		}, "colour", ""},
-		{"the field removed", func() { c.set("routes/r12.yaml", incrementalRouteFile(12, "-v7")) }, "/own-v7", "colour"},
-		{"a route that cannot be typed", func() {
-			c.set("routes/r16.yaml", bytes.Replace(incrementalRouteFile(16, ""), []byte("hostnames: [r16"), []byte("hostnames: 7\n  x: [r16"), 1))
-		}, "cannot use", "r16.example.com"},
-		{"a copy of it", func() { c.set("routes/r16b.yaml", incrementalRouteFile(16, "-b")) }, "r16.example.com", ""},
-		{"it typed again", func() { c.set("routes/r16.yaml", incrementalRouteFile(16, "")) }, "already defined", "cannot use"},
-		{"its copy deleted", func() { c.remove("routes/r16b.yaml") }, "r16.example.com", "already defined"},
-		{"a Service in a route file", func() {
-			c.set("routes/r17.yaml", append(incrementalRouteFile(17, ""), "---\napiVersion: v1\nkind: Service\nmetadata: {name: extra, namespace: apps}\nspec: {ports: [{port: 81}]}\n"...))
-		}, "/own", ""},
-		{"and removed", func() { c.set("routes/r17.yaml", incrementalRouteFile(17, "-v8")) }, "/own-v8", ""},
-		{"a file of another kind only", func() { c.set("base.yaml", []byte(incrementalBase)) }, "r21.example.com", ""},
-		{"a route after it", func() { c.set("routes/r18.yaml", incrementalRouteFile(18, "-v9")) }, "/own-v9", ""},
-		// Routes the same objects whose status changes: their parents
-		// are not those of the last translation.
-		{"the shared Backends removed", func() { c.remove("shared.yaml") }, "BackendNotFound", "10.7.7.7"},
-		{"the shared Backends added again", func() { c.set("shared.yaml", fmt.Appendf(nil, incrementalShared, "10.7.7.7")) }, "10.7.7.7", "BackendNotFound"},
-		{"a route after that", func() { c.set("routes/r18.yaml", incrementalRouteFile(18, "-v10")) }, "/own-v10", "BackendNotFound"},
-	}
-	// Steps that change only files of HTTPRoutes and Backends decode
-	// accepts as they are: both Caches patch what decoding gave before.
-	patched := map[string]bool{
-		"a route changed": true, "the same again": true, "a route added": true, "a route deleted": true,
-		"a route moved to another file": true, "the Backend of every route changed": true,
-		"a route's own Backend removed": true, "and its Backend added again": true, "a route changed under a policy": true,
-		"the second copy deleted": true, "a route changed after": true, "a route and its Backend changed": true,
-		"only Backends changed": true, "two routes changed, one added, one deleted": true,
-		"a route file renamed": true, "the second copy again": true, "a route after it": true,
-		"the shared Backends removed": true, "the shared Backends added again": true, "a route after that": true,
-	}
-	for _, s := range steps {
-		var before []*Resources
-		for _, cache := range []*Cache{c.hashed, c.plain} {
-			if cache.decoded == nil {
-				before = append(before, nil)
-			} else {
-				before = append(before, cache.decoded.res)
-			}
-		}
-		s.change()
-		out := c.check(t, s.name)
-		for i, cache := range []*Cache{c.hashed, c.plain} {
-			if got := cache.decoded.res == before[i]; got != patched[s.name] {
-				t.Errorf("%s: cache %d patched the decoded revision: %v, want %v", s.name, i, got, patched[s.name])
-			}
-		}
-		if !strings.Contains(out, s.want) {
-			t.Errorf("%s: the output lacks %q", s.name, s.want)
-		}
-		if s.gone != "" && strings.Contains(out, s.gone) {
-			t.Errorf("%s: the output still has %q", s.name, s.gone)
-		}
-	}
 }
 
 // TestCacheEveryDocument puts each document of every golden case in a

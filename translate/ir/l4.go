@@ -72,6 +72,17 @@ type Secret struct {
 // validateL4 checks the TLS chains, TCP proxies, UDP listeners and secrets
 // of a gateway.
 func (g *Gateway) validateL4(clusters map[string]bool) []error {
+	secrets, errs := g.validateSecrets()
+	for _, l := range g.Listeners {
+		errs = append(errs, validateL4Listener(l, secrets, clusters)...)
+	}
+	return append(errs, g.validateUDPListeners(clusters)...)
+}
+
+// validateSecrets checks that each secret is defined once and is either a
+// certificate with its key or a generic secret, and that the OIDC secrets
+// exist. It returns the names of the secrets.
+func (g *Gateway) validateSecrets() (map[string]bool, []error) {
 	var errs []error
 	secrets := map[string]bool{}
 	for _, s := range g.Secrets {
@@ -92,61 +103,86 @@ func (g *Gateway) validateL4(clusters map[string]bool) []error {
 			errs = append(errs, fmt.Errorf("oidc secret %q does not exist", s))
 		}
 	}
-	checkTCP := func(owner string, p *TCPProxy) {
-		if len(p.Backends) == 0 {
-			errs = append(errs, fmt.Errorf("%s: tcp proxy %q has no backends", owner, p.Name))
-		}
-		for _, b := range p.Backends {
-			if b.Cluster != "" && !clusters[b.Cluster] {
-				errs = append(errs, fmt.Errorf("%s: cluster %q does not exist", owner, b.Cluster))
-			}
+	return secrets, errs
+}
+
+// validateTCPProxy checks that p, of owner, has backends and that their
+// clusters exist.
+func validateTCPProxy(owner string, p *TCPProxy, clusters map[string]bool) []error {
+	var errs []error
+	if len(p.Backends) == 0 {
+		errs = append(errs, fmt.Errorf("%s: tcp proxy %q has no backends", owner, p.Name))
+	}
+	for _, b := range p.Backends {
+		if b.Cluster != "" && !clusters[b.Cluster] {
+			errs = append(errs, fmt.Errorf("%s: cluster %q does not exist", owner, b.Cluster))
 		}
 	}
-	for _, l := range g.Listeners {
-		kinds := 0
-		for _, set := range []bool{len(l.VirtualHosts) > 0, len(l.TLSChains) > 0, l.TCP != nil} {
-			if set {
-				kinds++
-			}
-		}
-		if kinds > 1 {
-			errs = append(errs, fmt.Errorf("listener %q mixes plain HTTP, TLS chains and a TCP proxy", l.Name))
-		}
-		if l.TCP != nil {
-			checkTCP("listener "+l.Name, l.TCP)
-		}
-		catchAll := 0
-		names := map[string]bool{}
-		for _, c := range l.TLSChains {
-			if len(c.ServerNames) == 0 {
-				catchAll++
-			}
-			for _, n := range c.ServerNames {
-				if names[n] {
-					errs = append(errs, fmt.Errorf("listener %q: server name %q is taken by two chains", l.Name, n))
-				}
-				names[n] = true
-			}
-			for _, s := range c.Secrets {
-				if !secrets[s] {
-					errs = append(errs, fmt.Errorf("chain %q: secret %q does not exist", c.Name, s))
-				}
-			}
-			switch {
-			case c.HTTP && c.TCP != nil:
-				errs = append(errs, fmt.Errorf("chain %q serves both HTTP and TCP", c.Name))
-			case c.HTTP && len(c.Secrets) == 0:
-				errs = append(errs, fmt.Errorf("chain %q serves HTTP without terminating TLS", c.Name))
-			case !c.HTTP && c.TCP == nil:
-				errs = append(errs, fmt.Errorf("chain %q serves neither HTTP nor TCP", c.Name))
-			case c.TCP != nil:
-				checkTCP("chain "+c.Name, c.TCP)
-			}
-		}
-		if catchAll > 1 {
-			errs = append(errs, fmt.Errorf("listener %q has %d chains without server names", l.Name, catchAll))
+	return errs
+}
+
+// validateL4Listener checks that l is one kind of listener (plain HTTP, TLS
+// chains or a TCP proxy), its TCP proxy and its TLS chains.
+func validateL4Listener(l *Listener, secrets, clusters map[string]bool) []error {
+	var errs []error
+	kinds := 0
+	for _, set := range []bool{len(l.VirtualHosts) > 0, len(l.TLSChains) > 0, l.TCP != nil} {
+		if set {
+			kinds++
 		}
 	}
+	if kinds > 1 {
+		errs = append(errs, fmt.Errorf("listener %q mixes plain HTTP, TLS chains and a TCP proxy", l.Name))
+	}
+	if l.TCP != nil {
+		errs = append(errs, validateTCPProxy("listener "+l.Name, l.TCP, clusters)...)
+	}
+	catchAll := 0
+	names := map[string]bool{}
+	for _, c := range l.TLSChains {
+		if len(c.ServerNames) == 0 {
+			catchAll++
+		}
+		for _, n := range c.ServerNames {
+			if names[n] {
+				errs = append(errs, fmt.Errorf("listener %q: server name %q is taken by two chains", l.Name, n))
+			}
+			names[n] = true
+		}
+		errs = append(errs, validateTLSChain(c, secrets, clusters)...)
+	}
+	if catchAll > 1 {
+		errs = append(errs, fmt.Errorf("listener %q has %d chains without server names", l.Name, catchAll))
+	}
+	return errs
+}
+
+// validateTLSChain checks that the secrets of c exist and that it serves
+// either HTTP, terminating TLS, or TCP.
+func validateTLSChain(c *TLSChain, secrets, clusters map[string]bool) []error {
+	var errs []error
+	for _, s := range c.Secrets {
+		if !secrets[s] {
+			errs = append(errs, fmt.Errorf("chain %q: secret %q does not exist", c.Name, s))
+		}
+	}
+	switch {
+	case c.HTTP && c.TCP != nil:
+		errs = append(errs, fmt.Errorf("chain %q serves both HTTP and TCP", c.Name))
+	case c.HTTP && len(c.Secrets) == 0:
+		errs = append(errs, fmt.Errorf("chain %q serves HTTP without terminating TLS", c.Name))
+	case !c.HTTP && c.TCP == nil:
+		errs = append(errs, fmt.Errorf("chain %q serves neither HTTP nor TCP", c.Name))
+	case c.TCP != nil:
+		errs = append(errs, validateTCPProxy("chain "+c.Name, c.TCP, clusters)...)
+	}
+	return errs
+}
+
+// validateUDPListeners checks that no port is bound twice and that the
+// clusters exist.
+func (g *Gateway) validateUDPListeners(clusters map[string]bool) []error {
+	var errs []error
 	ports := map[uint32]bool{}
 	for _, u := range g.UDPListeners {
 		if ports[u.Port] {
