@@ -3,6 +3,7 @@ package translate
 import (
 	"reflect"
 	"slices"
+	"sync/atomic"
 
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
@@ -83,10 +84,11 @@ func (m *memo) settlePolicies(work []vhostCopy) {
 		return
 	}
 	eq := valueEq{}
+	hook := policyWritesHook.Load()
 	for _, w := range work {
 		cp := *w.slot
-		if policyWritesHook != nil {
-			policyWritesHook(w.orig, cp)
+		if hook != nil {
+			(*hook)(w.orig, cp)
 		}
 		if m.prev.inc != nil {
 			if prev := m.prev.inc.afterPolicies[w.orig]; prev != nil && samePolicyRoutes(prev, cp, eq) {
@@ -99,7 +101,7 @@ func (m *memo) settlePolicies(work []vhostCopy) {
 
 // policyWritesHook, set by a test, sees every virtual host before and
 // after the policies.
-var policyWritesHook func(before, after *ir.VirtualHost)
+var policyWritesHook atomic.Pointer[func(before, after *ir.VirtualHost)]
 
 // samePolicyRoutes reports whether two copies of one virtual host hold
 // routes that the policies made alike.
