@@ -161,6 +161,7 @@ type vhostXDS struct {
 
 type clusterXDS struct {
 	family string // the Gateway's IP family
+	c      *ir.Cluster
 	cl     *clusterv3.Cluster
 	cla    *endpointv3.ClusterLoadAssignment
 }
@@ -357,13 +358,33 @@ func (m *memo) clusterXDS(c *ir.Cluster, family string) (*clusterv3.Cluster, *en
 			m.next.inc.clusterXDS[c] = x
 			return x.cl, x.cla
 		}
+		// Policies copy clusters anew on every translation: a copy like
+		// last time's of its name has its xDS.
+		if x, ok := m.prevClusterByName(c.Name); ok && x.family == family && reflect.DeepEqual(x.c, c) {
+			x.c = c
+			m.next.inc.clusterXDS[c] = x
+			return x.cl, x.cla
+		}
 	}
 	cl, cla := buildCluster(c)
 	if cl.GetType() == clusterv3.Cluster_STRICT_DNS {
 		cl.DnsLookupFamily = dnsLookupFamily(family)
 	}
 	if m.recording() {
-		m.next.inc.clusterXDS[c] = clusterXDS{family: family, cl: cl, cla: cla}
+		m.next.inc.clusterXDS[c] = clusterXDS{family: family, c: c, cl: cl, cla: cla}
 	}
 	return cl, cla
+}
+
+// prevClusterByName returns what the last translation built for the
+// cluster of a name.
+func (m *memo) prevClusterByName(name string) (clusterXDS, bool) {
+	if m.prevClusters == nil {
+		m.prevClusters = make(map[string]clusterXDS, len(m.prev.inc.clusterXDS))
+		for _, x := range m.prev.inc.clusterXDS {
+			m.prevClusters[x.c.Name] = x
+		}
+	}
+	x, ok := m.prevClusters[name]
+	return x, ok
 }

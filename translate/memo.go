@@ -33,6 +33,8 @@ type backendMemoRes struct {
 type memo struct {
 	cache      *Cache
 	prev, next memoTables
+	// prevClusters indexes prev's cluster xDS by name, once needed.
+	prevClusters map[string]clusterXDS
 }
 
 // startMemo returns the memo of one translation of res with c, nil
