@@ -23,9 +23,10 @@ golden: ## rewrite translate's golden files (review the diff!)
 	git status --short translate/testdata
 
 .PHONY: lint
-lint: ## gofmt and go vet
+lint: ## gofmt, go vet, and no file over 500 lines nor function over 80
 	@out=$$(gofmt -l . ); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+	$(GO) run ./.ci/sizes
 
 .PHONY: bench
 bench: ## run the benchmarks

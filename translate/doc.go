@@ -7,6 +7,15 @@
 // condition and translation of the rest goes on; only YAML that cannot be
 // parsed rejects a whole revision.
 //
+// It works in three stages, each a step of TranslateResources:
+//   - reading files: YAML/JSON documents → typed objects (load.go,
+//     yamljson.go, kinds.go, translate/flatyaml; decodecache.go patches
+//     the last decoded revision);
+//   - Gateway API semantics: typed objects → IR (translate/ir) and status
+//     (translate/status): gateway.go, httproute.go, irbuild*.go, ..., and
+//     the policies (package policies, policies.go);
+//   - IR → xDS: xds*.go, through the features.
+//
 // IR → xDS goes through one interface, feature.Feature (translate/feature):
 // features.go lists every HTTP filter and policy once, in HTTP filter
 // chain order; xds.go and xdsroute.go loop over that list. A new HTTP
@@ -25,7 +34,9 @@
 //     the merged IR, one result per member key).
 //   - incremental.go: what a Cache keeps between revisions so that
 //     unchanged routes and Backends are not resolved, built or marshalled
-//     again (their status and cluster registration are replayed).
+//     again (their status and cluster registration are replayed);
+//     incremental_policies.go: the same with policies, which are given
+//     working copies of what a Cache keeps.
 //   - xds_quic.go: the QUIC listener of an HTTPS port with
 //     ClientTrafficPolicy http3, and the Alt-Svc header on its routes.
 //   - decodecache.go: a Cache patches the decoded revision before when
