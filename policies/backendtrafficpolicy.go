@@ -79,11 +79,11 @@ func ApplyBackendTrafficPolicies(in BackendTrafficInput, gateways []*ir.Gateway)
 		return att.Effective(o.Kind, o.Namespace, o.Name, Parent{Namespace: o.GatewayNamespace, Name: o.GatewayName, Listener: o.Listener})
 	}
 	for _, g := range gateways {
-		byName := map[string]*ir.Cluster{}
+		byName := make(map[string]*ir.Cluster, 2*len(g.Clusters)) // room for a copy of each
 		for _, c := range g.Clusters {
 			byName[c.Name] = c
 		}
-		replaced := map[string]bool{}
+		replaced := make(map[string]bool, len(g.Clusters))
 		hosts := routeHosts(g)
 		forEachRoute([]*ir.Gateway{g}, func(r *ir.Route) {
 			o := r.Origin

@@ -83,7 +83,7 @@ func (f *btpFeatures) clusterLB() *ir.LoadBalancer {
 // (routes' backends and mirrors, TCP and UDP listeners), and sorts the
 // clusters by name again.
 func pruneClusters(g *ir.Gateway, replaced map[string]bool) {
-	used := map[string]bool{}
+	used := make(map[string]bool, len(g.Clusters))
 	forEachRoute([]*ir.Gateway{g}, func(r *ir.Route) {
 		for _, b := range r.Backends {
 			used[b.Cluster] = true
