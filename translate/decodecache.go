@@ -9,8 +9,8 @@ import (
 )
 
 // Decoding a revision again when few files changed: a Cache keeps the
-// load.Revision of the last revision it translated, and the Resources
-// around its Objects with their index. When the files that changed hold
+// load.Revision of the last revision it translated, and its Objects as
+// Resources, with their index. When the files that changed hold
 // only HTTPRoutes and Backends, the Revision patches its Objects in place
 // (load.Revision.Patch) and the index follows the Backends that left and
 // came; whatever else changed decodes the revision as without a Cache.
@@ -19,8 +19,8 @@ import (
 // owns them: a translation takes them from the Cache and gives them back
 // when it is done; one that runs meanwhile decodes on its own.
 
-// patchKinds are the kinds whose changes a patch may make: the index
-// follows only those (patch).
+// patchKinds are the kinds whose changes a patch may make: of the kinds
+// the index holds only Backends, which it follows (decodeState.patch).
 var patchKinds = []string{"HTTPRoute", "Backend"}
 
 // decodeState is what decoding one revision gave.

@@ -13,7 +13,8 @@ import (
 
 // The checks the API server makes on Services and EndpointSlices before
 // they exist, as far as translation depends on them. An object that fails
-// is not read (decode warns and ignores it), as a cluster would not have it.
+// is not read (load leaves it out with a warning: loadOptions, in
+// resources.go), as a cluster would not have it.
 
 var serviceTypes = map[corev1.ServiceType]bool{
 	"": true, corev1.ServiceTypeClusterIP: true, corev1.ServiceTypeNodePort: true,

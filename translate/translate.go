@@ -18,7 +18,8 @@ type Options struct {
 	// Empty means DefaultControllerName.
 	ControllerName string
 	// Cache, if set, keeps the typed files of the last revision so that
-	// the next one decodes only the files that changed (cache.go).
+	// the next one decodes only the files that changed, and what
+	// translating it gave (cache.go).
 	Cache *Cache
 }
 

@@ -123,7 +123,7 @@ func (r *Revision) changedFiles(f *Files, kinds []string) (gone, come []*documen
 			cur = f.files[j] // added
 			j++
 		default:
-			// The same content read twice (two translations at once)
+			// The same content read twice (two reads at once)
 			// gives other objects: only the same read is unchanged.
 			if r.files[i] != f.files[j] {
 				old, cur = r.files[i], f.files[j]

@@ -83,8 +83,8 @@ type fileDocs struct {
 	typed sync.Once
 }
 
-// typeDocs types the documents of f, once, however many translations
-// sharing f through a Cache ask.
+// typeDocs types the documents of f, once, however many reads sharing f
+// through a Cache ask.
 func (f *fileDocs) typeDocs(opts Options) {
 	f.typed.Do(func() {
 		var nodes []*yaml.Node // of f.src, parsed again on the first typing error
@@ -142,17 +142,6 @@ func Read(fsys fs.FS, opts Options) (*Objects, []string, error) {
 	}
 	rev := files.Decode()
 	return rev.objects, rev.warnings, nil
-}
-
-// readDocuments is Read's documents, before decoding: those that could be
-// read are returned with the error.
-func readDocuments(fsys fs.FS, opts Options) ([]*document, []string, error) {
-	files, err := readFiles(fsys, nil, opts)
-	if files == nil {
-		return nil, nil, err
-	}
-	docs, warnings := joinFiles(files.files)
-	return docs, warnings, err
 }
 
 // readFiles lists the input files of fsys in order and reads each, from

@@ -2,6 +2,7 @@ package load
 
 import (
 	"errors"
+	"io/fs"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -174,4 +175,15 @@ spec:
 	if strings.Join(warnings, "\n") != strings.Join(want, "\n") {
 		t.Errorf("warnings\n%s\nwant\n%s", strings.Join(warnings, "\n"), strings.Join(want, "\n"))
 	}
+}
+
+// readDocuments is Read's documents, before decoding: those that could be
+// read are returned with the error.
+func readDocuments(fsys fs.FS, opts Options) ([]*document, []string, error) {
+	files, err := readFiles(fsys, nil, opts)
+	if files == nil {
+		return nil, nil, err
+	}
+	docs, warnings := joinFiles(files.files)
+	return docs, warnings, err
 }
