@@ -171,7 +171,7 @@ func BenchmarkTranslate1k(b *testing.B)  { benchmarkTranslate(b, 1000) }
 func BenchmarkTranslate10k(b *testing.B) { benchmarkTranslate(b, 10000) }
 
 // benchmarkDecode is the baseline of the translate targets: the project's
-// decoder alone, YAML to typed objects (readDocuments and decode), with as
+// decoder alone, YAML to typed objects (load.Read), with as
 // many workers as Translate uses. No validation, IR or xDS.
 func benchmarkDecode(b *testing.B, routes int) {
 	fsys, size := generateRevision(routes)
@@ -179,11 +179,11 @@ func benchmarkDecode(b *testing.B, routes int) {
 	b.SetBytes(size)
 	p := startPeakHeap()
 	for b.Loop() {
-		docs, _, err := readDocuments(fsys)
+		res, _, err := readResources(fsys)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if res, _ := decode(docs); len(res.HTTPRoutes) != routes {
+		if len(res.HTTPRoutes) != routes {
 			b.Fatalf("%d routes, want %d", len(res.HTTPRoutes), routes)
 		}
 	}
@@ -206,25 +206,36 @@ func BenchmarkParse10k(b *testing.B) {
 	b.SetBytes(size)
 	for b.Loop() {
 		errs := make([]error, len(names))
-		parallel(len(names), func(i int) {
-			data, err := fs.ReadFile(fsys, names[i])
-			if err != nil {
-				errs[i] = err
-				return
-			}
-			dec := yaml.NewDecoder(bytes.NewReader(data))
-			for {
-				var n yaml.Node
-				if err := dec.Decode(&n); err != nil {
-					if !errors.Is(err, io.EOF) {
-						errs[i] = err
-					}
-					return
+		var next atomic.Int64 // files are taken in order, as load takes them
+		var wg sync.WaitGroup
+		for range runtime.GOMAXPROCS(0) {
+			wg.Go(func() {
+				for i := int(next.Add(1)) - 1; i < len(names); i = int(next.Add(1)) - 1 {
+					errs[i] = parseNodes(fsys, names[i])
 				}
-			}
-		})
+			})
+		}
+		wg.Wait()
 		if err := errors.Join(errs...); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// parseNodes parses every document of a file into yaml.v3 nodes.
+func parseNodes(fsys fs.FS, name string) error {
+	data, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return err
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var n yaml.Node
+		if err := dec.Decode(&n); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return err
 		}
 	}
 }
@@ -303,11 +314,9 @@ func BenchmarkTargets10k(b *testing.B) {
 	version := 0
 	for b.Loop() {
 		dec += timed(func() {
-			docs, _, err := readDocuments(fsys)
-			if err != nil {
+			if _, _, err := readResources(fsys); err != nil {
 				b.Fatal(err)
 			}
-			decode(docs)
 		})
 		// Ten in a row, so that the 1k figure, like the 10k one, pays for
 		// the garbage collection of its own translations.

@@ -97,12 +97,11 @@ func TestCacheRereadsChanged(t *testing.T) {
 // translateLabel returns label v of the Gateway default/eg as translated.
 func translateLabel(t *testing.T, fsys fs.FS, cache *Cache) string {
 	t.Helper()
-	docs, _, err := readDocumentsCached(fsys, cache)
+	files, err := cache.files.Read(fsys)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, _ := decode(docs)
-	for _, g := range res.Gateways {
+	for _, g := range files.Decode().Objects().Gateways {
 		if g.Name == "eg" {
 			return g.Labels["v"]
 		}

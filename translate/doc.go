@@ -7,14 +7,20 @@
 // condition and translation of the rest goes on; only YAML that cannot be
 // parsed rejects a whole revision.
 //
-// It works in three stages, each a step of TranslateResources:
-//   - reading files: YAML/JSON documents → typed objects (load.go,
-//     yamljson.go, kinds.go, translate/flatyaml; decodecache.go patches
-//     the last decoded revision);
-//   - Gateway API semantics: typed objects → IR (translate/ir) and status
-//     (translate/status): gateway.go, httproute.go, irbuild*.go, ..., and
-//     the policies (package policies, policies.go);
-//   - IR → xDS: xds*.go, through the features.
+// It works in three stages:
+//   - reading files: YAML/JSON documents → typed objects grouped by kind,
+//     with their file and line (package translate/load, load.Objects;
+//     translate/flatyaml re-indents flattened YAML). Translate calls
+//     load.Read, or a Cache (cache.go, decodecache.go) its load.Cache;
+//     resources.go views load.Objects as Resources and gives load the
+//     API server's checks of some kinds (service_validate.go,
+//     referencegrant.go);
+//   - Gateway API semantics: Resources → IR (translate/ir) and status
+//     (translate/status): TranslateResources and translator.run
+//     (gateway.go, httproute.go, grpcroute.go, l4route.go, backend.go,
+//     service.go, irbuild*.go, ...), index.go finding objects by name,
+//     and the policies (package policies, policies.go);
+//   - IR → xDS: xds*.go, through the features (below).
 //
 // IR → xDS goes through one interface, feature.Feature (translate/feature):
 // features.go lists every HTTP filter and policy once, in HTTP filter
@@ -39,8 +45,9 @@
 //     working copies of what a Cache keeps.
 //   - xds_quic.go: the QUIC listener of an HTTPS port with
 //     ClientTrafficPolicy http3, and the Alt-Svc header on its routes.
-//   - decodecache.go: a Cache patches the decoded revision before when
-//     only files of HTTPRoutes and Backends changed.
+//   - decodecache.go: a Cache has load patch the decoded revision before
+//     when only files of HTTPRoutes and Backends changed, and the index
+//     follows the Backends that changed.
 //
 // The status types and condition reasons are translate/status's, shared
 // with policies; status.go names those a Result holds. Field checks

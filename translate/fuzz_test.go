@@ -22,11 +22,10 @@ func FuzzLoad(f *testing.F) {
 		f.Add(data)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		docs, _, err := readDocuments(fstest.MapFS{"in.yaml": {Data: data}})
+		res, warnings, err := readResources(fstest.MapFS{"in.yaml": {Data: data}})
 		if err != nil {
 			return
 		}
-		res, warnings := decode(docs)
 		out, err := TranslateResources(res, warnings, Options{})
 		if err != nil {
 			return

@@ -8,6 +8,7 @@ import (
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/sluice-gitops/sluice/translate/ir"
+	"github.com/sluice-gitops/sluice/translate/load"
 	"github.com/sluice-gitops/sluice/translate/status"
 )
 
@@ -22,7 +23,7 @@ type translator struct {
 	rec *resolveRecord
 	// stateWarnings counts the warnings of the states registered.
 	stateWarnings int
-	status        map[objKey]*status.Object
+	status        map[load.Key]*status.Object
 	// statusList holds the entries of status in the order they were made.
 	statusList []*status.Object
 	// statusSlab holds the entries not used yet: allocating them in
@@ -79,7 +80,7 @@ func newTranslator(res *Resources, opts Options) *translator {
 	return &translator{
 		opts:       opts,
 		res:        res,
-		status:     make(map[objKey]*status.Object, n),
+		status:     make(map[load.Key]*status.Object, n),
 		statusList: make([]*status.Object, 0, n), // statusOf appends
 		backends:   make(map[string]*backendState, len(res.Backends)),
 		secrets:    map[string]*secretState{},
@@ -88,14 +89,14 @@ func newTranslator(res *Resources, opts Options) *translator {
 
 // statusOf returns the status entry of an object, creating it.
 func (t *translator) statusOf(kind, namespace, name string) *status.Object {
-	key := objKey{kind, namespace, name}
+	key := load.Key{Kind: kind, Namespace: namespace, Name: name}
 	s, ok := t.status[key]
 	if !ok {
 		if len(t.statusSlab) == 0 {
 			t.statusSlab = make([]status.Object, max(64, len(t.statusList)/4))
 		}
 		s, t.statusSlab = &t.statusSlab[0], t.statusSlab[1:]
-		*s = status.Object{Kind: kind, Namespace: namespace, Name: name, Location: t.res.where[key]} // Where, without building key again
+		*s = status.Object{Kind: kind, Namespace: namespace, Name: name, Location: t.res.objects().WhereKey(key)}
 		t.status[key] = s
 		t.statusList = append(t.statusList, s)
 	}

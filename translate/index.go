@@ -6,13 +6,16 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"github.com/sluice-gitops/sluice/translate/load"
 )
 
 // resourceIndex finds the objects that other objects name (namespaces,
 // grants, Services and their EndpointSlices, Backends) without a scan of
 // their lists.
 // It is built on first use from the lists of Resources, which must not
-// change after that; each list keeps its order (namespace, then name).
+// change after that but by a patch that the index follows
+// (decodecache.go); each list keeps its order (namespace, then name).
 type resourceIndex struct {
 	namespaceLabels map[string]labels.Set                   // by name
 	grants          map[string][]*gwapiv1.ReferenceGrant    // by namespace
@@ -21,10 +24,18 @@ type resourceIndex struct {
 	backends        map[string]*egv1a1.Backend              // by namespace/name
 }
 
-// idx returns the index of r, building it once.
+// idx returns the index of r, building it once (load.Objects.Derived).
 func (r *Resources) idx() *resourceIndex {
-	r.indexOnce.Do(func() { r.index = buildIndex(r) })
-	return r.index
+	return r.objects().Derived(indexObjects).(*resourceIndex)
+}
+
+// indexObjects builds the index of the Objects of Resources.
+func indexObjects(o *load.Objects) any { return buildIndex((*Resources)(o)) }
+
+// builtIndex returns the index of r if it was built, else nil.
+func (r *Resources) builtIndex() *resourceIndex {
+	x, _ := r.objects().Built().(*resourceIndex)
+	return x
 }
 
 func buildIndex(r *Resources) *resourceIndex {

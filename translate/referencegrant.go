@@ -5,6 +5,8 @@ import (
 	"regexp"
 
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"github.com/sluice-gitops/sluice/translate/load"
 )
 
 // ReferenceGrant: a reference from an object in one namespace to an object
@@ -73,34 +75,34 @@ var (
 )
 
 // validateReferenceGrant makes the checks of the ReferenceGrant CRD
-// schema; the error is an *objectError.
+// schema; the error is a *load.ObjectError.
 func validateReferenceGrant(g *gwapiv1.ReferenceGrant) error {
-	var p objectProblems
+	var p load.Problems
 	if n := len(g.Spec.From); n < 1 || n > 16 {
-		p.add("spec.from", "field spec.from: has %d entries; 1 to 16 are required", n)
+		p.Add("spec.from", "field spec.from: has %d entries; 1 to 16 are required", n)
 	}
 	for i, f := range g.Spec.From {
 		field := fmt.Sprintf("spec.from[%d]", i)
 		if msg := groupKindProblem(field, string(f.Group), string(f.Kind)); msg != "" {
-			p.add("spec.from", "%s", msg)
+			p.Add("spec.from", "%s", msg)
 		}
 		if !validLabel(string(f.Namespace)) {
-			p.add("spec.from.namespace", "field %s.namespace: %q is not a namespace name (an RFC 1123 label)", field, f.Namespace)
+			p.Add("spec.from.namespace", "field %s.namespace: %q is not a namespace name (an RFC 1123 label)", field, f.Namespace)
 		}
 	}
 	if n := len(g.Spec.To); n < 1 || n > 16 {
-		p.add("spec.to", "field spec.to: has %d entries; 1 to 16 are required", n)
+		p.Add("spec.to", "field spec.to: has %d entries; 1 to 16 are required", n)
 	}
 	for i, t := range g.Spec.To {
 		field := fmt.Sprintf("spec.to[%d]", i)
 		if msg := groupKindProblem(field, string(t.Group), string(t.Kind)); msg != "" {
-			p.add("spec.to", "%s", msg)
+			p.Add("spec.to", "%s", msg)
 		}
 		if t.Name != nil && (len(*t.Name) < 1 || len(*t.Name) > 253) {
-			p.add("spec.to.name", "field %s.name: must be 1 to 253 characters long", field)
+			p.Add("spec.to.name", "field %s.name: must be 1 to 253 characters long", field)
 		}
 	}
-	return p.err()
+	return p.Err()
 }
 
 func groupKindProblem(field, group, kind string) string {

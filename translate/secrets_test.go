@@ -34,11 +34,10 @@ func goldenWithSecrets(t *testing.T, marker string) []goldenSecretCase {
 		if !strings.Contains(string(data), marker) {
 			continue
 		}
-		docs, _, err := readDocuments(fstest.MapFS{"in.yaml": {Data: data}})
+		res, _, err := readResources(fstest.MapFS{"in.yaml": {Data: data}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, _ := decode(docs)
 		tr := translateFile(t, in)
 		printed, err := tr.YAML()
 		if err != nil {

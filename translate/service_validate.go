@@ -7,11 +7,14 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
+
+	"github.com/sluice-gitops/sluice/translate/load"
 )
 
 // The checks the API server makes on Services and EndpointSlices before
 // they exist, as far as translation depends on them. An object that fails
-// is not read (decode warns and ignores it), as a cluster would not have it.
+// is not read (load leaves it out with a warning: loadOptions, in
+// resources.go), as a cluster would not have it.
 
 var serviceTypes = map[corev1.ServiceType]bool{
 	"": true, corev1.ServiceTypeClusterIP: true, corev1.ServiceTypeNodePort: true,
@@ -28,16 +31,16 @@ func validProtocol(p corev1.Protocol) bool {
 
 // validateService checks a Service's type, externalName and ports.
 func validateService(svc *corev1.Service) error {
-	var p objectProblems
+	var p load.Problems
 	if !serviceTypes[svc.Spec.Type] {
-		p.add("spec.type", "field spec.type: unsupported value %q: supported values: ClusterIP, ExternalName, LoadBalancer, NodePort", svc.Spec.Type)
+		p.Add("spec.type", "field spec.type: unsupported value %q: supported values: ClusterIP, ExternalName, LoadBalancer, NodePort", svc.Spec.Type)
 	}
 	if svc.Spec.Type == corev1.ServiceTypeExternalName {
 		switch h := strings.TrimSuffix(svc.Spec.ExternalName, "."); {
 		case svc.Spec.ExternalName == "":
-			p.add("spec.externalName", "field spec.externalName: required for a Service of type ExternalName")
+			p.Add("spec.externalName", "field spec.externalName: required for a Service of type ExternalName")
 		case !validHostname(h, false):
-			p.add("spec.externalName", "field spec.externalName: %q is not a lowercase RFC 1123 DNS name", svc.Spec.ExternalName)
+			p.Add("spec.externalName", "field spec.externalName: %q is not a lowercase RFC 1123 DNS name", svc.Spec.ExternalName)
 		}
 	}
 	names := map[string]bool{}
@@ -45,66 +48,66 @@ func validateService(svc *corev1.Service) error {
 	for i, sp := range svc.Spec.Ports {
 		field := fmt.Sprintf("spec.ports[%d]", i)
 		if sp.Port < 1 || sp.Port > 65535 {
-			p.add("spec.ports.port", "field %s.port: %d must be between 1 and 65535, inclusive", field, sp.Port)
+			p.Add("spec.ports.port", "field %s.port: %d must be between 1 and 65535, inclusive", field, sp.Port)
 		}
 		if sp.Protocol != "" && !validProtocol(sp.Protocol) {
-			p.add("spec.ports.protocol", "field %s.protocol: unsupported value %q: supported values: SCTP, TCP, UDP", field, sp.Protocol)
+			p.Add("spec.ports.protocol", "field %s.protocol: unsupported value %q: supported values: SCTP, TCP, UDP", field, sp.Protocol)
 		}
 		switch {
 		case sp.Name == "" && len(svc.Spec.Ports) > 1:
-			p.add("spec.ports", "field %s.name: required when a Service has more than one port", field)
+			p.Add("spec.ports", "field %s.name: required when a Service has more than one port", field)
 		case sp.Name != "" && names[sp.Name]:
-			p.add("spec.ports.name", "field %s.name: duplicate value %q", field, sp.Name)
+			p.Add("spec.ports.name", "field %s.name: duplicate value %q", field, sp.Name)
 		}
 		names[sp.Name] = true
 		key := fmt.Sprintf("%d/%s", sp.Port, protocolOf(sp.Protocol))
 		if ports[key] {
-			p.add("spec.ports", "field %s: duplicate port %s", field, key)
+			p.Add("spec.ports", "field %s: duplicate port %s", field, key)
 		}
 		ports[key] = true
 	}
-	return p.err()
+	return p.Err()
 }
 
 // validateEndpointSlice checks an EndpointSlice's address type, addresses
 // and ports. A slice that names no Service is refused too: nothing could
 // use it, and a forgotten label is the likely cause.
 func validateEndpointSlice(s *discoveryv1.EndpointSlice) error {
-	var p objectProblems
+	var p load.Problems
 	if s.Labels[discoveryv1.LabelServiceName] == "" {
-		p.add("metadata", "field metadata.labels: has no %s label, so it belongs to no Service", discoveryv1.LabelServiceName)
+		p.Add("metadata", "field metadata.labels: has no %s label, so it belongs to no Service", discoveryv1.LabelServiceName)
 	}
 	ip := true
 	switch s.AddressType {
 	case discoveryv1.AddressTypeIPv4, discoveryv1.AddressTypeIPv6:
 	case discoveryv1.AddressTypeFQDN:
 		ip = false
-		p.add("addressType", "field addressType: FQDN is deprecated in Kubernetes and not supported")
+		p.Add("addressType", "field addressType: FQDN is deprecated in Kubernetes and not supported")
 	default:
 		ip = false
-		p.add("addressType", "field addressType: unsupported value %q: supported values: IPv4, IPv6", s.AddressType)
+		p.Add("addressType", "field addressType: unsupported value %q: supported values: IPv4, IPv6", s.AddressType)
 	}
 	for i, ep := range s.Endpoints {
 		field := fmt.Sprintf("endpoints[%d].addresses", i)
 		if n := len(ep.Addresses); n < 1 || n > 100 {
-			p.add("endpoints.addresses", "field %s: has %d entries; 1 to 100 are required", field, n)
+			p.Add("endpoints.addresses", "field %s: has %d entries; 1 to 100 are required", field, n)
 		}
 		for j, a := range ep.Addresses {
 			if ip && !validSliceAddress(s.AddressType, a) {
-				p.add("endpoints.addresses", "field %s[%d]: %q is not an %s address", field, j, a, s.AddressType)
+				p.Add("endpoints.addresses", "field %s[%d]: %q is not an %s address", field, j, a, s.AddressType)
 			}
 		}
 	}
 	for i, sp := range s.Ports {
 		field := fmt.Sprintf("ports[%d]", i)
 		if sp.Port != nil && (*sp.Port < 1 || *sp.Port > 65535) {
-			p.add("ports.port", "field %s.port: %d must be between 1 and 65535, inclusive", field, *sp.Port)
+			p.Add("ports.port", "field %s.port: %d must be between 1 and 65535, inclusive", field, *sp.Port)
 		}
 		if sp.Protocol != nil && !validProtocol(*sp.Protocol) {
-			p.add("ports.protocol", "field %s.protocol: unsupported value %q: supported values: SCTP, TCP, UDP", field, *sp.Protocol)
+			p.Add("ports.protocol", "field %s.protocol: unsupported value %q: supported values: SCTP, TCP, UDP", field, *sp.Protocol)
 		}
 	}
-	return p.err()
+	return p.Err()
 }
 
 // validSliceAddress checks an address of an IPv4 or IPv6 slice (other

@@ -20,7 +20,7 @@ type (
 
 // sortStatus returns statuses ordered by kind, namespace, name. They are
 // distinct by kind, namespace and name (translator.status is keyed by
-// objKey), so an unstable sort gives the one order. They are sorted
+// load.Key), so an unstable sort gives the one order. They are sorted
 // kind by kind: objects of one kind come mostly in order already (routes
 // are processed in order, their Backends as they refer to them), which
 // the sort is quick to see, and comparisons skip the kind.

@@ -18,7 +18,8 @@ type Options struct {
 	// Empty means DefaultControllerName.
 	ControllerName string
 	// Cache, if set, keeps the typed files of the last revision so that
-	// the next one decodes only the files that changed (cache.go).
+	// the next one decodes only the files that changed, and what
+	// translating it gave (cache.go).
 	Cache *Cache
 }
 
@@ -60,16 +61,15 @@ func Translate(fsys fs.FS, opts Options) (*Result, error) {
 	if opts.Cache != nil {
 		return opts.Cache.translate(fsys, opts) // decodecache.go
 	}
-	docs, notes, err := readDocuments(fsys)
+	res, warnings, err := readResources(fsys)
 	if err != nil {
 		return nil, err
 	}
-	res, warnings := decode(docs)
-	return TranslateResources(res, append(notes, warnings...), opts)
+	return TranslateResources(res, warnings, opts)
 }
 
-// TranslateResources translates typed objects; Translate is this after
-// reading files.
+// TranslateResources translates typed objects (the Gateway API semantics
+// and IR → xDS stages); Translate is this after reading files.
 func TranslateResources(res *Resources, warnings []string, opts Options) (*Result, error) {
 	if opts.ControllerName == "" {
 		opts.ControllerName = DefaultControllerName

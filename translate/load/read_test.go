@@ -1,7 +1,8 @@
-package translate
+package load
 
 import (
 	"errors"
+	"io/fs"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -83,7 +84,7 @@ func TestReadDocumentsParseErrors(t *testing.T) {
 				"a/ok.yaml":  {Data: []byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n")},
 				"b/bad.yaml": {Data: []byte(tc.src)},
 			}
-			_, _, err := readDocuments(fsys)
+			_, _, err := readDocuments(fsys, Options{})
 			pes := parseErrors(t, err)
 			if len(pes) != 1 {
 				t.Fatalf("got %d errors, want 1: %v", len(pes), err)
@@ -119,7 +120,7 @@ func TestReadDocumentsJoinsErrors(t *testing.T) {
 		"sub/.skip.yaml":  {Data: []byte("- ignored\n")},
 		"sub/5-good.yaml": {Data: []byte("apiVersion: v1\nkind: X\nmetadata: {name: good2}\n")},
 	}
-	docs, _, err := readDocuments(fsys)
+	docs, _, err := readDocuments(fsys, Options{})
 	pes := parseErrors(t, err)
 	var got []string
 	for _, pe := range pes {
@@ -132,77 +133,9 @@ func TestReadDocumentsJoinsErrors(t *testing.T) {
 	if len(docs) != 2 || docs[0].Name != "good" || docs[1].Name != "good2" {
 		t.Errorf("got %d documents, want good and good2", len(docs))
 	}
-	// Translate rejects the revision with the same errors.
-	if _, terr := Translate(fsys, Options{}); terr == nil || terr.Error() != err.Error() {
-		t.Errorf("Translate error %v, want %v", terr, err)
-	}
-}
-
-// TestDecodeTypeError checks that a field of the wrong type rejects only
-// its object, with a warning naming file, the field's line and its path.
-func TestDecodeTypeError(t *testing.T) {
-	t.Parallel()
-	src := `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata:
-  name: eg
-spec:
-  controllerName: gateway.envoyproxy.io/gatewayclass-controller
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata:
-  name: bad
-spec:
-  gatewayClassName: eg
-  listeners:
-    - name: http
-      protocol: HTTP
-      port: "abc"
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata:
-  name: good
-spec:
-  gatewayClassName: eg
-  listeners:
-    - name: http
-      protocol: HTTP
-      port: 80
-`
-	res, err := Translate(fstest.MapFS{"gw/gateways.yaml": {Data: []byte(src)}}, Options{})
-	if err != nil {
-		t.Fatalf("a type error must not reject the revision: %v", err)
-	}
-	if len(res.Warnings) != 1 {
-		t.Fatalf("warnings %q, want one", res.Warnings)
-	}
-	w := res.Warnings[0]
-	for _, part := range []string{"gw/gateways.yaml:17:", "Gateway default/bad", "field spec.listeners.port", "ignored"} {
-		if !strings.Contains(w, part) {
-			t.Errorf("warning %q does not contain %q", w, part)
-		}
-	}
-	if res.Gateway("default", "bad") != nil {
-		t.Error("the Gateway with a type error is served")
-	}
-	if res.Gateway("default", "good") == nil {
-		t.Error("the valid Gateway is not served")
-	}
-}
-
-// TestDecodeMissingName checks that an object without metadata.name is a
-// warning, not a parse error.
-func TestDecodeMissingName(t *testing.T) {
-	t.Parallel()
-	src := "apiVersion: gateway.envoyproxy.io/v1alpha1\nkind: Backend\nmetadata: {}\nspec: {}\n"
-	res, err := Translate(fstest.MapFS{"b.yaml": {Data: []byte(src)}}, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(res.Warnings) != 1 || !strings.HasPrefix(res.Warnings[0], "b.yaml:1: Backend: field metadata.name is required") {
-		t.Errorf("warnings %q", res.Warnings)
+	// Read rejects the revision with the same errors.
+	if objects, _, rerr := Read(fsys, Options{}); objects != nil || rerr == nil || rerr.Error() != err.Error() {
+		t.Errorf("Read error %v, want %v", rerr, err)
 	}
 }
 
@@ -230,7 +163,7 @@ spec:
   endpoints:
     - ip: {address: 10.0.0.1, port: x}
 `
-	docs, _, err := readDocuments(fstest.MapFS{"b.yaml": {Data: []byte(src)}})
+	docs, _, err := readDocuments(fstest.MapFS{"b.yaml": {Data: []byte(src)}}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,4 +175,15 @@ spec:
 	if strings.Join(warnings, "\n") != strings.Join(want, "\n") {
 		t.Errorf("warnings\n%s\nwant\n%s", strings.Join(warnings, "\n"), strings.Join(want, "\n"))
 	}
+}
+
+// readDocuments is Read's documents, before decoding: those that could be
+// read are returned with the error.
+func readDocuments(fsys fs.FS, opts Options) ([]*document, []string, error) {
+	files, err := readFiles(fsys, nil, opts)
+	if files == nil {
+		return nil, nil, err
+	}
+	docs, warnings := joinFiles(files.files)
+	return docs, warnings, err
 }

@@ -1,4 +1,4 @@
-package translate
+package load
 
 import (
 	"bytes"
@@ -48,7 +48,7 @@ type document struct {
 	index int
 
 	typed bool
-	key   objKey        // for supported kinds with a name
+	key   Key           // for supported kinds with a name
 	obj   metav1.Object // nil when the object could not be typed
 	notes []string      // warnings about the object
 }
@@ -83,9 +83,9 @@ type fileDocs struct {
 	typed sync.Once
 }
 
-// typeDocs types the documents of f, once, however many translations
-// sharing f through a Cache ask.
-func (f *fileDocs) typeDocs() {
+// typeDocs types the documents of f, once, however many reads sharing f
+// through a Cache ask.
+func (f *fileDocs) typeDocs(opts Options) {
 	f.typed.Do(func() {
 		var nodes []*yaml.Node // of f.src, parsed again on the first typing error
 		nodeOf := func(d *document) *yaml.Node {
@@ -98,7 +98,7 @@ func (f *fileDocs) typeDocs() {
 			return nil
 		}
 		for _, d := range f.docs {
-			typeDocument(d, nodeOf)
+			typeDocument(d, nodeOf, opts)
 		}
 		f.src = nil
 	})
@@ -123,32 +123,58 @@ func documentNodes(src []byte) []*yaml.Node {
 	}
 }
 
-// readDocuments walks fsys in lexical order and splits every input file into
-// typed documents. Unreadable YAML is returned as joined *ParseError values;
-// the documents that could be read are returned as well. Files whose YAML
-// lost its indentation are re-indented (see flatyaml), with a warning.
-func readDocuments(fsys fs.FS) ([]*document, []string, error) {
-	return readDocumentsCached(fsys, nil)
+// Files are the input files of one revision, read and typed: what Read
+// decodes, and what a Cache gives for Files.Decode or Revision.Patch.
+type Files struct {
+	keys  []fileKey // cache keys, zero without a Cache
+	files []*fileDocs
 }
 
-// readDocumentsCached is readDocuments taking files from cache when it
-// holds them (cache may be nil).
-func readDocumentsCached(fsys fs.FS, cache *Cache) ([]*document, []string, error) {
-	_, read, err := readFiles(fsys, cache)
-	if read == nil {
+// Read walks fsys in lexical order, reads every input file (.yaml, .yml,
+// .json, hidden ones left out) and puts the typed objects of its
+// documents in Objects; the warnings name the objects left out and the
+// files re-indented (flatyaml). YAML that cannot be read is returned as
+// joined *ParseError values, in file order, and no Objects.
+func Read(fsys fs.FS, opts Options) (*Objects, []string, error) {
+	files, err := readFiles(fsys, nil, opts)
+	if err != nil {
 		return nil, nil, err
 	}
-	docs, warnings := joinFiles(read)
-	return docs, warnings, err
+	rev := files.Decode()
+	return rev.objects, rev.warnings, nil
 }
 
 // readFiles lists the input files of fsys in order and reads each, from
-// cache when it holds it (cache may be nil), with its cache key. Files
-// are read by parallel workers, so fsys must be safe for concurrent use
-// (os.DirFS, fstest.MapFS and sync's FS are); the result is in file order
-// whatever the scheduling. The error joins those of the files; it is
-// given with the files read unless the files cannot be listed.
-func readFiles(fsys fs.FS, cache *Cache) ([]fileKey, []*fileDocs, error) {
+// cache when it holds it (cache may be nil), with its cache key, typing
+// objects with opts. Files are read by parallel workers, so fsys must be
+// safe for concurrent use (os.DirFS, fstest.MapFS and sync's FS are); the
+// result is in file order whatever the scheduling. The error joins those
+// of the files; it is given with the files read unless the files cannot
+// be listed.
+func readFiles(fsys fs.FS, cache *Cache, opts Options) (*Files, error) {
+	names, err := inputFiles(fsys)
+	if err != nil {
+		return nil, err
+	}
+	read := make([]*fileDocs, len(names))
+	keys := make([]fileKey, len(names))
+	parallel(len(names), func(i int) { read[i], keys[i] = cache.file(fsys, names[i]) })
+	// Documents are typed only once every file is converted to JSON:
+	// converting leaves much garbage, and the collections it causes
+	// then find few typed objects to mark (cached files are typed).
+	parallel(len(read), func(i int) { read[i].typeDocs(opts) })
+	cache.retain(keys)
+	var errs []error
+	for _, f := range read {
+		if f.err != nil {
+			errs = append(errs, f.err)
+		}
+	}
+	return &Files{keys: keys, files: read}, errors.Join(errs...)
+}
+
+// inputFiles lists the input files of fsys in name order.
+func inputFiles(fsys fs.FS) ([]string, error) {
 	var files []string
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -166,26 +192,12 @@ func readFiles(fsys fs.FS, cache *Cache) ([]fileKey, []*fileDocs, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("read files: %w", err)
+		return nil, fmt.Errorf("read files: %w", err)
 	}
 	if !sort.StringsAreSorted(files) { // WalkDir's order is nearly always this one
 		sort.Strings(files)
 	}
-	read := make([]*fileDocs, len(files))
-	keys := make([]fileKey, len(files))
-	parallel(len(files), func(i int) { read[i], keys[i] = cache.file(fsys, files[i]) })
-	// Documents are typed only once every file is converted to JSON:
-	// converting leaves much garbage, and the collections it causes
-	// then find few typed objects to mark (cached files are typed).
-	parallel(len(read), func(i int) { read[i].typeDocs() })
-	cache.retain(keys)
-	var errs []error
-	for _, f := range read {
-		if f.err != nil {
-			errs = append(errs, f.err)
-		}
-	}
-	return keys, read, errors.Join(errs...)
+	return files, nil
 }
 
 // joinFiles lists the documents and warnings of files, in order.
@@ -331,81 +343,4 @@ func shared(s string) string {
 		return c
 	}
 	return s
-}
-
-// yamlErrorLine finds the line number in a yaml.v3 error ("yaml: line 7: ...").
-func yamlErrorLine(err error) int {
-	var te *yaml.TypeError
-	msg := err.Error()
-	if errors.As(err, &te) && len(te.Errors) > 0 {
-		msg = te.Errors[0]
-	}
-	i := strings.Index(msg, "line ")
-	if i < 0 {
-		return 0
-	}
-	n, j := 0, i+5
-	for ; j < len(msg) && msg[j] >= '0' && msg[j] <= '9'; j++ {
-		n = n*10 + int(msg[j]-'0')
-	}
-	// yaml.v3 adds one to the zero-based line of scanner errors only;
-	// parser errors ("did not find expected key", ...) name the line
-	// before the problem. Correct them.
-	if strings.HasPrefix(msg[j:], ": did not find expected") {
-		n++
-	}
-	return n
-}
-
-// cleanYAMLError drops the "yaml: line N:" prefix that Location already carries.
-func cleanYAMLError(err error) error {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	if strings.HasPrefix(msg, "line ") {
-		if i := strings.Index(msg, ": "); i >= 0 {
-			msg = msg[i+2:]
-		}
-	}
-	return errors.New(msg)
-}
-
-// lineOf returns the line of the node at a dotted JSON field path
-// ("spec.listeners.port"); list elements are searched in order. It falls back
-// to the deepest node found.
-func lineOf(root *yaml.Node, field string) int {
-	if root == nil {
-		return 0
-	}
-	line := root.Line
-	if field == "" {
-		return line
-	}
-	parts := strings.Split(field, ".")
-	var walk func(n *yaml.Node, parts []string) (int, bool)
-	walk = func(n *yaml.Node, parts []string) (int, bool) {
-		if len(parts) == 0 {
-			return n.Line, true
-		}
-		switch n.Kind {
-		case yaml.MappingNode:
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				if n.Content[i].Value == parts[0] {
-					if l, ok := walk(n.Content[i+1], parts[1:]); ok {
-						return l, true
-					}
-					line = n.Content[i].Line
-				}
-			}
-		case yaml.SequenceNode:
-			for _, c := range n.Content {
-				if l, ok := walk(c, parts); ok {
-					return l, true
-				}
-			}
-		}
-		return 0, false
-	}
-	if l, ok := walk(root, parts); ok {
-		return l
-	}
-	return line
 }
