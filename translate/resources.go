@@ -21,7 +21,10 @@ const (
 // gives them (load.Objects: grouped by kind, each list in a stable order,
 // namespace then name, with their locations), seen by the semantic
 // stage: its methods find objects by the names others use (index.go).
-// A *load.Objects converts to *Resources and back at no cost.
+// A *load.Objects converts to *Resources and back at no cost. Resources
+// is a type of load.Objects rather than a struct around them so that the
+// lists are its own fields (envOf, in incremental.go, walks them by
+// reflection); the index is kept in load.Objects.Derived.
 type Resources load.Objects
 
 // objects returns r as the reading stage's Objects.
