@@ -19,9 +19,6 @@ import (
 	"time"
 )
 
-// DefaultDirInterval is the default of DirConfig.Interval.
-const DefaultDirInterval = 2 * time.Second
-
 // DirConfig says which local files to read, for development without Git.
 type DirConfig struct {
 	// Paths are directories or single files. With one directory, the
@@ -31,8 +28,6 @@ type DirConfig struct {
 	// names are equal, the later gets "-<index in Paths>" before its
 	// extension ("config-1", "gw-2.yaml").
 	Paths []string
-	// Interval between two syncs of Run; defaults to DefaultDirInterval.
-	Interval time.Duration
 	// MaxFileSize is the size in bytes over which a file rejects the
 	// revision; defaults to DefaultMaxFileSize.
 	MaxFileSize int64
@@ -47,7 +42,6 @@ type DirConfig struct {
 type DirSource struct {
 	roots  []dirRoot
 	root   string // for Revision.Root
-	every  time.Duration
 	limit  int64
 	logger *slog.Logger
 
@@ -68,13 +62,7 @@ func NewDirSource(cfg DirConfig, logger *slog.Logger) (*DirSource, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	d := &DirSource{every: cfg.Interval, logger: logger}
-	if d.every == 0 {
-		d.every = DefaultDirInterval
-	}
-	if d.every < 0 {
-		return nil, fmt.Errorf("sync: interval %s is negative", d.every)
-	}
+	d := &DirSource{logger: logger}
 	var err error
 	if d.limit, err = maxFileSize(cfg.MaxFileSize); err != nil {
 		return nil, err

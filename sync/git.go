@@ -28,10 +28,7 @@ import (
 var ErrUnverified = errors.New("sync: no trusted keys are configured (verify.openpgpKeyring or verify.sshAllowedSigners); set verify.insecureSkipVerify: true to run without verification")
 
 // Defaults of GitConfig.
-const (
-	DefaultBranch      = "main"
-	DefaultGitInterval = 30 * time.Second
-)
+const DefaultBranch = "main"
 
 const remoteName = "origin"
 
@@ -45,8 +42,6 @@ type GitConfig struct {
 	// Path is the subtree to read, slash-separated; "" or "." is the
 	// whole tree. A trailing slash is allowed.
 	Path string
-	// Interval between two syncs of Run; defaults to DefaultGitInterval.
-	Interval time.Duration
 	// Dir is where the bare mirror repository lives, e.g. <dataDir>/git.
 	Dir string
 	// InsecureSkipVerify accepts commits without verifying their
@@ -87,7 +82,6 @@ type GitSource struct {
 	url    string // URL with local paths made absolute
 	branch string
 	path   string // cleaned subtree, "." for the whole tree
-	every  time.Duration
 	logger *slog.Logger
 	auth   transport.AuthMethod // nil for none
 	limit  int64                // MaxFileSize
@@ -120,15 +114,11 @@ func NewGitSource(cfg GitConfig, logger *slog.Logger) (*GitSource, error) {
 	}
 	s := &GitSource{
 		branch: cfg.Branch,
-		every:  cfg.Interval,
 		logger: logger,
 		mu:     new(sync.Mutex),
 	}
 	if s.branch == "" {
 		s.branch = DefaultBranch
-	}
-	if s.every == 0 {
-		s.every = DefaultGitInterval
 	}
 	var err error
 	if s.url, err = normalizeURL(cfg.URL); err != nil {
@@ -138,8 +128,6 @@ func NewGitSource(cfg GitConfig, logger *slog.Logger) (*GitSource, error) {
 		return nil, err
 	}
 	switch {
-	case s.every < 0:
-		return nil, fmt.Errorf("sync: interval %s is negative", s.every)
 	case strings.ContainsAny(s.branch, " ~^:?*[\\") || strings.HasPrefix(s.branch, "-"):
 		return nil, fmt.Errorf("sync: invalid branch name %q", s.branch)
 	case cfg.Dir == "":

@@ -21,7 +21,6 @@ func newGitSource(t *testing.T, url, path string) *gitsync.GitSource {
 	src, err := gitsync.NewGitSource(gitsync.GitConfig{
 		URL:                url,
 		Path:               path,
-		Interval:           10 * time.Millisecond,
 		Dir:                filepath.Join(t.TempDir(), "git"),
 		InsecureSkipVerify: true,
 	}, nil)

@@ -1,7 +1,6 @@
 package translate
 
 import (
-	"fmt"
 	"testing"
 	"testing/fstest"
 )
@@ -50,21 +49,5 @@ func BenchmarkIncrementalPolicies10k(b *testing.B) {
 	for name := range fsys {
 		hashes[name] = "v0"
 	}
-	in := hashFS{fsys, hashes}
-	cache := NewCache()
-	res, err := Translate(in, Options{Cache: cache})
-	checkClean(b, res, err)
-	b.ReportAllocs()
-	version := 0
-	for b.Loop() {
-		b.StopTimer()
-		version++
-		changed := benchRouteName(version % 10000)
-		fsys[changed] = &fstest.MapFile{Data: benchRouteFile(version%10000, version)}
-		hashes[changed] = fmt.Sprint("v", version)
-		b.StartTimer()
-		if _, err := Translate(in, Options{Cache: cache}); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchIncremental(b, fsys, hashes, hashFS{fsys, hashes})
 }

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
@@ -127,6 +128,41 @@ func TestPolicyRouteFields(t *testing.T) {
 	for _, f := range slices.Sorted(maps.Keys(written)) {
 		if !allowed[f] {
 			t.Errorf("policies write ir.Route.%s, which samePolicyFields does not compare: add it to policyRouteFields", f)
+		}
+	}
+}
+
+// TestSettlePolicies: a working copy that the policies left like last
+// time's copy of the same virtual host (values equal, even if not the same
+// objects) is replaced by last time's; one that differs in a field the
+// policies write is kept.
+func TestSettlePolicies(t *testing.T) {
+	second, minute := ir.Duration(time.Second), ir.Duration(time.Minute)
+	orig := &ir.VirtualHost{Name: "vh", Routes: []*ir.Route{{Name: "r", Backends: []ir.WeightedBackend{{Cluster: "c", Weight: 1}}}}}
+	last := copyVirtualHost(orig)
+	last.Routes[0].Traffic = &ir.RouteTraffic{RequestTimeout: &second}
+	for name, tc := range map[string]struct {
+		policy func(*ir.Route)
+		reused bool
+	}{
+		"equal values":  {func(r *ir.Route) { r.Traffic = &ir.RouteTraffic{RequestTimeout: &second} }, true},
+		"other timeout": {func(r *ir.Route) { r.Traffic = &ir.RouteTraffic{RequestTimeout: &minute} }, false},
+		"no traffic":    {func(r *ir.Route) {}, false},
+		"other backends": {func(r *ir.Route) {
+			r.Traffic, r.Backends = last.Routes[0].Traffic, []ir.WeightedBackend{{Cluster: "c/btp/p", Weight: 1}}
+		}, false},
+	} {
+		m := &memo{prev: memoTables{inc: &incTables{afterPolicies: map[*ir.VirtualHost]*ir.VirtualHost{orig: last}}},
+			next: memoTables{inc: &incTables{afterPolicies: map[*ir.VirtualHost]*ir.VirtualHost{}}}}
+		slot := copyVirtualHost(orig)
+		tc.policy(slot.Routes[0])
+		work := slot
+		m.settlePolicies([]vhostCopy{{orig: orig, slot: &slot}})
+		if got := slot == last; got != tc.reused {
+			t.Errorf("%s: last time's copy reused = %v, want %v", name, got, tc.reused)
+		}
+		if !tc.reused && (slot != work || m.next.inc.afterPolicies[orig] != work) {
+			t.Errorf("%s: the working copy is not kept", name)
 		}
 	}
 }

@@ -82,7 +82,7 @@ func readSecret(path, what string) (string, error) {
 func newSource(cfg *config.Config, logger *slog.Logger) (gitsync.Source, time.Duration, error) {
 	if g := cfg.Source.Git; g != nil {
 		src, err := gitsync.NewGitSource(gitsync.GitConfig{
-			URL: g.URL, Branch: g.Branch, Path: g.Path, Interval: g.Interval.Duration,
+			URL: g.URL, Branch: g.Branch, Path: g.Path,
 			Dir:                filepath.Join(cfg.DataDir, "git"),
 			InsecureSkipVerify: g.Verify.InsecureSkipVerify,
 			TokenFile:          g.Auth.TokenFile,
@@ -97,7 +97,7 @@ func newSource(cfg *config.Config, logger *slog.Logger) (gitsync.Source, time.Du
 		return src, g.Interval.Duration, err
 	}
 	d := cfg.Source.Dir
-	src, err := gitsync.NewDirSource(gitsync.DirConfig{Paths: d.Paths, Interval: d.Interval.Duration}, logger)
+	src, err := gitsync.NewDirSource(gitsync.DirConfig{Paths: d.Paths}, logger)
 	return src, d.Interval.Duration, err
 }
 

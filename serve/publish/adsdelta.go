@@ -70,9 +70,7 @@ func (k *knownVersions) mutable() map[string]string {
 
 type deltaStream struct {
 	*adsStream
-	st grpc.BidiStreamingServer[discoveryv3.DeltaDiscoveryRequest, discoveryv3.DeltaDiscoveryResponse]
-	// fixed is the type of a per-type stream (CDS, EDS, ...); "" for ADS.
-	fixed string
+	st    grpc.BidiStreamingServer[discoveryv3.DeltaDiscoveryRequest, discoveryv3.DeltaDiscoveryResponse]
 	types []*deltaType // in ADS order, as for SotW
 }
 
@@ -82,7 +80,7 @@ func (a *adsServer) DeltaAggregatedResources(st discoveryv3.AggregatedDiscoveryS
 
 // deltaStream runs a delta stream: ADS, or the per-type service of fixed.
 func (a *adsServer) deltaStream(st grpc.BidiStreamingServer[discoveryv3.DeltaDiscoveryRequest, discoveryv3.DeltaDiscoveryResponse], fixed string) error {
-	s := &deltaStream{adsStream: a.newStream(true), st: st, fixed: fixed}
+	s := &deltaStream{adsStream: a.newStream(true, fixed), st: st}
 	s.respondAll = func() error { return respondEach(s.types, s.respond) }
 	return runStream(s.adsStream, st.Recv, s.request)
 }

@@ -32,6 +32,8 @@ type adsServer struct {
 type adsStream struct {
 	srv *adsServer
 	id  streamID
+	// fixed is the type of a per-type stream (CDS, EDS, ...); "" for ADS.
+	fixed string
 	// respondAll sends every type what it waits for, in ADS order.
 	respondAll func() error
 	// waking: a goroutine is about to send the snapshot's news.
@@ -50,8 +52,8 @@ type adsStream struct {
 	err error
 }
 
-func (a *adsServer) newStream(delta bool) *adsStream {
-	return &adsStream{srv: a, id: a.cache.streamID(delta)}
+func (a *adsServer) newStream(delta bool, fixed string) *adsStream {
+	return &adsStream{srv: a, id: a.cache.streamID(delta), fixed: fixed}
 }
 
 // runStream runs a stream: it receives requests and answers each with s
@@ -151,8 +153,6 @@ type sotwType struct {
 type sotwStream struct {
 	*adsStream
 	st grpc.BidiStreamingServer[discoveryv3.DiscoveryRequest, discoveryv3.DiscoveryResponse]
-	// fixed is the type of a per-type stream (CDS, EDS, ...); "" for ADS.
-	fixed string
 	// types in ADS order: clusters, endpoints, listeners, routes, others.
 	types []*sotwType
 }
@@ -163,7 +163,7 @@ func (a *adsServer) StreamAggregatedResources(st discoveryv3.AggregatedDiscovery
 
 // sotwStream runs a SotW stream: ADS, or the per-type service of fixed.
 func (a *adsServer) sotwStream(st grpc.BidiStreamingServer[discoveryv3.DiscoveryRequest, discoveryv3.DiscoveryResponse], fixed string) error {
-	s := &sotwStream{adsStream: a.newStream(false), st: st, fixed: fixed}
+	s := &sotwStream{adsStream: a.newStream(false, fixed), st: st}
 	s.respondAll = func() error { return respondEach(s.types, s.respond) }
 	return runStream(s.adsStream, st.Recv, s.request)
 }

@@ -14,9 +14,7 @@ import (
 // commits) and translated. A revision that does not translate is an error
 // wrapping revisions.ErrInvalidRevision.
 func (r *Reconciler) ResultAt(sha string) (gitsync.Revision, *translate.Result, error) {
-	if rec := r.state.Revision(sha); rec != nil {
-		sha = rec.SHA // a recorded revision: found in the cache by its full SHA
-	}
+	sha = r.state.FullSHA(sha) // a recorded revision is found in the cache by its full SHA
 	if c, ok := r.results.get(sha); ok {
 		return c.rev, c.res, nil
 	}

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/sluice-gitops/sluice/serve/reconcile"
 	"github.com/sluice-gitops/sluice/serve/revisions"
@@ -93,7 +92,7 @@ func (w *world) start() *sluice {
 	w.t.Helper()
 	log := slog.New(slog.DiscardHandler)
 	src, err := gitsync.NewGitSource(gitsync.GitConfig{
-		URL: w.server.URL(), Dir: filepath.Join(w.dataDir, "git"), Interval: time.Minute, InsecureSkipVerify: true,
+		URL: w.server.URL(), Dir: filepath.Join(w.dataDir, "git"), InsecureSkipVerify: true,
 	}, log)
 	if err != nil {
 		w.t.Fatal(err)

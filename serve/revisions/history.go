@@ -361,3 +361,12 @@ func (s *History) Readiness() (served *gitsync.Revision, sourceErr string) {
 	}
 	return served, s.source.lastErr
 }
+
+// FullSHA expands a prefix of a recorded revision's SHA; any other sha is
+// returned as it is.
+func (s *History) FullSHA(sha string) string {
+	if rec := s.store.get(sha); rec != nil {
+		return rec.SHA
+	}
+	return sha
+}
