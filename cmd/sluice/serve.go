@@ -21,6 +21,7 @@ import (
 
 	"github.com/sluice-gitops/sluice/cmd/sluice/config"
 	"github.com/sluice-gitops/sluice/serve"
+	"github.com/sluice-gitops/sluice/serve/datadir"
 	"github.com/sluice-gitops/sluice/serve/publish"
 	"github.com/sluice-gitops/sluice/serve/reconcile"
 	"github.com/sluice-gitops/sluice/serve/revisions"
@@ -148,6 +149,7 @@ func listen(cfg *config.Config) (xds, admin net.Listener, err error) {
 
 // parts are the pieces sluice serve runs, wired.
 type parts struct {
+	lock    *datadir.Lock
 	hist    *revisions.History
 	rec     *reconcile.Reconciler
 	sched   *gitsync.Scheduler
@@ -156,11 +158,19 @@ type parts struct {
 }
 
 // wire builds the pieces of cfg: source, revision history, reconciler,
-// scheduler and admin server. Close the history when done.
-func wire(cfg *config.Config, logger *slog.Logger) (*parts, error) {
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
-		return nil, fmt.Errorf("data dir: %w", err)
+// scheduler and admin server, after locking the data directory. Close
+// them with close.
+func wire(cfg *config.Config, logger *slog.Logger) (_ *parts, err error) {
+	// Nothing in dataDir is touched before it is ours.
+	lock, err := datadir.Acquire(cfg.DataDir)
+	if err != nil {
+		return nil, err
 	}
+	defer func() {
+		if err != nil {
+			lock.Release()
+		}
+	}()
 	src, interval, err := newSource(cfg, logger)
 	if err != nil {
 		return nil, err
@@ -194,7 +204,13 @@ func wire(cfg *config.Config, logger *slog.Logger) (*parts, error) {
 	// An operator's sync waits for its result; a webhook's does not.
 	aopts.Gatherer, aopts.Sync, aopts.Trigger, aopts.Actions, aopts.Logger = reg, sched.SyncNow, sched.Trigger, rec, logger
 	admin := &http.Server{Handler: serve.AdminHandler(hist, aopts), ReadHeaderTimeout: 10 * time.Second}
-	return &parts{hist: hist, rec: rec, sched: sched, admin: admin, xdsOpts: xdsOpts}, nil
+	return &parts{lock: lock, hist: hist, rec: rec, sched: sched, admin: admin, xdsOpts: xdsOpts}, nil
+}
+
+// close closes the store, then gives the data directory up.
+func (p *parts) close() {
+	p.hist.Close()
+	p.lock.Release()
 }
 
 // runServe runs the control plane until ctx is done. ready is called with
@@ -204,7 +220,7 @@ func runServe(ctx context.Context, cfg *config.Config, logger *slog.Logger, read
 	if err != nil {
 		return err
 	}
-	defer p.hist.Close() // runs after wg.Wait below: nothing writes to the store after
+	defer p.close() // runs after wg.Wait below: nothing writes to the store after
 	xdsLis, adminLis, err := listen(cfg)
 	if err != nil {
 		return err
