@@ -121,18 +121,20 @@ func adminOptions(cfg *config.Config) (serve.AdminOptions, error) {
 	return opts, nil
 }
 
-// xdsServerOptions are the gRPC options of the xDS server: TLS when
-// configured.
+// xdsServerOptions are the gRPC options of the xDS server: the stream
+// limits, and TLS when configured.
 func xdsServerOptions(cfg *config.Config, logger *slog.Logger) ([]grpc.ServerOption, error) {
+	limits := publish.StreamLimits{Total: max(cfg.XDS.MaxStreams, 0), PerIP: max(cfg.XDS.MaxStreamsPerIP, 0)}
+	opts := []grpc.ServerOption{limits.ServerOption()}
 	t := cfg.XDS.TLS
 	if t == nil {
-		return nil, nil
+		return opts, nil
 	}
 	conf, err := publish.XDSTLSConfig(publish.TLSFiles{CertFile: t.CertFile, KeyFile: t.KeyFile, ClientCAFile: t.ClientCAFile}, logger)
 	if err != nil {
 		return nil, err
 	}
-	return []grpc.ServerOption{grpc.Creds(credentials.NewTLS(conf))}, nil
+	return append(opts, grpc.Creds(credentials.NewTLS(conf))), nil
 }
 
 // listen binds the xDS and the admin listeners.

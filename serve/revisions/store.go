@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sluice-gitops/sluice/serve/publish"
 	gitsync "github.com/sluice-gitops/sluice/sync"
 	"github.com/sluice-gitops/sluice/translate"
 )
@@ -49,8 +50,12 @@ type GatewayHealth struct {
 	// Envoys kept the version of an earlier revision.
 	Pushed    bool           `json:"pushed"`
 	Resources map[string]int `json:"resources"`
-	Acked     []string       `json:"acked"`
-	Nacked    []NodeError    `json:"nacked"`
+	// Acked and Nacked list the Envoys that ACKed or NACKed, up to
+	// maxAcked and maxNacked; MoreAcked and MoreNacked count the others.
+	Acked      []string    `json:"acked"`
+	Nacked     []NodeError `json:"nacked"`
+	MoreAcked  int         `json:"moreAcked,omitempty"`
+	MoreNacked int         `json:"moreNacked,omitempty"`
 	// Pending lists connected Envoys of the gateway that neither ACKed nor
 	// NACKed this version.
 	Pending []string `json:"pending"`
@@ -114,6 +119,16 @@ type store struct {
 
 // flushDelay batches the writes of ACKs and NACKs.
 const flushDelay = time.Second
+
+// What Envoys can make the store keep per gateway and version: node names
+// (clipped by the publisher to publish.MaxNodeName) and NACK details
+// (publish.MaxErrorDetail). A flood of made-up node ids only counts.
+const (
+	maxAcked  = 5000
+	maxNacked = 100
+	// maxLoggedDetail bounds a NACK's detail in a log line.
+	maxLoggedDetail = 1 << 10
+)
 
 func newStore() *store {
 	return &store{byVersion: map[string]*Record{}, dirty: map[*Record]bool{}, meta: map[string]string{}, log: slog.New(slog.DiscardHandler)}
@@ -335,8 +350,12 @@ func (s *store) recordAck(gateway, version, node string, at time.Time) (fromFetc
 	if g == nil || contains(g.Acked, node) {
 		return 0, false
 	}
-	g.Acked = append(g.Acked, node)
-	sort.Strings(g.Acked)
+	if len(g.Acked) >= maxAcked {
+		g.MoreAcked++
+	} else {
+		g.Acked = append(g.Acked, node)
+		sort.Strings(g.Acked)
+	}
 	d := at.Sub(r.FetchedAt)
 	secs := d.Seconds()
 	if g.FirstAckSeconds == nil {
@@ -381,7 +400,11 @@ func (s *store) recordNack(gateway, version, node, detail string, at time.Time) 
 				return
 			}
 		}
-		g.Nacked = append(g.Nacked, NodeError{Node: node, Error: detail, At: at})
+		if len(g.Nacked) >= maxNacked {
+			g.MoreNacked++
+		} else {
+			g.Nacked = append(g.Nacked, NodeError{Node: node, Error: publish.Clip(detail, publish.MaxErrorDetail), At: at})
+		}
 		s.saveLater(r)
 	}
 }
