@@ -125,8 +125,10 @@ func adminOptions(cfg *config.Config) (serve.AdminOptions, error) {
 // limits, and TLS when configured.
 func xdsServerOptions(cfg *config.Config, logger *slog.Logger) ([]grpc.ServerOption, error) {
 	limits := publish.StreamLimits{Total: max(cfg.XDS.MaxStreams, 0), PerIP: max(cfg.XDS.MaxStreamsPerIP, 0)}
-	opts := []grpc.ServerOption{limits.ServerOption()}
 	t := cfg.XDS.TLS
+	access := publish.Access{CertGateways: t != nil && t.ClientCAFile != "", InsecureSecrets: cfg.XDS.InsecureSecrets()}
+	opts := append([]grpc.ServerOption{limits.ServerOption()}, access.ServerOptions()...)
+	warnXDSExposure(cfg, logger)
 	if t == nil {
 		return opts, nil
 	}
@@ -135,6 +137,20 @@ func xdsServerOptions(cfg *config.Config, logger *slog.Logger) ([]grpc.ServerOpt
 		return nil, err
 	}
 	return append(opts, grpc.Creds(credentials.NewTLS(conf))), nil
+}
+
+// warnXDSExposure says at start when xDS can be read by clients sluice
+// does not authenticate beyond this host.
+func warnXDSExposure(cfg *config.Config, logger *slog.Logger) {
+	x := cfg.XDS
+	if x.LoopbackOnly() || (x.TLS != nil && x.TLS.ClientCAFile != "") {
+		return
+	}
+	if x.InsecureSecrets() {
+		logger.Warn("xDS serves secrets to unauthenticated clients beyond loopback (xds.allowInsecureSecrets): any client that reaches the port can read any gateway's keys and credentials", "address", x.Address)
+		return
+	}
+	logger.Warn("xDS listens beyond loopback without client certificates: any client that reaches the port can read any gateway's configuration (not its secrets); set xds.tls with clientCAFile", "address", x.Address)
 }
 
 // listen binds the xDS and the admin listeners.

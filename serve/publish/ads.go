@@ -144,6 +144,9 @@ func adsOrder(typeURL string) int { return int(cachev3.GetResponseType(typeURL))
 type gatewaySnap struct {
 	snap  cachev3.ResourceSnapshot
 	types map[string]*typeSnap
+
+	secretsOnce sync.Once
+	secrets     bool // see holdsSecrets
 }
 
 func newGatewaySnap(snap cachev3.ResourceSnapshot, prev *gatewaySnap) *gatewaySnap {

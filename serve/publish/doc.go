@@ -14,7 +14,8 @@
 // bounds what a client can make sluice keep: text clipped (Clip) and
 // streams limited (StreamLimits). Envoys whose gateway was never Set are
 // served the unknown gateways' snapshot (SetUnknown) and leave nothing
-// behind when they go.
+// behind when they go. access.go says which client may fetch which
+// gateway (client certificates naming gateways) and its secrets.
 //
 // A new NACK rule goes in tracker.go (what an Envoy holds) or in the
 // stream's request handling (adssotw.go, adsdelta.go). It must not

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -179,6 +180,35 @@ type XDS struct {
 	// publish.DefaultMaxStreams and DefaultMaxStreamsPerIP; -1: no limit).
 	MaxStreams      int `json:"maxStreams" yaml:"maxStreams"`
 	MaxStreamsPerIP int `json:"maxStreamsPerIP" yaml:"maxStreamsPerIP"`
+	// AllowInsecureSecrets serves gateways whose configuration holds
+	// secrets to clients without a verified certificate. Unset, it is true
+	// when the listener is loopback-only (its clients are on this host,
+	// which holds the Git mirror and so the secrets anyway) and false
+	// otherwise: see InsecureSecrets.
+	AllowInsecureSecrets *bool `json:"allowInsecureSecrets,omitempty" yaml:"allowInsecureSecrets"`
+}
+
+// LoopbackOnly reports whether the xDS address listens on loopback only
+// (127.0.0.0/8, ::1 or localhost).
+func (x XDS) LoopbackOnly() bool {
+	host, _, err := net.SplitHostPort(x.Address)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// InsecureSecrets says whether clients without a verified certificate are
+// served secrets: AllowInsecureSecrets, by default LoopbackOnly.
+func (x XDS) InsecureSecrets() bool {
+	if x.AllowInsecureSecrets != nil {
+		return *x.AllowInsecureSecrets
+	}
+	return x.LoopbackOnly()
 }
 
 // XDSTLS names the PEM files of the xDS listener's TLS. They are read again

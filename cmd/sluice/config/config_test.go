@@ -94,3 +94,28 @@ func TestLoadResolvesRelativePaths(t *testing.T) {
 		t.Errorf("default dataDir = %q, want it relative to the working directory", cfg.DataDir)
 	}
 }
+
+// Secrets go to unauthenticated xDS clients by default only on a
+// loopback-only listener; allowInsecureSecrets says otherwise either way.
+func TestInsecureSecretsDefault(t *testing.T) {
+	yes, no := true, false
+	for _, tc := range []struct {
+		address string
+		allow   *bool
+		want    bool
+	}{
+		{":18000", nil, false},
+		{"0.0.0.0:18000", nil, false},
+		{"10.0.0.1:18000", nil, false},
+		{"127.0.0.1:18000", nil, true},
+		{"[::1]:18000", nil, true},
+		{"localhost:18000", nil, true},
+		{":18000", &yes, true},
+		{"127.0.0.1:18000", &no, false},
+	} {
+		x := XDS{Address: tc.address, AllowInsecureSecrets: tc.allow}
+		if got := x.InsecureSecrets(); got != tc.want {
+			t.Errorf("address %s, allowInsecureSecrets %v: InsecureSecrets = %v, want %v", tc.address, tc.allow, got, tc.want)
+		}
+	}
+}
