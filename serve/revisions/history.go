@@ -63,6 +63,9 @@ type History struct {
 	// unknownSet: the Envoys of unknown gateways are served an empty
 	// snapshot.
 	unknownSet bool
+	// storeErr is the error of the last write of the store, "" when it
+	// succeeded.
+	storeErr string
 }
 
 // served is what one gateway is served now.
@@ -139,10 +142,16 @@ func (s *History) Apply(rev gitsync.Revision, res *translate.Result, terr error,
 		s.hold(rec, plans, keys)
 		return s.finish(rec, StatePending, fmt.Sprintf("not served: revision %s is pinned; sluice unpin serves the newest pending revision", shortSHA(s.pin)))
 	}
+	prev := s.servedNow()
 	if err := s.publish(rec, plans, keys); err != nil {
 		return s.finish(rec, StateRejected, err.Error())
 	}
-	return s.finish(rec, StateApplied, "")
+	out, err := s.settle(rec, StateApplied, "", prev)
+	if err != nil {
+		s.log.Error("revision not applied: its record cannot be written; the previous revision keeps serving", "revision", rev.String(), "err", err)
+		return s.finish(rec, StateRejected, err.Error())
+	}
+	return out
 }
 
 // Reject records a revision the source refused before translation (a bad
@@ -192,10 +201,21 @@ func typeName(typeURL string) string {
 }
 
 func (s *History) finish(rec *Record, state State, reason string) *Record {
+	out, _ := s.finishSaved(rec, state, reason)
+	return out
+}
+
+// finishSaved is finish, with the error of writing the record (logged by
+// the store, and written again with the next change).
+func (s *History) finishSaved(rec *Record, state State, reason string) (*Record, error) {
 	s.store.update(func() {
 		rec.State, rec.Reason = state, reason
 	})
-	s.store.save(s.meta(), rec)
+	saveErr := s.store.save(s.meta(), rec)
+	s.storeErr = ""
+	if saveErr != nil {
+		s.storeErr = saveErr.Error()
+	}
 	s.metrics.revisions.WithLabelValues(string(state)).Inc()
 	s.metrics.setRevisionInfo(s.store.list())
 	switch state {
@@ -212,7 +232,7 @@ func (s *History) finish(rec *Record, state State, reason string) *Record {
 	if s.onApply != nil {
 		s.onApply(out)
 	}
-	return out
+	return out, saveErr
 }
 
 // SourceError records a failed sync (the served revision stays).
@@ -363,7 +383,17 @@ func (s *History) Readiness() (served *gitsync.Revision, sourceErr string) {
 		rev := s.applied.Revision
 		served = &rev
 	}
+	if s.storeErr != "" {
+		return served, joinLines(s.source.lastErr, s.storeErr)
+	}
 	return served, s.source.lastErr
+}
+
+func joinLines(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
 }
 
 // FullSHA expands a prefix of a recorded revision's SHA; any other sha is

@@ -202,8 +202,9 @@ func (s *store) prune() {
 }
 
 // save marks records changed and writes them, with meta values ("" removes
-// one), now.
-func (s *store) save(meta map[string]string, recs ...*Record) {
+// one), now: durably (bbolt syncs the file before a write returns) unless
+// it returns an error.
+func (s *store) save(meta map[string]string, recs ...*Record) error {
 	s.mu.Lock()
 	for _, r := range recs {
 		s.dirty[r] = true
@@ -212,7 +213,7 @@ func (s *store) save(meta map[string]string, recs ...*Record) {
 		s.meta[k] = v
 	}
 	s.mu.Unlock()
-	s.flush()
+	return s.flush()
 }
 
 // saveLater marks a record changed and writes it within flushDelay.
@@ -220,12 +221,13 @@ func (s *store) save(meta map[string]string, recs ...*Record) {
 func (s *store) saveLater(r *Record) {
 	s.dirty[r] = true
 	if s.db != nil && s.timer == nil {
-		s.timer = time.AfterFunc(flushDelay, s.flush)
+		s.timer = time.AfterFunc(flushDelay, func() { _ = s.flush() })
 	}
 }
 
-// flush writes what changed.
-func (s *store) flush() {
+// flush writes what changed. What cannot be written stays to write with
+// the next flush.
+func (s *store) flush() error {
 	s.flushMu.Lock()
 	defer s.flushMu.Unlock()
 	s.mu.Lock()
@@ -238,24 +240,40 @@ func (s *store) flush() {
 		clear(s.meta)
 		s.drop = nil
 		s.mu.Unlock()
-		return
+		return nil
 	}
+	orig := make([]*Record, 0, len(s.dirty))
 	recs := make([]*Record, 0, len(s.dirty))
 	for r := range s.dirty {
+		orig = append(orig, r)
 		recs = append(recs, r.clone())
 	}
 	drop, meta := s.drop, s.meta
 	s.dirty, s.drop, s.meta = map[*Record]bool{}, nil, map[string]string{}
 	db := s.db
 	s.mu.Unlock()
-	if err := db.write(recs, drop, meta); err != nil {
-		s.log.Error("the revision history is not saved; a restart may lose it", "err", err)
+	err := db.write(recs, drop, meta)
+	if err == nil {
+		return nil
 	}
+	s.log.Error("the revision history is not saved; it is written again with the next change", "err", err)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, r := range orig {
+		s.dirty[r] = true
+	}
+	s.drop = append(drop, s.drop...)
+	for k, v := range meta {
+		if _, newer := s.meta[k]; !newer {
+			s.meta[k] = v
+		}
+	}
+	return err
 }
 
 // close writes what changed and closes the database.
 func (s *store) close() error {
-	s.flush()
+	_ = s.flush()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.db == nil {
