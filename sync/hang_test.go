@@ -52,16 +52,7 @@ func TestSyncTimeoutKillsHungUploadPack(t *testing.T) {
 	repo := gittest.NewRepo(t, "")
 	repo.WriteFile("a.yaml", "a: 1\n")
 	repo.Commit("one")
-	hook := filepath.Join(t.TempDir(), "hung-pack-objects")
-	if err := os.WriteFile(hook, []byte("#!/bin/sh\nsleep 300\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	// Git honours this hook only from the global or system config.
-	global := filepath.Join(t.TempDir(), "gitconfig")
-	if err := os.WriteFile(global, []byte("[uploadpack]\n\tpackObjectsHook = "+hook+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("GIT_CONFIG_GLOBAL", global)
+	hook := gittest.HangUploadPack(t)
 	src := newGitSource(t, repo.Dir, "")
 	err := syncWithin(t, src, time.Second)
 	if !errors.Is(err, context.DeadlineExceeded) {

@@ -3,8 +3,6 @@ package main
 import (
 	"encoding/json"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -30,11 +28,7 @@ func TestHungRemoteFailsSyncAndDegradesReadyz(t *testing.T) {
 	r := startServe(t, cfg, "token")
 	r.waitRevisions(t, func(recs []*revisions.Record) bool { return len(recs) == 1 && recs[0].State == revisions.StateApplied })
 
-	hook := filepath.Join(t.TempDir(), "hung-pack-objects")
-	global := filepath.Join(t.TempDir(), "gitconfig")
-	os.WriteFile(hook, []byte("#!/bin/sh\nsleep 300\n"), 0o755)
-	os.WriteFile(global, []byte("[uploadpack]\n\tpackObjectsHook = "+hook+"\n"), 0o600)
-	t.Setenv("GIT_CONFIG_GLOBAL", global) // git honours the hook only there
+	gittest.HangUploadPack(t)
 	repo.WriteFile("quickstart.yaml", strings.ReplaceAll(quickstart(t), "3000", "3001"))
 	repo.Commit("Move the backend")
 
