@@ -27,14 +27,22 @@ var btpClusterFields = map[string]bool{
 // clusterTrafficSpec checks the cluster features of a spec; it returns
 // what they set (nil for none), the fields it ignores and the problems.
 func clusterTrafficSpec(spec egv1a1.BackendTrafficPolicySpec) (*ir.ClusterTraffic, []string, []error) {
+	return clusterSettingsTraffic("spec", spec.ClusterSettings)
+}
+
+// clusterSettingsTraffic checks the cluster features of the cluster
+// settings at field (a BackendTrafficPolicy's spec, a backendSettings);
+// it returns what they set (nil for none), the fields it ignores and the
+// problems.
+func clusterSettingsTraffic(field string, cs egv1a1.ClusterSettings) (*ir.ClusterTraffic, []string, []error) {
 	v := &specValidator{}
 	t := &ir.ClusterTraffic{
-		LoadBalancer:   v.loadBalancer("spec.loadBalancer", spec.LoadBalancer),
-		CircuitBreaker: v.circuitBreaker("spec.circuitBreaker", spec.CircuitBreaker),
-		TCPKeepalive:   v.tcpKeepalive("spec.tcpKeepalive", spec.TCPKeepalive),
-		ProxyProtocol:  v.proxyProtocol("spec.proxyProtocol", spec.ProxyProtocol),
+		LoadBalancer:   v.loadBalancer(field+".loadBalancer", cs.LoadBalancer),
+		CircuitBreaker: v.circuitBreaker(field+".circuitBreaker", cs.CircuitBreaker),
+		TCPKeepalive:   v.tcpKeepalive(field+".tcpKeepalive", cs.TCPKeepalive),
+		ProxyProtocol:  v.proxyProtocol(field+".proxyProtocol", cs.ProxyProtocol),
 	}
-	v.clusterTimeouts("spec.timeout", spec.Timeout, t)
+	v.clusterTimeouts(field+".timeout", cs.Timeout, t)
 	if len(v.errs) > 0 {
 		return nil, nil, v.errs
 	}

@@ -59,6 +59,15 @@ var features = []feature.Feature{
 	// here; the routes with sessionPersistence enable it
 	// (sessionpersistence.go).
 	sessionFeature{},
+	// ext_proc, then wasm (EnvoyExtensionPolicy extProc, wasm) follow
+	// authentication and session persistence and precede rbac, as in
+	// Envoy Gateway 1.2: they see only authenticated requests, and what
+	// they add to a request (headers, metadata) is what authorization
+	// judges. One disabled filter per entry, ordered by the entry's index
+	// in its policy, then by name; the routes under the policy enable
+	// theirs (policies, extproc_xds.go, wasm_xds.go).
+	policies.ExtProc{},
+	policies.Wasm{},
 	// rbac (SecurityPolicy authorization) comes after every
 	// authentication filter. The listener's filter allows all; the routes
 	// under a policy carry their rules (policies, authz.go).

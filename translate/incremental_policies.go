@@ -121,7 +121,7 @@ func samePolicyRoutes(a, b *ir.VirtualHost, eq valueEq) bool {
 // (TestPolicyRouteFields checks that they write no other); two copies of
 // one route differ in nothing else.
 var policyRouteFields = []string{"Backends", "DirectStatus", "Direct", "Redirect", "Rewrite", "Mirrors",
-	"CORS", "ResponseOverride", "Security", "Traffic", "LoadBalancer"}
+	"CORS", "ResponseOverride", "Security", "Traffic", "LoadBalancer", "Extensions"}
 
 // samePolicyFields compares the policyRouteFields of two copies of one
 // route.
@@ -130,7 +130,8 @@ func samePolicyFields(a, b *ir.Route, eq valueEq) bool {
 		same(eq, a.Direct, b.Direct) && same(eq, a.Redirect, b.Redirect) && same(eq, a.Rewrite, b.Rewrite) &&
 		(len(a.Mirrors) == 0 && len(b.Mirrors) == 0 || reflect.DeepEqual(a.Mirrors, b.Mirrors)) &&
 		same(eq, a.CORS, b.CORS) && same(eq, a.ResponseOverride, b.ResponseOverride) &&
-		same(eq, a.Security, b.Security) && same(eq, a.Traffic, b.Traffic) && same(eq, a.LoadBalancer, b.LoadBalancer)
+		same(eq, a.Security, b.Security) && same(eq, a.Traffic, b.Traffic) && same(eq, a.LoadBalancer, b.LoadBalancer) &&
+		same(eq, a.Extensions, b.Extensions)
 }
 
 // valueEq remembers which pairs of values were found deeply equal: the

@@ -16,7 +16,8 @@ import (
 
 // applyPolicies runs each policy kind over the built IR.
 func (t *translator) applyPolicies(gateways []*ir.Gateway) {
-	if len(t.res.BackendTrafficPolicies) == 0 && len(t.res.SecurityPolicies) == 0 && len(t.res.ClientTrafficPolicies) == 0 {
+	if len(t.res.BackendTrafficPolicies) == 0 && len(t.res.SecurityPolicies) == 0 && len(t.res.ClientTrafficPolicies) == 0 &&
+		len(t.res.EnvoyExtensionPolicies) == 0 {
 		return
 	}
 	work := t.memo.policyCopies(gateways)
@@ -50,6 +51,7 @@ func (t *translator) applyPolicies(gateways []*ir.Gateway) {
 	for _, st := range sp {
 		t.policyStatus(st)
 	}
+	t.applyExtensionPolicies(gateways, targets) // extensionpolicy.go
 }
 
 // attachTargets lists the managed Gateways with their listeners, and the

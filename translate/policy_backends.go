@@ -2,6 +2,7 @@ package translate
 
 import (
 	"errors"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
@@ -11,17 +12,25 @@ import (
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
 
-// Backends of SecurityPolicies (extAuth's authorization service) are
-// resolved as a route's backendRefs are (backend.go, service.go), with the
-// policy as the referrer: a reference to another namespace needs a
-// ReferenceGrant there that trusts SecurityPolicies of the policy's
-// namespace.
+// Backends of SecurityPolicies (extAuth's authorization service) and
+// EnvoyExtensionPolicies (extProc's processor) are resolved as a route's
+// backendRefs are (backend.go, service.go), with the policy as the
+// referrer: a reference to another namespace needs a ReferenceGrant there
+// that trusts policies of that kind of the policy's namespace.
 
 // securityPolicyBackend resolves a backendRef of a SecurityPolicy in
 // namespace policyNS to its cluster, or returns the problem naming field.
 // The cluster is the one routes to the same backend use; the caller copies
 // it before changing it.
 func (t *translator) securityPolicyBackend(policyNS, field string, ref gwapiv1.BackendObjectReference) (*ir.Cluster, error) {
+	return t.policyBackend(policies.KindSecurityPolicy, policyNS, field, ref)
+}
+
+// policyBackend resolves a backendRef of a policy of kind in namespace
+// policyNS (SecurityPolicy extAuth, EnvoyExtensionPolicy extProc) to its
+// cluster, or returns the problem naming field; the cluster is not to be
+// changed.
+func (t *translator) policyBackend(kind, policyNS, field string, ref gwapiv1.BackendObjectReference) (*ir.Cluster, error) {
 	if errs := validateBackendRef(field, ref); len(errs) > 0 {
 		return nil, errs[0]
 	}
@@ -39,9 +48,10 @@ func (t *translator) securityPolicyBackend(policyNS, field string, ref gwapiv1.B
 	if !service && (to.group != groupEG || to.kind != "Backend") {
 		return nil, fields.Invalid(field+".kind", "%s/%s is not a supported backend kind (Service, gateway.envoyproxy.io/Backend)", to.group, to.kind)
 	}
-	from := refFrom{group: groupEG, kind: policies.KindSecurityPolicy, namespace: policyNS}
+	from := refFrom{group: groupEG, kind: kind, namespace: policyNS}
 	if to.namespace != policyNS && !t.res.refGranted(from, to) {
-		return nil, fields.Invalid(field+".namespace", "no ReferenceGrant in namespace %q allows SecurityPolicies of namespace %q to refer to %s", to.namespace, policyNS, to)
+		return nil, fields.Invalid(field+".namespace", "no ReferenceGrant in namespace %q allows %s of namespace %q to refer to %s",
+			to.namespace, strings.TrimSuffix(kind, "y")+"ies", policyNS, to)
 	}
 	if service {
 		c, _, msg := t.serviceCluster(to.namespace, to.name, ref.Port, corev1.ProtocolTCP, field)

@@ -21,6 +21,11 @@ type Options struct {
 	// the next one decodes only the files that changed, and what
 	// translating it gave (cache.go).
 	Cache *Cache
+	// Files are the revision's files, for the objects that name one
+	// (EnvoyExtensionPolicy wasm modules, extensionpolicy.go). Translate
+	// sets them to the files it reads; without them, such objects are
+	// rejected.
+	Files fs.FS
 }
 
 // Result is the outcome of translating one revision.
@@ -58,6 +63,9 @@ func (r *Result) Gateway(namespace, name string) *GatewayResult {
 // and translates it. The error is non-nil only when files cannot be read or
 // parsed (each a *ParseError naming file and line); then no Result is given.
 func Translate(fsys fs.FS, opts Options) (*Result, error) {
+	if opts.Files == nil {
+		opts.Files = fsys
+	}
 	if opts.Cache != nil {
 		return opts.Cache.translate(fsys, opts) // decodecache.go
 	}

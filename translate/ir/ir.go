@@ -118,6 +118,9 @@ type Route struct {
 	// LoadBalancer, when set, is the route side of a BackendTrafficPolicy
 	// loadBalancer: the hash policy of consistent hashing (clustertraffic.go).
 	LoadBalancer *RouteLoadBalancer `json:"loadBalancer,omitempty" yaml:"loadBalancer,omitempty"`
+	// Extensions, when set, are the external processors and Wasm modules
+	// of an EnvoyExtensionPolicy (extension.go).
+	Extensions *Extensions `json:"extensions,omitempty" yaml:"extensions,omitempty"`
 }
 
 // WeightedBackend is a cluster and its share of a route's traffic.
@@ -210,8 +213,15 @@ func (g *Gateway) Validate() error {
 
 func validateVirtualHosts(vhs []*VirtualHost, clusters map[string]bool) []error {
 	var errs []error
+	checked := map[*Extensions]bool{} // shared by routes: checked once
 	for _, vh := range vhs {
 		for _, r := range vh.Routes {
+			if r.Extensions != nil && !checked[r.Extensions] {
+				checked[r.Extensions] = true
+				if err := r.Extensions.validate(clusters); err != nil {
+					errs = append(errs, fmt.Errorf("route %q: %w", r.Name, err))
+				}
+			}
 			for _, b := range r.Backends {
 				if b.Cluster != "" && !clusters[b.Cluster] {
 					errs = append(errs, fmt.Errorf("route %q: cluster %q does not exist", r.Name, b.Cluster))

@@ -81,6 +81,7 @@ var decoders = map[string]kindDecoder{
 	groupEG + "/HTTPRouteFilter":       decodeInto(func(o *Objects) *[]*egv1a1.HTTPRouteFilter { return &o.HTTPRouteFilters }),
 	groupEG + "/BackendTrafficPolicy":  decodeInto(func(o *Objects) *[]*egv1a1.BackendTrafficPolicy { return &o.BackendTrafficPolicies }),
 	groupEG + "/SecurityPolicy":        decodeInto(func(o *Objects) *[]*egv1a1.SecurityPolicy { return &o.SecurityPolicies }),
+	groupEG + "/EnvoyExtensionPolicy":  decodeInto(func(o *Objects) *[]*egv1a1.EnvoyExtensionPolicy { return &o.EnvoyExtensionPolicies }),
 	groupEG + "/ClientTrafficPolicy":   decodeInto(func(o *Objects) *[]*egv1a1.ClientTrafficPolicy { return &o.ClientTrafficPolicies }),
 	groupEG + "/EnvoyPatchPolicy":      decodeInto(func(o *Objects) *[]*egv1a1.EnvoyPatchPolicy { return &o.EnvoyPatchPolicies }),
 }

@@ -45,6 +45,7 @@ type Objects struct {
 	// Envoy Gateway's policies.
 	BackendTrafficPolicies []*egv1a1.BackendTrafficPolicy
 	SecurityPolicies       []*egv1a1.SecurityPolicy
+	EnvoyExtensionPolicies []*egv1a1.EnvoyExtensionPolicy
 	ClientTrafficPolicies  []*egv1a1.ClientTrafficPolicy
 	// EnvoyPatchPolicies patch the xDS of their Gateway.
 	EnvoyPatchPolicies []*egv1a1.EnvoyPatchPolicy
@@ -124,6 +125,7 @@ func (o *Objects) sort() {
 	sortObjects(o.HTTPRouteFilters)
 	sortObjects(o.BackendTrafficPolicies)
 	sortObjects(o.SecurityPolicies)
+	sortObjects(o.EnvoyExtensionPolicies)
 	sortObjects(o.ClientTrafficPolicies)
 	sortObjects(o.EnvoyPatchPolicies)
 }
