@@ -20,7 +20,7 @@ func translateFile(t *testing.T, path string) *Result {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Translate(fstest.MapFS{filepath.Base(path): {Data: data}}, Options{})
+	res, err := Translate(caseFiles(t, path, data), Options{})
 	if err != nil {
 		t.Fatalf("translate %s: %v", path, err)
 	}
@@ -30,6 +30,28 @@ func translateFile(t *testing.T, path string) *Result {
 		}
 	}
 	return res
+}
+
+// caseFiles is the revision of a golden case: its input file and, when
+// there is a directory <case>.files beside it, every file under it
+// (Wasm modules), by their paths there.
+func caseFiles(t *testing.T, path string, data []byte) fstest.MapFS {
+	t.Helper()
+	files := fstest.MapFS{filepath.Base(path): {Data: data}}
+	dir := strings.TrimSuffix(path, ".in.yaml") + ".files"
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(dir, p)
+		files[filepath.ToSlash(rel)] = &fstest.MapFile{Data: b}
+		return err
+	})
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	return files
 }
 
 // TestGolden translates testdata/<case>.in.yaml and compares it with
