@@ -44,6 +44,11 @@
 //     contexts, health_check) and ctp_listener.go (listener, chains) its
 //     Envoy config; ctp_http3.go its http3 (which ports get a QUIC
 //     listener, and the status notes).
+//   - envoyextensionpolicy.go: EnvoyExtensionPolicy validation,
+//     attachment and status (fail closed unless the failing entries have
+//     failOpen); extproc.go and extproc_xds.go its extProc (ext_proc, an
+//     HTTP/2 cluster per entry), wasm.go and wasm_xds.go its wasm (the
+//     module read from the repository at the url's path, served inline).
 //   - ctp_chains.go: ClientTrafficPolicy per TLS chain on a port shared by
 //     HTTPS and TLS listeners; the port-wide settings that must agree.
 //

@@ -85,7 +85,9 @@ func TestWasmModuleFollowsRepository(t *testing.T) {
 		}
 		return cold
 	}
-	b64 := func(b []byte) []byte { return fmt.Appendf(nil, "inlineBytes: %s", base64.StdEncoding.EncodeToString(b)) }
+	b64 := func(b []byte) []byte {
+		return fmt.Appendf(nil, "inlineBytes: %s", base64.StdEncoding.EncodeToString(b))
+	}
 	first := both(wasmRevision(v1, ""))
 	second := both(wasmRevision(v2, ""))
 	if !bytes.Contains(first, b64(v1)) || !bytes.Contains(second, b64(v2)) || bytes.Contains(second, b64(v1)) {

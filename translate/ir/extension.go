@@ -104,7 +104,9 @@ func (e *Extensions) validate(clusters map[string]bool) error {
 }
 
 func (p *ExtProc) validate(clusters map[string]bool) error {
-	body := func(m string) bool { return m == "" || m == BodyStreamed || m == BodyBuffered || m == BodyBufferedPartial }
+	body := func(m string) bool {
+		return m == "" || m == BodyStreamed || m == BodyBuffered || m == BodyBufferedPartial
+	}
 	switch {
 	case !clusters[p.Cluster]:
 		return fmt.Errorf("cluster %q does not exist", p.Cluster)
