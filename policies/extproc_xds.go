@@ -9,6 +9,7 @@ import (
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	extprocv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/ext_proc/v3"
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/durationpb"
 
@@ -35,18 +36,31 @@ type ExtProc struct{ feature.Base }
 
 // HTTPFilters are the listener's ext_proc filters, disabled.
 func (ExtProc) HTTPFilters(l *ir.Listener) []*hcmv3.HttpFilter {
-	byName := map[string]*ir.ExtProc{}
+	return entryFilters(l, func(e *ir.Extensions) []*ir.ExtProc { return e.ExtProcs },
+		func(p *ir.ExtProc) (string, int) { return ExtProcFilterName + "/" + p.Name, p.Index },
+		func(p *ir.ExtProc) proto.Message { return extProcConfig(p) })
+}
+
+// entryFilters are the disabled filters of one kind of extension entry
+// (ext_proc or wasm) on l: entries picks them from an Extensions, name
+// gives a filter's name and the entry's index, config its configuration;
+// each once, in inFilterOrder.
+func entryFilters[T any](l *ir.Listener, entries func(*ir.Extensions) []T, name func(T) (string, int), config func(T) proto.Message) []*hcmv3.HttpFilter {
+	byName := map[string]T{}
 	for _, e := range listenerExtensions(l) {
-		for _, p := range e.ExtProcs {
-			byName[p.Name] = p
+		for _, x := range entries(e) {
+			n, _ := name(x)
+			byName[n] = x
 		}
 	}
+	index := func(x T) int { _, i := name(x); return i }
 	out := make([]*hcmv3.HttpFilter, 0, len(byName))
-	for _, p := range inFilterOrder(byName, func(p *ir.ExtProc) int { return p.Index }) {
+	for _, x := range inFilterOrder(byName, index) {
+		n, _ := name(x)
 		out = append(out, &hcmv3.HttpFilter{
-			Name:       ExtProcFilterName + "/" + p.Name,
+			Name:       n,
 			Disabled:   true,
-			ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: mustAny(extProcConfig(p))},
+			ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: mustAny(config(x))},
 		})
 	}
 	return out

@@ -6,6 +6,7 @@ import (
 	wasmfilterv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/wasm/v3"
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	wasmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/wasm/v3"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/sluice-gitops/sluice/translate/feature"
@@ -33,21 +34,9 @@ type Wasm struct{ feature.Base }
 // HTTPFilters are the listener's wasm filters, disabled, in Envoy
 // Gateway's order.
 func (Wasm) HTTPFilters(l *ir.Listener) []*hcmv3.HttpFilter {
-	byName := map[string]*ir.Wasm{}
-	for _, e := range listenerExtensions(l) {
-		for _, w := range e.Wasms {
-			byName[w.Name] = w
-		}
-	}
-	out := make([]*hcmv3.HttpFilter, 0, len(byName))
-	for _, w := range inFilterOrder(byName, func(w *ir.Wasm) int { return w.Index }) {
-		out = append(out, &hcmv3.HttpFilter{
-			Name:       WasmFilterName + "/" + w.Name,
-			Disabled:   true,
-			ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: mustAny(wasmConfig(w))},
-		})
-	}
-	return out
+	return entryFilters(l, func(e *ir.Extensions) []*ir.Wasm { return e.Wasms },
+		func(w *ir.Wasm) (string, int) { return WasmFilterName + "/" + w.Name, w.Index },
+		func(w *ir.Wasm) proto.Message { return wasmConfig(w) })
 }
 
 // wasmConfig is the filter's configuration for one entry.

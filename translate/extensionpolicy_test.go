@@ -17,19 +17,7 @@ func wasmRevision(module []byte, sum string) fstest.MapFS {
 	if sum != "" {
 		pin = "\n          sha256: " + sum
 	}
-	yaml := fmt.Sprintf(`apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: eg}
-spec: {controllerName: gateway.envoyproxy.io/gatewayclass-controller}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: eg}
-spec:
-  gatewayClassName: eg
-  listeners: [{name: http, protocol: HTTP, port: 80}]
----
-apiVersion: gateway.envoyproxy.io/v1alpha1
+	yaml := fmt.Sprintf(testGateway+`apiVersion: gateway.envoyproxy.io/v1alpha1
 kind: Backend
 metadata: {name: app}
 spec: {endpoints: [{ip: {address: 10.0.0.1, port: 8080}}]}

@@ -6,7 +6,9 @@ import (
 	"testing/fstest"
 )
 
-const hrfGateway = `apiVersion: gateway.networking.k8s.io/v1
+// testGateway is a GatewayClass and a Gateway eg with one HTTP listener
+// on port 80, for tests that write revisions of a few objects.
+const testGateway = `apiVersion: gateway.networking.k8s.io/v1
 kind: GatewayClass
 metadata: {name: eg}
 spec: {controllerName: gateway.envoyproxy.io/gatewayclass-controller}
@@ -18,7 +20,9 @@ spec:
   gatewayClassName: eg
   listeners: [{name: http, protocol: HTTP, port: 80}]
 ---
-apiVersion: gateway.envoyproxy.io/v1alpha1
+`
+
+const hrfGateway = testGateway + `apiVersion: gateway.envoyproxy.io/v1alpha1
 kind: HTTPRouteFilter
 metadata: {name: page}
 spec:
