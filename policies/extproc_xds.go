@@ -46,8 +46,12 @@ func (ExtProc) HTTPFilters(l *ir.Listener) []*hcmv3.HttpFilter {
 // gives a filter's name and the entry's index, config its configuration;
 // each once, in inFilterOrder.
 func entryFilters[T any](l *ir.Listener, entries func(*ir.Extensions) []T, name func(T) (string, int), config func(T) proto.Message) []*hcmv3.HttpFilter {
+	exts := listenerExtensions(l)
+	if len(exts) == 0 {
+		return nil
+	}
 	byName := map[string]T{}
-	for _, e := range listenerExtensions(l) {
+	for _, e := range exts {
 		for _, x := range entries(e) {
 			n, _ := name(x)
 			byName[n] = x
@@ -69,14 +73,18 @@ func entryFilters[T any](l *ir.Listener, entries func(*ir.Extensions) []T, name 
 // listenerExtensions lists the extensions of l's routes, each once.
 func listenerExtensions(l *ir.Listener) []*ir.Extensions {
 	var out []*ir.Extensions
-	seen := map[*ir.Extensions]bool{}
+	var seen map[*ir.Extensions]bool // made at the first extension: most listeners have none
 	each := func(vhs []*ir.VirtualHost) {
 		for _, vh := range vhs {
 			for _, r := range vh.Routes {
-				if r.Extensions != nil && !seen[r.Extensions] {
-					seen[r.Extensions] = true
-					out = append(out, r.Extensions)
+				if r.Extensions == nil || seen[r.Extensions] {
+					continue
 				}
+				if seen == nil {
+					seen = map[*ir.Extensions]bool{}
+				}
+				seen[r.Extensions] = true
+				out = append(out, r.Extensions)
 			}
 		}
 	}
