@@ -32,6 +32,9 @@ type translator struct {
 	warnings   []string
 
 	gateways []*gatewayState
+	// listenerSets are the ListenerSets managed Gateways took
+	// (listenerset.go).
+	listenerSets []*listenerSetState
 	backends map[string]*backendState // by namespace/name
 	secrets  map[string]*secretState  // by namespace/name
 
@@ -71,6 +74,12 @@ type listenerState struct {
 	secrets []string
 	// l4 holds the attached TLSRoutes, TCPRoutes or UDPRoutes.
 	l4 []*l4Attached
+	// set is the ListenerSet the listener comes from, nil for the
+	// Gateway's own; entry is then its name there, which routes'
+	// sectionName use, while spec.Name is unique in the Gateway
+	// (listenerset.go).
+	set   *listenerSetState
+	entry gwapiv1.SectionName
 }
 
 func newTranslator(res *Resources, opts Options) *translator {
@@ -196,8 +205,10 @@ func (t *translator) processGateways(classes map[string]bool) {
 				status.New(status.CondAccepted, true, status.ReasonAccepted, "Gateway is accepted"),
 				status.New(status.CondProgrammed, true, status.ReasonProgrammed, "Gateway is programmed"))
 		}
+		t.attachListenerSets(g) // listenerset.go
 		t.gateways = append(t.gateways, g)
 	}
+	t.orphanListenerSets()
 }
 
 func programmedReason(ok bool) string {
@@ -211,9 +222,13 @@ func programmedReason(ok bool) string {
 // hostname, the CRD's rules for tls, allowed route kinds and, for a
 // listener that terminates TLS, its certificates.
 func (t *translator) checkListener(g *gatewayState, i int) *listenerState {
-	spec := g.obj.Spec.Listeners[i]
-	field := fmt.Sprintf("spec.listeners[%d]", i)
-	l := &listenerState{spec: spec, valid: true, status: &status.Listener{Name: string(spec.Name), SupportedKinds: supportedKinds(spec)}}
+	return t.checkListenerSpec(g, g.obj.Spec.Listeners[i], fmt.Sprintf("spec.listeners[%d]", i), nil)
+}
+
+// checkListenerSpec is checkListener for a listener spec at field, of the
+// Gateway or, when set is not nil, of that ListenerSet.
+func (t *translator) checkListenerSpec(g *gatewayState, spec gwapiv1.Listener, field string, set *listenerSetState) *listenerState {
+	l := &listenerState{spec: spec, valid: true, set: set, status: &status.Listener{Name: string(spec.Name), SupportedKinds: supportedKinds(spec)}}
 	accepted := status.New(status.CondAccepted, true, status.ReasonAccepted, "Listener is accepted")
 	resolved := status.New(status.CondResolvedRefs, true, status.ReasonResolvedRefs, "all references are resolved")
 	switch {

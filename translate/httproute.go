@@ -164,22 +164,21 @@ func parentRefString(routeNS string, pr gwapiv1.ParentReference) string {
 // GRPCRoute spec asks.
 func (t *translator) attach(src *attachedRoute, i int, pr gwapiv1.ParentReference) status.Condition {
 	rt := src.route
-	g, fail := t.parentGateway(rt.Namespace, i, pr)
+	g, listeners, parent, fail := t.parentListeners(rt.Namespace, i, pr) // listenerset.go
 	if g == nil {
 		return fail
 	}
-	ns := g.obj.Namespace
 	var matched, allowed, attached int
 	var conflicts []string
-	for _, l := range g.listeners {
-		if pr.SectionName != nil && *pr.SectionName != l.spec.Name {
+	for _, l := range listeners {
+		if pr.SectionName != nil && *pr.SectionName != l.sectionName() {
 			continue
 		}
 		if pr.Port != nil && *pr.Port != l.spec.Port {
 			continue
 		}
 		matched++
-		if !l.valid || !l.allowsKind(src.kind) || !t.routeAllowed(g.obj, l.spec, rt) {
+		if !l.valid || !l.allowsKind(src.kind) || !t.routeAllowed(l.namespace(g), l.spec, rt) {
 			continue
 		}
 		allowed++
@@ -188,7 +187,7 @@ func (t *translator) attach(src *attachedRoute, i int, pr gwapiv1.ParentReferenc
 			continue
 		}
 		if other := l.otherKindRoute(src, hosts); other != nil {
-			conflicts = append(conflicts, fmt.Sprintf("listener %s serves %s %s/%s", l.spec.Name, other.kind, other.route.Namespace, other.route.Name))
+			conflicts = append(conflicts, fmt.Sprintf("listener %s serves %s %s/%s", l.sectionName(), other.kind, other.route.Namespace, other.route.Name))
 			continue
 		}
 		attached++
@@ -205,13 +204,13 @@ func (t *translator) attach(src *attachedRoute, i int, pr gwapiv1.ParentReferenc
 	}
 	switch {
 	case matched == 0:
-		return status.New(status.CondAccepted, false, status.ReasonNoMatchingParent, fmt.Sprintf("field %s: Gateway %s/%s has no listener that matches sectionName and port", parentRefField(i), ns, pr.Name))
+		return status.New(status.CondAccepted, false, status.ReasonNoMatchingParent, fmt.Sprintf("field %s: %s has no listener that matches sectionName and port", parentRefField(i), parent))
 	case allowed == 0:
-		return status.New(status.CondAccepted, false, status.ReasonNotAllowedByListeners, fmt.Sprintf("field %s: no valid listener of Gateway %s/%s allows this route (allowedRoutes)", parentRefField(i), ns, pr.Name))
+		return status.New(status.CondAccepted, false, status.ReasonNotAllowedByListeners, fmt.Sprintf("field %s: no valid listener of %s allows this route (allowedRoutes)", parentRefField(i), parent))
 	case attached == 0 && len(conflicts) > 0:
 		return status.New(status.CondAccepted, false, status.ReasonHostnameConflict, fmt.Sprintf("field spec.hostnames: %s, older, for a hostname in common; an HTTPRoute and a GRPCRoute cannot share a hostname on a listener", strings.Join(conflicts, "; ")))
 	case attached == 0:
-		return status.New(status.CondAccepted, false, status.ReasonNoMatchingListenerHost, fmt.Sprintf("field spec.hostnames: no hostname intersects the listeners of Gateway %s/%s", ns, pr.Name))
+		return status.New(status.CondAccepted, false, status.ReasonNoMatchingListenerHost, fmt.Sprintf("field spec.hostnames: no hostname intersects the listeners of %s", parent))
 	}
 	return status.New(status.CondAccepted, true, status.ReasonAccepted, "Route is accepted")
 }
@@ -246,9 +245,10 @@ func hostsOverlap(a, b []string) bool {
 }
 
 // routeAllowed applies a listener's allowedRoutes to a route: namespaces
-// (Same by default, All, or Selector over the labels of the route's
-// namespace, see namespaces.go) and kinds.
-func (t *translator) routeAllowed(gw *gwapiv1.Gateway, l gwapiv1.Listener, rt *gwapiv1.HTTPRoute) bool {
+// (Same by default: listenerNS, that of the listener's Gateway or
+// ListenerSet; All; or Selector over the labels of the route's namespace,
+// see namespaces.go) and kinds.
+func (t *translator) routeAllowed(listenerNS string, l gwapiv1.Listener, rt *gwapiv1.HTTPRoute) bool {
 	from := gwapiv1.NamespacesFromSame
 	if l.AllowedRoutes != nil && l.AllowedRoutes.Namespaces != nil && l.AllowedRoutes.Namespaces.From != nil {
 		from = *l.AllowedRoutes.Namespaces.From
@@ -257,7 +257,7 @@ func (t *translator) routeAllowed(gw *gwapiv1.Gateway, l gwapiv1.Listener, rt *g
 	case gwapiv1.NamespacesFromAll:
 		return true
 	case gwapiv1.NamespacesFromSame:
-		return rt.Namespace == gw.Namespace
+		return rt.Namespace == listenerNS
 	case gwapiv1.NamespacesFromSelector:
 		return t.res.namespaceSelected(l.AllowedRoutes.Namespaces.Selector, rt.Namespace)
 	default:

@@ -196,14 +196,14 @@ func (t *translator) resolveL4Backends(r *l4Route) ([]ir.WeightedBackend, []*ir.
 // returns the parent's Accepted condition.
 func (t *translator) attachL4(r *l4Route, i int, pr gwapiv1.ParentReference, backends []ir.WeightedBackend, clusters []*ir.Cluster) status.Condition {
 	field := parentRefField(i)
-	g, fail := t.parentGateway(r.meta.Namespace, i, pr)
+	g, listeners, parent, fail := t.parentListeners(r.meta.Namespace, i, pr) // listenerset.go
 	if g == nil {
 		return fail
 	}
 	var matched, wrongProtocol, allowed, attached int
 	var taken []string
-	for _, l := range g.listeners {
-		if pr.SectionName != nil && *pr.SectionName != l.spec.Name {
+	for _, l := range listeners {
+		if pr.SectionName != nil && *pr.SectionName != l.sectionName() {
 			continue
 		}
 		if pr.Port != nil && *pr.Port != l.spec.Port {
@@ -214,7 +214,7 @@ func (t *translator) attachL4(r *l4Route, i int, pr gwapiv1.ParentReference, bac
 			wrongProtocol++
 			continue
 		}
-		if !l.valid || !l.allowsKind(r.kind) || !t.namespaceAllowed(g.obj, l.spec, r.meta.Namespace) {
+		if !l.valid || !l.allowsKind(r.kind) || !t.namespaceAllowed(l.namespace(g), l.spec, r.meta.Namespace) {
 			continue
 		}
 		allowed++
@@ -225,7 +225,7 @@ func (t *translator) attachL4(r *l4Route, i int, pr gwapiv1.ParentReference, bac
 			}
 		} else if len(l.l4) > 0 && l.l4[0].route != r {
 			// A TCP or UDP listener forwards to one route: the oldest.
-			taken = append(taken, fmt.Sprintf("listener %s serves %s %s", l.spec.Name, l.l4[0].route.kind, l.l4[0].route.id()))
+			taken = append(taken, fmt.Sprintf("listener %s serves %s %s", l.sectionName(), l.l4[0].route.kind, l.l4[0].route.id()))
 			continue
 		}
 		attached++
@@ -234,20 +234,19 @@ func (t *translator) attachL4(r *l4Route, i int, pr gwapiv1.ParentReference, bac
 			l.l4 = append(l.l4, &l4Attached{route: r, hostnames: hosts, backends: backends, clusters: clusters})
 		}
 	}
-	ns := g.obj.Namespace
 	switch {
 	case matched == 0:
-		return status.New(status.CondAccepted, false, status.ReasonNoMatchingParent, fmt.Sprintf("field %s: Gateway %s/%s has no listener that matches sectionName and port", field, ns, pr.Name))
+		return status.New(status.CondAccepted, false, status.ReasonNoMatchingParent, fmt.Sprintf("field %s: %s has no listener that matches sectionName and port", field, parent))
 	case r.kind == "TLSRoute" && wrongProtocol == matched:
 		// The TLSRoute spec asks for UnsupportedValue when a listener of
 		// the wrong protocol is used.
-		return status.New(status.CondAccepted, false, status.ReasonUnsupportedValue, fmt.Sprintf("field %s: a TLSRoute attaches to listeners of protocol TLS only; Gateway %s/%s has none that matches", field, ns, pr.Name))
+		return status.New(status.CondAccepted, false, status.ReasonUnsupportedValue, fmt.Sprintf("field %s: a TLSRoute attaches to listeners of protocol TLS only; %s has none that matches", field, parent))
 	case allowed == 0:
-		return status.New(status.CondAccepted, false, status.ReasonNotAllowedByListeners, fmt.Sprintf("field %s: no valid listener of Gateway %s/%s allows a %s here (protocol, allowedRoutes)", field, ns, pr.Name, r.kind))
+		return status.New(status.CondAccepted, false, status.ReasonNotAllowedByListeners, fmt.Sprintf("field %s: no valid listener of %s allows a %s here (protocol, allowedRoutes)", field, parent, r.kind))
 	case attached == 0 && len(taken) > 0:
 		return status.New(status.CondAccepted, false, status.ReasonUnsupportedValue, fmt.Sprintf("field %s: %s, which is older; a %s listener forwards to one route", field, strings.Join(taken, "; "), l4Protocol(r.kind)))
 	case attached == 0:
-		return status.New(status.CondAccepted, false, status.ReasonNoMatchingListenerHost, fmt.Sprintf("field spec.hostnames: no hostname intersects the listeners of Gateway %s/%s", ns, pr.Name))
+		return status.New(status.CondAccepted, false, status.ReasonNoMatchingListenerHost, fmt.Sprintf("field spec.hostnames: no hostname intersects the listeners of %s", parent))
 	}
 	return status.New(status.CondAccepted, true, status.ReasonAccepted, "Route is accepted")
 }
@@ -288,8 +287,8 @@ func parentRefField(i int) string { return fmt.Sprintf("spec.parentRefs[%d]", i)
 // route of any kind in namespace ns. It goes through routeAllowed so that
 // both route families follow one rule; routeAllowed reads only the
 // route's namespace.
-func (t *translator) namespaceAllowed(gw *gwapiv1.Gateway, l gwapiv1.Listener, ns string) bool {
-	return t.routeAllowed(gw, l, &gwapiv1.HTTPRoute{ObjectMeta: metav1.ObjectMeta{Namespace: ns}})
+func (t *translator) namespaceAllowed(listenerNS string, l gwapiv1.Listener, ns string) bool {
+	return t.routeAllowed(listenerNS, l, &gwapiv1.HTTPRoute{ObjectMeta: metav1.ObjectMeta{Namespace: ns}})
 }
 
 func (l *listenerState) hasL4(r *l4Route) bool {

@@ -135,7 +135,11 @@ func contains(list []string, s string) bool {
 // resolveListenerTLS resolves the certificates of a listener that
 // terminates TLS and returns its ResolvedRefs condition.
 func (t *translator) resolveListenerTLS(g *gatewayState, l *listenerState, field string) status.Condition {
-	names, probs := t.resolveCertificates(g, field+".tls", l.spec.TLS.CertificateRefs)
+	from := refFrom{group: groupGateway, kind: "Gateway", namespace: g.obj.Namespace}
+	if l.set != nil {
+		from = refFrom{group: groupGateway, kind: l.set.obj.Kind, namespace: l.set.obj.Namespace}
+	}
+	names, probs := t.resolveCertificates(g, from, field+".tls", l.spec.TLS.CertificateRefs)
 	if probs.reason != "" {
 		return status.New(status.CondResolvedRefs, false, probs.reason, strings.Join(probs.msgs, "; "))
 	}

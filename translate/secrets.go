@@ -29,7 +29,9 @@ func sdsName(namespace, name string) string {
 // resolveCertificates resolves the certificateRefs of a listener that
 // terminates TLS. It returns the SDS names of the certificates and, when
 // any reference fails, the problems (reason and messages naming fields).
-func (t *translator) resolveCertificates(g *gatewayState, field string, refs []gwapiv1.SecretObjectReference) ([]string, refProblems) {
+// from is the referrer: the Gateway, or the ListenerSet whose listener it
+// is; a Secret of another namespace needs a ReferenceGrant trusting it.
+func (t *translator) resolveCertificates(g *gatewayState, from refFrom, field string, refs []gwapiv1.SecretObjectReference) ([]string, refProblems) {
 	var names []string
 	var probs refProblems
 	if len(refs) == 0 {
@@ -45,7 +47,7 @@ func (t *translator) resolveCertificates(g *gatewayState, field string, refs []g
 		if ref.Kind != nil {
 			kind = string(*ref.Kind)
 		}
-		ns := g.obj.Namespace
+		ns := from.namespace
 		if ref.Namespace != nil {
 			ns = string(*ref.Namespace)
 		}
@@ -53,8 +55,8 @@ func (t *translator) resolveCertificates(g *gatewayState, field string, refs []g
 			probs.add(status.ReasonInvalidCertificateRef, fmt.Sprintf("field %s.kind: %s/%s is not supported; certificateRefs must name a core Secret", f, group, kind))
 			continue
 		}
-		if ns != g.obj.Namespace && !t.certificateRefGranted(g.obj.Namespace, ns, string(ref.Name)) {
-			probs.add(status.ReasonRefNotPermitted, fmt.Sprintf("field %s.namespace: Secret %s/%s is in another namespace than the Gateway; no ReferenceGrant in namespace %q allows Gateways of namespace %q to use it", f, ns, ref.Name, ns, g.obj.Namespace))
+		if ns != from.namespace && !t.res.refGranted(from, refTo{group: "", kind: "Secret", namespace: ns, name: string(ref.Name)}) {
+			probs.add(status.ReasonRefNotPermitted, fmt.Sprintf("field %s.namespace: Secret %s/%s is in another namespace than the %s; no ReferenceGrant in namespace %q allows %ss of namespace %q to use it", f, ns, ref.Name, from.kind, ns, from.kind, from.namespace))
 			continue
 		}
 		s := t.secret(ns, string(ref.Name))
@@ -71,12 +73,6 @@ func (t *translator) resolveCertificates(g *gatewayState, field string, refs []g
 	return names, probs
 }
 
-// certificateRefGranted reports whether a ReferenceGrant in secretNS lets
-// Gateways of gatewayNS use the Secret (referencegrant.go).
-func (t *translator) certificateRefGranted(gatewayNS, secretNS, secretName string) bool {
-	return t.res.refGranted(refFrom{group: groupGateway, kind: "Gateway", namespace: gatewayNS},
-		refTo{group: "", kind: "Secret", namespace: secretNS, name: secretName})
-}
 
 // secret checks a Secret once and caches the result; nil means it does
 // not exist.

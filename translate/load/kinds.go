@@ -15,6 +15,9 @@ import (
 const (
 	groupGateway = gwapiv1.GroupName // gateway.networking.k8s.io
 	groupEG      = egv1a1.GroupName  // gateway.envoyproxy.io
+	// groupGatewayX is Gateway API's experimental group, whose
+	// XListenerSet (gateway-api v1.3 and v1.4) became ListenerSet.
+	groupGatewayX = "gateway.networking.x-k8s.io"
 )
 
 // knownTypes are the Go types of every kind of the Gateway API and Envoy
@@ -43,6 +46,8 @@ var knownTypes = map[string]reflect.Type{
 	groupEG + "/EnvoyProxy":            reflect.TypeFor[egv1a1.EnvoyProxy](),
 	groupEG + "/EnvoyPatchPolicy":      reflect.TypeFor[egv1a1.EnvoyPatchPolicy](),
 	groupEG + "/EnvoyExtensionPolicy":  reflect.TypeFor[egv1a1.EnvoyExtensionPolicy](),
+	groupGateway + "/ListenerSet":      reflect.TypeFor[gwapiv1.ListenerSet](),
+	groupGatewayX + "/XListenerSet":    reflect.TypeFor[gwapiv1.ListenerSet](),
 }
 
 // knownType implements flatyaml.TypeFunc.
@@ -78,12 +83,16 @@ var decoders = map[string]kindDecoder{
 	groupGateway + "/BackendTLSPolicy": decodeInto(func(o *Objects) *[]*gwapiv1.BackendTLSPolicy { return &o.BackendTLSPolicies }),
 	"/ConfigMap":                       decodeInto(func(o *Objects) *[]*corev1.ConfigMap { return &o.ConfigMaps }),
 	groupEG + "/EnvoyProxy":            decodeInto(func(o *Objects) *[]*egv1a1.EnvoyProxy { return &o.EnvoyProxies }),
-	groupEG + "/HTTPRouteFilter":       decodeInto(func(o *Objects) *[]*egv1a1.HTTPRouteFilter { return &o.HTTPRouteFilters }),
-	groupEG + "/BackendTrafficPolicy":  decodeInto(func(o *Objects) *[]*egv1a1.BackendTrafficPolicy { return &o.BackendTrafficPolicies }),
-	groupEG + "/SecurityPolicy":        decodeInto(func(o *Objects) *[]*egv1a1.SecurityPolicy { return &o.SecurityPolicies }),
-	groupEG + "/EnvoyExtensionPolicy":  decodeInto(func(o *Objects) *[]*egv1a1.EnvoyExtensionPolicy { return &o.EnvoyExtensionPolicies }),
-	groupEG + "/ClientTrafficPolicy":   decodeInto(func(o *Objects) *[]*egv1a1.ClientTrafficPolicy { return &o.ClientTrafficPolicies }),
-	groupEG + "/EnvoyPatchPolicy":      decodeInto(func(o *Objects) *[]*egv1a1.EnvoyPatchPolicy { return &o.EnvoyPatchPolicies }),
+	// ListenerSet and the experimental XListenerSet share their shape;
+	// each object keeps its kind.
+	groupGateway + "/ListenerSet":     decodeInto(func(o *Objects) *[]*gwapiv1.ListenerSet { return &o.ListenerSets }),
+	groupGatewayX + "/XListenerSet":   decodeInto(func(o *Objects) *[]*gwapiv1.ListenerSet { return &o.ListenerSets }),
+	groupEG + "/HTTPRouteFilter":      decodeInto(func(o *Objects) *[]*egv1a1.HTTPRouteFilter { return &o.HTTPRouteFilters }),
+	groupEG + "/BackendTrafficPolicy": decodeInto(func(o *Objects) *[]*egv1a1.BackendTrafficPolicy { return &o.BackendTrafficPolicies }),
+	groupEG + "/SecurityPolicy":       decodeInto(func(o *Objects) *[]*egv1a1.SecurityPolicy { return &o.SecurityPolicies }),
+	groupEG + "/EnvoyExtensionPolicy": decodeInto(func(o *Objects) *[]*egv1a1.EnvoyExtensionPolicy { return &o.EnvoyExtensionPolicies }),
+	groupEG + "/ClientTrafficPolicy":  decodeInto(func(o *Objects) *[]*egv1a1.ClientTrafficPolicy { return &o.ClientTrafficPolicies }),
+	groupEG + "/EnvoyPatchPolicy":     decodeInto(func(o *Objects) *[]*egv1a1.EnvoyPatchPolicy { return &o.EnvoyPatchPolicies }),
 }
 
 // clusterScoped kinds have no namespace.

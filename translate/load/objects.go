@@ -20,13 +20,16 @@ import (
 type Objects struct {
 	GatewayClasses []*gwapiv1.GatewayClass
 	Gateways       []*gwapiv1.Gateway
-	HTTPRoutes     []*gwapiv1.HTTPRoute
-	GRPCRoutes     []*gwapiv1.GRPCRoute
-	Backends       []*egv1a1.Backend
-	TLSRoutes      []*gwapiv1.TLSRoute
-	TCPRoutes      []*gwapiv1.TCPRoute
-	UDPRoutes      []*gwapiv1.UDPRoute
-	Secrets        []*corev1.Secret
+	// ListenerSets add listeners to a Gateway that allows them (kind
+	// ListenerSet or XListenerSet).
+	ListenerSets []*gwapiv1.ListenerSet
+	HTTPRoutes   []*gwapiv1.HTTPRoute
+	GRPCRoutes   []*gwapiv1.GRPCRoute
+	Backends     []*egv1a1.Backend
+	TLSRoutes    []*gwapiv1.TLSRoute
+	TCPRoutes    []*gwapiv1.TCPRoute
+	UDPRoutes    []*gwapiv1.UDPRoute
+	Secrets      []*corev1.Secret
 
 	ReferenceGrants []*gwapiv1.ReferenceGrant
 	Namespaces      []*corev1.Namespace
@@ -125,6 +128,7 @@ func (o *Objects) sort() {
 	sortObjects(o.HTTPRouteFilters)
 	sortObjects(o.BackendTrafficPolicies)
 	sortObjects(o.SecurityPolicies)
+	sortObjects(o.ListenerSets)
 	sortObjects(o.EnvoyExtensionPolicies)
 	sortObjects(o.ClientTrafficPolicies)
 	sortObjects(o.EnvoyPatchPolicies)

@@ -36,6 +36,10 @@ const (
 	ReasonUnsupportedGatewayClass = "InvalidGatewayClass"
 	// ReasonInvalidCertificateRef is a listener's TLS reason.
 	ReasonInvalidCertificateRef = "InvalidCertificateRef"
+	// ListenerSet reasons: its Gateway does not allow it, or is not
+	// accepted.
+	ReasonNotAllowed        = "NotAllowed"
+	ReasonParentNotAccepted = "ParentNotAccepted"
 )
 
 // Policy condition reasons of Gateway API (policy_types.go and

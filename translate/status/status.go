@@ -44,7 +44,10 @@ type Object struct {
 	Location   Location    `json:"location" yaml:"location"`
 	Conditions []Condition `json:"conditions,omitempty" yaml:"conditions,omitempty"`
 	Listeners  []*Listener `json:"listeners,omitempty" yaml:"listeners,omitempty"`
-	Parents    []Parent    `json:"parents,omitempty" yaml:"parents,omitempty"`
+	// AttachedListenerSets counts, for a Gateway that allows ListenerSets,
+	// those accepted.
+	AttachedListenerSets *int32 `json:"attachedListenerSets,omitempty" yaml:"attachedListenerSets,omitempty"`
+	Parents              []Parent `json:"parents,omitempty" yaml:"parents,omitempty"`
 	// Ancestors is a policy's status per Gateway (or listener) it affects
 	// (Gateway API's PolicyAncestorStatus).
 	Ancestors []Ancestor `json:"ancestors,omitempty" yaml:"ancestors,omitempty"`
