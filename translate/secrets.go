@@ -73,7 +73,6 @@ func (t *translator) resolveCertificates(g *gatewayState, from refFrom, field st
 	return names, probs
 }
 
-
 // secret checks a Secret once and caches the result; nil means it does
 // not exist.
 func (t *translator) secret(namespace, name string) *secretState {

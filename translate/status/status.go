@@ -46,7 +46,7 @@ type Object struct {
 	Listeners  []*Listener `json:"listeners,omitempty" yaml:"listeners,omitempty"`
 	// AttachedListenerSets counts, for a Gateway that allows ListenerSets,
 	// those accepted.
-	AttachedListenerSets *int32 `json:"attachedListenerSets,omitempty" yaml:"attachedListenerSets,omitempty"`
+	AttachedListenerSets *int32   `json:"attachedListenerSets,omitempty" yaml:"attachedListenerSets,omitempty"`
 	Parents              []Parent `json:"parents,omitempty" yaml:"parents,omitempty"`
 	// Ancestors is a policy's status per Gateway (or listener) it affects
 	// (Gateway API's PolicyAncestorStatus).
