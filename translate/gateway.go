@@ -32,11 +32,12 @@ type translator struct {
 	warnings   []string
 
 	gateways []*gatewayState
+	backends map[string]*backendState // by namespace/name
+	secrets  map[string]*secretState  // by namespace/name
+
 	// listenerSets are the ListenerSets managed Gateways took
 	// (listenerset.go).
 	listenerSets []*listenerSetState
-	backends     map[string]*backendState // by namespace/name
-	secrets      map[string]*secretState  // by namespace/name
 
 	// tlsPolicies is the BackendTLSPolicy in force on each Service
 	// cluster, by cluster name; tlsPolicyList has them all, oldest first

@@ -44,16 +44,17 @@ type Object struct {
 	Location   Location    `json:"location" yaml:"location"`
 	Conditions []Condition `json:"conditions,omitempty" yaml:"conditions,omitempty"`
 	Listeners  []*Listener `json:"listeners,omitempty" yaml:"listeners,omitempty"`
-	// AttachedListenerSets counts, for a Gateway that allows ListenerSets,
-	// those accepted.
-	AttachedListenerSets *int32   `json:"attachedListenerSets,omitempty" yaml:"attachedListenerSets,omitempty"`
-	Parents              []Parent `json:"parents,omitempty" yaml:"parents,omitempty"`
+	Parents    []Parent    `json:"parents,omitempty" yaml:"parents,omitempty"`
 	// Ancestors is a policy's status per Gateway (or listener) it affects
 	// (Gateway API's PolicyAncestorStatus).
 	Ancestors []Ancestor `json:"ancestors,omitempty" yaml:"ancestors,omitempty"`
 	// Attachments explain, for a policy, where it is in force on each of
 	// its targets and where it lost to another policy.
 	Attachments []Attachment `json:"attachments,omitempty" yaml:"attachments,omitempty"`
+
+	// AttachedListenerSets counts, for a Gateway that allows ListenerSets,
+	// those accepted.
+	AttachedListenerSets *int32 `json:"attachedListenerSets,omitempty" yaml:"attachedListenerSets,omitempty"`
 }
 
 // Parent is a route's status for one of its parentRefs.
