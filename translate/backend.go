@@ -64,11 +64,7 @@ func (t *translator) resolveRules(kind string, rt *gwapiv1.HTTPRoute) ([]ruleBac
 		t.failoverRule(kind, rt.Namespace, rt.Name, i, &rules[i])
 		rules[i].filters = t.ruleFilters(kind, rt.Namespace, i, rule, &rules[i].clusters, &probs)
 	}
-	resolved := status.New(status.CondResolvedRefs, true, status.ReasonResolvedRefs, "all references are resolved")
-	if probs.reason != "" {
-		resolved = status.New(status.CondResolvedRefs, false, probs.reason, strings.Join(probs.msgs, "; "))
-	}
-	return rules, resolved
+	return rules, probs.condition()
 }
 
 // resolveBackendFrom finds the cluster of one backendRef of a route of

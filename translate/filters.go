@@ -2,6 +2,7 @@ package translate
 
 import (
 	"fmt"
+	"strings"
 
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
@@ -52,6 +53,14 @@ func (p *refProblems) add(reason, msg string) {
 		p.reason = reason
 	}
 	p.msgs = append(p.msgs, msg)
+}
+
+// condition is the ResolvedRefs condition the problems give.
+func (p *refProblems) condition() status.Condition {
+	if p.reason != "" {
+		return status.New(status.CondResolvedRefs, false, p.reason, strings.Join(p.msgs, "; "))
+	}
+	return status.New(status.CondResolvedRefs, true, status.ReasonResolvedRefs, "all references are resolved")
 }
 
 // filterTypes are the filter types of the standard channel, each with

@@ -28,6 +28,7 @@ const (
 	ReasonListenersNotValid       = "ListenersNotValid"
 	ReasonNoMatchingParent        = "NoMatchingParent"
 	ReasonNotAllowedByListeners   = "NotAllowedByListeners"
+	ReasonNoReadyListeners        = "NoReadyListeners"
 	ReasonNoMatchingListenerHost  = "NoMatchingListenerHostname"
 	ReasonUnsupportedValue        = "UnsupportedValue"
 	ReasonBackendNotFound         = "BackendNotFound"
