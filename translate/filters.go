@@ -64,10 +64,13 @@ func (p *refProblems) condition() status.Condition {
 }
 
 // filterTypes are the filter types of the standard channel, each with
-// whether it may appear more than once in one list.
+// whether it may appear more than once in one list. The CRD's CEL rules
+// forbid repeating a header modifier, but Envoy Gateway merges repeated
+// ones (mergeHeaders), and so does sluice, so that the same YAML means
+// the same thing.
 var filterTypes = map[gwapiv1.HTTPRouteFilterType]bool{
-	gwapiv1.HTTPRouteFilterRequestHeaderModifier:  false,
-	gwapiv1.HTTPRouteFilterResponseHeaderModifier: false,
+	gwapiv1.HTTPRouteFilterRequestHeaderModifier:  true,
+	gwapiv1.HTTPRouteFilterResponseHeaderModifier: true,
 	gwapiv1.HTTPRouteFilterRequestRedirect:        false,
 	gwapiv1.HTTPRouteFilterURLRewrite:             false,
 	gwapiv1.HTTPRouteFilterCORS:                   false,
@@ -229,9 +232,9 @@ func (t *translator) ruleFilters(routeKind, routeNS string, ruleIndex int, rule 
 		ff := fmt.Sprintf("spec.rules[%d].filters[%d]", ruleIndex, i)
 		switch f.Type {
 		case gwapiv1.HTTPRouteFilterRequestHeaderModifier:
-			rf.requestHeaders = headerModifier(f.RequestHeaderModifier)
+			rf.requestHeaders = mergeHeaders(rf.requestHeaders, f.RequestHeaderModifier)
 		case gwapiv1.HTTPRouteFilterResponseHeaderModifier:
-			rf.responseHeaders = headerModifier(f.ResponseHeaderModifier)
+			rf.responseHeaders = mergeHeaders(rf.responseHeaders, f.ResponseHeaderModifier)
 		case gwapiv1.HTTPRouteFilterRequestRedirect:
 			rf.redirect = redirect(f.RequestRedirect)
 		case gwapiv1.HTTPRouteFilterURLRewrite:

@@ -34,6 +34,7 @@ const (
 	ReasonBackendNotFound         = "BackendNotFound"
 	ReasonInvalidKind             = "InvalidKind"
 	ReasonRefNotPermitted         = "RefNotPermitted"
+	ReasonUnsupportedRefValue     = "UnsupportedRefValue"
 	ReasonUnsupportedGatewayClass = "InvalidGatewayClass"
 	// ReasonInvalidCertificateRef is a listener's TLS reason.
 	ReasonInvalidCertificateRef = "InvalidCertificateRef"
