@@ -172,7 +172,23 @@ func (t *translator) newBackend(key, namespace, name string, last *backendState)
 		s.Conditions = append(s.Conditions, b.conds...)
 	}
 	t.backends[key] = b
+	t.backendObjects++
 	return b
+}
+
+// unreferencedBackends gives every Backend that nothing referred to its
+// status too, as Envoy Gateway does: whether it is valid does not depend
+// on its users. It costs nothing when every Backend was referred to.
+func (t *translator) unreferencedBackends() {
+	if t.backendObjects == len(t.res.Backends) {
+		return
+	}
+	for _, obj := range t.res.Backends {
+		key := obj.Namespace + "/" + obj.Name
+		if _, ok := t.backends[key]; !ok {
+			t.newBackend(key, obj.Namespace, obj.Name, nil)
+		}
+	}
 }
 
 // backendCluster turns a Backend's endpoints into a cluster. IP and Unix

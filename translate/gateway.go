@@ -33,6 +33,8 @@ type translator struct {
 
 	gateways []*gatewayState
 	backends map[string]*backendState // by namespace/name
+	// backendObjects counts the Backend objects among backends.
+	backendObjects int
 	secrets  map[string]*secretState  // by namespace/name
 
 	// tlsPolicies is the BackendTLSPolicy in force on each Service
@@ -119,6 +121,7 @@ func (t *translator) run() []*ir.Gateway {
 	// above and write what they do into the IR (policies.go).
 	t.applyPolicies(out)
 	t.tlsPolicyStatus()
+	t.unreferencedBackends()
 	return t.mergeGatewayIRs(out)
 }
 
