@@ -22,6 +22,9 @@ type backendState struct {
 	err     string // why the Backend is invalid, naming the field
 	// obj is the Backend, nil for a Service port.
 	obj *egv1a1.Backend
+	// tlsPolicy is set when a BackendTLSPolicy applied to the Backend's
+	// cluster.
+	tlsPolicy bool
 	// warnings are those building the cluster of a Service port gave.
 	warnings []string
 	// conds are the conditions of a Backend's status, made once: every
@@ -150,10 +153,10 @@ func (t *translator) newBackend(key, namespace, name string, last *backendState)
 		return nil
 	}
 	b := last
-	if b == nil || b.obj != obj {
+	if !t.reusable(b, obj) {
 		b = t.memo.prevState(key)
 	}
-	if b == nil || b.obj != obj {
+	if !t.reusable(b, obj) {
 		b = &backendState{obj: obj}
 		b.cluster, b.err = t.memo.backendCluster(obj)
 		c := status.New(status.CondAccepted, true, status.ReasonAccepted, "Backend is accepted")
@@ -161,6 +164,10 @@ func (t *translator) newBackend(key, namespace, name string, last *backendState)
 			c = status.New(status.CondAccepted, false, status.ReasonInvalid, b.err)
 		}
 		b.conds = []status.Condition{c}
+		if b.cluster != nil && t.tlsPolicies["backend/"+key] != nil {
+			t.applyTLSPolicy(b.cluster) // a copy of its own (memo.backendCluster)
+			b.tlsPolicy = true
+		}
 	}
 	// The conditions are shared by the statuses of every translation that
 	// registers b; conditions are only ever appended to a status, and an
@@ -174,6 +181,17 @@ func (t *translator) newBackend(key, namespace, name string, last *backendState)
 	t.backends[key] = b
 	t.backendObjects++
 	return b
+}
+
+// reusable reports whether the state of a Backend that an earlier
+// translation registered serves for obj now: the same object, and no
+// BackendTLSPolicy on it then or now (a policy's TLS is made anew by each
+// translation, so a Backend under one is made anew too).
+func (t *translator) reusable(b *backendState, obj *egv1a1.Backend) bool {
+	if b == nil || b.obj != obj || b.tlsPolicy {
+		return false
+	}
+	return len(t.tlsPolicies) == 0 || b.cluster == nil || t.tlsPolicies[b.cluster.Name] == nil
 }
 
 // unreferencedBackends gives every Backend that nothing referred to its
