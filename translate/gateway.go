@@ -33,9 +33,9 @@ type translator struct {
 
 	gateways []*gatewayState
 	backends map[string]*backendState // by namespace/name
+	secrets  map[string]*secretState  // by namespace/name
 	// backendObjects counts the Backend objects among backends.
 	backendObjects int
-	secrets  map[string]*secretState  // by namespace/name
 
 	// tlsPolicies is the BackendTLSPolicy in force on each Service
 	// cluster, by cluster name; tlsPolicyList has them all, oldest first
