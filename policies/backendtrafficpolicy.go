@@ -96,15 +96,6 @@ func newBTPPlan(in BackendTrafficInput, prev *btpPlan) *btpPlan {
 	return b
 }
 
-// effective returns the features of the policy in force on the route of
-// o, or nil.
-func (b *btpPlan) effective(o *ir.RouteOrigin) *btpFeatures {
-	if j := b.att.Effective(o.Kind, o.Namespace, o.Name, originParent(o)); j >= 0 {
-		return b.features[j]
-	}
-	return nil
-}
-
 // applyRoute writes what policy f does into route r: its response
 // override and route settings, and its cluster settings through copies
 // of r's clusters (btp_cluster_copies.go).

@@ -80,12 +80,21 @@ func (p *Plan) InForce(o *ir.RouteOrigin) InForce {
 		return f
 	}
 	if p.btp != nil {
-		f.btp = p.btp.effective(o)
+		f.btp = effective(p.btp.att, p.btp.features, o)
 	}
 	if p.sp != nil {
-		f.sp = p.sp.effective(o)
+		f.sp = effective(p.sp.att, p.sp.features, o)
 	}
 	return f
+}
+
+// effective returns the features of the policy att has in force on the
+// route of o, or nil; features are by policy, as given to Attach.
+func effective[F any](att *Attachments, features []*F, o *ir.RouteOrigin) *F {
+	if j := att.Effective(o.Kind, o.Namespace, o.Name, originParent(o)); j >= 0 {
+		return features[j]
+	}
+	return nil
 }
 
 // ApplyRoute writes into route r what the policies f do: first the

@@ -92,15 +92,6 @@ func newSPPlan(in SecurityInput, prev *spPlan) *spPlan {
 	return s
 }
 
-// effective returns the features of the policy in force on the route of
-// o, or nil.
-func (s *spPlan) effective(o *ir.RouteOrigin) *spFeatures {
-	if j := s.att.Effective(o.Kind, o.Namespace, o.Name, originParent(o)); j >= 0 {
-		return s.features[j]
-	}
-	return nil
-}
-
 // applyRoute writes what policy f does into route r; an invalid policy
 // makes it fail closed.
 func (f *spFeatures) applyRoute(r *ir.Route) {

@@ -5,15 +5,13 @@ import (
 	"slices"
 
 	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
-	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
-	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
-	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	corev1 "k8s.io/api/core/v1"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/sluice-gitops/sluice/policies"
 	"github.com/sluice-gitops/sluice/translate/ir"
 	"github.com/sluice-gitops/sluice/translate/status"
+	"github.com/sluice-gitops/sluice/translate/xds"
 )
 
 // Incremental translation: a commit that changes one route of thousands
@@ -62,9 +60,10 @@ type incTables struct {
 	rules  map[*gwapiv1.HTTPRoute]*rulesMemo
 	vhosts map[vhostKey]vhostMemo
 	// parents are the parents of each HTTPRoute's status.
-	parents    map[*gwapiv1.HTTPRoute][]status.Parent
-	vhostXDS   map[*ir.VirtualHost]vhostXDS
-	clusterXDS map[*ir.Cluster]clusterXDS
+	parents map[*gwapiv1.HTTPRoute][]status.Parent
+	// xds is what the IR → xDS stage kept of the virtual hosts and
+	// clusters it built, by IR object (translate/xds).
+	xds *xds.Kept
 	// plan is the translation's route policies, whose values the next
 	// one keeps where they are equal (policies.Plan), or nil.
 	plan *policies.Plan
@@ -157,20 +156,6 @@ type vhostMemo struct {
 	vh      *ir.VirtualHost
 }
 
-type vhostXDS struct {
-	vh *routev3.VirtualHost
-	// specific tells that a backend of the virtual host has header
-	// filters (buildRouteConfig).
-	specific bool
-}
-
-type clusterXDS struct {
-	family string // the Gateway's IP family
-	c      *ir.Cluster
-	cl     *clusterv3.Cluster
-	cla    *endpointv3.ClusterLoadAssignment
-}
-
 // startIncremental decides whether m records and whether it may reuse
 // m.prev.inc: when it may not, m.prev.inc is nil.
 func (m *memo) startIncremental(res *Resources, opts Options) {
@@ -182,13 +167,12 @@ func (m *memo) startIncremental(res *Resources, opts Options) {
 		m.prev.inc = nil
 	}
 	m.next.inc = &incTables{
-		env:        env,
-		rules:      make(map[*gwapiv1.HTTPRoute]*rulesMemo, len(prev.rules)),
-		vhosts:     make(map[vhostKey]vhostMemo, len(prev.vhosts)),
-		parents:    make(map[*gwapiv1.HTTPRoute][]status.Parent, len(prev.parents)),
-		vhostXDS:   make(map[*ir.VirtualHost]vhostXDS, len(prev.vhostXDS)),
-		clusterXDS: make(map[*ir.Cluster]clusterXDS, len(prev.clusterXDS)),
+		env:     env,
+		rules:   make(map[*gwapiv1.HTTPRoute]*rulesMemo, len(prev.rules)),
+		vhosts:  make(map[vhostKey]vhostMemo, len(prev.vhosts)),
+		parents: make(map[*gwapiv1.HTTPRoute][]status.Parent, len(prev.parents)),
 	}
+	m.build = xds.NewMemo(prev.xds)
 }
 
 // envOf lists, by identity, what every kept result may depend on besides
@@ -354,60 +338,4 @@ func (t *translator) virtualHost(vb *vhostBuilder, g *gatewayState) *ir.VirtualH
 	vh := vb.build(g, t.policies)
 	m.next.inc.vhosts[k] = vhostMemo{gateway: g.obj, listener: vb.listener, prefix: vb.prefix, inForce: inForce, vh: vh}
 	return vh
-}
-
-// virtualHostXDS is buildVirtualHost, kept by IR object.
-func (m *memo) virtualHostXDS(vh *ir.VirtualHost) (*routev3.VirtualHost, bool) {
-	if !m.recording() {
-		return buildVirtualHost(vh)
-	}
-	x, ok := vhostXDS{}, false
-	if m.prev.inc != nil {
-		x, ok = m.prev.inc.vhostXDS[vh]
-	}
-	if !ok {
-		x.vh, x.specific = buildVirtualHost(vh)
-	}
-	m.next.inc.vhostXDS[vh] = x
-	return x.vh, x.specific
-}
-
-// clusterXDS is buildCluster with the DNS lookup family of the Gateway
-// set, kept by IR object and family.
-func (m *memo) clusterXDS(c *ir.Cluster, family string) (*clusterv3.Cluster, *endpointv3.ClusterLoadAssignment) {
-	if m.recording() && m.prev.inc != nil {
-		if x, ok := m.prev.inc.clusterXDS[c]; ok && x.family == family {
-			m.next.inc.clusterXDS[c] = x
-			return x.cl, x.cla
-		}
-		// Some clusters are copied anew on every translation (those of
-		// SecurityPolicies, BackendTrafficPolicies' copies for L4
-		// routes): a copy like last time's of its name has its xDS.
-		if x, ok := m.prevClusterByName(c.Name); ok && x.family == family && reflect.DeepEqual(x.c, c) {
-			x.c = c
-			m.next.inc.clusterXDS[c] = x
-			return x.cl, x.cla
-		}
-	}
-	cl, cla := buildCluster(c)
-	if cl.GetType() == clusterv3.Cluster_STRICT_DNS {
-		cl.DnsLookupFamily = dnsLookupFamily(family)
-	}
-	if m.recording() {
-		m.next.inc.clusterXDS[c] = clusterXDS{family: family, c: c, cl: cl, cla: cla}
-	}
-	return cl, cla
-}
-
-// prevClusterByName returns what the last translation built for the
-// cluster of a name.
-func (m *memo) prevClusterByName(name string) (clusterXDS, bool) {
-	if m.prevClusters == nil {
-		m.prevClusters = make(map[string]clusterXDS, len(m.prev.inc.clusterXDS))
-		for _, x := range m.prev.inc.clusterXDS {
-			m.prevClusters[x.c.Name] = x
-		}
-	}
-	x, ok := m.prevClusters[name]
-	return x, ok
 }
