@@ -116,12 +116,13 @@ func adsOrder(typeURL string) int { return int(cachev3.GetResponseType(typeURL))
 
 // gatewaySnap is one snapshot of a gateway, by type URL.
 type gatewaySnap struct {
-	snap  cachev3.ResourceSnapshot
-	types map[string]*typeSnap
+	// version is the gateway's version (gatewayVersion).
+	version string
+	types   map[string]*typeSnap
 }
 
 func newGatewaySnap(snap cachev3.ResourceSnapshot, prev *gatewaySnap) *gatewaySnap {
-	g := &gatewaySnap{snap: snap, types: map[string]*typeSnap{}}
+	g := &gatewaySnap{version: gatewayVersion(snap), types: map[string]*typeSnap{}}
 	for i := range types.UnknownType {
 		typeURL, err := cachev3.GetResponseTypeURL(i)
 		if err != nil {

@@ -107,11 +107,22 @@ func TestResendsResubscribedNames(t *testing.T) {
 			// A NACK is held: not answered with the version it rejects.
 			c.send(&discoveryv3.DiscoveryRequest{ResponseNonce: r.GetNonce(), ResourceNames: []string{"a"}, ErrorDetail: &status.Status{Message: "no"}})
 			c.quiet()
+			// The same content is the same version: still held.
 			if err := srv.Set("default/eg", endpointsSnapshot(t, "v2", "a")); err != nil {
 				t.Fatal(err)
 			}
-			if r = c.next("a"); r.GetVersionInfo() != "v2" {
-				t.Errorf("version %s, want v2", r.GetVersionInfo())
+			c.quiet()
+			// New content is a new version, sent.
+			moved := &endpointv3.ClusterLoadAssignment{ClusterName: "a", Endpoints: []*endpointv3.LocalityLbEndpoints{{Priority: 1}}}
+			snap, err := cachev3.NewSnapshot("v3", map[resourcev3.Type][]types.Resource{resourcev3.EndpointType: {moved}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := srv.Set("default/eg", snap); err != nil {
+				t.Fatal(err)
+			}
+			if r2 := c.next("a"); r2.GetVersionInfo() == r.GetVersionInfo() {
+				t.Errorf("version %s sent again, want a new one", r2.GetVersionInfo())
 			}
 		})
 	}

@@ -256,7 +256,7 @@ func (s *sotwStream) respond(t *sotwType) error {
 	}
 	nonce := s.nextNonce()
 	t.open, t.nonce, t.sent, t.returned = false, nonce, snap, snap.names
-	s.srv.tracker.sent(s.id, t.typeURL, nonce, snap.version)
+	s.srv.tracker.sent(s.id, t.typeURL, nonce, g)
 	// A DiscoveryResponse of snap's resources with nonce, sent through
 	// adsCodec.
 	return s.st.SendMsg(&encodedResponse{shared: shared, own: nonceField(nonce)})

@@ -132,26 +132,30 @@ func benchRevision(i int) gitsync.Revision {
 }
 
 // ackCounter closes done once want Envoys ACKed a version of the revision
-// whose SHA prefix is armed.
+// whose SHA is armed.
 type ackCounter struct {
-	mu     sync.Mutex
-	prefix string
-	n      int
-	want   int
-	done   chan struct{}
+	// shaOf returns the SHA of the revision that produced a version.
+	shaOf func(gateway, version string) string
+
+	mu   sync.Mutex
+	sha  string
+	n    int
+	want int
+	done chan struct{}
 }
 
 func (c *ackCounter) arm(sha string, want int) <-chan struct{} {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.prefix, c.n, c.want, c.done = sha[:12]+"-", 0, want, make(chan struct{})
+	c.sha, c.n, c.want, c.done = sha, 0, want, make(chan struct{})
 	return c.done
 }
 
-func (c *ackCounter) ack(version string) {
+func (c *ackCounter) ack(gateway, version string) {
+	sha := c.shaOf(gateway, version)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.prefix == "" || !strings.HasPrefix(version, c.prefix) {
+	if c.sha == "" || sha != c.sha {
 		return
 	}
 	c.n++
@@ -325,11 +329,11 @@ func benchServer(b *testing.B) (srv *History, addr string, acks *ackCounter) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = srv.Close() })
-	acks = &ackCounter{}
+	acks = &ackCounter{shaOf: srv.store.revisionOf}
 	ev := srv.events()
 	ev.Ack = func(gateway, node, version string, at time.Time) {
 		srv.ack(gateway, node, version, at)
-		acks.ack(version)
+		acks.ack(gateway, version)
 	}
 	srv.pub = publish.New(ev)
 	lis, err := net.Listen("tcp", "127.0.0.1:0")

@@ -21,7 +21,7 @@ import (
 func (s *History) Rollback(rev gitsync.Revision, res *translate.Result) (*Record, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	plans, keys, err := s.build(rev.SHA, res)
+	plans, keys, err := s.build(res)
 	if err != nil {
 		return nil, Invalid(fmt.Errorf("revision %s cannot be served: %w", rev.SHA, err))
 	}
@@ -87,7 +87,7 @@ func (s *History) Unpin(next gitsync.Revision, res *translate.Result) (*Record, 
 		// Apply already read it; keep it simple and keep what is served).
 		return s.unpinServed()
 	}
-	plans, keys, err := s.build(next.SHA, res)
+	plans, keys, err := s.build(res)
 	if err == nil {
 		err = s.publish(rec, plans, keys)
 	}
@@ -180,7 +180,7 @@ func (s *History) Restore(rev gitsync.Revision, res *translate.Result, terr erro
 		return s.Apply(rev, res, nil, took), nil
 	}
 	defer s.mu.Unlock()
-	plans, keys, err := s.build(rev.SHA, res)
+	plans, keys, err := s.build(res)
 	if err == nil {
 		err = s.publish(rec, plans, keys)
 	}
