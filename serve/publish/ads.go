@@ -179,6 +179,10 @@ type typeSnap struct {
 
 	deltaOnce sync.Once
 	delta     []*discoveryv3.Resource // anys with name and version
+
+	changesMu   sync.Mutex
+	changesFrom *typeSnap // changes is the SotW response of what changed since it
+	changes     []byte
 }
 
 // build marshals the resources (premarshalled: this takes their bytes).
@@ -210,6 +214,33 @@ func (t *typeSnap) sotwResponse() ([]byte, error) {
 		t.sotw, t.sotwErr = slices.Clip(b), err
 	})
 	return t.sotw, t.sotwErr
+}
+
+// sotwChanges returns the SotW response, without a nonce, of the
+// resources of t that are new or changed since prev: for the types a SotW
+// response need not hold whole (EDS, RDS), sent to an Envoy that holds
+// prev. It is built once for the prev most streams hold.
+func (t *typeSnap) sotwChanges(prev *typeSnap) ([]byte, error) {
+	if err := t.build(); err != nil {
+		return nil, err
+	}
+	t.changesMu.Lock()
+	defer t.changesMu.Unlock()
+	if t.changesFrom == prev {
+		return t.changes, nil
+	}
+	var anys []*anypb.Any
+	for i, name := range t.sorted {
+		if v, ok := prev.versions[name]; !ok || v != t.versions[name] {
+			anys = append(anys, t.anys[i])
+		}
+	}
+	b, err := proto.Marshal(&discoveryv3.DiscoveryResponse{VersionInfo: t.version, Resources: anys, TypeUrl: t.typeURL})
+	if err != nil {
+		return nil, err
+	}
+	t.changesFrom, t.changes = prev, slices.Clip(b)
+	return t.changes, nil
 }
 
 // deltaResources returns the delta form of every resource, in the order of

@@ -144,6 +144,8 @@ type sotwType struct {
 	// it NACKed.
 	held  string
 	nonce string
+	// took: the Envoy ACKed sent, the last response.
+	took bool
 	// sent is what the type was last sent; returned the names of it the
 	// Envoy still subscribes to.
 	sent     *typeSnap
@@ -217,6 +219,7 @@ func (s *sotwStream) request(req *discoveryv3.DiscoveryRequest) error {
 	if t.sent != nil && t.held == t.sent.version {
 		t.held = t.sent.version // not the request's copy
 	}
+	t.took = !nack && t.sent != nil && t.held == t.sent.version
 	if nack && t.sent != nil {
 		// Hold the NACKed version: do not send it again until the
 		// snapshot changes.
@@ -250,7 +253,14 @@ func (s *sotwStream) respond(t *sotwType) error {
 			return nil
 		}
 	}
-	shared, err := snap.sotwResponse()
+	var shared []byte
+	var err error
+	if t.took && snap.version != t.held && !cachev3.ResourceRequiresFullStateInSotw(t.typeURL) && t.sent.names.subsetOf(t.returned) {
+		// The Envoy holds every resource it was sent: send what changed.
+		shared, err = snap.sotwChanges(t.sent)
+	} else {
+		shared, err = snap.sotwResponse()
+	}
 	if err != nil {
 		return status.Errorf(codes.Internal, "%s", err.Error())
 	}
