@@ -300,7 +300,7 @@ func BenchmarkRevisionToAllACKs(b *testing.B) {
 	wait := func(done <-chan struct{}, what string) {
 		select {
 		case <-done:
-		case <-time.After(2 * time.Minute):
+		case <-time.After(time.Duration(max(all/1000, 1)) * 2 * time.Minute):
 			acks.mu.Lock()
 			n := acks.n
 			acks.mu.Unlock()
