@@ -89,15 +89,8 @@ func TestSnapshotVersions(t *testing.T) {
 	// A replica that sees the same revisions computes the same versions
 	// and serves byte-identical resources.
 	replica := start(t, harnessOpts{})
-	r1 := replica.apply(t, rev1, res1, revisions.StateApplied)
-	r2 := replica.apply(t, rev2, res2, revisions.StateApplied)
-	for _, pair := range [][2]*revisions.Record{{rec1, r1}, {rec2, r2}} {
-		for _, gw := range gws {
-			if a, b := versionOf(t, pair[0], gw), versionOf(t, pair[1], gw); a.Version != b.Version || a.Pushed != b.Pushed || !maps.Equal(a.Types, b.Types) {
-				t.Errorf("%s %s: replicas disagree: %q/%v %v vs %q/%v %v", pair[0].Short(), gw, a.Version, a.Pushed, a.Types, b.Version, b.Pushed, b.Types)
-			}
-		}
-	}
+	sameVersions(t, gws, []*revisions.Record{rec1, rec2},
+		[]*revisions.Record{replica.apply(t, rev1, res1, revisions.StateApplied), replica.apply(t, rev2, res2, revisions.StateApplied)})
 	twin := replica.dial(t, xdstest.Options{NodeID: "envoy-other-2", Cluster: "default/other"})
 	twin.WaitFor(wait, atVersion(other2))
 	sameResources(t, other.Snapshot(), twin.Snapshot())
@@ -108,6 +101,19 @@ func TestSnapshotVersions(t *testing.T) {
 	f2 := fresh.apply(t, rev2, res2, revisions.StateApplied)
 	if got := versionOf(t, f2, "default/eg"); got.Version != eg1.Version || !maps.Equal(got.Types, eg1.Types) {
 		t.Errorf("fresh replica at rev2: eg version %q %v, want %q %v", got.Version, got.Types, eg1.Version, eg1.Types)
+	}
+}
+
+// sameVersions fails the test unless two replicas' records of the same
+// revisions give each gateway the same versions.
+func sameVersions(t *testing.T, gws []string, recs, replica []*revisions.Record) {
+	t.Helper()
+	for i := range recs {
+		for _, gw := range gws {
+			if a, b := versionOf(t, recs[i], gw), versionOf(t, replica[i], gw); a.Version != b.Version || a.Pushed != b.Pushed || !maps.Equal(a.Types, b.Types) {
+				t.Errorf("%s %s: replicas disagree: %q/%v %v vs %q/%v %v", recs[i].Short(), gw, a.Version, a.Pushed, a.Types, b.Version, b.Pushed, b.Types)
+			}
+		}
 	}
 }
 

@@ -60,14 +60,7 @@ func BenchmarkOneChangeBytes(b *testing.B) {
 func benchChangeBytes(b *testing.B, results []*translate.Result) {
 	counter := &sentBytes{}
 	srv, addr, acks := benchServer(b, grpc.StatsHandler(counter))
-	apply := func(i int, want int) <-chan struct{} {
-		rev := benchRevision(i)
-		done := acks.arm(rev.SHA, want)
-		if rec := srv.Apply(rev, results[i%2], nil, 0); rec.State != StateApplied {
-			b.Fatalf("revision %d: %s (%s)", i, rec.State, rec.Reason)
-		}
-		return done
-	}
+	apply := func(i int, want int) <-chan struct{} { return applyBench(b, srv, acks, results[i%2], i, want) }
 	wait := func(done <-chan struct{}, what string) {
 		select {
 		case <-done:

@@ -289,14 +289,7 @@ func BenchmarkRevisionToAllACKs(b *testing.B) {
 	perGW := *benchEnvoysN / benchGateways
 	all := perGW * benchGateways
 
-	apply := func(i int) <-chan struct{} {
-		rev := benchRevision(i)
-		done := acks.arm(rev.SHA, all)
-		if rec := srv.Apply(rev, results[i%2], nil, 0); rec.State != StateApplied {
-			b.Fatalf("revision %d: %s (%s)", i, rec.State, rec.Reason)
-		}
-		return done
-	}
+	apply := func(i int) <-chan struct{} { return applyBench(b, srv, acks, results[i%2], i, all) }
 	wait := func(done <-chan struct{}, what string) {
 		select {
 		case <-done:
@@ -340,6 +333,17 @@ func BenchmarkRevisionToAllACKs(b *testing.B) {
 	b.ReportMetric(perEnvoy(heapN, heap0), "heap-KiB/envoy")
 	b.ReportMetric(perEnvoy(rssN, rss0), "rss-KiB/envoy")
 	b.ReportMetric(float64(goroutinesN-goroutines0)/float64(all), "goroutines/envoy")
+}
+
+// applyBench applies revision i with res and returns a channel closed once
+// want Envoys ACKed it.
+func applyBench(b *testing.B, srv *History, acks *ackCounter, res *translate.Result, i, want int) <-chan struct{} {
+	rev := benchRevision(i)
+	done := acks.arm(rev.SHA, want)
+	if rec := srv.Apply(rev, res, nil, 0); rec.State != StateApplied {
+		b.Fatalf("revision %d: %s (%s)", i, rec.State, rec.Reason)
+	}
+	return done
 }
 
 // benchServer serves a History's xDS on a loopback port; acks counts the
