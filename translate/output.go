@@ -1,6 +1,8 @@
 package translate
 
 import (
+	"io"
+
 	"sigs.k8s.io/yaml"
 
 	"github.com/sluice-gitops/sluice/translate/status"
@@ -37,4 +39,10 @@ func (r *Result) YAML() ([]byte, error) {
 		v.XDS = append(v.XDS, d)
 	}
 	return yaml.Marshal(v)
+}
+
+// WriteDocuments writes the xDS of each gateway to w as format (json or
+// yaml), one resource at a time (xds.WriteDocuments).
+func WriteDocuments(w io.Writer, gws []*GatewayResult, format string) error {
+	return xds.WriteDocuments(w, gws, format)
 }
