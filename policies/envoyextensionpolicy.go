@@ -2,7 +2,7 @@ package policies
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
 	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
@@ -31,7 +31,7 @@ import (
 // KindEnvoyExtensionPolicy is the policy kind.
 const KindEnvoyExtensionPolicy = "EnvoyExtensionPolicy"
 
-// ExtensionInput is what ApplyEnvoyExtensionPolicies reads.
+// ExtensionInput is what a Plan reads of EnvoyExtensionPolicies.
 type ExtensionInput struct {
 	// Policies in a stable order (namespace, name).
 	Policies []*egv1a1.EnvoyExtensionPolicy
@@ -45,7 +45,8 @@ type ExtensionInput struct {
 }
 
 // eepFeatures is what one policy does: the extensions of its routes and
-// the clusters of its processors, or why it is invalid.
+// the clusters of its processors, or why it is invalid. It is not changed
+// once eepSpec has made it: a Plan may hand it to the next one (plan.go).
 type eepFeatures struct {
 	ext      *ir.Extensions // nil: the routes get no extension
 	clusters []*ir.Cluster
@@ -56,44 +57,81 @@ type eepFeatures struct {
 	ignored []string
 }
 
-// ApplyEnvoyExtensionPolicies validates the policies, attaches them to
-// their targets and writes what each runs into the IR routes it is in
-// force on (ir.Route.Extensions, found by ir.Route.Origin), adding its
-// processors' clusters to the route's Gateway. It returns the status of
-// every policy, in input order.
-func ApplyEnvoyExtensionPolicies(in ExtensionInput, gateways []*ir.Gateway) []*status.Object {
-	features := make([]*eepFeatures, len(in.Policies))
+// eepPlan is the EnvoyExtensionPolicies of a revision, validated and
+// attached before the IR is built (plan.go). Invalid policies attach too:
+// their routes fail closed unless every failing entry has failOpen.
+type eepPlan struct {
+	keys     []string // NAMESPACE/NAME, in input order
+	features []*eepFeatures
+	att      *Attachments
+	// byExt finds the features by their ir.Extensions.
+	byExt map[*ir.Extensions]*eepFeatures
+}
+
+// newEEPPlan validates and attaches the policies of in. A policy whose
+// features equal those it had in prev keeps prev's.
+func newEEPPlan(in ExtensionInput, prev *eepPlan) *eepPlan {
+	s := &eepPlan{keys: make([]string, len(in.Policies)), features: make([]*eepFeatures, len(in.Policies)),
+		byExt: map[*ir.Extensions]*eepFeatures{}}
 	attach := make([]Policy, len(in.Policies))
 	for i, p := range in.Policies {
-		features[i] = eepSpec(p, in)
+		s.keys[i] = p.Namespace + "/" + p.Name
+		f := eepSpec(p, in)
+		if prev != nil {
+			if k := slices.Index(prev.keys, s.keys[i]); k >= 0 {
+				f = interned(f, prev.features[k])
+			}
+		}
+		s.features[i] = f
+		if f.ext != nil {
+			s.byExt[f.ext] = f
+		}
 		attach[i] = Policy{Kind: KindEnvoyExtensionPolicy, Namespace: p.Namespace, Name: p.Name,
 			Created: p.CreationTimestamp.Time, Targets: p.Spec.PolicyTargetReferences}
 	}
-	att := Attach(attach, in.Targets)
-	for _, g := range gateways {
-		added := false
-		forEachRoute([]*ir.Gateway{g}, func(r *ir.Route) {
-			o := r.Origin
-			j := att.Effective(o.Kind, o.Namespace, o.Name, Parent{Namespace: o.GatewayNamespace, Name: o.GatewayName, Listener: o.Listener})
-			switch {
-			case j < 0:
-			case features[j].failClosed:
-				failClosed(r)
-			case features[j].ext != nil:
-				r.Extensions = features[j].ext
-				for _, c := range features[j].clusters {
-					added = addCluster(g, c) || added
-				}
-			}
-		})
-		if added {
-			sort.Slice(g.Clusters, func(a, b int) bool { return g.Clusters[a].Name < g.Clusters[b].Name })
-		}
+	s.att = Attach(attach, in.Targets)
+	return s
+}
+
+// applyRoute writes what policy f runs into route r: its extensions, or,
+// for an invalid policy that fails closed, a 500.
+func (f *eepFeatures) applyRoute(r *ir.Route) {
+	switch {
+	case f.failClosed:
+		failClosed(r)
+	case f.ext != nil:
+		r.Extensions = f.ext
 	}
-	statuses := make([]*status.Object, len(in.Policies))
-	for i := range in.Policies {
-		st := att.Status(i)
-		f := features[i]
+}
+
+// finish adds to g the clusters of the processors of the policies in
+// force on its routes. g.Clusters is left unsorted.
+func (s *eepPlan) finish(g *ir.Gateway) {
+	var last *ir.Extensions
+	done := map[*eepFeatures]bool{}
+	forEachVirtualHost(g, func(vh *ir.VirtualHost) {
+		for _, r := range vh.Routes {
+			if r.Extensions == nil || r.Extensions == last {
+				continue
+			}
+			last = r.Extensions
+			f := s.byExt[r.Extensions]
+			if f == nil || done[f] {
+				continue
+			}
+			done[f] = true
+			for _, c := range f.clusters {
+				addCluster(g, c)
+			}
+		}
+	})
+}
+
+// status returns the status of every policy, in input order.
+func (s *eepPlan) status() []*status.Object {
+	statuses := make([]*status.Object, len(s.features))
+	for i, f := range s.features {
+		st := s.att.Status(i)
 		if errs := f.invalid; len(errs) > 0 {
 			then := "; the routes it is in force on answer 500"
 			if !f.failClosed {
@@ -101,7 +139,7 @@ func ApplyEnvoyExtensionPolicies(in ExtensionInput, gateways []*ir.Gateway) []*s
 			}
 			invalidate(st, fields.Reason(errs), fields.Message(errs)+then)
 		} else if len(f.ignored) > 0 {
-			addNotes(st, &btpFeatures{ignored: f.ignored})
+			addNotes(st, &btpFeatures{ignored: f.ignored}, nil)
 		}
 		statuses[i] = st
 	}

@@ -11,26 +11,19 @@ import (
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
 
-// EnvoyExtensionPolicy is package policies' (envoyextensionpolicy.go);
-// translate gives it the targets, a resolver for extProc's backendRefs
-// (policy_backends.go, ReferenceGrants from EnvoyExtensionPolicies) and
-// the revision's files for wasm modules (Options.Files).
+// EnvoyExtensionPolicy is package policies' (envoyextensionpolicy.go),
+// planned with the other route policies (policies.go); translate gives it
+// the targets, a resolver for extProc's backendRefs (policy_backends.go,
+// ReferenceGrants from EnvoyExtensionPolicies) and the revision's files
+// for wasm modules (Options.Files).
 
-// applyExtensionPolicies runs the EnvoyExtensionPolicies over the built
-// IR, after the other policy kinds (a route that fails closed for any of
-// them answers 500 all the same).
-func (t *translator) applyExtensionPolicies(gateways []*ir.Gateway, targets policies.Targets) {
-	if len(t.res.EnvoyExtensionPolicies) == 0 {
-		return
-	}
-	st := policies.ApplyEnvoyExtensionPolicies(policies.ExtensionInput{
+// extensionInput is what the policies.Plan reads of EnvoyExtensionPolicies.
+func (t *translator) extensionInput(targets policies.Targets) policies.ExtensionInput {
+	return policies.ExtensionInput{
 		Policies:       t.res.EnvoyExtensionPolicies,
 		Targets:        targets,
 		BackendCluster: t.extensionPolicyBackend,
 		File:           t.revisionFile(),
-	}, gateways)
-	for _, s := range st {
-		t.policyStatus(s)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"github.com/sluice-gitops/sluice/translate/load"
 	"github.com/sluice-gitops/sluice/translate/status"
 )
 
@@ -205,8 +206,9 @@ func markEarlierConflict(l *listenerState, before []*listenerState) {
 }
 
 // orphanListenerSets gives a status to the ListenerSets no managed
-// Gateway took: those whose parent does not exist, or is not a Gateway.
-// Those of another controller's Gateway get none.
+// Gateway took: those whose parent does not exist, is not a Gateway, or
+// is a Gateway of ours refused as a whole. Those of another controller's
+// Gateway get none.
 func (t *translator) orphanListenerSets() {
 	taken := map[*gwapiv1.ListenerSet]bool{}
 	for _, s := range t.listenerSets {
@@ -225,6 +227,10 @@ func (t *translator) orphanListenerSets() {
 		case !t.gatewayExists(ns, name):
 			s.status = t.statusOf(ls.Kind, ls.Namespace, ls.Name)
 			t.refuseListenerSet(s, status.ReasonParentNotAccepted, fmt.Sprintf("field spec.parentRef: Gateway %s/%s does not exist", ns, name))
+		case t.status[load.Key{Kind: "Gateway", Namespace: ns, Name: name}] != nil:
+			// A Gateway of ours that was refused before its listeners.
+			s.status = t.statusOf(ls.Kind, ls.Namespace, ls.Name)
+			t.refuseListenerSet(s, status.ReasonParentNotAccepted, fmt.Sprintf("Gateway %s/%s is not accepted", ns, name))
 		}
 	}
 }
