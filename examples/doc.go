@@ -15,7 +15,7 @@
 // client-traffic-chains/ its policies per HTTPS and TLS listener of a port;
 // merged-gateways/ EnvoyProxy mergeGateways; extensions/
 // EnvoyExtensionPolicy extProc and wasm, with a Wasm module in the
-// repository). The
+// repository; listener-sets/ a team's ListenerSet on a shared Gateway). The
 // test in this package loads every example as a revision and demands that
 // every object is accepted and every snapshot is valid.
 package examples
