@@ -47,6 +47,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newRollbackCmd(),
 		newUnpinCmd(),
 		newDiffCmd(),
+		newSyncCmd(),
 	)
 	return root
 }

@@ -23,14 +23,22 @@ type adminClient struct {
 	tokenFile string
 }
 
+// defaultServer is the admin API's URL when neither --server nor
+// $SLUICE_SERVER says otherwise.
+const defaultServer = "http://127.0.0.1:19000"
+
 func (c *adminClient) flags(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&c.server, "server", "http://127.0.0.1:19000", "URL of sluice's admin API")
-	cmd.Flags().StringVar(&c.tokenFile, "token-file", "", "file holding the admin bearer token (default: $SLUICE_TOKEN)")
+	server := os.Getenv("SLUICE_SERVER")
+	if server == "" {
+		server = defaultServer
+	}
+	cmd.Flags().StringVar(&c.server, "server", server, "URL of sluice's admin API ($SLUICE_SERVER)")
+	cmd.Flags().StringVar(&c.tokenFile, "token-file", os.Getenv("SLUICE_TOKEN_FILE"), "file holding the admin bearer token ($SLUICE_TOKEN_FILE; else the token itself in $SLUICE_TOKEN)")
 }
 
 func (c *adminClient) token() (string, error) {
 	if c.tokenFile == "" {
-		return os.Getenv("SLUICE_TOKEN"), nil
+		return strings.TrimSpace(os.Getenv("SLUICE_TOKEN")), nil
 	}
 	b, err := os.ReadFile(c.tokenFile)
 	if err != nil {
