@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -39,6 +40,11 @@ type AdminOptions struct {
 	// Actions read revisions again for rollback, unpin and diff (the
 	// reconciler, serve/reconcile). Nil answers 501.
 	Actions Actions
+	// Source describes the source for GET /api/v1/status.
+	Source SourceInfo
+	// NextSync says when the next scheduled sync starts (the zero time
+	// when unknown or under way); nil leaves it out of the status.
+	NextSync func() time.Time
 }
 
 // Actions are what the admin API asks of the reconciler: each may read a
@@ -122,12 +128,10 @@ func AdminHandler(hist *revisions.History, opts AdminOptions) http.Handler {
 	})
 	mux.HandleFunc("GET /readyz", wrap(s.readyz))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
-	mux.HandleFunc("GET /api/v1/revisions", wrap(func(w http.ResponseWriter, r *http.Request) error {
-		writeJSON(w, http.StatusOK, s.hist.Revisions())
-		return nil
-	}))
+	mux.HandleFunc("GET /api/v1/revisions", wrap(s.revisionsAPI))
+	mux.HandleFunc("GET /api/v1/status", wrap(s.statusAPI(opts)))
 	mux.HandleFunc("GET /api/v1/revisions/{sha}", wrap(func(w http.ResponseWriter, r *http.Request) error {
-		rec := s.hist.Revision(r.PathValue("sha"))
+		rec := s.hist.Find(r.PathValue("sha"))
 		if rec == nil {
 			return &APIError{HTTPStatus: http.StatusNotFound, Message: "revision " + r.PathValue("sha") + " is unknown"}
 		}

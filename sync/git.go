@@ -272,7 +272,7 @@ func (s *GitSource) Sync(ctx context.Context) (rev Revision, changed bool, err e
 func (s *GitSource) Revision(sha string) (Revision, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	h, err := s.repo.ResolveRevision(plumbing.Revision(sha))
+	h, err := s.resolve(sha)
 	if err != nil {
 		return Revision{}, fmt.Errorf("sync: resolve commit %q in mirror of %s: %w: %w", sha, redactURL(s.url), ErrUnknownRevision, err)
 	}
@@ -334,6 +334,10 @@ func signature(sig object.Signature) Signature {
 func (s *GitSource) errorf(verb string, err error) error {
 	return fmt.Errorf("sync: %s %s: %w", verb, redactURL(s.url), scrub(err))
 }
+
+// RedactURL is redactURL, for those that show a source's URL (the admin
+// API's status).
+func RedactURL(s string) string { return redactURL(s) }
 
 // redactURL removes the user information (user name, password or token)
 // from a URL. Strings that are not URLs with a scheme are returned as they

@@ -34,7 +34,9 @@ func newServeCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve --config FILE",
 		Short: "Run the control plane: sync the source, translate each revision, serve xDS",
-		Args:  cobra.NoArgs,
+		Example: `  sluice serve --config sluice.yaml
+  sluice serve --config envoy-gateway.yaml --debug   # Envoy Gateway's standalone config`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := config.Load(path)
 			if err != nil {
@@ -108,6 +110,7 @@ func adminOptions(cfg *config.Config) (serve.AdminOptions, error) {
 	if opts.Token, err = readSecret(cfg.Admin.TokenFile, "admin token"); err != nil {
 		return opts, err
 	}
+	opts.Source = sourceInfo(cfg)
 	if g := cfg.Source.Git; g != nil {
 		opts.Branch = g.Branch
 		if opts.WebhookSecret, err = readSecret(g.Webhook.SecretFile, "webhook secret"); err != nil {
@@ -118,6 +121,19 @@ func adminOptions(cfg *config.Config) (serve.AdminOptions, error) {
 		}
 	}
 	return opts, nil
+}
+
+// sourceInfo describes the configured source for the admin API's status.
+func sourceInfo(cfg *config.Config) serve.SourceInfo {
+	if g := cfg.Source.Git; g != nil {
+		sched := g.Schedule
+		if sched == "" {
+			sched = "every " + g.Interval.Duration.String()
+		}
+		return serve.SourceInfo{Kind: "git", URL: gitsync.RedactURL(g.URL), Branch: g.Branch, Path: g.Path, Schedule: sched}
+	}
+	d := cfg.Source.Dir
+	return serve.SourceInfo{Kind: "dir", URL: strings.Join(d.Paths, ", "), Schedule: "every " + d.Interval.Duration.String()}
 }
 
 // xdsServerOptions are the gRPC options of the xDS server: TLS when
@@ -193,6 +209,7 @@ func wire(cfg *config.Config, logger *slog.Logger) (*parts, error) {
 	}
 	// An operator's sync waits for its result; a webhook's does not.
 	aopts.Gatherer, aopts.Sync, aopts.Trigger, aopts.Actions, aopts.Logger = reg, sched.SyncNow, sched.Trigger, rec, logger
+	aopts.NextSync = sched.NextRun
 	admin := &http.Server{Handler: serve.AdminHandler(hist, aopts), ReadHeaderTimeout: 10 * time.Second}
 	return &parts{hist: hist, rec: rec, sched: sched, admin: admin, xdsOpts: xdsOpts}, nil
 }

@@ -84,8 +84,9 @@ Change routing with git, e.g. move the backend to another port:
 Watch it: http://127.0.0.1:$admin_port/ (dashboard; Roll back, Unpin and
 Sync ask for the admin token), /api/v1/revisions, /metrics
   export SLUICE_SERVER=http://127.0.0.1:$admin_port SLUICE_TOKEN_FILE=$token_file
+  $sluice status
   $sluice revisions
-  $sluice rollback SHA         # pin an earlier commit
+  $sluice rollback HEAD~1      # pin the commit before the tip
   $sluice unpin
 Ctrl-C stops sluice.
 

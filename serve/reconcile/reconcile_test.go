@@ -177,3 +177,30 @@ func TestDiff(t *testing.T) {
 		t.Errorf("diff with an unknown commit: %v", err)
 	}
 }
+
+// TestRollbackByRef: a rollback names its revision by history number, by
+// a ref of the branch resolved in the mirror (HEAD and the branch's name
+// are its tip) or by SHA prefix; a number that is not in the history is
+// unknown.
+func TestRollbackByRef(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	s := w.start()
+	first := w.commit("first", routing(3000))
+	s.rec.SyncOnce(t.Context())
+	second := w.commit("second", routing(3001))
+	s.rec.SyncOnce(t.Context())
+	w.commit("third", routing(3002))
+	s.rec.SyncOnce(t.Context())
+	for ref, want := range map[string]string{"#1": first, "2": second, "HEAD~1": second, "main~2": first, "HEAD^": second, first[:9]: first} {
+		rec, err := s.rec.Rollback(ref)
+		if err != nil || rec.SHA != want {
+			t.Errorf("Rollback(%q) = %+v, %v; want %.12s", ref, rec, err, want)
+		}
+	}
+	for _, ref := range []string{"#99", "HEAD~7", "other~1"} {
+		if _, err := s.rec.Rollback(ref); !errors.Is(err, gitsync.ErrUnknownRevision) {
+			t.Errorf("Rollback(%q): %v, want ErrUnknownRevision", ref, err)
+		}
+	}
+}

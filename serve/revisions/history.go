@@ -73,6 +73,8 @@ type sourceHealth struct {
 	lastErr     string
 	lastErrAt   time.Time
 	lastSuccess time.Time
+	lastSync    time.Time
+	failures    int // consecutive failed syncs
 }
 
 // New makes a History and opens its revision store in Options.DataDir;
@@ -215,14 +217,18 @@ func (s *History) finish(rec *Record, state State, reason string) *Record {
 func (s *History) SourceError(err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.source.lastErr, s.source.lastErrAt = err.Error(), time.Now()
+	now := time.Now()
+	s.source.lastErr, s.source.lastErrAt, s.source.lastSync = err.Error(), now, now
+	s.source.failures++
 }
 
 // SourceOK records a successful sync.
 func (s *History) SourceOK() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.source.lastErr, s.source.lastSuccess = "", time.Now()
+	now := time.Now()
+	s.source.lastErr, s.source.lastSuccess, s.source.lastSync = "", now, now
+	s.source.failures = 0
 }
 
 // ensureSnapshot gives an Envoy whose gateway has no snapshot an empty one
