@@ -12,8 +12,9 @@ type Events struct {
 	// Request runs for every request with the node's gateway key, so that
 	// an unknown gateway can be given an empty snapshot.
 	Request func(gateway string)
-	// Ack runs when a node has taken version on every type it was sent.
-	Ack func(gateway, node, version string, at time.Time)
+	// Ack runs when a node has taken version on every type it was sent;
+	// sent is when the version was first sent to the node.
+	Ack func(gateway, node, version string, sent, at time.Time)
 	// Nack runs when a node rejects version, with Envoy's error_detail.
 	Nack func(gateway, node, version, detail string, at time.Time)
 	// Connect runs when a gateway gains (delta 1) or loses (-1) a node.

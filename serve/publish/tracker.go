@@ -105,6 +105,9 @@ type nodeType struct {
 	typeURL string
 	sent    string // version last sent
 	acked   string // version last ACKed
+	// sentAt is when sent was first sent on this type: an ACK's latency
+	// counts from it.
+	sentAt time.Time
 }
 
 func (ns *nodeState) typ(typeURL string) *nodeType {
@@ -146,7 +149,7 @@ type tracker struct {
 	// onRequest runs for every request with the gateway key (to give
 	// unknown gateways an empty snapshot before the watch is made).
 	onRequest func(gateway string)
-	onAck     func(gateway, node, version string, at time.Time)
+	onAck     func(gateway, node, version string, sent, at time.Time)
 	onNack    func(gateway, node, version, detail string, at time.Time)
 	onConnect func(gateway string, delta int)
 	now       func() time.Time
@@ -181,6 +184,7 @@ func (t *tracker) request(id streamID, node *corev3.Node, typeURL, nonce, detail
 		st.typ(typeURL).awaited = true
 	}
 	var ackVersion string
+	var sentAt time.Time
 	if known {
 		ns := t.node(st.node)
 		nt := ns.typ(info.typeURL)
@@ -195,11 +199,11 @@ func (t *tracker) request(id streamID, node *corev3.Node, typeURL, nonce, detail
 			nt.acked = info.version
 			if ns.Version != info.version && !st.awaiting() && ns.takenAll(info.version, st.delta) {
 				ns.Version, ns.LastAck = info.version, &now
-				ackVersion = info.version
+				ackVersion, sentAt = info.version, ns.firstSent(info.version)
 			}
 		}
 		if ackVersion != "" && t.onAck != nil {
-			defer t.onAck(gateway, name, ackVersion, now)
+			defer t.onAck(gateway, name, ackVersion, sentAt, now)
 		}
 	}
 	t.mu.Unlock()
@@ -249,7 +253,20 @@ func (t *tracker) sent(id streamID, typeURL, nonce, version string) {
 	st.nonces = append(st.nonces, sentNonce{nonce: nonce, typeURL: nt.typeURL, version: version})
 	stt := st.typ(typeURL)
 	stt.answered, stt.awaited = true, false
-	nt.sent = version
+	if nt.sent != version {
+		nt.sent, nt.sentAt = version, t.now()
+	}
+}
+
+// firstSent returns when version was first sent to the node on any type.
+func (ns *nodeState) firstSent(version string) time.Time {
+	var first time.Time
+	for _, t := range ns.types {
+		if t.sent == version && (first.IsZero() || t.sentAt.Before(first)) {
+			first = t.sentAt
+		}
+	}
+	return first
 }
 
 func (t *tracker) closed(id streamID) {

@@ -52,6 +52,7 @@ func (s *History) rollbackGateway(gateway, version, node, detail string) {
 			s.log.Error("auto-rollback failed", "gateway", gateway, "version", target.version, "err", err)
 			return
 		}
+		s.store.freezePending(gateway, version, s.pub.Connected())
 		s.current[gateway] = *target
 		s.metrics.rollbacks.WithLabelValues(gateway, "nack").Inc()
 		reason += "; rolled back to version " + target.version

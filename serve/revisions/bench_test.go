@@ -327,8 +327,8 @@ func benchServer(b *testing.B) (srv *History, addr string, acks *ackCounter) {
 	b.Cleanup(func() { _ = srv.Close() })
 	acks = &ackCounter{}
 	ev := srv.events()
-	ev.Ack = func(gateway, node, version string, at time.Time) {
-		srv.ack(gateway, node, version, at)
+	ev.Ack = func(gateway, node, version string, sent, at time.Time) {
+		srv.ack(gateway, node, version, sent, at)
 		acks.ack(version)
 	}
 	srv.pub = publish.New(ev)

@@ -274,19 +274,19 @@ func (s *History) setSnapshot(gateway string, snap *cachev3.Snapshot) error {
 // Publisher returns the xDS publisher that serves the snapshots.
 func (s *History) Publisher() *publish.Publisher { return s.pub }
 
-func (s *History) ack(gateway, node, version string, at time.Time) {
+func (s *History) ack(gateway, node, version string, sent, at time.Time) {
 	s.metrics.acks.WithLabelValues(gateway).Inc()
 	s.noteGood(gateway, version)
-	d, ok := s.store.recordAck(gateway, version, node, at)
+	d, ok := s.store.recordAck(gateway, version, node, sent, at)
 	if !ok {
 		return
 	}
-	s.log.Info("envoy ACKed", "node", node, "gateway", gateway, "version", version, "sinceFetch", d)
+	s.log.Info("envoy ACKed", "node", node, "gateway", gateway, "version", version, "sinceSent", d)
 	if !s.pub.AllAt(gateway, version) {
 		return // some Envoy of the gateway has not taken it yet
 	}
-	if s.store.recordAllAcked(gateway, version, d) {
-		s.metrics.ackSeconds.Observe(d.Seconds())
+	if all, ok := s.store.recordAllAcked(gateway, version, at); ok {
+		s.metrics.ackSeconds.Observe(all.Seconds())
 	}
 }
 
@@ -303,10 +303,7 @@ func (s *History) nack(gateway, node, version, detail string, at time.Time) {
 // filled in.
 func (s *History) Revisions() []*Record {
 	recs := s.store.list()
-	nodes := s.pub.Connected()
-	for _, r := range recs {
-		fillPending(r, nodes)
-	}
+	s.fillPending(recs...)
 	return recs
 }
 
@@ -314,7 +311,7 @@ func (s *History) Revisions() []*Record {
 func (s *History) Revision(sha string) *Record {
 	r := s.store.get(sha)
 	if r != nil {
-		fillPending(r, s.pub.Connected())
+		s.fillPending(r)
 	}
 	return r
 }
@@ -322,21 +319,47 @@ func (s *History) Revision(sha string) *Record {
 // Nodes lists the connected Envoys.
 func (s *History) Nodes() []publish.NodeStatus { return s.pub.Connected() }
 
-func fillPending(r *Record, nodes []publish.NodeStatus) {
-	for _, g := range r.Gateways {
-		for _, n := range nodes {
-			if n.Gateway != g.Gateway || contains(g.Acked, n.Node) {
-				continue
-			}
-			nacked := false
-			for _, ne := range g.Nacked {
-				nacked = nacked || ne.Node == n.Node
-			}
-			if !nacked && n.Version != g.Version {
-				g.Pending = append(g.Pending, n.Node)
+// fillPending fills the pending Envoys of the gateway entries of recs
+// that are served now (the entry's version is its gateway's, and recs
+// published it): the Envoys of the gateway connected now that neither
+// ACKed nor NACKed it. An entry no longer served keeps the Envoys that
+// were pending when it was superseded (freezePending): an Envoy that
+// connected later was never asked to take it. Callers must not hold s.mu.
+func (s *History) fillPending(recs ...*Record) {
+	s.mu.Lock()
+	cur := make(map[string]string, len(s.current))
+	for k, v := range s.current {
+		cur[k] = v.version
+	}
+	s.mu.Unlock()
+	owners := s.store.owners(cur)
+	nodes := s.pub.Connected()
+	for _, r := range recs {
+		for _, g := range r.Gateways {
+			if v, ok := cur[g.Gateway]; ok && v == g.Version && owners[v] == r.Sequence {
+				g.Pending = pendingOf(g, nodes)
 			}
 		}
 	}
+}
+
+// pendingOf lists the nodes of g's gateway that neither ACKed nor NACKed
+// its version and do not run it.
+func pendingOf(g *GatewayHealth, nodes []publish.NodeStatus) []string {
+	pending := []string{}
+	for _, n := range nodes {
+		if n.Gateway != g.Gateway || n.Version == g.Version || contains(g.Acked, n.Node) {
+			continue
+		}
+		nacked := false
+		for _, ne := range g.Nacked {
+			nacked = nacked || ne.Node == n.Node
+		}
+		if !nacked {
+			pending = append(pending, n.Node)
+		}
+	}
+	return pending
 }
 
 // AppliedSHA returns the SHA of the revision being served, or "".

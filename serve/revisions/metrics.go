@@ -44,7 +44,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "sluice_xds_nacks_total", Help: "Responses NACKed by an Envoy, by gateway.",
 		}, []string{"gateway"}),
 		ackSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name: "sluice_revision_ack_seconds", Help: "Time from fetching a revision to every connected Envoy of a gateway having ACKed it, once per revision and gateway.",
+			Name: "sluice_revision_ack_seconds", Help: "Time from publishing a revision's snapshot of a gateway to every Envoy of the gateway connected then having ACKed it, once per revision and gateway.",
 			Buckets: prometheus.ExponentialBuckets(0.005, 2, 14),
 		}),
 		snapshotRes: prometheus.NewGaugeVec(prometheus.GaugeOpts{

@@ -67,7 +67,7 @@ func (s *History) BySequence(seq int) *Record {
 		}
 	})
 	if out != nil {
-		fillPending(out, s.pub.Connected())
+		s.fillPending(out)
 	}
 	return out
 }
