@@ -1,10 +1,17 @@
 package serve_test
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"google.golang.org/protobuf/proto"
 
 	"github.com/sluice-gitops/sluice/serve/revisions"
 	"github.com/sluice-gitops/sluice/serve/xdstest"
@@ -50,5 +57,57 @@ func TestHealthOfLateEnvoy(t *testing.T) {
 				t.Errorf("rev1, superseded before envoy-late connected: acked %v pending %v; want only envoy-early, none pending", g1.Acked, g1.Pending)
 			}
 		})
+	}
+}
+
+// syncBuffer is a log destination written by several goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestNackTextTruncated: an Envoy's NACK error of 10 KiB over several
+// lines is logged cut to one line of about 512 bytes, and kept in the
+// history cut to 4 KiB.
+func TestNackTextTruncated(t *testing.T) {
+	t.Parallel()
+	var logs syncBuffer
+	h := start(t, harnessOpts{logs: &logs})
+	rev := revision("one")
+	h.apply(t, rev, translateYAML(t, []string{"default/eg"}, gatewayYAML("eg", 8888, 3000)), revisions.StateApplied)
+	long := strings.Repeat("route rejected\nbecause ", 500) // 11.5 KB
+	h.dial(t, xdstest.Options{NodeID: "envoy-bad", Cluster: "default/eg", Reject: func(typeURL string, _ []proto.Message) error {
+		return errors.New(long)
+	}})
+	waitUntil(t, "the NACK is recorded", func() error {
+		if g := h.health(t, rev.SHA, "default/eg"); len(g.Nacked) == 0 {
+			return errors.New("no NACK yet")
+		}
+		return nil
+	})
+	if n := len(h.health(t, rev.SHA, "default/eg").Nacked[0].Error); n > 4096+32 {
+		t.Errorf("the history keeps %d bytes of NACK text", n)
+	}
+	var logged string
+	for _, l := range strings.Split(logs.String(), "\n") {
+		var m map[string]any
+		if json.Unmarshal([]byte(l), &m) == nil && m["msg"] == "envoy NACKed" {
+			logged, _ = m["error"].(string)
+		}
+	}
+	if logged == "" || len(logged) > 512+32 || strings.Contains(logged, "\n") || !strings.Contains(logged, "bytes more)") {
+		t.Errorf("logged NACK error of %d bytes: %q", len(logged), logged)
 	}
 }

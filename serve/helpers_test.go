@@ -144,13 +144,19 @@ type harnessOpts struct {
 	// source, when set, is read again by a reconciler for rollback, unpin
 	// and diff.
 	source gitsync.Source
+	// logs, when set, receives the history's log as JSON lines.
+	logs io.Writer
 }
 
 func start(t *testing.T, ho harnessOpts) *harness {
 	t.Helper()
 	reg := prometheus.NewRegistry()
+	logger := slog.New(slog.DiscardHandler)
+	if ho.logs != nil {
+		logger = slog.New(slog.NewJSONHandler(ho.logs, nil))
+	}
 	srv, err := revisions.New(revisions.Options{
-		Logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger:         logger,
 		Registerer:     reg,
 		OnApply:        ho.onApply,
 		DataDir:        ho.dataDir,

@@ -73,6 +73,9 @@ type GitConfig struct {
 	// MaxFileSize is the size in bytes over which a file of the subtree
 	// rejects the revision; defaults to DefaultMaxFileSize.
 	MaxFileSize int64
+	// ProgressInterval is the least time between two progress lines of a
+	// long fetch; defaults to DefaultProgressInterval.
+	ProgressInterval time.Duration
 }
 
 // GitSource mirrors one branch of a Git remote into a local bare repository
@@ -85,6 +88,9 @@ type GitSource struct {
 	logger *slog.Logger
 	auth   transport.AuthMethod // nil for none
 	limit  int64                // MaxFileSize
+	dir    string               // the mirror
+	// progressEvery is the least time between progress lines of a fetch.
+	progressEvery time.Duration
 
 	// mu guards the repository (go-git is not safe for concurrent use),
 	// including reads through the FS of every Revision, and last.
@@ -113,9 +119,11 @@ func NewGitSource(cfg GitConfig, logger *slog.Logger) (*GitSource, error) {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	s := &GitSource{
-		branch: cfg.Branch,
-		logger: logger,
-		mu:     new(sync.Mutex),
+		branch:        cfg.Branch,
+		logger:        logger,
+		mu:            new(sync.Mutex),
+		dir:           cfg.Dir,
+		progressEvery: cfg.ProgressInterval,
 	}
 	if s.branch == "" {
 		s.branch = DefaultBranch
@@ -252,7 +260,7 @@ func (s *GitSource) Sync(ctx context.Context) (rev Revision, changed bool, err e
 
 	local := plumbing.NewRemoteReferenceName(remoteName, s.branch)
 	spec := config.RefSpec(fmt.Sprintf("+%s:%s", name, local))
-	err = remote.FetchContext(ctx, &git.FetchOptions{RefSpecs: []config.RefSpec{spec}, Tags: git.NoTags, Auth: s.auth})
+	err = s.fetch(ctx, remote, spec)
 	if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
 		return Revision{}, false, s.errorf("fetch", err)
 	}
@@ -265,6 +273,19 @@ func (s *GitSource) Sync(ctx context.Context) (rev Revision, changed bool, err e
 		return s.last, false, nil
 	}
 	return s.advance(ref.Hash())
+}
+
+// fetch fetches spec from remote, logging progress lines while it lasts
+// (fetchProgress). Callers hold s.mu.
+func (s *GitSource) fetch(ctx context.Context, remote *git.Remote, spec config.RefSpec) error {
+	prog := newFetchProgress(s.logger, s.dir, s.progressEvery)
+	wctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go prog.watch(wctx)
+	err := remote.FetchContext(ctx, &git.FetchOptions{RefSpecs: []config.RefSpec{spec}, Tags: git.NoTags, Auth: s.auth, Progress: prog})
+	stop()
+	prog.done()
+	return err
 }
 
 // Revision returns the revision of a commit already in the mirror, such as

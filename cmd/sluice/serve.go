@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -29,7 +30,7 @@ import (
 )
 
 func newServeCmd() *cobra.Command {
-	var path string
+	var path, logFormat string
 	var debug bool
 	cmd := &cobra.Command{
 		Use:   "serve --config FILE",
@@ -38,15 +39,14 @@ func newServeCmd() *cobra.Command {
   sluice serve --config envoy-gateway.yaml --debug   # Envoy Gateway's standalone config`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			logger, err := newLogger(cmd.ErrOrStderr(), logFormat, debug)
+			if err != nil {
+				return err
+			}
 			cfg, err := config.Load(path)
 			if err != nil {
 				return err
 			}
-			level := slog.LevelInfo
-			if debug {
-				level = slog.LevelDebug
-			}
-			logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
 			return runServe(cmd.Context(), cfg, logger, func(xds, admin net.Addr) {
 				logger.Info("sluice is serving", "xds", xds.String(), "admin", "http://"+admin.String())
 			})
@@ -54,7 +54,25 @@ func newServeCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&path, "config", "sluice.yaml", "configuration file (sluice.yaml or an Envoy Gateway EnvoyGateway file)")
 	cmd.Flags().BoolVar(&debug, "debug", false, "log at debug level")
+	cmd.Flags().StringVar(&logFormat, "log-format", "text", "log format: text (logfmt) or json (one object a line)")
+	cmd.RegisterFlagCompletionFunc("log-format", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
+}
+
+// newLogger returns the logger of sluice serve: slog's text (logfmt) or
+// JSON handler on w, at debug level or info.
+func newLogger(w io.Writer, format string, debug bool) (*slog.Logger, error) {
+	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
+	if debug {
+		opts.Level = slog.LevelDebug
+	}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("unknown log format %q: use text or json", format)
 }
 
 // scheduleOptions says when to sync: the source's interval, or the Git

@@ -196,3 +196,21 @@ func (r *running) post(t *testing.T, path, body string) (int, []byte) {
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, b
 }
+
+// TestLogFormat: serve --log-format json logs one JSON object a line; an
+// unknown format is refused before anything starts.
+func TestLogFormat(t *testing.T) {
+	var buf strings.Builder
+	logger, err := newLogger(&buf, "json", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger.Info("sluice is serving", "xds", "127.0.0.1:1")
+	var m map[string]any
+	if err := json.Unmarshal([]byte(buf.String()), &m); err != nil || m["msg"] != "sluice is serving" || m["xds"] != "127.0.0.1:1" {
+		t.Errorf("json log line %q: %v", buf.String(), err)
+	}
+	if _, _, err := run(t, "serve", "--config", "/nonexistent", "--log-format", "xml"); err == nil || !strings.Contains(err.Error(), `unknown log format "xml"`) {
+		t.Errorf("serve --log-format xml: %v", err)
+	}
+}

@@ -2,6 +2,8 @@ package revisions
 
 import (
 	"fmt"
+
+	"github.com/sluice-gitops/sluice/internal/logtext"
 )
 
 // noteGood remembers the snapshot of gateway that an Envoy just ACKed at
@@ -44,7 +46,7 @@ func (s *History) rollbackGateway(gateway, version, node, detail string) {
 			break
 		}
 	}
-	reason := fmt.Sprintf("Envoy %s NACKed version %s: %s", node, version, detail)
+	reason := fmt.Sprintf("Envoy %s NACKed version %s: %s", logtext.Truncate(node, maxLoggedName), version, logtext.Truncate(detail, logtext.Max))
 	if target == nil {
 		reason += "; no earlier version was ACKed by this gateway, so it stays"
 	} else {

@@ -10,6 +10,7 @@ import (
 	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/sluice-gitops/sluice/internal/logtext"
 	"github.com/sluice-gitops/sluice/serve/publish"
 	gitsync "github.com/sluice-gitops/sluice/sync"
 	"github.com/sluice-gitops/sluice/translate"
@@ -281,7 +282,7 @@ func (s *History) ack(gateway, node, version string, sent, at time.Time) {
 	if !ok {
 		return
 	}
-	s.log.Info("envoy ACKed", "node", node, "gateway", gateway, "version", version, "sinceSent", d)
+	s.log.Info("envoy ACKed", "node", logtext.Truncate(node, maxLoggedName), "gateway", logtext.Truncate(gateway, maxLoggedName), "version", version, "sinceSent", d)
 	if !s.pub.AllAt(gateway, version) {
 		return // some Envoy of the gateway has not taken it yet
 	}
@@ -290,10 +291,19 @@ func (s *History) ack(gateway, node, version string, sent, at time.Time) {
 	}
 }
 
+// maxLoggedName bounds a node name or gateway key (an Envoy says them) in
+// logs; maxNackDetail bounds a NACK's error_detail kept in the history.
+const (
+	maxLoggedName = 128
+	maxNackDetail = 4096
+)
+
 func (s *History) nack(gateway, node, version, detail string, at time.Time) {
 	s.metrics.nacks.WithLabelValues(gateway).Inc()
+	detail = logtext.Truncate(detail, maxNackDetail)
 	s.store.recordNack(gateway, version, node, detail, at)
-	s.log.Warn("envoy NACKed", "node", node, "gateway", gateway, "version", version, "error", detail)
+	s.log.Warn("envoy NACKed", "node", logtext.Truncate(node, maxLoggedName), "gateway", logtext.Truncate(gateway, maxLoggedName),
+		"version", version, "error", logtext.Truncate(detail, logtext.Max))
 	if s.rollbackOnNack {
 		s.rollbackGateway(gateway, version, node, detail)
 	}
