@@ -2,10 +2,12 @@ package main
 
 import (
 	"bufio"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -107,6 +109,7 @@ func TestDemoAdminToken(t *testing.T) {
 		t.Fatalf("admin.token = %q, %v; want the printed token", b, err)
 	}
 	d.waitReady(t)
+	d.checkBuildInfo(t)
 	first := d.git(t, "rev-parse", "HEAD")
 	file := filepath.Join(d.dir, "routing", "gateways", "quickstart.yaml")
 	yaml, _ := os.ReadFile(file)
@@ -126,5 +129,22 @@ func TestDemoAdminToken(t *testing.T) {
 	// Nothing new was pending: the rolled-back commit stays served.
 	if out, _, err := run(t, "unpin", "--server", d.admin); err != nil || !strings.Contains(out, "serving main@sha1:"+first) {
 		t.Fatalf("unpin with the demo's token: %v\n%s", err, out)
+	}
+}
+
+// checkBuildInfo: the binary go build made says its build in
+// sluice_build_info: its Go version and its VCS revision ("unknown" where
+// GOFLAGS has -buildvcs=false, as on the development machines).
+func (d *demo) checkBuildInfo(t *testing.T) {
+	t.Helper()
+	resp, err := http.Get(d.admin + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	m := regexp.MustCompile(`sluice_build_info\{goversion="go[^"]+",revision="([0-9a-f]{40}(-dirty)?|unknown)",version="[^"]+"\} 1`).FindSubmatch(b)
+	if m == nil {
+		t.Errorf("no sluice_build_info in /metrics")
 	}
 }

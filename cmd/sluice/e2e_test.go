@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -311,7 +312,10 @@ func (e *endToEnd) checkMetrics() {
 		`sluice_revisions_total{state="applied"} 2`,
 		`sluice_revisions_total{state="rejected"} 1`,
 		`sluice_xds_connected_proxies{gateway="default/eg"} 2`,
-		`sluice_revision_info{revision="` + e.third + `",state="rejected"} 1`,
+		`sluice_revision_info{revision="` + e.third + `"} 1`,
+		`sluice_history_revisions{state="rejected"} 1`,
+		`sluice_served_revision_info{revision="` + e.second + `"} 1`,
+		`sluice_build_info{goversion="` + runtime.Version() + `",revision="unknown",version="(devel)"} 1`,
 	} {
 		if !strings.Contains(string(metrics), want) {
 			t.Errorf("/metrics lacks %s", want)

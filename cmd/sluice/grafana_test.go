@@ -80,7 +80,7 @@ func TestGrafanaDashboard(t *testing.T) {
 		"sluice_xds_acks_total", "sluice_xds_nacks_total", "sluice_revision_ack_seconds_bucket",
 		"sluice_translate_duration_seconds_bucket", "sluice_sync_total", "sluice_sync_duration_seconds_bucket",
 		"sluice_source_last_success_timestamp_seconds", "sluice_commit_verification_failures_total",
-		"sluice_snapshot_resources",
+		"sluice_snapshot_resources", "sluice_served_revision_info", "sluice_history_revisions",
 	} {
 		if used[want] == nil {
 			t.Errorf("no panel shows %s", want)

@@ -21,6 +21,7 @@ import (
 	"google.golang.org/grpc/credentials"
 
 	"github.com/sluice-gitops/sluice/cmd/sluice/config"
+	"github.com/sluice-gitops/sluice/internal/buildinfo"
 	"github.com/sluice-gitops/sluice/serve"
 	"github.com/sluice-gitops/sluice/serve/publish"
 	"github.com/sluice-gitops/sluice/serve/reconcile"
@@ -180,6 +181,16 @@ func listen(cfg *config.Config) (xds, admin net.Listener, err error) {
 	return xds, admin, nil
 }
 
+// buildInfoMetric is sluice_build_info: 1, labelled with the build.
+func buildInfoMetric() prometheus.Collector {
+	bi := buildinfo.Read()
+	g := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "sluice_build_info", Help: "1, labelled with the version, the VCS revision and the Go version sluice was built from.",
+	}, []string{"version", "revision", "goversion"})
+	g.WithLabelValues(bi.Version, bi.Revision, bi.GoVersion).Set(1)
+	return g
+}
+
 // parts are the pieces sluice serve runs, wired.
 type parts struct {
 	hist    *revisions.History
@@ -208,7 +219,7 @@ func wire(cfg *config.Config, logger *slog.Logger) (*parts, error) {
 		return nil, err
 	}
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), buildInfoMetric())
 	hist, err := revisions.New(revisions.Options{
 		Logger: logger, Registerer: reg, DataDir: cfg.DataDir,
 		KeepRevisions: cfg.History.Keep, RollbackOnNack: cfg.Rollback.OnNack,

@@ -75,6 +75,6 @@ func (s *History) rollbackGateway(gateway, version, node, detail string) {
 	s.log.Warn("gateway rolled back after a NACK", "gateway", gateway, "reason", reason)
 	if rec != nil {
 		s.store.save(s.meta(), rec)
-		s.metrics.setRevisionInfo(s.store.list())
+		s.updateRevisionInfo()
 	}
 }

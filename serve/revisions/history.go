@@ -101,7 +101,7 @@ func New(opts Options) (*History, error) {
 		restored:       meta[string(metaServed)],
 	}
 	s.pub = publish.New(s.events())
-	s.metrics.setRevisionInfo(st.list())
+	s.metrics.setRevisionInfo(st.list(), nil)
 	return s, nil
 }
 
@@ -196,7 +196,7 @@ func (s *History) finish(rec *Record, state State, reason string) *Record {
 	})
 	s.store.save(s.meta(), rec)
 	s.metrics.revisions.WithLabelValues(string(state)).Inc()
-	s.metrics.setRevisionInfo(s.store.list())
+	s.updateRevisionInfo()
 	switch state {
 	case StateRejected:
 		s.log.Warn("revision rejected; the previous snapshot keeps serving", "revision", rec.Revision.String(), "reason", reason)
@@ -212,6 +212,16 @@ func (s *History) finish(rec *Record, state State, reason string) *Record {
 		s.onApply(out)
 	}
 	return out
+}
+
+// updateRevisionInfo sets the revision metrics from the store. Callers
+// hold s.mu.
+func (s *History) updateRevisionInfo() {
+	var served *Record
+	if s.applied != nil {
+		s.store.update(func() { served = s.applied.clone() })
+	}
+	s.metrics.setRevisionInfo(s.store.list(), served)
 }
 
 // SourceError records a failed sync (the served revision stays).
