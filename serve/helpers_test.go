@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/sluice-gitops/sluice/serve"
+	"github.com/sluice-gitops/sluice/serve/notify"
 	"github.com/sluice-gitops/sluice/serve/reconcile"
 	"github.com/sluice-gitops/sluice/serve/revisions"
 	"github.com/sluice-gitops/sluice/serve/xdstest"
@@ -146,6 +147,8 @@ type harnessOpts struct {
 	source gitsync.Source
 	// logs, when set, receives the history's log as JSON lines.
 	logs io.Writer
+	// notify, when set, is told of the history's events.
+	notify func(notify.Event)
 }
 
 func start(t *testing.T, ho harnessOpts) *harness {
@@ -162,6 +165,7 @@ func start(t *testing.T, ho harnessOpts) *harness {
 		DataDir:        ho.dataDir,
 		KeepRevisions:  ho.keep,
 		RollbackOnNack: ho.rollbackOnNack,
+		Notify:         ho.notify,
 	})
 	if err != nil {
 		t.Fatal(err)

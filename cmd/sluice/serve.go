@@ -23,6 +23,7 @@ import (
 	"github.com/sluice-gitops/sluice/cmd/sluice/config"
 	"github.com/sluice-gitops/sluice/internal/buildinfo"
 	"github.com/sluice-gitops/sluice/serve"
+	"github.com/sluice-gitops/sluice/serve/notify"
 	"github.com/sluice-gitops/sluice/serve/publish"
 	"github.com/sluice-gitops/sluice/serve/reconcile"
 	"github.com/sluice-gitops/sluice/serve/revisions"
@@ -198,6 +199,8 @@ type parts struct {
 	sched   *gitsync.Scheduler
 	admin   *http.Server
 	xdsOpts []grpc.ServerOption
+	// notifier delivers events; nil without notify targets.
+	notifier *notify.Notifier
 }
 
 // wire builds the pieces of cfg: source, revision history, reconciler,
@@ -220,9 +223,14 @@ func wire(cfg *config.Config, logger *slog.Logger) (*parts, error) {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), buildInfoMetric())
+	notifier, err := newNotifier(cfg, logger, reg)
+	if err != nil {
+		return nil, err
+	}
 	hist, err := revisions.New(revisions.Options{
 		Logger: logger, Registerer: reg, DataDir: cfg.DataDir,
 		KeepRevisions: cfg.History.Keep, RollbackOnNack: cfg.Rollback.OnNack,
+		Notify: notifier.Notify,
 	})
 	if err != nil {
 		return nil, err
@@ -240,7 +248,7 @@ func wire(cfg *config.Config, logger *slog.Logger) (*parts, error) {
 	aopts.Gatherer, aopts.Sync, aopts.Trigger, aopts.Actions, aopts.Logger = reg, sched.SyncNow, sched.Trigger, rec, logger
 	aopts.NextSync = sched.NextRun
 	admin := &http.Server{Handler: serve.AdminHandler(hist, aopts), ReadHeaderTimeout: 10 * time.Second}
-	return &parts{hist: hist, rec: rec, sched: sched, admin: admin, xdsOpts: xdsOpts}, nil
+	return &parts{hist: hist, rec: rec, sched: sched, admin: admin, xdsOpts: xdsOpts, notifier: notifier}, nil
 }
 
 // runServe runs the control plane until ctx is done. ready is called with
@@ -276,6 +284,9 @@ func runServe(ctx context.Context, cfg *config.Config, logger *slog.Logger, read
 		ready(xdsLis.Addr(), adminLis.Addr())
 	}
 	wg.Go(func() { p.sched.Run(ctx) })
+	if p.notifier != nil {
+		wg.Go(func() { p.notifier.Run(ctx) })
+	}
 
 	var runErr error
 	select {

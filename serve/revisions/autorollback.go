@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/sluice-gitops/sluice/internal/logtext"
+	"github.com/sluice-gitops/sluice/serve/notify"
 )
 
 // noteGood remembers the snapshot of gateway that an Envoy just ACKed at
@@ -73,6 +74,15 @@ func (s *History) rollbackGateway(gateway, version, node, detail string) {
 		}
 	})
 	s.log.Warn("gateway rolled back after a NACK", "gateway", gateway, "reason", reason)
+	if target != nil && s.notify != nil {
+		ev := notify.Event{Type: notify.AutomaticRollback, Gateway: gateway, Node: node, Message: reason}
+		s.store.update(func() {
+			if rec != nil {
+				ev.Revision, ev.SHA, ev.Subject = rec.Revision.String(), rec.SHA, rec.Subject
+			}
+		})
+		s.notify(ev)
+	}
 	if rec != nil {
 		s.store.save(s.meta(), rec)
 		s.updateRevisionInfo()

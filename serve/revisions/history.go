@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/sluice-gitops/sluice/internal/logtext"
+	"github.com/sluice-gitops/sluice/serve/notify"
 	"github.com/sluice-gitops/sluice/serve/publish"
 	gitsync "github.com/sluice-gitops/sluice/sync"
 	"github.com/sluice-gitops/sluice/translate"
@@ -33,6 +34,11 @@ type Options struct {
 	// RollbackOnNack serves a gateway the last version its Envoys ACKed
 	// again when one of them NACKs the version it was sent.
 	RollbackOnNack bool
+	// Notify, when set, is told of revisions applied and rejected, pins
+	// and unpins, first NACKs, automatic rollbacks and the source failing
+	// and recovering (notify.Notifier.Notify). It must not block: it is
+	// called with the history locked.
+	Notify func(notify.Event)
 }
 
 // History is the revision state machine: the history of revisions (kept
@@ -45,6 +51,7 @@ type History struct {
 	store   *store
 	metrics *metrics
 	onApply func(*Record)
+	notify  func(notify.Event)
 	// rollbackOnNack is Options.RollbackOnNack.
 	rollbackOnNack bool
 
@@ -93,6 +100,7 @@ func New(opts Options) (*History, error) {
 		store:          st,
 		metrics:        newMetrics(opts.Registerer),
 		onApply:        opts.OnApply,
+		notify:         opts.Notify,
 		rollbackOnNack: opts.RollbackOnNack,
 		current:        map[string]served{},
 		good:           map[string][]served{},
@@ -120,10 +128,10 @@ func (s *History) Apply(rev gitsync.Revision, res *translate.Result, terr error,
 	s.metrics.translate.Observe(took.Seconds())
 	s.store.update(func() { rec.TranslateSeconds = took.Seconds() })
 	if terr != nil {
-		return s.finish(rec, StateRejected, terr.Error())
+		return s.reject(rec, terr.Error())
 	}
 	if res == nil {
-		return s.finish(rec, StateRejected, "no translation result")
+		return s.reject(rec, "no translation result")
 	}
 	s.store.update(func() {
 		rec.Rejected = res.Rejected()
@@ -131,7 +139,7 @@ func (s *History) Apply(rev gitsync.Revision, res *translate.Result, terr error,
 	})
 	plans, keys, err := s.build(rev.SHA, res)
 	if err != nil {
-		return s.finish(rec, StateRejected, err.Error())
+		return s.reject(rec, err.Error())
 	}
 	s.head = rev.SHA
 	if s.pin != "" {
@@ -139,9 +147,12 @@ func (s *History) Apply(rev gitsync.Revision, res *translate.Result, terr error,
 		return s.finish(rec, StatePending, fmt.Sprintf("not served: revision %s is pinned; sluice unpin serves the newest pending revision", shortSHA(s.pin)))
 	}
 	if err := s.publish(rec, plans, keys); err != nil {
-		return s.finish(rec, StateRejected, err.Error())
+		rec = s.finish(rec, StateRejected, err.Error())
+	} else {
+		rec = s.finish(rec, StateApplied, "")
 	}
-	return s.finish(rec, StateApplied, "")
+	s.recorded(rec)
+	return rec
 }
 
 // Reject records a revision the source refused before translation (a bad
@@ -149,8 +160,14 @@ func (s *History) Apply(rev gitsync.Revision, res *translate.Result, terr error,
 func (s *History) Reject(rev gitsync.Revision, reason, message string) *Record {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rec := s.store.add(rev)
-	return s.finish(rec, StateRejected, reason+": "+message)
+	return s.reject(s.store.add(rev), reason+": "+message)
+}
+
+// reject records rec rejected and tells. Callers hold s.mu.
+func (s *History) reject(rec *Record, reason string) *Record {
+	rec = s.finish(rec, StateRejected, reason)
+	s.recorded(rec)
+	return rec
 }
 
 // gatewayPlan is one gateway's snapshot, checked and ready to publish.
@@ -231,6 +248,9 @@ func (s *History) SourceError(err error) {
 	now := time.Now()
 	s.source.lastErr, s.source.lastErrAt, s.source.lastSync = err.Error(), now, now
 	s.source.failures++
+	if s.source.failures == 1 {
+		s.event(notify.SourceFailing, nil, logtext.Truncate(err.Error(), logtext.Max))
+	}
 }
 
 // SourceOK records a successful sync.
@@ -238,6 +258,9 @@ func (s *History) SourceOK() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := time.Now()
+	if s.source.failures > 0 {
+		s.event(notify.SourceRecovered, nil, fmt.Sprintf("the source answers again after %d failed syncs", s.source.failures))
+	}
 	s.source.lastErr, s.source.lastSuccess, s.source.lastSync = "", now, now
 	s.source.failures = 0
 }
@@ -311,7 +334,10 @@ const (
 func (s *History) nack(gateway, node, version, detail string, at time.Time) {
 	s.metrics.nacks.WithLabelValues(gateway).Inc()
 	detail = logtext.Truncate(detail, maxNackDetail)
-	s.store.recordNack(gateway, version, node, detail, at)
+	if rec := s.store.recordNack(gateway, version, node, detail, at); rec != nil && s.notify != nil {
+		s.notify(notify.Event{Type: notify.Nack, Revision: rec.Revision.String(), SHA: rec.SHA, Subject: rec.Subject,
+			Gateway: gateway, Node: node, Message: logtext.Truncate(detail, logtext.Max)})
+	}
 	s.log.Warn("envoy NACKed", "node", logtext.Truncate(node, maxLoggedName), "gateway", logtext.Truncate(gateway, maxLoggedName),
 		"version", version, "error", logtext.Truncate(detail, logtext.Max))
 	if s.rollbackOnNack {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/sluice-gitops/sluice/serve/notify"
 	gitsync "github.com/sluice-gitops/sluice/sync"
 	"github.com/sluice-gitops/sluice/translate"
 )
@@ -44,7 +45,9 @@ func (s *History) Rollback(rev gitsync.Revision, res *translate.Result) (*Record
 		}
 	}
 	s.pin = rev.SHA
-	return s.finish(rec, StatePinned, reason), nil
+	rec = s.finish(rec, StatePinned, reason)
+	s.event(notify.RevisionPinned, rec, reason)
+	return rec, nil
 }
 
 // PendingHead returns the SHA of the newest pending revision, the one
@@ -105,7 +108,9 @@ func (s *History) Unpin(next gitsync.Revision, res *translate.Result) (*Record, 
 		}
 	})
 	s.store.save(nil, skipped...)
-	return s.finish(rec, StateApplied, ""), nil
+	rec = s.finish(rec, StateApplied, "")
+	s.event(notify.RevisionUnpinned, rec, "the pin is removed; the newest pending revision is served")
+	return rec, nil
 }
 
 // unpinServed removes the pin and keeps serving what is served. Callers
@@ -121,7 +126,9 @@ func (s *History) unpinServed() (*Record, error) {
 	if state == StatePinned {
 		state = StateApplied
 	}
-	return s.finish(rec, state, "unpinned; no newer revision was pending"), nil
+	rec = s.finish(rec, state, "unpinned; no newer revision was pending")
+	s.event(notify.RevisionUnpinned, rec, "the pin is removed; no newer revision was pending, this one stays served")
+	return rec, nil
 }
 
 // Pinned returns the SHA of the pinned revision, or "".

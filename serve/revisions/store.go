@@ -414,23 +414,27 @@ func (s *store) freezePending(gateway, version string, nodes []publish.NodeStatu
 	}
 }
 
-// recordNack notes that node NACKed version of gateway.
-func (s *store) recordNack(gateway, version, node, detail string, at time.Time) {
+// recordNack notes that node NACKed version of gateway. It returns a copy
+// of the record of version the first time node NACKs it, else nil.
+func (s *store) recordNack(gateway, version, node, detail string, at time.Time) *Record {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r := s.byVersion[version]
 	if r == nil {
-		return
+		return nil
 	}
-	if g := r.gateway(gateway); g != nil {
-		for _, n := range g.Nacked {
-			if n.Node == node {
-				return
-			}
+	g := r.gateway(gateway)
+	if g == nil {
+		return nil
+	}
+	for _, n := range g.Nacked {
+		if n.Node == node {
+			return nil
 		}
-		g.Nacked = append(g.Nacked, NodeError{Node: node, Error: detail, At: at})
-		s.saveLater(r)
 	}
+	g.Nacked = append(g.Nacked, NodeError{Node: node, Error: detail, At: at})
+	s.saveLater(r)
+	return r.clone()
 }
 
 func contains(list []string, s string) bool {
