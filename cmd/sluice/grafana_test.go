@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/sluice-gitops/sluice/serve/notify"
 	"github.com/sluice-gitops/sluice/serve/revisions"
 	gitsync "github.com/sluice-gitops/sluice/sync"
 )
@@ -156,6 +157,7 @@ func exportedMetrics(t *testing.T) (map[string]string, declared) {
 	decl := declared{}
 	revisions.New(revisions.Options{Registerer: decl})
 	gitsync.NewMetrics(decl)
+	notify.New(notify.Options{Registerer: decl})
 	return exposed, decl
 }
 
