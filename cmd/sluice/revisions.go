@@ -71,7 +71,7 @@ func printRevisions(w io.Writer, recs []*revisions.Record, wide bool, now time.T
 			continue
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Sequence, shortSHA(r.SHA), age(r.FetchedAt, now), r.State,
-			clip(r.SignedBy(), 18), clip(r.Subject, 40), ackSummary(r))
+			clip(r.SignedBy(), 24), clip(r.Subject, 36), ackSummary(r))
 	}
 	tw.Flush()
 }
