@@ -80,7 +80,22 @@ func (w testWriter) Write(p []byte) (int, error) {
 // do calls the admin API and returns the status and body.
 func (r *running) do(t *testing.T, method, path string) (int, []byte) {
 	t.Helper()
-	req, _ := http.NewRequest(method, r.admin+path, nil)
+	return r.call(t, method, path, "")
+}
+
+// post calls the admin API with a JSON body.
+func (r *running) post(t *testing.T, path, body string) (int, []byte) {
+	t.Helper()
+	return r.call(t, http.MethodPost, path, body)
+}
+
+// call calls the admin API with the token and a JSON body ("" for none).
+func (r *running) call(t *testing.T, method, path, body string) (int, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(method, r.admin+path, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	if r.token != "" {
 		req.Header.Set("Authorization", "Bearer "+r.token)
 	}

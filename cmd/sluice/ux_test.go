@@ -182,21 +182,6 @@ func TestValidateStrictAndEmpty(t *testing.T) {
 	}
 }
 
-// post calls the admin API with the token and a JSON body.
-func (r *running) post(t *testing.T, path, body string) (int, []byte) {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, r.admin+path, strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+r.token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
-}
-
 // TestLogFormat: serve --log-format json logs one JSON object a line; an
 // unknown format is refused before anything starts.
 func TestLogFormat(t *testing.T) {
