@@ -15,6 +15,7 @@ import (
 
 	"github.com/sluice-gitops/sluice/serve/revisions"
 	gitsync "github.com/sluice-gitops/sluice/sync"
+	"github.com/sluice-gitops/sluice/translate"
 )
 
 // AdminOptions configure the admin HTTP API.
@@ -53,6 +54,8 @@ type Actions interface {
 	Rollback(sha string) (*revisions.Record, error)
 	Unpin() (*revisions.Record, error)
 	Diff(from, to string) (*revisions.RevisionDiff, error)
+	// Objects returns the status of every object of a revision.
+	Objects(ref string) ([]*translate.ObjectStatus, error)
 }
 
 // APIError is the one error shape of the admin API.
@@ -130,6 +133,7 @@ func AdminHandler(hist *revisions.History, opts AdminOptions) http.Handler {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /api/v1/revisions", wrap(s.revisionsAPI))
 	mux.HandleFunc("GET /api/v1/status", wrap(s.statusAPI(opts)))
+	mux.HandleFunc("GET /api/v1/events", wrap(s.eventsAPI(opts)))
 	mux.HandleFunc("GET /api/v1/revisions/{sha}", wrap(func(w http.ResponseWriter, r *http.Request) error {
 		rec := s.hist.Find(r.PathValue("sha"))
 		if rec == nil {
@@ -157,7 +161,7 @@ func AdminHandler(hist *revisions.History, opts AdminOptions) http.Handler {
 	mux.HandleFunc("POST /api/v1/rollback", wrap(authorized(opts.Token, rollbackAPI(acts))))
 	mux.HandleFunc("DELETE /api/v1/pin", wrap(authorized(opts.Token, unpinAPI(acts))))
 	mux.HandleFunc("GET /api/v1/diff", wrap(diffAPI(acts)))
-	s.dashboardRoutes(mux, acts) // GET /, /revisions/{sha}, /diff, /ui/{file}
+	s.dashboardRoutes(mux, acts, opts) // GET /, /revisions/{sha}, /diff, /ui/{file}
 	return mux
 }
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/sluice-gitops/sluice/serve/revisions"
+	"github.com/sluice-gitops/sluice/translate"
 )
 
 // noActions answers every action with ErrNoActions (501).
@@ -16,6 +17,7 @@ type noActions struct{}
 func (noActions) Rollback(string) (*revisions.Record, error)           { return nil, ErrNoActions }
 func (noActions) Unpin() (*revisions.Record, error)                    { return nil, ErrNoActions }
 func (noActions) Diff(string, string) (*revisions.RevisionDiff, error) { return nil, ErrNoActions }
+func (noActions) Objects(string) ([]*translate.ObjectStatus, error)    { return nil, ErrNoActions }
 func actionsOrNone(a Actions) Actions {
 	if a == nil {
 		return noActions{}

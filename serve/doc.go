@@ -1,6 +1,7 @@
 // Package serve is sluice's HTTP layer: the admin API (admin.go, with the
-// actions that read revisions again in admin_actions.go, and the status
-// of GET /api/v1/status in status.go), the dashboard
+// actions that read revisions again in admin_actions.go, the status of
+// GET /api/v1/status in status.go and the live updates of GET
+// /api/v1/events in events.go), the dashboard
 // (dashboard.go, web/), the Git push webhooks (webhook.go) and /metrics. It
 // alone maps errors to HTTP status codes (apiError, admin.go).
 //

@@ -41,8 +41,12 @@ type GatewayStatus struct {
 	// gateway that only has Envoys connected (an empty snapshot).
 	Version string               `json:"version,omitempty"`
 	Envoys  []publish.NodeStatus `json:"envoys"`
-	// Nacked counts the Envoys whose last answer was a NACK.
-	Nacked int `json:"nacked"`
+	// OnVersion counts the Envoys that run Version.
+	OnVersion int `json:"onVersion"`
+	// Nacked counts the Envoys whose last answer was a NACK; NackErrors
+	// are their errors.
+	Nacked     int                   `json:"nacked"`
+	NackErrors []revisions.NodeError `json:"nackErrors,omitempty"`
 }
 
 // Status is GET /api/v1/status: the source, the served revision, the pin
@@ -88,8 +92,12 @@ func (s *admin) status(opts AdminOptions) Status {
 	for _, n := range s.hist.Nodes() {
 		g := gateway(n.Gateway)
 		g.Envoys = append(g.Envoys, n)
+		if n.Version == g.Version && n.Version != "" {
+			g.OnVersion++
+		}
 		if n.LastNack != nil && (n.LastAck == nil || n.LastNack.After(*n.LastAck)) {
 			g.Nacked++
+			g.NackErrors = append(g.NackErrors, revisions.NodeError{Node: n.Node, Error: n.NackError, At: *n.LastNack})
 		}
 	}
 	st.Gateways = make([]GatewayStatus, 0, len(byName))

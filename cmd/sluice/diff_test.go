@@ -26,6 +26,8 @@ import (
 type history struct {
 	*running
 	first, second, third string
+	// repo pushes to the server's repository.
+	repo *gittest.Repo
 }
 
 // lostRoute is an HTTPRoute whose backend does not exist: it is rejected
@@ -46,7 +48,7 @@ func startHistory(t *testing.T, token string) *history {
 	git := gittest.NewServer(t)
 	repo := gittest.NewRepo(t, git.Dir)
 	repo.WriteFile("gateways/quickstart.yaml", quickstart(t))
-	h := &history{first: repo.Commit("Add the quickstart")}
+	h := &history{first: repo.Commit("Add the quickstart"), repo: repo}
 	repo.Push()
 	cfg, err := config.Parse([]byte("source: {git: {url: " + git.URL() + ", branch: main, path: gateways/, interval: 1h, verify: {insecureSkipVerify: true}}}\n"))
 	if err != nil {

@@ -274,6 +274,8 @@ func runServe(ctx context.Context, cfg *config.Config, logger *slog.Logger, read
 			errc <- err
 		}
 	})
+	// Requests end with the server: the dashboard's event streams too.
+	p.admin.BaseContext = func(net.Listener) context.Context { return ctx }
 	wg.Go(func() {
 		if err := p.admin.Serve(adminLis); !errors.Is(err, http.ErrServerClosed) {
 			errc <- err

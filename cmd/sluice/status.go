@@ -104,13 +104,7 @@ func printGateways(w io.Writer, gws []serve.GatewayStatus, wide bool) {
 	tw := newTable(w)
 	fmt.Fprintln(tw, "GATEWAY\tVERSION\tENVOYS\tON VERSION\tNACKED")
 	for _, g := range gws {
-		on := 0
-		for _, n := range g.Envoys {
-			if n.Version == g.Version {
-				on++
-			}
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\n", g.Gateway, version(g.Version, wide), len(g.Envoys), on, g.Nacked)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\n", g.Gateway, version(g.Version, wide), len(g.Envoys), g.OnVersion, g.Nacked)
 	}
 	tw.Flush()
 }

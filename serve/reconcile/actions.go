@@ -96,3 +96,13 @@ func (r *Reconciler) Diff(from, to string) (*revisions.RevisionDiff, error) {
 	}
 	return &revisions.RevisionDiff{From: revA.String(), To: revB.String(), FromSHA: revA.SHA, ToSHA: revB.SHA, Gateways: gws}, nil
 }
+
+// Objects returns the status of every object of the revision ref names,
+// as ResultAt translates it.
+func (r *Reconciler) Objects(ref string) ([]*translate.ObjectStatus, error) {
+	_, res, err := r.ResultAt(ref)
+	if err != nil {
+		return nil, err
+	}
+	return res.Status, nil
+}

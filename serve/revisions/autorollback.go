@@ -73,6 +73,7 @@ func (s *History) rollbackGateway(gateway, version, node, detail string) {
 			rec.State = StateFailed
 		}
 	})
+	s.changed()
 	s.log.Warn("gateway rolled back after a NACK", "gateway", gateway, "reason", reason)
 	if target != nil && s.notify != nil {
 		ev := notify.Event{Type: notify.AutomaticRollback, Gateway: gateway, Node: node, Message: reason}

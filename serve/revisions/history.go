@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
@@ -68,6 +69,8 @@ type History struct {
 	// good holds, per gateway, the last two distinct snapshots its Envoys
 	// ACKed, oldest first: what a NACK rolls back to.
 	good map[string][]served
+	// gen counts changes (Generation).
+	gen atomic.Uint64
 }
 
 // served is what one gateway is served now.
@@ -214,6 +217,7 @@ func (s *History) finish(rec *Record, state State, reason string) *Record {
 	s.store.save(s.meta(), rec)
 	s.metrics.revisions.WithLabelValues(string(state)).Inc()
 	s.updateRevisionInfo()
+	s.changed()
 	switch state {
 	case StateRejected:
 		s.log.Warn("revision rejected; the previous snapshot keeps serving", "revision", rec.Revision.String(), "reason", reason)
@@ -245,6 +249,7 @@ func (s *History) updateRevisionInfo() {
 func (s *History) SourceError(err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer s.changed()
 	now := time.Now()
 	s.source.lastErr, s.source.lastErrAt, s.source.lastSync = err.Error(), now, now
 	s.source.failures++
@@ -257,6 +262,7 @@ func (s *History) SourceError(err error) {
 func (s *History) SourceOK() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer s.changed()
 	now := time.Now()
 	if s.source.failures > 0 {
 		s.event(notify.SourceRecovered, nil, fmt.Sprintf("the source answers again after %d failed syncs", s.source.failures))
@@ -296,7 +302,10 @@ func (s *History) ensureSnapshot(gateway string) {
 func (s *History) events() publish.Events {
 	return publish.Events{
 		Request: s.ensureSnapshot, Ack: s.ack, Nack: s.nack,
-		Connect: func(gateway string, d int) { s.metrics.connected.WithLabelValues(gateway).Add(float64(d)) },
+		Connect: func(gateway string, d int) {
+			s.metrics.connected.WithLabelValues(gateway).Add(float64(d))
+			s.changed()
+		},
 	}
 }
 
@@ -309,6 +318,7 @@ func (s *History) setSnapshot(gateway string, snap *cachev3.Snapshot) error {
 func (s *History) Publisher() *publish.Publisher { return s.pub }
 
 func (s *History) ack(gateway, node, version string, sent, at time.Time) {
+	defer s.changed()
 	s.metrics.acks.WithLabelValues(gateway).Inc()
 	s.noteGood(gateway, version)
 	d, ok := s.store.recordAck(gateway, version, node, sent, at)
@@ -332,6 +342,7 @@ const (
 )
 
 func (s *History) nack(gateway, node, version, detail string, at time.Time) {
+	defer s.changed()
 	s.metrics.nacks.WithLabelValues(gateway).Inc()
 	detail = logtext.Truncate(detail, maxNackDetail)
 	if rec := s.store.recordNack(gateway, version, node, detail, at); rec != nil && s.notify != nil {

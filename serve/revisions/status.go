@@ -104,3 +104,10 @@ func (s *History) PendingCount() int {
 	})
 	return n
 }
+
+// Generation counts the changes of what the history shows (records,
+// health, Envoys, the source): the dashboard's live updates poll it.
+func (s *History) Generation() uint64 { return s.gen.Load() }
+
+// changed marks a change of what the history shows.
+func (s *History) changed() { s.gen.Add(1) }
