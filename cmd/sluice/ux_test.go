@@ -141,6 +141,9 @@ func TestOutputFlag(t *testing.T) {
 			t.Errorf("sluice %s has no examples", c.Name())
 		}
 	}
+	if out, _, _ := run(t, "__complete", "revisions", "-o", ""); !strings.Contains(out, "table\nwide\njson\nyaml\n") {
+		t.Errorf("completion of revisions -o:\n%s", out)
+	}
 	out, _, err := run(t, "bootstrap", "--gateway", "default/eg", "-o", "json")
 	var b map[string]any
 	if err != nil || json.Unmarshal([]byte(out), &b) != nil || b["dynamic_resources"] == nil {
