@@ -3,8 +3,8 @@ package revisions
 import (
 	"fmt"
 
-	"github.com/sluice-gitops/sluice/internal/logtext"
 	"github.com/sluice-gitops/sluice/serve/notify"
+	"github.com/sluice-gitops/sluice/serve/publish"
 )
 
 // noteGood remembers the snapshot of gateway that an Envoy just ACKed at
@@ -47,7 +47,7 @@ func (s *History) rollbackGateway(gateway, version, node, detail string) {
 			break
 		}
 	}
-	reason := fmt.Sprintf("Envoy %s NACKed version %s: %s", logtext.Truncate(node, maxLoggedName), version, logtext.Truncate(detail, logtext.Max))
+	reason := fmt.Sprintf("Envoy %s NACKed version %s: %s", publish.Clip(node, publish.MaxNodeName), version, publish.Clip(detail, maxLoggedDetail))
 	if target == nil {
 		reason += "; no earlier version was ACKed by this gateway, so it stays"
 	} else {

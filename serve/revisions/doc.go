@@ -4,10 +4,11 @@
 // snapshots of a translation), the pin (pin.go: Rollback, Unpin, Restore),
 // the automatic rollback of a gateway whose Envoy NACKs (autorollback.go),
 // the health of each revision from what the publisher reports, versions
-// (version.go), the xDS diff of two translations (diff.go), the
-// revision metrics (metrics.go), what the admin API's status reads
-// (status.go: source health, history numbers) and the events it tells
-// Options.Notify (events.go, serve/notify).
+// (version.go), the refusal of a change whose record cannot be written
+// (durable.go), the xDS diff of two translations (diff.go), the revision
+// metrics (metrics.go), what the admin API's status reads (status.go:
+// source health, history numbers, the generation of live updates) and
+// the events it tells Options.Notify (events.go, serve/notify).
 //
 // Its methods return sentinel errors (errors.go); the admin API maps them
 // to status codes. It must not translate (the reconciler, serve/reconcile,

@@ -69,6 +69,12 @@ type History struct {
 	// good holds, per gateway, the last two distinct snapshots its Envoys
 	// ACKed, oldest first: what a NACK rolls back to.
 	good map[string][]served
+	// unknownSet: the Envoys of unknown gateways are served an empty
+	// snapshot.
+	unknownSet bool
+	// storeErr is the error of the last write of the store, "" when it
+	// succeeded.
+	storeErr string
 	// gen counts changes (Generation).
 	gen atomic.Uint64
 }
@@ -113,6 +119,7 @@ func New(opts Options) (*History, error) {
 	}
 	s.pub = publish.New(s.events())
 	s.metrics.setRevisionInfo(st.list(), nil)
+	registerConnected(s.pub, opts.Registerer)
 	return s, nil
 }
 
@@ -149,13 +156,17 @@ func (s *History) Apply(rev gitsync.Revision, res *translate.Result, terr error,
 		s.hold(rec, plans, keys)
 		return s.finish(rec, StatePending, fmt.Sprintf("not served: revision %s is pinned; sluice unpin serves the newest pending revision", shortSHA(s.pin)))
 	}
+	prev := s.servedNow()
 	if err := s.publish(rec, plans, keys); err != nil {
-		rec = s.finish(rec, StateRejected, err.Error())
-	} else {
-		rec = s.finish(rec, StateApplied, "")
+		return s.reject(rec, err.Error())
 	}
-	s.recorded(rec)
-	return rec
+	out, err := s.settle(rec, StateApplied, "", prev)
+	if err != nil {
+		s.log.Error("revision not applied: its record cannot be written; the previous revision keeps serving", "revision", rev.String(), "err", err)
+		return s.reject(rec, err.Error())
+	}
+	s.recorded(out)
+	return out
 }
 
 // Reject records a revision the source refused before translation (a bad
@@ -211,10 +222,21 @@ func typeName(typeURL string) string {
 }
 
 func (s *History) finish(rec *Record, state State, reason string) *Record {
+	out, _ := s.finishSaved(rec, state, reason)
+	return out
+}
+
+// finishSaved is finish, with the error of writing the record (logged by
+// the store, and written again with the next change).
+func (s *History) finishSaved(rec *Record, state State, reason string) (*Record, error) {
 	s.store.update(func() {
 		rec.State, rec.Reason = state, reason
 	})
-	s.store.save(s.meta(), rec)
+	saveErr := s.store.save(s.meta(), rec)
+	s.storeErr = ""
+	if saveErr != nil {
+		s.storeErr = saveErr.Error()
+	}
 	s.metrics.revisions.WithLabelValues(string(state)).Inc()
 	s.updateRevisionInfo()
 	s.changed()
@@ -232,7 +254,7 @@ func (s *History) finish(rec *Record, state State, reason string) *Record {
 	if s.onApply != nil {
 		s.onApply(out)
 	}
-	return out
+	return out, saveErr
 }
 
 // updateRevisionInfo sets the revision metrics from the store. Callers
@@ -271,41 +293,29 @@ func (s *History) SourceOK() {
 	s.source.failures = 0
 }
 
-// ensureSnapshot gives an Envoy whose gateway has no snapshot an empty one
-// once a revision is applied, so it is told "nothing" rather than left
-// waiting.
-func (s *History) ensureSnapshot(gateway string) {
-	if gateway == "" {
-		return
+// serveUnknown gives the Envoys whose gateway is unknown (their
+// node.cluster names no Gateway) an empty snapshot, once a revision is
+// served, so they are told "nothing" rather than left waiting. Its version
+// stays for the life of the process. Callers hold s.mu.
+func (s *History) serveUnknown(sha string) error {
+	if s.unknownSet {
+		return nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.applied == nil {
-		return
+	p, err := s.plan(sha, "", &translate.GatewayResult{})
+	if err == nil {
+		err = s.pub.SetUnknown(p.snap)
 	}
-	if _, ok := s.current[gateway]; ok {
-		return
-	}
-	p, err := s.plan(s.applied.SHA, gateway, &translate.GatewayResult{})
 	if err != nil {
-		s.log.Error("empty snapshot", "gateway", gateway, "err", err)
-		return
+		return fmt.Errorf("empty snapshot of unknown gateways: %w", err)
 	}
-	if err := s.setSnapshot(gateway, p.snap); err != nil {
-		s.log.Error("set empty snapshot", "gateway", gateway, "err", err)
-		return
-	}
-	s.current[gateway] = p.served()
+	s.unknownSet = true
+	return nil
 }
 
 // events are what the history does with what the publisher sees.
 func (s *History) events() publish.Events {
 	return publish.Events{
-		Request: s.ensureSnapshot, Ack: s.ack, Nack: s.nack,
-		Connect: func(gateway string, d int) {
-			s.metrics.connected.WithLabelValues(gateway).Add(float64(d))
-			s.changed()
-		},
+		Ack: s.ack, Nack: s.nack,
 	}
 }
 
@@ -317,15 +327,24 @@ func (s *History) setSnapshot(gateway string, snap *cachev3.Snapshot) error {
 // Publisher returns the xDS publisher that serves the snapshots.
 func (s *History) Publisher() *publish.Publisher { return s.pub }
 
+// gatewayLabel is the gateway label of a metric: "unknown" for a gateway
+// that was never served, so clients cannot make up series.
+func (s *History) gatewayLabel(gateway string) string {
+	if s.pub.Known(gateway) {
+		return gateway
+	}
+	return unknownGateway
+}
+
 func (s *History) ack(gateway, node, version string, sent, at time.Time) {
 	defer s.changed()
-	s.metrics.acks.WithLabelValues(gateway).Inc()
+	s.metrics.acks.WithLabelValues(s.gatewayLabel(gateway)).Inc()
 	s.noteGood(gateway, version)
 	d, ok := s.store.recordAck(gateway, version, node, sent, at)
 	if !ok {
 		return
 	}
-	s.log.Info("envoy ACKed", "node", logtext.Truncate(node, maxLoggedName), "gateway", logtext.Truncate(gateway, maxLoggedName), "version", version, "sinceSent", d)
+	s.log.Info("envoy ACKed", "node", node, "gateway", publish.Clip(gateway, publish.MaxNodeName), "version", version, "sinceSent", d)
 	if !s.pub.AllAt(gateway, version) {
 		return // some Envoy of the gateway has not taken it yet
 	}
@@ -334,23 +353,14 @@ func (s *History) ack(gateway, node, version string, sent, at time.Time) {
 	}
 }
 
-// maxLoggedName bounds a node name or gateway key (an Envoy says them) in
-// logs; maxNackDetail bounds a NACK's error_detail kept in the history.
-const (
-	maxLoggedName = 128
-	maxNackDetail = 4096
-)
-
 func (s *History) nack(gateway, node, version, detail string, at time.Time) {
 	defer s.changed()
-	s.metrics.nacks.WithLabelValues(gateway).Inc()
-	detail = logtext.Truncate(detail, maxNackDetail)
+	s.metrics.nacks.WithLabelValues(s.gatewayLabel(gateway)).Inc()
 	if rec := s.store.recordNack(gateway, version, node, detail, at); rec != nil && s.notify != nil {
 		s.notify(notify.Event{Type: notify.Nack, Revision: rec.Revision.String(), SHA: rec.SHA, Subject: rec.Subject,
-			Gateway: gateway, Node: node, Message: logtext.Truncate(detail, logtext.Max)})
+			Gateway: gateway, Node: node, Message: publish.Clip(detail, maxLoggedDetail)})
 	}
-	s.log.Warn("envoy NACKed", "node", logtext.Truncate(node, maxLoggedName), "gateway", logtext.Truncate(gateway, maxLoggedName),
-		"version", version, "error", logtext.Truncate(detail, logtext.Max))
+	s.log.Warn("envoy NACKed", "node", node, "gateway", publish.Clip(gateway, publish.MaxNodeName), "version", version, "error", publish.Clip(detail, maxLoggedDetail))
 	if s.rollbackOnNack {
 		s.rollbackGateway(gateway, version, node, detail)
 	}
@@ -445,7 +455,17 @@ func (s *History) Readiness() (served *gitsync.Revision, sourceErr string) {
 		rev := s.applied.Revision
 		served = &rev
 	}
+	if s.storeErr != "" {
+		return served, joinLines(s.source.lastErr, s.storeErr)
+	}
 	return served, s.source.lastErr
+}
+
+func joinLines(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
 }
 
 // FullSHA expands a prefix of a recorded revision's SHA; any other sha is

@@ -2,7 +2,13 @@ package revisions
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/sluice-gitops/sluice/serve/publish"
 )
+
+// unknownGateway is the gateway label of the Envoys whose gateway is not
+// served: clients choose node.cluster, so it never becomes a label.
+const unknownGateway = "unknown"
 
 // metrics are the server's Prometheus collectors, registered on the
 // Registerer the caller injects.
@@ -13,7 +19,6 @@ type metrics struct {
 	history      *prometheus.GaugeVec
 	pinnedSince  prometheus.Gauge
 	translate    prometheus.Histogram
-	connected    *prometheus.GaugeVec
 	acks         *prometheus.CounterVec
 	nacks        *prometheus.CounterVec
 	ackSeconds   prometheus.Histogram
@@ -48,14 +53,11 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "sluice_translate_duration_seconds", Help: "Time to translate one revision.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 16),
 		}),
-		connected: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "sluice_xds_connected_proxies", Help: "Envoy ADS streams open, by gateway.",
-		}, []string{"gateway"}),
 		acks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "sluice_xds_acks_total", Help: "Snapshot versions ACKed by an Envoy on every type, by gateway.",
 		}, []string{"gateway"}),
 		nacks: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "sluice_xds_nacks_total", Help: "Responses NACKed by an Envoy, by gateway.",
+			Name: "sluice_xds_nacks_total", Help: "Snapshot versions NACKed by an Envoy (once per connected Envoy and version), by gateway.",
 		}, []string{"gateway"}),
 		ackSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "sluice_revision_ack_seconds", Help: "Time from publishing a revision's snapshot of a gateway to every Envoy of the gateway connected then having ACKed it, once per revision and gateway.",
@@ -78,7 +80,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		m.revisions.WithLabelValues(string(st))
 	}
 	if reg != nil {
-		reg.MustRegister(m.revisions, m.revisionInfo, m.servedInfo, m.history, m.pinnedSince, m.translate, m.connected, m.acks, m.nacks, m.ackSeconds, m.snapshotRes, m.lastApplied, m.rollbacks)
+		reg.MustRegister(m.revisions, m.revisionInfo, m.servedInfo, m.history, m.pinnedSince, m.translate, m.acks, m.nacks, m.ackSeconds, m.snapshotRes, m.lastApplied, m.rollbacks)
 	}
 	return m
 }
@@ -109,5 +111,39 @@ func (m *metrics) setRevisionInfo(records []*Record, served *Record) {
 	m.servedInfo.WithLabelValues(served.SHA).Set(1)
 	if served.State == StatePinned && served.AppliedAt != nil {
 		m.pinnedSince.Set(float64(served.AppliedAt.UnixNano()) / 1e9)
+	}
+}
+
+// connectedCollector reports sluice_xds_connected_proxies from the
+// publisher's connected Envoys when scraped, so a gateway's series goes
+// when its last Envoy does and unknown gateways share one.
+type connectedCollector struct {
+	pub  *publish.Publisher
+	desc *prometheus.Desc
+}
+
+// registerConnected registers the connected-proxies gauge of pub on reg.
+func registerConnected(pub *publish.Publisher, reg prometheus.Registerer) {
+	if reg == nil {
+		return
+	}
+	reg.MustRegister(&connectedCollector{pub: pub, desc: prometheus.NewDesc(
+		"sluice_xds_connected_proxies", "Envoy xDS streams open, by gateway (\"unknown\" for node.cluster values that name no served Gateway).",
+		[]string{"gateway"}, nil)})
+}
+
+func (c *connectedCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c *connectedCollector) Collect(ch chan<- prometheus.Metric) {
+	streams := map[string]int{}
+	for _, n := range c.pub.Connected() {
+		label := n.Gateway
+		if !c.pub.Known(label) {
+			label = unknownGateway
+		}
+		streams[label] += n.Streams
+	}
+	for gw, n := range streams {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(n), gw)
 	}
 }

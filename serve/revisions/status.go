@@ -106,8 +106,9 @@ func (s *History) PendingCount() int {
 }
 
 // Generation counts the changes of what the history shows (records,
-// health, Envoys, the source): the dashboard's live updates poll it.
-func (s *History) Generation() uint64 { return s.gen.Load() }
+// health, Envoys connecting and going, the source): the dashboard's live
+// updates poll it.
+func (s *History) Generation() uint64 { return s.gen.Load() + s.pub.ConnectionChanges() }
 
 // changed marks a change of what the history shows.
 func (s *History) changed() { s.gen.Add(1) }
