@@ -3,6 +3,7 @@ package reconcile_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -186,12 +187,8 @@ func TestRollbackByRef(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	s := w.start()
-	first := w.commit("first", routing(3000))
-	s.rec.SyncOnce(t.Context())
-	second := w.commit("second", routing(3001))
-	s.rec.SyncOnce(t.Context())
-	w.commit("third", routing(3002))
-	s.rec.SyncOnce(t.Context())
+	shas := w.history(t, s, 3000, 3001, 3002)
+	first, second := shas[0], shas[1]
 	for ref, want := range map[string]string{"#1": first, "2": second, "HEAD~1": second, "main~2": first, "HEAD^": second, first[:9]: first} {
 		rec, err := s.rec.Rollback(ref)
 		if err != nil || rec.SHA != want {
@@ -203,4 +200,18 @@ func TestRollbackByRef(t *testing.T) {
 			t.Errorf("Rollback(%q): %v, want ErrUnknownRevision", ref, err)
 		}
 	}
+}
+
+// history commits and syncs one revision for each backend port, in
+// order, and returns their SHAs.
+func (w *world) history(t *testing.T, s *sluice, ports ...int) []string {
+	t.Helper()
+	var shas []string
+	for i, p := range ports {
+		shas = append(shas, w.commit(fmt.Sprintf("commit %d", i+1), routing(p)))
+		if err := s.rec.SyncOnce(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return shas
 }
