@@ -26,8 +26,12 @@ func TestLiveDashboard(t *testing.T) {
 		}
 	}
 	gateways := d.eval(`document.querySelector("#gateways").innerText`)
-	if !strings.Contains(gateways, "default/eg\t"+h.second[:12]) || !strings.Contains(gateways, "envoy-picky: endpoint port 3001 is not allowed here") {
+	if !strings.Contains(gateways, "default/eg\t") || !strings.Contains(gateways, "envoy-picky: endpoint port 3001 is not allowed here") {
 		t.Errorf("gateways table:\n%s", gateways)
+	}
+	// Versions come from content: the served version links to its commit.
+	if href := d.eval(`document.querySelector("#gateways tbody a").getAttribute("href")`); href != "/revisions/"+h.second {
+		t.Errorf("served version links to %q, want /revisions/%s", href, h.second)
 	}
 
 	// Sign in for the tab, then sync from the page: nothing new yet.
