@@ -30,6 +30,9 @@ type BackendTrafficInput struct {
 	Targets  Targets
 	// ConfigMap returns a ConfigMap by namespace and name, or nil.
 	ConfigMap func(namespace, name string) *corev1.ConfigMap
+	// RegexProgramSize bounds the RE2 program size of the regexes sent to
+	// Envoy (fields.Regex; 0 is Envoy's default).
+	RegexProgramSize int
 }
 
 // btpFeatures is what one valid policy does to the routes it is in force on.
@@ -60,7 +63,7 @@ func ApplyBackendTrafficPolicies(in BackendTrafficInput, gateways []*ir.Gateway)
 	var features []*btpFeatures
 	var index []int // of valid in in.Policies
 	for i, p := range in.Policies {
-		f, errs := btpSpec(p, in.ConfigMap)
+		f, errs := btpSpec(p, in.ConfigMap, in.RegexProgramSize)
 		if len(errs) > 0 {
 			statuses[i] = invalidSpec(KindBackendTrafficPolicy, p.Namespace, p.Name, errs)
 			continue
@@ -140,11 +143,11 @@ func addNotes(st *status.Object, f *btpFeatures) {
 
 // btpSpec checks a policy's spec and returns what it does, or why it is
 // invalid: every problem, each naming its field.
-func btpSpec(p *egv1a1.BackendTrafficPolicy, configMap func(namespace, name string) *corev1.ConfigMap) (*btpFeatures, []error) {
+func btpSpec(p *egv1a1.BackendTrafficPolicy, configMap func(namespace, name string) *corev1.ConfigMap, maxRegex int) (*btpFeatures, []error) {
 	f := &btpFeatures{ignored: unsupportedFields(p.Spec), notes: map[string]bool{}}
 	ro, errs := responseOverride(p, configMap)
 	hc, ignored, hcErrs := healthCheckSpec(p.Spec.HealthCheck)
-	rt, rtIgnored, rtErrs := routeTrafficSpec(p.Spec)
+	rt, rtIgnored, rtErrs := routeTrafficSpec(p.Spec, maxRegex)
 	ct, ctIgnored, ctErrs := clusterTrafficSpec(p.Spec)
 	errs = append(errs, hcErrs...)
 	errs = append(errs, rtErrs...)

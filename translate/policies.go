@@ -28,6 +28,8 @@ func (t *translator) applyPolicies(gateways []*ir.Gateway) {
 		Secret:        t.coreSecret,
 		ConfigMap:     t.configMap,
 		SecretGranted: t.clientTrafficPolicySecretGranted,
+
+		RegexProgramSize: t.opts.RegexProgramSize,
 	}, gateways)
 	for _, st := range ctp {
 		t.policyStatus(st)
@@ -36,6 +38,8 @@ func (t *translator) applyPolicies(gateways []*ir.Gateway) {
 		Policies:  t.res.BackendTrafficPolicies,
 		Targets:   targets,
 		ConfigMap: t.configMap,
+
+		RegexProgramSize: t.opts.RegexProgramSize,
 	}, gateways)
 	for _, st := range btp {
 		t.policyStatus(st)

@@ -25,6 +25,11 @@ type Options struct {
 	// load's defaults. A revision over them is a *ParseError wrapping a
 	// *LimitError.
 	Limits Limits
+	// RegexProgramSize is the largest RE2 program size of a regex sent
+	// to Envoy (its runtime re2.max_program_size.error_level); 0 means
+	// Envoy's default, fields.DefaultRegexProgramSize. A larger regex
+	// rejects its object, naming the field and the size.
+	RegexProgramSize int
 }
 
 // Result is the outcome of translating one revision.

@@ -14,12 +14,13 @@ import (
 
 func newTranslateCmd() *cobra.Command {
 	var output, gateway, controller string
+	var regexSize int
 	cmd := &cobra.Command{
 		Use:   "translate DIR",
 		Short: "Print the xDS resources of each Gateway, grouped by type, in Envoy's JSON/YAML shape",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			res, err := translate.Translate(os.DirFS(args[0]), translate.Options{ControllerName: controller})
+			res, err := translate.Translate(os.DirFS(args[0]), translate.Options{ControllerName: controller, RegexProgramSize: regexSize})
 			if err != nil {
 				return fmt.Errorf("translate %s: %w", args[0], err)
 			}
@@ -66,6 +67,7 @@ func newTranslateCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "yaml", "output format: yaml or json")
 	cmd.Flags().StringVar(&gateway, "gateway", "", "only this Gateway (NAMESPACE/NAME)")
+	cmd.Flags().IntVar(&regexSize, "regex-program-size", 0, "largest RE2 program size of a regex (Envoy's re2.max_program_size.error_level; default 100)")
 	cmd.Flags().StringVar(&controller, "controller-name", "", "GatewayClass controllerName to manage (default "+translate.DefaultControllerName+")")
 	return cmd
 }

@@ -15,6 +15,7 @@ import (
 
 func newValidateCmd() *cobra.Command {
 	var output, controller string
+	var regexSize int
 	cmd := &cobra.Command{
 		Use:   "validate DIR",
 		Short: "Translate a directory of YAML as one revision and print every object's status",
@@ -23,7 +24,7 @@ func newValidateCmd() *cobra.Command {
 			"object is rejected.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			res, err := translate.Translate(os.DirFS(args[0]), translate.Options{ControllerName: controller})
+			res, err := translate.Translate(os.DirFS(args[0]), translate.Options{ControllerName: controller, RegexProgramSize: regexSize})
 			if err != nil {
 				return fmt.Errorf("validate %s: %w", args[0], err)
 			}
@@ -47,6 +48,7 @@ func newValidateCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
+	cmd.Flags().IntVar(&regexSize, "regex-program-size", 0, "largest RE2 program size of a regex (Envoy's re2.max_program_size.error_level; default 100)")
 	cmd.Flags().StringVar(&controller, "controller-name", "", "GatewayClass controllerName to manage (default "+translate.DefaultControllerName+")")
 	return cmd
 }

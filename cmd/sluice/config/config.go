@@ -44,6 +44,8 @@ type Config struct {
 	Rollback Rollback `json:"rollback" yaml:"rollback"`
 	// History configures the revision store in DataDir.
 	History History `json:"history" yaml:"history"`
+	// Limits bound what one revision may cost (limits.go).
+	Limits Limits `json:"limits" yaml:"limits"`
 }
 
 // Rollback configures automatic rollbacks: with OnNack, a gateway whose
@@ -322,6 +324,7 @@ func (c *Config) defaults() {
 	if c.History.Keep == 0 {
 		c.History.Keep = DefaultHistoryKeep
 	}
+	c.Limits.defaults()
 	if g := c.Source.Git; g != nil {
 		if g.Branch == "" {
 			g.Branch = DefaultBranch
@@ -363,6 +366,7 @@ func (c *Config) validate() error {
 	if c.History.Keep < 0 {
 		errs = append(errs, fmt.Errorf("field history.keep: %d is negative; want the number of revisions to keep", c.History.Keep))
 	}
+	errs = append(errs, c.Limits.validate()...)
 	return errors.Join(errs...)
 }
 
