@@ -11,26 +11,38 @@ import (
 // ResultAt returns the revision of a commit (sha may be abbreviated) and
 // its translation: kept from a recent translation, or read again through
 // the source's VerifiedRevision (which refuses unknown and unverified
-// commits) and translated. A revision that does not translate is an error
-// wrapping revisions.ErrInvalidRevision.
+// commits) and translated, within the revision limits, one at a time. A
+// revision that does not translate is an error wrapping
+// revisions.ErrInvalidRevision; it is kept too, and not translated again.
 func (r *Reconciler) ResultAt(sha string) (gitsync.Revision, *translate.Result, error) {
 	sha = r.state.FullSHA(sha) // a recorded revision is found in the cache by its full SHA
 	if c, ok := r.results.get(sha); ok {
-		return c.rev, c.res, nil
+		return c.result()
 	}
 	rev, err := r.src.VerifiedRevision(sha)
 	if err != nil {
 		return gitsync.Revision{}, nil, err
 	}
 	if c, ok := r.results.get(rev.SHA); ok { // sha was abbreviated
-		return c.rev, c.res, nil
+		return c.result()
 	}
 	res, _, err := r.translate(rev)
-	if err != nil {
-		return gitsync.Revision{}, nil, revisions.Invalid(fmt.Errorf("translate %s: %w", rev.String(), err))
-	}
 	rev.FS = nil
-	return rev, res, nil
+	return (&cachedResult{rev: rev, res: res, err: err}).result()
+}
+
+// result is what ResultAt gives for a kept translation.
+func (c *cachedResult) result() (gitsync.Revision, *translate.Result, error) {
+	if c.err != nil {
+		return gitsync.Revision{}, nil, revisions.Invalid(fmt.Errorf("translate %s: %w", c.rev.String(), c.err))
+	}
+	return c.rev, c.res, nil
+}
+
+// kept reports whether the translation of sha is kept.
+func (r *Reconciler) kept(sha string) bool {
+	_, ok := r.results.get(r.state.FullSHA(sha))
+	return ok
 }
 
 // Rollback serves a commit of the source's history and pins it
@@ -61,8 +73,17 @@ func (r *Reconciler) Unpin() (*revisions.Record, error) {
 }
 
 // Diff compares the translations of two commits (SHAs or unique
-// prefixes).
+// prefixes). One diff at a time may translate a revision; another that
+// would have to is refused with revisions.ErrBusy.
 func (r *Reconciler) Diff(from, to string) (*revisions.RevisionDiff, error) {
+	if !r.kept(from) || !r.kept(to) {
+		select {
+		case r.reading <- struct{}{}:
+			defer func() { <-r.reading }()
+		default:
+			return nil, revisions.ErrBusy
+		}
+	}
 	revA, resA, err := r.ResultAt(from)
 	if err != nil {
 		return nil, fmt.Errorf("cannot diff %s: %w", from, err)
