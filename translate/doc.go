@@ -45,6 +45,10 @@
 //     working copies of what a Cache keeps.
 //   - xds_quic.go: the QUIC listener of an HTTPS port with
 //     ClientTrafficPolicy http3, and the Alt-Svc header on its routes.
+//   - redact.go: credentials redacted by value in printed output wherever
+//     an EnvoyPatchPolicy moved them (Document, output.go).
+//   - budget limits (Options.Limits) are load's; regex program sizes
+//     (Options.RegexProgramSize) are checked with translate/fields.
 //   - decodecache.go: a Cache has load patch the decoded revision before
 //     when only files of HTTPRoutes and Backends changed, and the index
 //     follows the Backends that changed.

@@ -8,7 +8,6 @@ import (
 	"google.golang.org/protobuf/proto"
 	"sigs.k8s.io/yaml"
 
-	"github.com/sluice-gitops/sluice/policies"
 	"github.com/sluice-gitops/sluice/translate/status"
 )
 
@@ -25,8 +24,23 @@ type XDSDocument struct {
 	Secrets []any `json:"secrets,omitempty"`
 }
 
-// Document converts the resources of a Gateway to plain values.
+// Document converts the resources of a Gateway to plain values, with
+// every credential redacted: where translate puts them, and by value
+// wherever an EnvoyPatchPolicy copied them (redact.go).
 func (g *GatewayResult) Document() (*XDSDocument, error) {
+	d, err := g.plainDocument()
+	if err != nil {
+		return nil, err
+	}
+	d.redactPositions()
+	if len(g.credentials) > 0 {
+		d.redactValues(g.credentials)
+	}
+	return d, nil
+}
+
+// plainDocument is Document before redaction.
+func (g *GatewayResult) plainDocument() (*XDSDocument, error) {
 	d := &XDSDocument{Gateway: g.Key()}
 	var err error
 	if d.Listeners, err = plainList(g.Listeners); err != nil {
@@ -44,12 +58,6 @@ func (g *GatewayResult) Document() (*XDSDocument, error) {
 	if d.Secrets, err = plainList(g.Secrets); err != nil {
 		return nil, err
 	}
-	for _, s := range d.Secrets {
-		redactSecret(s)
-	}
-	// Inline credentials of basic_auth and api_key_auth (policies).
-	policies.RedactCredentials(d.Listeners)
-	policies.RedactCredentials(d.Routes)
 	return d, nil
 }
 
