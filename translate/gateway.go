@@ -21,7 +21,7 @@ type translator struct {
 	// print, made for the first Gateway an EnvoyPatchPolicy changes
 	// (redact.go).
 	secretValues []string
-	memo *memo // per-object results reused across revisions, or nil
+	memo         *memo // per-object results reused across revisions, or nil
 	// rec records the lookups of the route whose rules are being
 	// resolved, or is nil (incremental.go).
 	rec *resolveRecord
