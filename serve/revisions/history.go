@@ -143,11 +143,22 @@ func (s *History) Apply(rev gitsync.Revision, res *translate.Result, terr error,
 
 // Reject records a revision the source refused before translation (a bad
 // signature, a force-push): it is never served, and what is served stays.
+// A commit already recorded rejected for the same reason is not recorded
+// again (a source may refuse it at every sync, or after a restart).
 func (s *History) Reject(rev gitsync.Revision, reason, message string) *Record {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	why := reason + ": " + message
+	var known bool
+	s.store.update(func() {
+		prev := s.store.find(rev.SHA, StateRejected)
+		known = prev != nil && prev.Reason == why
+	})
+	if known {
+		return s.store.get(rev.SHA)
+	}
 	rec := s.store.add(rev)
-	return s.finish(rec, StateRejected, reason+": "+message)
+	return s.finish(rec, StateRejected, why)
 }
 
 // gatewayPlan is one gateway's snapshot, checked and ready to publish.
