@@ -285,50 +285,43 @@ func (g *re2Graph) flattenedSize(startU, start int) int {
 	if start != startU {
 		roots = append(roots, start)
 	}
-	seen := map[int]bool{}
-	stack := []int{startU}
-	for len(stack) > 0 {
-		id := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		if seen[id] {
-			continue
-		}
-		seen[id] = true
+	g.reach(startU, func(id int) []int {
 		n := g.nodes[id]
 		if !n.eps && len(n.out) == 1 && !isRoot[n.out[0]] {
 			isRoot[n.out[0]] = true
 			roots = append(roots, n.out[0])
 		}
-		stack = append(stack, n.out...)
-	}
+		return n.out
+	})
 	size := 0
 	for _, root := range roots {
-		size += g.listSize(root, isRoot)
+		g.reach(root, func(id int) []int {
+			n := g.nodes[id]
+			switch {
+			case id != root && isRoot[id]:
+				size++ // a Nop to the other root's list
+			case n.eps:
+				return n.out
+			default:
+				size++
+			}
+			return nil
+		})
 	}
 	return size
 }
 
-// listSize counts the flattened list of one root.
-func (g *re2Graph) listSize(root int, isRoot map[int]bool) int {
-	size := 0
+// reach calls visit once for every node reachable from start through the
+// targets visit returns.
+func (g *re2Graph) reach(start int, visit func(id int) []int) {
 	seen := map[int]bool{}
-	stack := []int{root}
+	stack := []int{start}
 	for len(stack) > 0 {
 		id := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		if seen[id] {
-			continue
-		}
-		seen[id] = true
-		n := g.nodes[id]
-		switch {
-		case id != root && isRoot[id]:
-			size++ // a Nop to the other root's list
-		case n.eps:
-			stack = append(stack, n.out...)
-		default:
-			size++
+		if !seen[id] {
+			seen[id] = true
+			stack = append(stack, visit(id)...)
 		}
 	}
-	return size
 }
