@@ -15,8 +15,8 @@ import (
 // there yet, and reject the route.
 
 // validateBackendFilters checks a backendRef's filter list.
-func validateBackendFilters(field string, filters []gwapiv1.HTTPRouteFilter) []error {
-	errs := validateFilters(field, filters)
+func validateBackendFilters(field string, filters []gwapiv1.HTTPRouteFilter, maxRegex int) []error {
+	errs := validateFilters(field, filters, maxRegex)
 	for i, f := range filters {
 		switch f.Type {
 		case gwapiv1.HTTPRouteFilterRequestHeaderModifier, gwapiv1.HTTPRouteFilterResponseHeaderModifier, gwapiv1.HTTPRouteFilterExtensionRef:

@@ -15,6 +15,7 @@ import (
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/sluice-gitops/sluice/translate/feature"
+	"github.com/sluice-gitops/sluice/translate/fields"
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
 
@@ -30,7 +31,7 @@ var corsOrigin = regexp.MustCompile(`(^\*$)|(^(http(s)?):\/\/(((\*\.)?([a-zA-Z0-
 // allMethods is what "*" stands for where the spec forbids answering "*".
 const allMethods = "GET, HEAD, POST, PUT, DELETE, CONNECT, OPTIONS, TRACE, PATCH"
 
-func validateCORS(field string, f *gwapiv1.HTTPCORSFilter) []error {
+func validateCORS(field string, f *gwapiv1.HTTPCORSFilter, maxRegex int) []error {
 	var errs []error
 	lists := []struct {
 		name   string
@@ -63,6 +64,13 @@ func validateCORS(field string, f *gwapiv1.HTTPCORSFilter) []error {
 	}
 	if f.MaxAge < 0 {
 		errs = append(errs, fmt.Errorf("field %s.maxAge: %d must be at least 1", field, f.MaxAge))
+	}
+	for i, o := range f.AllowOrigins {
+		if _, re := ir.OriginMatch(string(o)); re != "" && corsOrigin.MatchString(string(o)) {
+			if err := fields.Regex(re, maxRegex); err != nil {
+				errs = append(errs, fmt.Errorf("field %s.allowOrigins[%d]: as the regex Envoy matches: %w", field, i, err))
+			}
+		}
 	}
 	return errs
 }
@@ -114,23 +122,16 @@ func corsPerRoute(c *ir.CORS) *anypb.Any {
 	return mustAny(p)
 }
 
-// originMatcher matches the Origin header against one allowed origin.
-// Browsers leave the scheme's default port out of Origin, so a configured
-// default port is dropped; "*" in a host stands for any labels to its left.
+// originMatcher matches the Origin header against one allowed origin
+// (ir.OriginMatch).
 func originMatcher(o string) *matcherv3.StringMatcher {
 	if o == "*" {
 		return &matcherv3.StringMatcher{MatchPattern: &matcherv3.StringMatcher_SafeRegex{SafeRegex: &matcherv3.RegexMatcher{Regex: ".*"}}}
 	}
-	o = strings.ToLower(o)
-	if rest, ok := strings.CutPrefix(o, "http://"); ok {
-		o = "http://" + strings.TrimSuffix(rest, ":80")
-	} else if rest, ok := strings.CutPrefix(o, "https://"); ok {
-		o = "https://" + strings.TrimSuffix(rest, ":443")
+	exact, re := ir.OriginMatch(o)
+	if re == "" {
+		return &matcherv3.StringMatcher{MatchPattern: &matcherv3.StringMatcher_Exact{Exact: exact}, IgnoreCase: true}
 	}
-	if !strings.Contains(o, "*") {
-		return &matcherv3.StringMatcher{MatchPattern: &matcherv3.StringMatcher_Exact{Exact: o}, IgnoreCase: true}
-	}
-	re := "(?i)^" + strings.ReplaceAll(regexp.QuoteMeta(o), `\*`, `.*`) + "$"
 	return &matcherv3.StringMatcher{MatchPattern: &matcherv3.StringMatcher_SafeRegex{SafeRegex: &matcherv3.RegexMatcher{Regex: re}}}
 }
 

@@ -50,6 +50,8 @@ func (t *translator) applyPolicies(gateways []*ir.Gateway) {
 		Secret:         t.coreSecret,
 		SecretGranted:  t.securityPolicySecretGranted,
 		BackendCluster: t.securityPolicyBackend,
+
+		RegexProgramSize: t.opts.RegexProgramSize,
 	}, gateways)
 	for _, st := range sp {
 		t.policyStatus(st)

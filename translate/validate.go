@@ -46,7 +46,7 @@ func validateHTTPRoute(rt *gwapiv1.HTTPRoute, maxRegex int) error {
 			}
 			errs = append(errs, validateBackendRef(fmt.Sprintf("spec.rules[%d].backendRefs[%d]", i, j), ref.BackendObjectReference)...)
 		}
-		errs = append(errs, validateRuleFilters(i, rule)...)
+		errs = append(errs, validateRuleFilters(i, rule, maxRegex)...)
 		errs = append(errs, validateSessionPersistence(fmt.Sprintf("spec.rules[%d].sessionPersistence", i), rule.SessionPersistence)...)
 	}
 	return errors.Join(errs...)
