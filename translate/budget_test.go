@@ -117,7 +117,7 @@ func TestLimitsAllowWithin(t *testing.T) {
 	for name, fsys := range map[string]fstest.MapFS{
 		"aliases":  {"bomb.yaml": {Data: aliasBomb(1<<10, 900)}},
 		"copies":   sameFiles(5, append([]byte(okConfigMap+"\n# "), strings.Repeat("x", 100<<10)...)),
-		"defaults": {"bomb.yaml": {Data: aliasBomb(64<<10, 900)}},
+		"defaults": {"bomb.yaml": {Data: aliasBomb(8<<10, 900)}}, // 7 MB: over lim, within the defaults
 	} {
 		opts := Options{Limits: lim, Cache: cache}
 		if name == "defaults" {
