@@ -173,16 +173,14 @@ func checkPatchPolicy(p *egv1a1.EnvoyPatchPolicy) string {
 func patchClassKey(class string) string { return "GatewayClass " + class }
 
 // keepCredentials gives patched, the Gateway g after patches, the
-// credentials of g and of the revision's Secrets, for Document to redact
-// wherever the patches put them (redact.go).
+// credentials of g and of the revision's Secrets, for printing to redact
+// wherever the patches put them (xds.Gateway.KeepCredentials).
 func (t *translator) keepCredentials(g, patched *GatewayResult) *patchFailure {
-	creds, err := credentialsOf(g)
-	if err != nil {
-		return &patchFailure{status.ReasonInvalid, "the xDS cannot be printed: " + err.Error()}
-	}
 	if t.secretValues == nil {
 		t.secretValues = secretValues(t.res.Secrets)
 	}
-	patched.credentials = append(creds, t.secretValues...)
+	if err := patched.KeepCredentials(g, t.secretValues); err != nil {
+		return &patchFailure{status.ReasonInvalid, "the xDS cannot be printed: " + err.Error()}
+	}
 	return nil
 }

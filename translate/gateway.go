@@ -7,6 +7,7 @@ import (
 
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"github.com/sluice-gitops/sluice/policies"
 	"github.com/sluice-gitops/sluice/translate/ir"
 	"github.com/sluice-gitops/sluice/translate/load"
 	"github.com/sluice-gitops/sluice/translate/status"
@@ -38,6 +39,8 @@ type translator struct {
 	gateways []*gatewayState
 	backends map[string]*backendState // by namespace/name
 	secrets  map[string]*secretState  // by namespace/name
+	// backendObjects counts the Backend objects among backends.
+	backendObjects int
 
 	// tlsPolicies is the BackendTLSPolicy in force on each Service
 	// cluster, by cluster name; tlsPolicyList has them all, oldest first
@@ -48,6 +51,12 @@ type translator struct {
 	// classParams holds what the parametersRef of each managed
 	// GatewayClass gives, by class name (envoyproxy.go).
 	classParams map[string]*classParams
+
+	// policies are the BackendTrafficPolicies and SecurityPolicies,
+	// attached before the IR is built, or nil; targets what policies
+	// can attach to, once listed (policies.go).
+	policies *policies.Plan
+	targets  *policies.Targets
 }
 
 // gatewayState is a managed Gateway during translation.
@@ -114,15 +123,17 @@ func (t *translator) run() []*ir.Gateway {
 	t.processBackendTLSPolicies()
 	t.processHTTPRoutes()
 	t.processL4Routes()
+	// The route policies attach to the routes and listeners attached
+	// above; the IR is built with what they do (policies.go).
+	t.policies = t.planPolicies()
 	var out []*ir.Gateway
 	for _, g := range t.gateways {
 		t.buildGatewayIR(g)
 		out = append(out, g.ir)
 	}
-	// Policies come last: they attach to the routes and listeners built
-	// above and write what they do into the IR (policies.go).
 	t.applyPolicies(out)
 	t.tlsPolicyStatus()
+	t.unreferencedBackends()
 	return t.mergeGatewayIRs(out)
 }
 
@@ -167,6 +178,12 @@ func (t *translator) processGateways(classes map[string]bool) {
 			clusters: make(map[string]*ir.Cluster, len(t.res.Backends)),
 			secrets:  map[string]*ir.Secret{},
 		}
+		if problem := listenerSetProblem(gw.Spec.Listeners); problem != "" {
+			g.status.Conditions = append(g.status.Conditions,
+				status.New(status.CondAccepted, false, status.ReasonInvalid, problem),
+				status.New(status.CondProgrammed, false, status.ReasonInvalid, "the Gateway is not accepted"))
+			continue
+		}
 		if !t.applyGatewayParams(g) {
 			continue // not accepted: the EnvoyProxy it needs is missing or invalid
 		}
@@ -202,6 +219,36 @@ func (t *translator) processGateways(classes map[string]bool) {
 		}
 		t.gateways = append(t.gateways, g)
 	}
+}
+
+// listenerSetProblem applies the Gateway CRD's rules over its listeners
+// as a whole, which the API server enforces by refusing the Gateway:
+// names are unique (the list's map key), and so is each combination of
+// port, protocol and hostname (a CEL rule, whose message this is). The
+// Gateway is then not accepted and not served; Envoy Gateway's own
+// translator tests, which skip the API server, mark such listeners
+// HostnameConflict instead.
+func listenerSetProblem(ls []gwapiv1.Listener) string {
+	names := make(map[gwapiv1.SectionName]bool, len(ls))
+	type combo struct {
+		port     gwapiv1.PortNumber
+		protocol gwapiv1.ProtocolType
+		hostname string
+		has      bool
+	}
+	combos := make(map[combo]bool, len(ls))
+	for i, l := range ls {
+		if names[l.Name] {
+			return fmt.Sprintf("field spec.listeners[%d].name: Listener name must be unique within the Gateway (%q is repeated)", i, l.Name)
+		}
+		names[l.Name] = true
+		c := combo{port: l.Port, protocol: l.Protocol, hostname: hostnameOf(l.Hostname), has: l.Hostname != nil}
+		if combos[c] {
+			return fmt.Sprintf("field spec.listeners: Combination of port, protocol and hostname must be unique for each listener (listener %s repeats port %d, protocol %s, hostname %q)", l.Name, l.Port, l.Protocol, c.hostname)
+		}
+		combos[c] = true
+	}
+	return ""
 }
 
 func programmedReason(ok bool) string {

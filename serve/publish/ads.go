@@ -44,6 +44,8 @@ type adsCache struct {
 
 	mu       sync.Mutex
 	gateways map[string]*adsGateway
+	// unknown is served to the gateways without a snapshot of their own.
+	unknown *gatewaySnap
 }
 
 type adsGateway struct {
@@ -72,14 +74,38 @@ func (c *adsCache) set(gateway string, snap cachev3.ResourceSnapshot) {
 	}
 }
 
-// snapshot returns what gateway is served, nil before its first snapshot.
+// setUnknown serves snap to every gateway without a snapshot of its own
+// and wakes their streams.
+func (c *adsCache) setUnknown(snap cachev3.ResourceSnapshot) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.unknown = newGatewaySnap(snap, c.unknown)
+	for _, g := range c.gateways {
+		if g.snap == nil {
+			for s := range g.streams {
+				s.wake()
+			}
+		}
+	}
+}
+
+// snapshot returns what gateway is served: its own snapshot, else the
+// unknown gateways' one, nil before that is set.
 func (c *adsCache) snapshot(gateway string) *gatewaySnap {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if g := c.gateways[gateway]; g != nil {
+	if g := c.gateways[gateway]; g != nil && g.snap != nil {
 		return g.snap
 	}
-	return nil
+	return c.unknown
+}
+
+// known reports whether gateway has a snapshot of its own.
+func (c *adsCache) known(gateway string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	g := c.gateways[gateway]
+	return g != nil && g.snap != nil
 }
 
 // join makes s be woken when gateway's snapshot changes.
@@ -116,12 +142,16 @@ func adsOrder(typeURL string) int { return int(cachev3.GetResponseType(typeURL))
 
 // gatewaySnap is one snapshot of a gateway, by type URL.
 type gatewaySnap struct {
-	snap  cachev3.ResourceSnapshot
-	types map[string]*typeSnap
+	// version is the gateway's version (gatewayVersion).
+	version string
+	types   map[string]*typeSnap
+
+	secretsOnce sync.Once
+	secrets     bool // see holdsSecrets
 }
 
 func newGatewaySnap(snap cachev3.ResourceSnapshot, prev *gatewaySnap) *gatewaySnap {
-	g := &gatewaySnap{snap: snap, types: map[string]*typeSnap{}}
+	g := &gatewaySnap{version: gatewayVersion(snap), types: map[string]*typeSnap{}}
 	for i := range types.UnknownType {
 		typeURL, err := cachev3.GetResponseTypeURL(i)
 		if err != nil {
@@ -178,6 +208,10 @@ type typeSnap struct {
 
 	deltaOnce sync.Once
 	delta     []*discoveryv3.Resource // anys with name and version
+
+	changesMu   sync.Mutex
+	changesFrom *typeSnap // changes is the SotW response of what changed since it
+	changes     []byte
 }
 
 // build marshals the resources (premarshalled: this takes their bytes).
@@ -209,6 +243,33 @@ func (t *typeSnap) sotwResponse() ([]byte, error) {
 		t.sotw, t.sotwErr = slices.Clip(b), err
 	})
 	return t.sotw, t.sotwErr
+}
+
+// sotwChanges returns the SotW response, without a nonce, of the
+// resources of t that are new or changed since prev: for the types a SotW
+// response need not hold whole (EDS, RDS), sent to an Envoy that holds
+// prev. It is built once for the prev most streams hold.
+func (t *typeSnap) sotwChanges(prev *typeSnap) ([]byte, error) {
+	if err := t.build(); err != nil {
+		return nil, err
+	}
+	t.changesMu.Lock()
+	defer t.changesMu.Unlock()
+	if t.changesFrom == prev {
+		return t.changes, nil
+	}
+	var anys []*anypb.Any
+	for i, name := range t.sorted {
+		if v, ok := prev.versions[name]; !ok || v != t.versions[name] {
+			anys = append(anys, t.anys[i])
+		}
+	}
+	b, err := proto.Marshal(&discoveryv3.DiscoveryResponse{VersionInfo: t.version, Resources: anys, TypeUrl: t.typeURL})
+	if err != nil {
+		return nil, err
+	}
+	t.changesFrom, t.changes = prev, slices.Clip(b)
+	return t.changes, nil
 }
 
 // deltaResources returns the delta form of every resource, in the order of

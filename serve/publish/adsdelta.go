@@ -80,7 +80,7 @@ func (a *adsServer) DeltaAggregatedResources(st discoveryv3.AggregatedDiscoveryS
 
 // deltaStream runs a delta stream: ADS, or the per-type service of fixed.
 func (a *adsServer) deltaStream(st grpc.BidiStreamingServer[discoveryv3.DeltaDiscoveryRequest, discoveryv3.DeltaDiscoveryResponse], fixed string) error {
-	s := &deltaStream{adsStream: a.newStream(true, fixed), st: st}
+	s := &deltaStream{adsStream: a.newStream(st.Context(), true, fixed), st: st}
 	s.respondAll = func() error { return respondEach(s.types, s.respond) }
 	return runStream(s.adsStream, st.Recv, s.request)
 }
@@ -92,7 +92,10 @@ func (s *deltaStream) add(typeURL string) *deltaType {
 }
 
 func (s *deltaStream) request(req *discoveryv3.DeltaDiscoveryRequest) error {
-	node := s.setNode(req.GetNode())
+	node, err := s.setNode(req.GetNode())
+	if err != nil {
+		return err
+	}
 	typeURL, err := requestType(s.fixed, req.GetTypeUrl())
 	if err != nil {
 		return err
@@ -178,9 +181,9 @@ func (s *deltaStream) respond(t *deltaType) error {
 	if !t.open {
 		return nil
 	}
-	g := s.srv.cache.snapshot(s.gateway)
-	if g == nil {
-		return nil
+	g, err := s.snapshot()
+	if g == nil || err != nil {
+		return err
 	}
 	snap := g.typ(t.typeURL)
 	resources, err := snap.deltaResources()
@@ -204,23 +207,33 @@ func (s *deltaStream) respond(t *deltaType) error {
 		}
 	}
 	if len(changed) == 0 && len(removed) == 0 && !(t.first && t.wildcard) {
+		// What the Envoy holds of the type is the snapshot's.
+		if t.wildcard || snap.names.subsetOf(t.names) {
+			t.known = knownVersions{snap: snap}
+		}
+		s.srv.tracker.holds(s.id, t.typeURL, g)
 		return nil
 	}
 	slices.Sort(removed)
-	// The Envoy now holds the subscribed resources of the snapshot.
-	if t.wildcard || snap.names.subsetOf(t.names) {
-		t.known = knownVersions{snap: snap}
-	} else {
-		own := map[string]string{}
-		for name := range t.names.set {
-			if v, ok := snap.versions[name]; ok {
-				own[name] = v
-			}
-		}
-		t.known = knownVersions{own: own}
-	}
+	t.holdSubscribed(snap)
 	resp := &discoveryv3.DeltaDiscoveryResponse{SystemVersionInfo: snap.version, Resources: changed, RemovedResources: removed, TypeUrl: t.typeURL, Nonce: s.nextNonce()}
 	t.open, t.first = false, false
-	s.srv.tracker.sent(s.id, t.typeURL, resp.Nonce, snap.version)
+	s.srv.tracker.sent(s.id, t.typeURL, resp.Nonce, g)
 	return s.st.Send(resp)
+}
+
+// holdSubscribed notes that the Envoy now holds the subscribed resources
+// of snap.
+func (t *deltaType) holdSubscribed(snap *typeSnap) {
+	if t.wildcard || snap.names.subsetOf(t.names) {
+		t.known = knownVersions{snap: snap}
+		return
+	}
+	own := map[string]string{}
+	for name := range t.names.set {
+		if v, ok := snap.versions[name]; ok {
+			own[name] = v
+		}
+	}
+	t.known = knownVersions{own: own}
 }

@@ -15,6 +15,9 @@ var (
 	// does; diffs need no token, so they are refused, not queued
 	// (reconcile.Reconciler.Diff).
 	ErrBusy = errors.New("another diff is reading a revision; try again shortly")
+	// ErrStore: the revision store cannot be written, so a change of what
+	// is served is refused (it would not survive a restart).
+	ErrStore = errors.New("the revision store cannot be written")
 )
 
 // invalidError marks err as ErrInvalidRevision without changing its text.

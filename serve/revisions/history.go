@@ -48,7 +48,7 @@ type History struct {
 	rollbackOnNack bool
 
 	mu sync.Mutex
-	// current holds the content hash of each gateway's served snapshot.
+	// current holds each gateway's served snapshot.
 	current map[string]served
 	// applied is the record being served, nil before the first.
 	applied *Record
@@ -60,12 +60,17 @@ type History struct {
 	// good holds, per gateway, the last two distinct snapshots its Envoys
 	// ACKed, oldest first: what a NACK rolls back to.
 	good map[string][]served
+	// unknownSet: the Envoys of unknown gateways are served an empty
+	// snapshot.
+	unknownSet bool
+	// storeErr is the error of the last write of the store, "" when it
+	// succeeded.
+	storeErr string
 }
 
-// served is what one gateway is served now.
+// served is what one gateway is served now, under its gateway version.
 type served struct {
 	version string
-	hash    string
 	snap    *cachev3.Snapshot
 }
 
@@ -99,6 +104,7 @@ func New(opts Options) (*History, error) {
 	}
 	s.pub = publish.New(s.events())
 	s.metrics.setRevisionInfo(st.list())
+	registerConnected(s.pub, opts.Registerer)
 	return s, nil
 }
 
@@ -126,7 +132,7 @@ func (s *History) Apply(rev gitsync.Revision, res *translate.Result, terr error,
 		rec.Rejected = res.Rejected()
 		rec.Warnings = res.Warnings
 	})
-	plans, keys, err := s.build(rev.SHA, res)
+	plans, keys, err := s.build(res)
 	if err != nil {
 		return s.finish(rec, StateRejected, err.Error())
 	}
@@ -135,10 +141,16 @@ func (s *History) Apply(rev gitsync.Revision, res *translate.Result, terr error,
 		s.hold(rec, plans, keys)
 		return s.finish(rec, StatePending, fmt.Sprintf("not served: revision %s is pinned; sluice unpin serves the newest pending revision", shortSHA(s.pin)))
 	}
+	prev := s.servedNow()
 	if err := s.publish(rec, plans, keys); err != nil {
 		return s.finish(rec, StateRejected, err.Error())
 	}
-	return s.finish(rec, StateApplied, "")
+	out, err := s.settle(rec, StateApplied, "", prev)
+	if err != nil {
+		s.log.Error("revision not applied: its record cannot be written; the previous revision keeps serving", "revision", rev.String(), "err", err)
+		return s.finish(rec, StateRejected, err.Error())
+	}
+	return out
 }
 
 // Reject records a revision the source refused before translation (a bad
@@ -163,34 +175,42 @@ func (s *History) Reject(rev gitsync.Revision, reason, message string) *Record {
 
 // gatewayPlan is one gateway's snapshot, checked and ready to publish.
 type gatewayPlan struct {
-	key     string
-	hash    string
-	version string
-	snap    *cachev3.Snapshot
-	counts  map[string]int
+	key      string
+	versions publish.Versions
+	snap     *cachev3.Snapshot
+	counts   map[string]int
 }
 
-func (p gatewayPlan) served() served { return served{version: p.version, hash: p.hash, snap: p.snap} }
+func (p gatewayPlan) served() served { return served{version: p.versions.Gateway, snap: p.snap} }
 
-func (s *History) plan(sha, key string, g *translate.GatewayResult) (gatewayPlan, error) {
-	res := g.Resources()
-	hash, err := contentHash(res)
-	if err != nil {
-		return gatewayPlan{}, fmt.Errorf("gateway %s: %w", key, err)
-	}
-	version := snapshotVersion(sha, hash)
-	if cur, ok := s.current[key]; ok && cur.hash == hash {
-		version = cur.version
-	}
-	snap, err := g.Snapshot(version)
+// plan makes and checks the snapshot of gateway key and gives it its
+// versions, from its content alone (publish.Prepare).
+func (s *History) plan(key string, g *translate.GatewayResult) (gatewayPlan, error) {
+	snap, err := g.Snapshot("")
 	if err != nil {
 		return gatewayPlan{}, err
 	}
+	versions, err := publish.Prepare(snap)
+	if err != nil {
+		return gatewayPlan{}, fmt.Errorf("gateway %s: %w", key, err)
+	}
 	counts := map[string]int{}
-	for typ, list := range res {
+	for typ, list := range g.Resources() {
 		counts[typeName(typ)] = len(list)
 	}
-	return gatewayPlan{key: key, hash: hash, version: version, snap: snap, counts: counts}, nil
+	return gatewayPlan{key: key, versions: versions, snap: snap, counts: counts}, nil
+}
+
+// typeVersions are the versions of a plan's types, by type name
+// ("Cluster").
+func (p gatewayPlan) typeVersions() map[string]string {
+	out := make(map[string]string, len(p.counts))
+	for typeURL, v := range p.versions.Types {
+		if _, ok := p.counts[typeName(typeURL)]; ok {
+			out[typeName(typeURL)] = v
+		}
+	}
+	return out
 }
 
 // typeName shortens a type URL to its message name ("Cluster").
@@ -199,10 +219,21 @@ func typeName(typeURL string) string {
 }
 
 func (s *History) finish(rec *Record, state State, reason string) *Record {
+	out, _ := s.finishSaved(rec, state, reason)
+	return out
+}
+
+// finishSaved is finish, with the error of writing the record (logged by
+// the store, and written again with the next change).
+func (s *History) finishSaved(rec *Record, state State, reason string) (*Record, error) {
 	s.store.update(func() {
 		rec.State, rec.Reason = state, reason
 	})
-	s.store.save(s.meta(), rec)
+	saveErr := s.store.save(s.meta(), rec)
+	s.storeErr = ""
+	if saveErr != nil {
+		s.storeErr = saveErr.Error()
+	}
 	s.metrics.revisions.WithLabelValues(string(state)).Inc()
 	s.metrics.setRevisionInfo(s.store.list())
 	switch state {
@@ -219,7 +250,7 @@ func (s *History) finish(rec *Record, state State, reason string) *Record {
 	if s.onApply != nil {
 		s.onApply(out)
 	}
-	return out
+	return out, saveErr
 }
 
 // SourceError records a failed sync (the served revision stays).
@@ -236,38 +267,29 @@ func (s *History) SourceOK() {
 	s.source.lastErr, s.source.lastSuccess = "", time.Now()
 }
 
-// ensureSnapshot gives an Envoy whose gateway has no snapshot an empty one
-// once a revision is applied, so it is told "nothing" rather than left
-// waiting.
-func (s *History) ensureSnapshot(gateway string) {
-	if gateway == "" {
-		return
+// serveUnknown gives the Envoys whose gateway is unknown (their
+// node.cluster names no Gateway) an empty snapshot, once a revision is
+// served, so they are told "nothing" rather than left waiting. Its version
+// stays for the life of the process. Callers hold s.mu.
+func (s *History) serveUnknown(sha string) error {
+	if s.unknownSet {
+		return nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.applied == nil {
-		return
+	p, err := s.plan("", &translate.GatewayResult{})
+	if err == nil {
+		err = s.pub.SetUnknown(p.snap)
 	}
-	if _, ok := s.current[gateway]; ok {
-		return
-	}
-	p, err := s.plan(s.applied.SHA, gateway, &translate.GatewayResult{})
 	if err != nil {
-		s.log.Error("empty snapshot", "gateway", gateway, "err", err)
-		return
+		return fmt.Errorf("empty snapshot of unknown gateways: %w", err)
 	}
-	if err := s.setSnapshot(gateway, p.snap); err != nil {
-		s.log.Error("set empty snapshot", "gateway", gateway, "err", err)
-		return
-	}
-	s.current[gateway] = p.served()
+	s.unknownSet = true
+	return nil
 }
 
 // events are what the history does with what the publisher sees.
 func (s *History) events() publish.Events {
 	return publish.Events{
-		Request: s.ensureSnapshot, Ack: s.ack, Nack: s.nack,
-		Connect: func(gateway string, d int) { s.metrics.connected.WithLabelValues(gateway).Add(float64(d)) },
+		Ack: s.ack, Nack: s.nack,
 	}
 }
 
@@ -279,8 +301,17 @@ func (s *History) setSnapshot(gateway string, snap *cachev3.Snapshot) error {
 // Publisher returns the xDS publisher that serves the snapshots.
 func (s *History) Publisher() *publish.Publisher { return s.pub }
 
+// gatewayLabel is the gateway label of a metric: "unknown" for a gateway
+// that was never served, so clients cannot make up series.
+func (s *History) gatewayLabel(gateway string) string {
+	if s.pub.Known(gateway) {
+		return gateway
+	}
+	return unknownGateway
+}
+
 func (s *History) ack(gateway, node, version string, at time.Time) {
-	s.metrics.acks.WithLabelValues(gateway).Inc()
+	s.metrics.acks.WithLabelValues(s.gatewayLabel(gateway)).Inc()
 	s.noteGood(gateway, version)
 	d, ok := s.store.recordAck(gateway, version, node, at)
 	if !ok {
@@ -296,9 +327,9 @@ func (s *History) ack(gateway, node, version string, at time.Time) {
 }
 
 func (s *History) nack(gateway, node, version, detail string, at time.Time) {
-	s.metrics.nacks.WithLabelValues(gateway).Inc()
+	s.metrics.nacks.WithLabelValues(s.gatewayLabel(gateway)).Inc()
 	s.store.recordNack(gateway, version, node, detail, at)
-	s.log.Warn("envoy NACKed", "node", node, "gateway", gateway, "version", version, "error", detail)
+	s.log.Warn("envoy NACKed", "node", node, "gateway", publish.Clip(gateway, publish.MaxNodeName), "version", version, "error", publish.Clip(detail, maxLoggedDetail))
 	if s.rollbackOnNack {
 		s.rollbackGateway(gateway, version, node, detail)
 	}
@@ -322,6 +353,12 @@ func (s *History) Revision(sha string) *Record {
 		fillPending(r, s.pub.Connected())
 	}
 	return r
+}
+
+// VersionSHA returns the SHA of the revision that produced version of
+// gateway (the newest that pushed it), or "".
+func (s *History) VersionSHA(gateway, version string) string {
+	return s.store.revisionOf(gateway, version)
 }
 
 // Nodes lists the connected Envoys.
@@ -370,7 +407,17 @@ func (s *History) Readiness() (served *gitsync.Revision, sourceErr string) {
 		rev := s.applied.Revision
 		served = &rev
 	}
+	if s.storeErr != "" {
+		return served, joinLines(s.source.lastErr, s.storeErr)
+	}
 	return served, s.source.lastErr
+}
+
+func joinLines(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
 }
 
 // FullSHA expands a prefix of a recorded revision's SHA; any other sha is

@@ -2,10 +2,12 @@ package revisions
 
 import (
 	"log/slog"
+	"maps"
 	"sort"
 	"sync"
 	"time"
 
+	"github.com/sluice-gitops/sluice/serve/publish"
 	gitsync "github.com/sluice-gitops/sluice/sync"
 	"github.com/sluice-gitops/sluice/translate"
 )
@@ -43,14 +45,22 @@ type NodeError struct {
 // GatewayHealth is how the Envoys of one Gateway took one revision.
 type GatewayHealth struct {
 	Gateway string `json:"gateway"`
-	// Version is the snapshot version this revision produced for the gateway.
-	Version string `json:"version"`
+	// Version is the snapshot version this revision produced for the
+	// gateway, derived from its content alone; Types holds the version of
+	// each of its types, by type name ("RouteConfiguration"): a revision
+	// sends an Envoy only the types whose version moved.
+	Version string            `json:"version"`
+	Types   map[string]string `json:"types,omitempty"`
 	// Pushed is false when the gateway's resources did not change, so the
 	// Envoys kept the version of an earlier revision.
 	Pushed    bool           `json:"pushed"`
 	Resources map[string]int `json:"resources"`
-	Acked     []string       `json:"acked"`
-	Nacked    []NodeError    `json:"nacked"`
+	// Acked and Nacked list the Envoys that ACKed or NACKed, up to
+	// maxAcked and maxNacked; MoreAcked and MoreNacked count the others.
+	Acked      []string    `json:"acked"`
+	Nacked     []NodeError `json:"nacked"`
+	MoreAcked  int         `json:"moreAcked,omitempty"`
+	MoreNacked int         `json:"moreNacked,omitempty"`
 	// Pending lists connected Envoys of the gateway that neither ACKed nor
 	// NACKed this version.
 	Pending []string `json:"pending"`
@@ -91,13 +101,29 @@ func (r *Record) gateway(key string) *GatewayHealth {
 	return nil
 }
 
+// versionKey is a gateway's snapshot version.
+type versionKey struct{ gateway, version string }
+
+// revisionOf returns the SHA of the revision that produced version of
+// gateway, or "".
+func (s *store) revisionOf(gateway, version string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r := s.byVersion[versionKey{gateway, version}]; r != nil {
+		return r.SHA
+	}
+	return ""
+}
+
 // store keeps every revision in the order it was seen, and with a data
 // directory, on disk too (see persist.go).
 type store struct {
 	mu      sync.Mutex
 	records []*Record
-	// byVersion finds the revision that produced a snapshot version.
-	byVersion map[string]*Record
+	// byVersion finds the revision that produced a gateway's snapshot
+	// version (versionKey): versions come from content alone, so two
+	// gateways may share one.
+	byVersion map[versionKey]*Record
 	seq       int // last sequence given
 
 	db   *boltDB // nil: memory only
@@ -115,8 +141,18 @@ type store struct {
 // flushDelay batches the writes of ACKs and NACKs.
 const flushDelay = time.Second
 
+// What Envoys can make the store keep per gateway and version: node names
+// (clipped by the publisher to publish.MaxNodeName) and NACK details
+// (publish.MaxErrorDetail). A flood of made-up node ids only counts.
+const (
+	maxAcked  = 5000
+	maxNacked = 100
+	// maxLoggedDetail bounds a NACK's detail in a log line.
+	maxLoggedDetail = 1 << 10
+)
+
 func newStore() *store {
-	return &store{byVersion: map[string]*Record{}, dirty: map[*Record]bool{}, meta: map[string]string{}, log: slog.New(slog.DiscardHandler)}
+	return &store{byVersion: map[versionKey]*Record{}, dirty: map[*Record]bool{}, meta: map[string]string{}, log: slog.New(slog.DiscardHandler)}
 }
 
 // openStore loads the store of dataDir (records, and the meta values
@@ -140,8 +176,8 @@ func openStore(dataDir string, keep int, log *slog.Logger) (*store, map[string]s
 	for _, r := range recs {
 		s.seq = max(s.seq, r.Sequence)
 		for _, g := range r.Gateways {
-			if g.Pushed || s.byVersion[g.Version] == nil {
-				s.byVersion[g.Version] = r
+			if k := (versionKey{g.Gateway, g.Version}); g.Pushed || s.byVersion[k] == nil {
+				s.byVersion[k] = r
 			}
 		}
 	}
@@ -187,8 +223,9 @@ func (s *store) prune() {
 }
 
 // save marks records changed and writes them, with meta values ("" removes
-// one), now.
-func (s *store) save(meta map[string]string, recs ...*Record) {
+// one), now: durably (bbolt syncs the file before a write returns) unless
+// it returns an error.
+func (s *store) save(meta map[string]string, recs ...*Record) error {
 	s.mu.Lock()
 	for _, r := range recs {
 		s.dirty[r] = true
@@ -197,7 +234,7 @@ func (s *store) save(meta map[string]string, recs ...*Record) {
 		s.meta[k] = v
 	}
 	s.mu.Unlock()
-	s.flush()
+	return s.flush()
 }
 
 // saveLater marks a record changed and writes it within flushDelay.
@@ -205,12 +242,13 @@ func (s *store) save(meta map[string]string, recs ...*Record) {
 func (s *store) saveLater(r *Record) {
 	s.dirty[r] = true
 	if s.db != nil && s.timer == nil {
-		s.timer = time.AfterFunc(flushDelay, s.flush)
+		s.timer = time.AfterFunc(flushDelay, func() { _ = s.flush() })
 	}
 }
 
-// flush writes what changed.
-func (s *store) flush() {
+// flush writes what changed. What cannot be written stays to write with
+// the next flush.
+func (s *store) flush() error {
 	s.flushMu.Lock()
 	defer s.flushMu.Unlock()
 	s.mu.Lock()
@@ -223,24 +261,40 @@ func (s *store) flush() {
 		clear(s.meta)
 		s.drop = nil
 		s.mu.Unlock()
-		return
+		return nil
 	}
+	orig := make([]*Record, 0, len(s.dirty))
 	recs := make([]*Record, 0, len(s.dirty))
 	for r := range s.dirty {
+		orig = append(orig, r)
 		recs = append(recs, r.clone())
 	}
 	drop, meta := s.drop, s.meta
 	s.dirty, s.drop, s.meta = map[*Record]bool{}, nil, map[string]string{}
 	db := s.db
 	s.mu.Unlock()
-	if err := db.write(recs, drop, meta); err != nil {
-		s.log.Error("the revision history is not saved; a restart may lose it", "err", err)
+	err := db.write(recs, drop, meta)
+	if err == nil {
+		return nil
 	}
+	s.log.Error("the revision history is not saved; it is written again with the next change", "err", err)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, r := range orig {
+		s.dirty[r] = true
+	}
+	s.drop = append(drop, s.drop...)
+	for k, v := range meta {
+		if _, newer := s.meta[k]; !newer {
+			s.meta[k] = v
+		}
+	}
+	return err
 }
 
 // close writes what changed and closes the database.
 func (s *store) close() error {
-	s.flush()
+	_ = s.flush()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.db == nil {
@@ -311,6 +365,7 @@ func (r *Record) clone() *Record {
 		gc.Acked = append([]string{}, g.Acked...)
 		gc.Nacked = append([]NodeError{}, g.Nacked...)
 		gc.Pending = append([]string{}, g.Pending...)
+		gc.Types = maps.Clone(g.Types)
 		c.Gateways = append(c.Gateways, &gc)
 	}
 	return &c
@@ -327,7 +382,7 @@ func (s *store) update(f func()) {
 func (s *store) recordAck(gateway, version, node string, at time.Time) (fromFetch time.Duration, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r := s.byVersion[version]
+	r := s.byVersion[versionKey{gateway, version}]
 	if r == nil {
 		return 0, false
 	}
@@ -335,8 +390,12 @@ func (s *store) recordAck(gateway, version, node string, at time.Time) (fromFetc
 	if g == nil || contains(g.Acked, node) {
 		return 0, false
 	}
-	g.Acked = append(g.Acked, node)
-	sort.Strings(g.Acked)
+	if len(g.Acked) >= maxAcked {
+		g.MoreAcked++
+	} else {
+		g.Acked = append(g.Acked, node)
+		sort.Strings(g.Acked)
+	}
 	d := at.Sub(r.FetchedAt)
 	secs := d.Seconds()
 	if g.FirstAckSeconds == nil {
@@ -353,7 +412,7 @@ func (s *store) recordAck(gateway, version, node string, at time.Time) (fromFetc
 func (s *store) recordAllAcked(gateway, version string, d time.Duration) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r := s.byVersion[version]
+	r := s.byVersion[versionKey{gateway, version}]
 	if r == nil {
 		return false
 	}
@@ -371,7 +430,7 @@ func (s *store) recordAllAcked(gateway, version string, d time.Duration) bool {
 func (s *store) recordNack(gateway, version, node, detail string, at time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r := s.byVersion[version]
+	r := s.byVersion[versionKey{gateway, version}]
 	if r == nil {
 		return
 	}
@@ -381,7 +440,11 @@ func (s *store) recordNack(gateway, version, node, detail string, at time.Time) 
 				return
 			}
 		}
-		g.Nacked = append(g.Nacked, NodeError{Node: node, Error: detail, At: at})
+		if len(g.Nacked) >= maxNacked {
+			g.MoreNacked++
+		} else {
+			g.Nacked = append(g.Nacked, NodeError{Node: node, Error: publish.Clip(detail, publish.MaxErrorDetail), At: at})
+		}
 		s.saveLater(r)
 	}
 }
