@@ -49,6 +49,9 @@ type ClientTrafficInput struct {
 	// SecretGranted reports whether a ReferenceGrant lets
 	// ClientTrafficPolicies of policyNS use the Secret.
 	SecretGranted func(policyNS, secretNS, secretName string) bool
+	// RegexProgramSize bounds the RE2 program size of the regexes sent to
+	// Envoy (fields.Regex; 0 is Envoy's default).
+	RegexProgramSize int
 }
 
 // ApplyClientTrafficPolicies validates the policies, attaches them to

@@ -27,6 +27,8 @@ import (
 type ctpCheck struct {
 	errs    fields.List
 	ignored []string
+	// maxRegex bounds the RE2 program size of regexes (fields.Regex).
+	maxRegex int
 }
 
 // ignore lists the set fields of v (a struct) outside implemented.
@@ -85,7 +87,7 @@ var ctpImplemented = []string{
 // ctpSpec checks a policy's spec and returns what it configures, or every
 // problem.
 func ctpSpec(p *egv1a1.ClientTrafficPolicy, in ClientTrafficInput) (*ir.ClientTraffic, []string, []error) {
-	c := &ctpCheck{}
+	c := &ctpCheck{maxRegex: in.RegexProgramSize}
 	s := p.Spec
 	out := &ir.ClientTraffic{Policy: p.Namespace + "/" + p.Name}
 	c.ignore("spec", s, ctpImplemented...)

@@ -108,6 +108,10 @@ type GitSource struct {
 	baseAnc        hashSet       // base and its ancestors; nil until needed
 	seen           plumbing.Hash // the last head Sync decided on
 	rejections     []Rejection
+	// reported holds the commits already rejected, with their reason, so
+	// that each is reported once however often later pushes bring it
+	// back into the range to verify (verifysync.go, reject).
+	reported map[string]bool
 }
 
 // NewGitSource opens the mirror at cfg.Dir, creating it if missing, and

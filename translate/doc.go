@@ -47,6 +47,10 @@
 //     (their status and cluster registration are replayed), under
 //     unchanged policies too (policies.InForce); the xDS of kept IR
 //     objects is kept by translate/xds (xds.Memo).
+//   - redact.go: the values of Secrets that printing redacts by value in
+//     Gateways an EnvoyPatchPolicy changed (translate/xds/redact.go).
+//   - budget limits (Options.Limits) are load's; regex program sizes
+//     (Options.RegexProgramSize) are checked with translate/fields.
 //   - decodecache.go: a Cache has load patch the decoded revision before
 //     when only files of HTTPRoutes and Backends changed, and the index
 //     follows the Backends that changed.

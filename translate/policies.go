@@ -34,6 +34,8 @@ func (t *translator) planPolicies() *policies.Plan {
 			Policies:  t.res.BackendTrafficPolicies,
 			Targets:   targets,
 			ConfigMap: t.configMap,
+
+			RegexProgramSize: t.opts.RegexProgramSize,
 		},
 		Security: policies.SecurityInput{
 			Policies:       t.res.SecurityPolicies,
@@ -41,6 +43,8 @@ func (t *translator) planPolicies() *policies.Plan {
 			Secret:         t.coreSecret,
 			SecretGranted:  t.securityPolicySecretGranted,
 			BackendCluster: t.securityPolicyBackend,
+
+			RegexProgramSize: t.opts.RegexProgramSize,
 		},
 	}, t.memo.lastPlan())
 }
@@ -55,6 +59,8 @@ func (t *translator) applyPolicies(gateways []*ir.Gateway) {
 			Secret:        t.coreSecret,
 			ConfigMap:     t.configMap,
 			SecretGranted: t.clientTrafficPolicySecretGranted,
+
+			RegexProgramSize: t.opts.RegexProgramSize,
 		}, gateways)
 		for _, st := range ctp {
 			t.policyStatus(st)

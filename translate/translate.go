@@ -22,6 +22,15 @@ type Options struct {
 	// the next one decodes only the files that changed, and what
 	// translating it gave (cache.go).
 	Cache *Cache
+	// Limits bound what reading a revision may cost; zero fields are
+	// load's defaults. A revision over them is a *ParseError wrapping a
+	// *LimitError.
+	Limits Limits
+	// RegexProgramSize is the largest RE2 program size of a regex sent
+	// to Envoy (its runtime re2.max_program_size.error_level); 0 means
+	// Envoy's default, fields.DefaultRegexProgramSize. A larger regex
+	// rejects its object, naming the field and the size.
+	RegexProgramSize int
 }
 
 // Result is the outcome of translating one revision.
@@ -62,7 +71,7 @@ func Translate(fsys fs.FS, opts Options) (*Result, error) {
 	if opts.Cache != nil {
 		return opts.Cache.translate(fsys, opts) // decodecache.go
 	}
-	res, warnings, err := readResources(fsys)
+	res, warnings, err := readResources(fsys, opts.Limits)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +101,7 @@ func TranslateResources(res *Resources, warnings []string, opts Options) (*Resul
 	t.applyEnvoyPatches(out.Gateways)
 	out.Gateways = t.fanOutMerged(out.Gateways)
 	out.Warnings = t.warnings
-	out.Status = sortStatus(t.statusList)
+	out.Status = sortStatus(append(t.statusList, duplicateStatus(res.Duplicates)...))
 	sort.Strings(out.Warnings)
 	return out, nil
 }

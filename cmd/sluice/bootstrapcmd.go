@@ -57,6 +57,7 @@ func newBootstrapCmd() *cobra.Command {
 	cmd.Flags().StringVar(&opts.XDSCAFile, "xds-ca-file", "", "dial sluice over TLS, trusting the CA certificates in this PEM file (a path on Envoy's host)")
 	cmd.Flags().StringVar(&opts.XDSCertFile, "xds-cert-file", "", "client certificate Envoy presents to sluice (mTLS; needs --xds-ca-file and --xds-key-file)")
 	cmd.Flags().StringVar(&opts.XDSKeyFile, "xds-key-file", "", "key of --xds-cert-file")
+	cmd.Flags().Uint32Var(&opts.RegexProgramSize, "regex-program-size", 0, "raise the largest RE2 program size Envoy accepts in a regex (runtime re2.max_program_size.error_level, 100 by default); set limits.regexProgramSize in sluice.yaml to the same")
 	cmd.MarkFlagRequired("gateway")
 	// --gateway completes with the gateways of the server at $SLUICE_SERVER.
 	c := adminClient{server: envOr("SLUICE_SERVER", defaultServer)}

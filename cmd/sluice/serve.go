@@ -265,7 +265,10 @@ func wire(cfg *config.Config, logger *slog.Logger) (_ *parts, err error) {
 	}
 	rec := reconcile.New(reconcile.Options{
 		Source: src, History: hist, Logger: logger, Metrics: gitsync.NewMetrics(reg),
-		Translate: translate.Options{ControllerName: cfg.Gateway.ControllerName},
+		Translate: translate.Options{
+			ControllerName: cfg.Gateway.ControllerName,
+			Limits:         cfg.Limits.Translate(), RegexProgramSize: cfg.Limits.RegexProgramSize,
+		},
 	})
 	sched, err := gitsync.NewScheduler(scheduleOptions(cfg, interval, logger), rec.SyncOnce)
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 func newTranslateCmd() *cobra.Command {
 	var o output
 	var gateway, controller string
+	var regexSize int
 	cmd := &cobra.Command{
 		Use:   "translate DIR",
 		Short: "Print the xDS resources of each Gateway, grouped by type, in Envoy's JSON/YAML shape",
@@ -30,7 +31,7 @@ list with -o json) and says so on stderr.`,
   sluice translate gateways/ -o wide`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			res, err := translate.Translate(os.DirFS(args[0]), translate.Options{ControllerName: controller})
+			res, err := translate.Translate(os.DirFS(args[0]), translate.Options{ControllerName: controller, RegexProgramSize: regexSize})
 			if err != nil {
 				return fmt.Errorf("translate %s: %w", args[0], err)
 			}
@@ -53,6 +54,8 @@ list with -o json) and says so on stderr.`,
 	addOutput(cmd, &o, "yaml", "json", "table", "wide")
 	cmd.Flags().StringVar(&gateway, "gateway", "", "only this Gateway (NAMESPACE/NAME)")
 	cmd.RegisterFlagCompletionFunc("gateway", completeDirGateways)
+	cmd.RegisterFlagCompletionFunc("gateway", completeDirGateways)
+	cmd.Flags().IntVar(&regexSize, "regex-program-size", 0, "largest RE2 program size of a regex (Envoy's re2.max_program_size.error_level; default 100)")
 	cmd.Flags().StringVar(&controller, "controller-name", "", "GatewayClass controllerName to manage (default "+translate.DefaultControllerName+")")
 	return cmd
 }

@@ -11,31 +11,43 @@ import (
 // ResultAt returns the revision an operator names and its translation:
 // kept from a recent translation, or read again through the source's
 // VerifiedRevision (which refuses unknown and unverified commits) and
-// translated. ref is a history number ("#3" or "3", see
-// revisions.Sequence), a SHA or unique prefix, or a revision expression
-// the source resolves in its mirror ("HEAD~1", "main~2"). A revision that
-// does not translate is an error wrapping revisions.ErrInvalidRevision.
+// translated, within the revision limits, one at a time. ref is a history
+// number ("#3" or "3", see revisions.Sequence), a SHA or unique prefix, or
+// a revision expression the source resolves in its mirror ("HEAD~1",
+// "main~2"). A revision that does not translate is an error wrapping
+// revisions.ErrInvalidRevision; it is kept too, and not translated again.
 func (r *Reconciler) ResultAt(ref string) (gitsync.Revision, *translate.Result, error) {
 	sha, err := r.resolve(ref)
 	if err != nil {
 		return gitsync.Revision{}, nil, err
 	}
 	if c, ok := r.results.get(sha); ok {
-		return c.rev, c.res, nil
+		return c.result()
 	}
 	rev, err := r.src.VerifiedRevision(sha)
 	if err != nil {
 		return gitsync.Revision{}, nil, err
 	}
 	if c, ok := r.results.get(rev.SHA); ok { // sha was abbreviated
-		return c.rev, c.res, nil
+		return c.result()
 	}
 	res, _, err := r.translate(rev)
-	if err != nil {
-		return gitsync.Revision{}, nil, revisions.Invalid(fmt.Errorf("translate %s: %w", rev.String(), err))
-	}
 	rev.FS = nil
-	return rev, res, nil
+	return (&cachedResult{rev: rev, res: res, err: err}).result()
+}
+
+// result is what ResultAt gives for a kept translation.
+func (c *cachedResult) result() (gitsync.Revision, *translate.Result, error) {
+	if c.err != nil {
+		return gitsync.Revision{}, nil, revisions.Invalid(fmt.Errorf("translate %s: %w", c.rev.String(), c.err))
+	}
+	return c.rev, c.res, nil
+}
+
+// kept reports whether the translation of sha is kept.
+func (r *Reconciler) kept(sha string) bool {
+	_, ok := r.results.get(r.state.FullSHA(sha))
+	return ok
 }
 
 // resolve turns a history number into its SHA and expands the prefix of
@@ -80,8 +92,17 @@ func (r *Reconciler) Unpin() (*revisions.Record, error) {
 }
 
 // Diff compares the translations of two commits (SHAs or unique
-// prefixes).
+// prefixes). One diff at a time may translate a revision; another that
+// would have to is refused with revisions.ErrBusy.
 func (r *Reconciler) Diff(from, to string) (*revisions.RevisionDiff, error) {
+	if !r.kept(from) || !r.kept(to) {
+		select {
+		case r.reading <- struct{}{}:
+			defer func() { <-r.reading }()
+		default:
+			return nil, revisions.ErrBusy
+		}
+	}
 	revA, resA, err := r.ResultAt(from)
 	if err != nil {
 		return nil, fmt.Errorf("cannot diff %s: %w", from, err)

@@ -37,6 +37,9 @@ type Reconciler struct {
 	// mu serializes translations, so that a diff or a rollback never runs
 	// beside a sync's translation.
 	mu sync.Mutex
+	// reading admits one diff that must translate a revision (actions.go);
+	// another is refused with ErrBusy rather than queued.
+	reading chan struct{}
 }
 
 // New returns a Reconciler.
@@ -47,20 +50,20 @@ func New(opts Options) *Reconciler {
 	if opts.Translate.Cache == nil {
 		opts.Translate.Cache = translate.NewCache()
 	}
-	return &Reconciler{src: opts.Source, state: opts.History, opts: opts.Translate, metrics: opts.Metrics, log: opts.Logger}
+	return &Reconciler{src: opts.Source, state: opts.History, opts: opts.Translate, metrics: opts.Metrics, log: opts.Logger,
+		reading: make(chan struct{}, 1)}
 }
 
-// translate translates rev, timing it, and keeps the result for rollback
-// and diff.
+// translate translates rev, timing it, and keeps the result (or why
+// there is none) for rollback and diff. Translations run one at a time,
+// each within the revision limits of the options.
 func (r *Reconciler) translate(rev gitsync.Revision) (*translate.Result, time.Duration, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	start := time.Now()
 	res, err := translate.Translate(rev.FS, r.opts)
 	took := time.Since(start)
-	if err == nil {
-		r.results.put(rev, res)
-	}
+	r.results.put(rev, res, err)
 	return res, took, err
 }
 

@@ -170,10 +170,21 @@ func (s *History) Apply(rev gitsync.Revision, res *translate.Result, terr error,
 
 // Reject records a revision the source refused before translation (a bad
 // signature, a force-push): it is never served, and what is served stays.
+// A commit already recorded rejected for the same reason is not recorded
+// again (a source may refuse it at every sync, or after a restart).
 func (s *History) Reject(rev gitsync.Revision, reason, message string) *Record {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.reject(s.store.add(rev), reason+": "+message)
+	why := reason + ": " + message
+	var known bool
+	s.store.update(func() {
+		prev := s.store.find(rev.SHA, StateRejected)
+		known = prev != nil && prev.Reason == why
+	})
+	if known {
+		return s.store.get(rev.SHA)
+	}
+	return s.reject(s.store.add(rev), why)
 }
 
 // reject records rec rejected and tells. Callers hold s.mu.

@@ -49,6 +49,9 @@ type Objects struct {
 	// EnvoyPatchPolicies patch the xDS of their Gateway.
 	EnvoyPatchPolicies []*egv1a1.EnvoyPatchPolicy
 
+	// Duplicates are the second copies of objects, left out.
+	Duplicates []Duplicate
+
 	// where holds the location of every object.
 	where map[Key]status.Location
 	// derived is what the reader of the Objects derives from them.
@@ -56,6 +59,17 @@ type Objects struct {
 		once sync.Once
 		v    any
 	}
+}
+
+// Duplicate is a second copy of an object (the same kind, namespace and
+// name as one before it in file order), left out: the first copy is the
+// object, as a Kubernetes API server keeps the object created first and
+// refuses to create it again (AlreadyExists). translate rejects the copy
+// in its status, naming both files.
+type Duplicate struct {
+	Key Key
+	// At is where the copy left out is; First, where the object is.
+	At, First status.Location
 }
 
 // Key names an object: its kind, namespace and name. As a map key it

@@ -48,6 +48,8 @@ type Config struct {
 	History History `json:"history" yaml:"history"`
 	// Notify lists where events are sent (notify.go).
 	Notify []Notify `json:"notify,omitempty" yaml:"notify"`
+	// Limits bound what one revision may cost (limits.go).
+	Limits Limits `json:"limits" yaml:"limits"`
 }
 
 // Rollback configures automatic rollbacks: with OnNack, a gateway whose
@@ -366,6 +368,7 @@ func (c *Config) defaults() {
 	if c.History.Keep == 0 {
 		c.History.Keep = DefaultHistoryKeep
 	}
+	c.Limits.defaults()
 	if g := c.Source.Git; g != nil {
 		if g.Branch == "" {
 			g.Branch = DefaultBranch
@@ -413,6 +416,7 @@ func (c *Config) validate() error {
 		errs = append(errs, fmt.Errorf("field history.keep: %d is negative; want the number of revisions to keep", c.History.Keep))
 	}
 	errs = append(errs, c.validateNotify()...)
+	errs = append(errs, c.Limits.validate()...)
 	return errors.Join(errs...)
 }
 
