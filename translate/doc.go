@@ -45,6 +45,8 @@
 //     working copies of what a Cache keeps.
 //   - xds_quic.go: the QUIC listener of an HTTPS port with
 //     ClientTrafficPolicy http3, and the Alt-Svc header on its routes.
+//   - serviceimport.go: multicluster.x-k8s.io ServiceImport backends,
+//     their endpoints from EndpointSlices as a Service's.
 //   - decodecache.go: a Cache has load patch the decoded revision before
 //     when only files of HTTPRoutes and Backends changed, and the index
 //     follows the Backends that changed.
