@@ -21,7 +21,7 @@ import (
 // connection timeouts are set here, the request ones on routes.
 var btpClusterFields = map[string]bool{
 	"loadBalancer": true, "circuitBreaker": true, "tcpKeepalive": true,
-	"proxyProtocol": true, "timeout": true,
+	"proxyProtocol": true, "timeout": true, "connection": true,
 }
 
 // clusterTrafficSpec checks the cluster features of a spec; it returns
@@ -35,6 +35,7 @@ func clusterTrafficSpec(spec egv1a1.BackendTrafficPolicySpec) (*ir.ClusterTraffi
 		ProxyProtocol:  v.proxyProtocol("spec.proxyProtocol", spec.ProxyProtocol),
 	}
 	v.clusterTimeouts("spec.timeout", spec.Timeout, t)
+	t.BufferLimit = v.connection("spec.connection", spec.Connection)
 	if len(v.errs) > 0 {
 		return nil, nil, v.errs
 	}

@@ -53,21 +53,27 @@ func (c *ctpCheck) seconds(field string, d *gwapiv1.Duration) *uint32 {
 	return &s
 }
 
-// ctpQuantityRe is the CRD's pattern for byte sizes.
-var ctpQuantityRe = regexp.MustCompile(`^[1-9]+[0-9]*([EPTGMK]i|[EPTGMk])?$`)
+// quantityRe is the CRDs' pattern for byte sizes (ClientTrafficPolicy
+// and BackendTrafficPolicy connection.bufferLimit).
+var quantityRe = regexp.MustCompile(`^[1-9]+[0-9]*([EPTGMK]i|[EPTGMk])?$`)
 
 // bytes parses a byte size within [min, max].
 func (c *ctpCheck) bytes(field string, q *resource.Quantity, min, max int64) *uint32 {
+	return quantityBytes(&c.errs, field, q, min, max)
+}
+
+// quantityBytes parses an optional byte size within [min, max].
+func quantityBytes(errs *fields.List, field string, q *resource.Quantity, min, max int64) *uint32 {
 	if q == nil {
 		return nil
 	}
 	n, ok := q.AsInt64()
 	switch {
-	case !ctpQuantityRe.MatchString(q.String()) || !ok:
-		c.errs.Add(field, "%q is not a size such as 32768, 64Ki or 1Mi", q.String())
+	case !quantityRe.MatchString(q.String()) || !ok:
+		errs.Add(field, "%q is not a size such as 32768, 64Ki or 1Mi", q.String())
 		return nil
 	case n < min || n > max:
-		c.errs.Add(field, "%s is out of range, must be between %d and %d", q.String(), min, max)
+		errs.Add(field, "%s is out of range, must be between %d and %d", q.String(), min, max)
 		return nil
 	}
 	v := uint32(n)
