@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"github.com/sluice-gitops/sluice/translate/fields"
 )
 
 // The checks here are those a Kubernetes API server makes through the CRD
@@ -21,7 +23,7 @@ var validMethods = map[gwapiv1.HTTPMethod]bool{
 }
 
 // headerName is the CRD pattern of HTTP header names (RFC 7230 tokens).
-var headerName = regexp.MustCompile("^[A-Za-z0-9!#$%&'*+\\-.^_`|~]+$")
+var headerName = fields.HeaderNameRe
 
 // validateHTTPRoute returns every schema error of a route, each naming its
 // field; nil means valid. Envoy would reject a bad regular expression for
