@@ -184,8 +184,7 @@ func (v *specValidator) rateLimitRule(field string, index int, selectors []egv1a
 	return r
 }
 
-// rateLimitSelector checks one clientSelector and adds what it matches
-// to r.
+// rateLimitSelector checks one clientSelector; what it matches goes in r.
 func (v *specValidator) rateLimitSelector(f string, s egv1a1.RateLimitSelectCondition, r *ir.RateLimitRule) {
 	if len(s.Headers) == 0 && len(s.Methods) == 0 && s.Path == nil && s.SourceCIDR == nil && len(s.QueryParams) == 0 {
 		v.errs.Add(f, "at least one of headers, methods, path, sourceCIDR or queryParams must be specified")
@@ -222,11 +221,10 @@ func (v *specValidator) rateLimitSelector(f string, s egv1a1.RateLimitSelectCond
 	}
 }
 
-// globalRateLimit checks the rules of a global rate limit, which sluice
-// ignores (it needs a rate limit service), as Envoy Gateway checks them:
-// an invalid one makes the policy invalid there too. Each selector is
-// checked on its own, so that what sluice could not do (two paths in a
-// rule) does not refuse what it ignores.
+// globalRateLimit checks the rules of a global rate limit (which sluice
+// ignores) as Envoy Gateway does: an invalid one makes the policy invalid.
+// Each selector is checked on its own, so that what sluice could not do
+// (two paths in a rule) does not refuse what it ignores.
 func (v *specValidator) globalRateLimit(field string, g *egv1a1.GlobalRateLimit) {
 	for i, rule := range g.Rules {
 		f := fmt.Sprintf("%s.rules[%d]", field, i)

@@ -136,17 +136,24 @@ func (t *translator) buildServiceCluster(svc *corev1.Service, sp corev1.ServiceP
 		c.Endpoints = []*ir.Endpoint{{Host: host, Port: uint32(sp.Port)}}
 		return c
 	}
+	t.sliceCluster(c, "Service", svc.Namespace, svc.Name, discoveryv1.LabelServiceName, t.res.idx().slices[svc.Namespace+"/"+svc.Name], sp)
+	return c
+}
+
+// sliceCluster gives cluster c the endpoints of port sp of the Service or
+// ServiceImport (kind) namespace/name, from the EndpointSlices labelled
+// label: name, warning when it has none.
+func (t *translator) sliceCluster(c *ir.Cluster, kind, namespace, name, label string, list []*discoveryv1.EndpointSlice, sp corev1.ServicePort) {
 	var why string
-	if slices := t.res.idx().slices[svc.Namespace+"/"+svc.Name]; len(slices) == 0 {
-		why = fmt.Sprintf("no EndpointSlice is labelled %s: %s", discoveryv1.LabelServiceName, svc.Name)
+	if len(list) == 0 {
+		why = fmt.Sprintf("no EndpointSlice is labelled %s: %s", label, name)
 	} else {
-		c.Endpoints, c.DNS, why = sliceEndpoints(slices, sp)
+		c.Endpoints, c.DNS, why = sliceEndpoints(list, sp)
 	}
 	if why != "" {
-		loc := t.res.Where("Service", svc.Namespace, svc.Name)
-		t.warnings = append(t.warnings, fmt.Sprintf("%s: Service %s/%s: %s; cluster %s has no endpoints: Envoy answers 503", loc, svc.Namespace, svc.Name, why, c.Name))
+		loc := t.res.Where(kind, namespace, name)
+		t.warnings = append(t.warnings, fmt.Sprintf("%s: %s %s/%s: %s; cluster %s has no endpoints: Envoy answers 503", loc, kind, namespace, name, why, c.Name))
 	}
-	return c
 }
 
 // sliceEndpoints returns the ready endpoints of a Service port, sorted and

@@ -65,16 +65,7 @@ func (t *translator) serviceImportState(key string, si *load.ServiceImport, sp c
 func (t *translator) buildImportCluster(si *load.ServiceImport, sp corev1.ServicePort) *ir.Cluster {
 	c := &ir.Cluster{Name: fmt.Sprintf("serviceimport/%s/%s/%d", si.Namespace, si.Name, sp.Port)}
 	c.HTTP2 = sp.AppProtocol != nil && *sp.AppProtocol == "kubernetes.io/h2c"
-	var why string
-	if slices := t.res.idx().importSlices[si.Namespace+"/"+si.Name]; len(slices) == 0 {
-		why = fmt.Sprintf("no EndpointSlice is labelled %s: %s", load.LabelServiceImportName, si.Name)
-	} else {
-		c.Endpoints, c.DNS, why = sliceEndpoints(slices, sp)
-	}
-	if why != "" {
-		loc := t.res.Where("ServiceImport", si.Namespace, si.Name)
-		t.warnings = append(t.warnings, fmt.Sprintf("%s: ServiceImport %s/%s: %s; cluster %s has no endpoints: Envoy answers 503", loc, si.Namespace, si.Name, why, c.Name))
-	}
+	t.sliceCluster(c, "ServiceImport", si.Namespace, si.Name, load.LabelServiceImportName, t.res.idx().importSlices[si.Namespace+"/"+si.Name], sp)
 	return c
 }
 
