@@ -21,20 +21,27 @@ import (
 // connection timeouts are set here, the request ones on routes.
 var btpClusterFields = map[string]bool{
 	"loadBalancer": true, "circuitBreaker": true, "tcpKeepalive": true,
-	"proxyProtocol": true, "timeout": true,
+	"proxyProtocol": true, "timeout": true, "connection": true,
 }
 
 // clusterTrafficSpec checks the cluster features of a spec; it returns
 // what they set (nil for none), the fields it ignores and the problems.
 func clusterTrafficSpec(spec egv1a1.BackendTrafficPolicySpec) (*ir.ClusterTraffic, []string, []error) {
+	return clusterSettings("spec", spec.ClusterSettings)
+}
+
+// clusterSettings checks the cluster features of ClusterSettings at field
+// (a BackendTrafficPolicy's spec, or a policy backend's backendSettings).
+func clusterSettings(field string, cs egv1a1.ClusterSettings) (*ir.ClusterTraffic, []string, []error) {
 	v := &specValidator{}
 	t := &ir.ClusterTraffic{
-		LoadBalancer:   v.loadBalancer("spec.loadBalancer", spec.LoadBalancer),
-		CircuitBreaker: v.circuitBreaker("spec.circuitBreaker", spec.CircuitBreaker),
-		TCPKeepalive:   v.tcpKeepalive("spec.tcpKeepalive", spec.TCPKeepalive),
-		ProxyProtocol:  v.proxyProtocol("spec.proxyProtocol", spec.ProxyProtocol),
+		LoadBalancer:   v.loadBalancer(field+".loadBalancer", cs.LoadBalancer),
+		CircuitBreaker: v.circuitBreaker(field+".circuitBreaker", cs.CircuitBreaker),
+		TCPKeepalive:   v.tcpKeepalive(field+".tcpKeepalive", cs.TCPKeepalive),
+		ProxyProtocol:  v.proxyProtocol(field+".proxyProtocol", cs.ProxyProtocol),
 	}
-	v.clusterTimeouts("spec.timeout", spec.Timeout, t)
+	v.clusterTimeouts(field+".timeout", cs.Timeout, t)
+	t.BufferLimit = v.connection(field+".connection", cs.Connection)
 	if len(v.errs) > 0 {
 		return nil, nil, v.errs
 	}

@@ -51,6 +51,8 @@
 //     Gateways an EnvoyPatchPolicy changed (translate/xds/redact.go).
 //   - budget limits (Options.Limits) are load's; regex program sizes
 //     (Options.RegexProgramSize) are checked with translate/fields.
+//   - serviceimport.go: multicluster.x-k8s.io ServiceImport backends,
+//     their endpoints from EndpointSlices as a Service's.
 //   - decodecache.go: a Cache has load patch the decoded revision before
 //     when only files of HTTPRoutes and Backends changed, and the index
 //     follows the Backends that changed.

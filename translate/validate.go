@@ -3,7 +3,6 @@ package translate
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
@@ -23,7 +22,7 @@ var validMethods = map[gwapiv1.HTTPMethod]bool{
 }
 
 // headerName is the CRD pattern of HTTP header names (RFC 7230 tokens).
-var headerName = regexp.MustCompile("^[A-Za-z0-9!#$%&'*+\\-.^_`|~]+$")
+var headerName = fields.HeaderNameRe
 
 // validateHTTPRoute returns every schema error of a route, each naming its
 // field; nil means valid. Envoy would reject a bad regular expression, or

@@ -43,6 +43,9 @@ var knownTypes = map[string]reflect.Type{
 	groupEG + "/EnvoyProxy":            reflect.TypeFor[egv1a1.EnvoyProxy](),
 	groupEG + "/EnvoyPatchPolicy":      reflect.TypeFor[egv1a1.EnvoyPatchPolicy](),
 	groupEG + "/EnvoyExtensionPolicy":  reflect.TypeFor[egv1a1.EnvoyExtensionPolicy](),
+
+	// The Multi-Cluster Services API (serviceimport.go).
+	groupMulticluster + "/ServiceImport": reflect.TypeFor[ServiceImport](),
 }
 
 // knownType implements flatyaml.TypeFunc.
@@ -83,6 +86,9 @@ var decoders = map[string]kindDecoder{
 	groupEG + "/SecurityPolicy":        decodeInto(func(o *Objects) *[]*egv1a1.SecurityPolicy { return &o.SecurityPolicies }),
 	groupEG + "/ClientTrafficPolicy":   decodeInto(func(o *Objects) *[]*egv1a1.ClientTrafficPolicy { return &o.ClientTrafficPolicies }),
 	groupEG + "/EnvoyPatchPolicy":      decodeInto(func(o *Objects) *[]*egv1a1.EnvoyPatchPolicy { return &o.EnvoyPatchPolicies }),
+
+	// A route's backend in a multi-cluster set, as in Envoy Gateway.
+	groupMulticluster + "/ServiceImport": decodeInto(func(o *Objects) *[]*ServiceImport { return &o.ServiceImports }),
 }
 
 // clusterScoped kinds have no namespace.

@@ -32,6 +32,9 @@ type Objects struct {
 	Namespaces      []*corev1.Namespace
 	Services        []*corev1.Service
 	EndpointSlices  []*discoveryv1.EndpointSlice
+	// ServiceImports are Services of a multi-cluster set
+	// (serviceimport.go).
+	ServiceImports []*ServiceImport
 	// BackendTLSPolicies make Envoy originate TLS to Services; their CA
 	// bundles come from ConfigMaps.
 	BackendTLSPolicies []*gwapiv1.BackendTLSPolicy
@@ -132,6 +135,7 @@ func (o *Objects) sort() {
 	sortObjects(o.Namespaces)
 	sortObjects(o.Services)
 	sortObjects(o.EndpointSlices)
+	sortObjects(o.ServiceImports)
 	sortObjects(o.BackendTLSPolicies)
 	sortObjects(o.ConfigMaps)
 	sortObjects(o.EnvoyProxies)
