@@ -10,7 +10,9 @@
 //   - publish: the xDS publisher (ADS SotW and delta, the per-type
 //     services, ACK/NACK tracking);
 //   - bootstrap: the Envoy bootstrap that dials sluice; xdstest: an ADS
-//     client that ACKs and NACKs like Envoy, for tests.
+//     client that ACKs and NACKs like Envoy, for tests;
+//   - buildinfo: which sluice is running (version, VCS, Go), for
+//     `sluice version` and sluice_build_info.
 //
 // A new admin endpoint goes in admin.go's AdminHandler, its handler next
 // to the job it serves. It must not parse YAML nor translate.

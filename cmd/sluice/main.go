@@ -10,6 +10,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/sluice-gitops/sluice/serve/buildinfo"
 )
 
 func main() {
@@ -35,7 +37,9 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		Short:         "A GitOps control plane for Envoy: Gateway API YAML in Git, xDS out",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       buildinfo.Read().Short(),
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(
@@ -47,6 +51,8 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newRollbackCmd(),
 		newUnpinCmd(),
 		newDiffCmd(),
+		newVersionCmd(),
+		newHealthcheckCmd(),
 	)
 	return root
 }

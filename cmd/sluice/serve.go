@@ -21,6 +21,7 @@ import (
 
 	"github.com/sluice-gitops/sluice/cmd/sluice/config"
 	"github.com/sluice-gitops/sluice/serve"
+	"github.com/sluice-gitops/sluice/serve/buildinfo"
 	"github.com/sluice-gitops/sluice/serve/publish"
 	"github.com/sluice-gitops/sluice/serve/reconcile"
 	"github.com/sluice-gitops/sluice/serve/revisions"
@@ -175,6 +176,9 @@ func wire(cfg *config.Config, logger *slog.Logger) (*parts, error) {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if err := buildinfo.Register(reg, buildinfo.Read()); err != nil {
+		return nil, err
+	}
 	hist, err := revisions.New(revisions.Options{
 		Logger: logger, Registerer: reg, DataDir: cfg.DataDir,
 		KeepRevisions: cfg.History.Keep, RollbackOnNack: cfg.Rollback.OnNack,
