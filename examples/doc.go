@@ -13,7 +13,10 @@
 // l4-traffic-policy/ BackendTrafficPolicy on TCP, TLS and UDP routes;
 // client-traffic/ ClientTrafficPolicy; http3/ its http3;
 // client-traffic-chains/ its policies per HTTPS and TLS listener of a port;
-// merged-gateways/ EnvoyProxy mergeGateways). The
+// merged-gateways/ EnvoyProxy mergeGateways). sops/repo is basic-auth/
+// with its Secrets SOPS-encrypted for the test key sops/test-key.agekey
+// (sops_test.go); systemd/ holds systemd units, checked with
+// systemd-analyze (systemd_test.go). The
 // test in this package loads every example as a revision and demands that
 // every object is accepted and every snapshot is valid.
 package examples

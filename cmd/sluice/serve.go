@@ -174,6 +174,10 @@ func wire(cfg *config.Config, logger *slog.Logger) (*parts, error) {
 	if err != nil {
 		return nil, err
 	}
+	keys, err := readAgeKeys(cfg.Decryption.AgeKeyFile, "decryption.ageKeyFile")
+	if err != nil {
+		return nil, err
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if err := buildinfo.Register(reg, buildinfo.Read()); err != nil {
@@ -188,7 +192,7 @@ func wire(cfg *config.Config, logger *slog.Logger) (*parts, error) {
 	}
 	rec := reconcile.New(reconcile.Options{
 		Source: src, History: hist, Logger: logger, Metrics: gitsync.NewMetrics(reg),
-		Translate: translate.Options{ControllerName: cfg.Gateway.ControllerName},
+		Translate: translate.Options{ControllerName: cfg.Gateway.ControllerName, Decryption: keys},
 	})
 	sched, err := gitsync.NewScheduler(scheduleOptions(cfg, interval, logger), rec.SyncOnce)
 	if err != nil {

@@ -13,13 +13,17 @@ import (
 )
 
 func newTranslateCmd() *cobra.Command {
-	var output, gateway, controller string
+	var output, gateway, controller, ageKeyFile string
 	cmd := &cobra.Command{
 		Use:   "translate DIR",
 		Short: "Print the xDS resources of each Gateway, grouped by type, in Envoy's JSON/YAML shape",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			res, err := translate.Translate(os.DirFS(args[0]), translate.Options{ControllerName: controller})
+			keys, err := readAgeKeys(ageKeyFile, "--age-key-file")
+			if err != nil {
+				return err
+			}
+			res, err := translate.Translate(os.DirFS(args[0]), translate.Options{ControllerName: controller, Decryption: keys})
 			if err != nil {
 				return fmt.Errorf("translate %s: %w", args[0], err)
 			}
@@ -66,6 +70,7 @@ func newTranslateCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "yaml", "output format: yaml or json")
 	cmd.Flags().StringVar(&gateway, "gateway", "", "only this Gateway (NAMESPACE/NAME)")
+	ageKeyFlag(cmd, &ageKeyFile)
 	cmd.Flags().StringVar(&controller, "controller-name", "", "GatewayClass controllerName to manage (default "+translate.DefaultControllerName+")")
 	return cmd
 }

@@ -14,7 +14,7 @@ import (
 )
 
 func newValidateCmd() *cobra.Command {
-	var output, controller string
+	var output, controller, ageKeyFile string
 	cmd := &cobra.Command{
 		Use:   "validate DIR",
 		Short: "Translate a directory of YAML as one revision and print every object's status",
@@ -23,7 +23,11 @@ func newValidateCmd() *cobra.Command {
 			"object is rejected.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			res, err := translate.Translate(os.DirFS(args[0]), translate.Options{ControllerName: controller})
+			keys, err := readAgeKeys(ageKeyFile, "--age-key-file")
+			if err != nil {
+				return err
+			}
+			res, err := translate.Translate(os.DirFS(args[0]), translate.Options{ControllerName: controller, Decryption: keys})
 			if err != nil {
 				return fmt.Errorf("validate %s: %w", args[0], err)
 			}
@@ -47,6 +51,7 @@ func newValidateCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
+	ageKeyFlag(cmd, &ageKeyFile)
 	cmd.Flags().StringVar(&controller, "controller-name", "", "GatewayClass controllerName to manage (default "+translate.DefaultControllerName+")")
 	return cmd
 }

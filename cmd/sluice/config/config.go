@@ -44,6 +44,8 @@ type Config struct {
 	Rollback Rollback `json:"rollback" yaml:"rollback"`
 	// History configures the revision store in DataDir.
 	History History `json:"history" yaml:"history"`
+	// Decryption opens SOPS-encrypted files of revisions (host.go).
+	Decryption Decryption `json:"decryption" yaml:"decryption"`
 }
 
 // Rollback configures automatic rollbacks: with OnNack, a gateway whose
@@ -360,6 +362,7 @@ func (c *Config) validate() error {
 	if t := c.XDS.TLS; t != nil && (t.CertFile == "" || t.KeyFile == "") {
 		errs = append(errs, errors.New("field xds.tls: certFile and keyFile are required"))
 	}
+	errs = append(errs, c.Decryption.validate()...)
 	if c.History.Keep < 0 {
 		errs = append(errs, fmt.Errorf("field history.keep: %d is negative; want the number of revisions to keep", c.History.Keep))
 	}
@@ -397,6 +400,7 @@ func (c *Config) resolve(base string) {
 	}
 	c.DataDir = abs(c.DataDir)
 	c.Admin.TokenFile = abs(c.Admin.TokenFile)
+	c.Decryption.AgeKeyFile = abs(c.Decryption.AgeKeyFile)
 	if t := c.XDS.TLS; t != nil {
 		t.CertFile, t.KeyFile, t.ClientCAFile = abs(t.CertFile), abs(t.KeyFile), abs(t.ClientCAFile)
 	}

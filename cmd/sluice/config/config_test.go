@@ -92,3 +92,17 @@ func TestLoadResolvesRelativePaths(t *testing.T) {
 		t.Errorf("default dataDir = %q, want it relative to the working directory", cfg.DataDir)
 	}
 }
+
+func TestDecryptionKeyFile(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "age.key"), []byte("AGE-SECRET-KEY-1...\n"), 0o600)
+	os.WriteFile(filepath.Join(dir, "sluice.yaml"), []byte("source: {dir: {paths: [.]}}\ndecryption: {ageKeyFile: age.key}\n"), 0o600)
+	cfg, err := Load(filepath.Join(dir, "sluice.yaml"))
+	if err != nil || cfg.Decryption.AgeKeyFile != filepath.Join(dir, "age.key") {
+		t.Fatalf("Load: %v, ageKeyFile %q", err, cfg.Decryption.AgeKeyFile)
+	}
+	_, err = Parse([]byte("source: {dir: {paths: [.]}}\ndecryption: {ageKeyFile: /no/such/age.key}\n"))
+	if err == nil || !strings.Contains(err.Error(), "field decryption.ageKeyFile") {
+		t.Fatalf("missing key file: %v; want an error naming the field", err)
+	}
+}
