@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/sluice-gitops/sluice/serve/envoyproc"
 	"github.com/sluice-gitops/sluice/serve/revisions"
 	gitsync "github.com/sluice-gitops/sluice/sync"
 )
@@ -39,6 +40,9 @@ type AdminOptions struct {
 	// Actions read revisions again for rollback, unpin and diff (the
 	// reconciler, serve/reconcile). Nil answers 501.
 	Actions Actions
+	// Processes, in host mode, reports the Envoys sluice runs
+	// (serve/envoyproc); GET /api/v1/nodes and the dashboard show them.
+	Processes func() []envoyproc.Status
 }
 
 // Actions are what the admin API asks of the reconciler: each may read a
@@ -102,13 +106,14 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // admin is the HTTP layer over the revision history.
 type admin struct {
-	hist *revisions.History
-	log  *slog.Logger
+	hist      *revisions.History
+	log       *slog.Logger
+	processes func() []envoyproc.Status
 }
 
 // AdminHandler serves the admin API, metrics and the dashboard of hist.
 func AdminHandler(hist *revisions.History, opts AdminOptions) http.Handler {
-	s := &admin{hist: hist, log: opts.Logger}
+	s := &admin{hist: hist, log: opts.Logger, processes: opts.Processes}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -135,7 +140,7 @@ func AdminHandler(hist *revisions.History, opts AdminOptions) http.Handler {
 		return nil
 	}))
 	mux.HandleFunc("GET /api/v1/nodes", wrap(func(w http.ResponseWriter, r *http.Request) error {
-		writeJSON(w, http.StatusOK, s.hist.Nodes())
+		writeJSON(w, http.StatusOK, s.nodes())
 		return nil
 	}))
 	mux.HandleFunc("POST /api/v1/sync", wrap(authorized(opts.Token, func(w http.ResponseWriter, r *http.Request) error {

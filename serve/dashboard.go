@@ -210,7 +210,7 @@ func (s *admin) htmlPage(name string, data func(r *http.Request) (any, error)) h
 
 // dashboard is GET /: the revisions and the connected Envoys.
 func (s *admin) dashboard(r *http.Request) (any, error) {
-	return map[string]any{"Revisions": s.rows(), "Nodes": s.hist.Nodes()}, nil
+	return map[string]any{"Revisions": s.rows(), "Nodes": s.nodes()}, nil
 }
 
 // revisionPage is GET /revisions/{sha}: one revision's status and health.

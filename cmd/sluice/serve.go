@@ -22,6 +22,7 @@ import (
 	"github.com/sluice-gitops/sluice/cmd/sluice/config"
 	"github.com/sluice-gitops/sluice/serve"
 	"github.com/sluice-gitops/sluice/serve/buildinfo"
+	"github.com/sluice-gitops/sluice/serve/envoyproc"
 	"github.com/sluice-gitops/sluice/serve/publish"
 	"github.com/sluice-gitops/sluice/serve/reconcile"
 	"github.com/sluice-gitops/sluice/serve/revisions"
@@ -149,6 +150,8 @@ func listen(cfg *config.Config) (xds, admin net.Listener, err error) {
 
 // parts are the pieces sluice serve runs, wired.
 type parts struct {
+	reg     *prometheus.Registry
+	envoys  *envoyproc.Supervisor // host mode (envoy:), started by runServe
 	hist    *revisions.History
 	rec     *reconcile.Reconciler
 	sched   *gitsync.Scheduler
@@ -201,8 +204,15 @@ func wire(cfg *config.Config, logger *slog.Logger) (*parts, error) {
 	}
 	// An operator's sync waits for its result; a webhook's does not.
 	aopts.Gatherer, aopts.Sync, aopts.Trigger, aopts.Actions, aopts.Logger = reg, sched.SyncNow, sched.Trigger, rec, logger
-	admin := &http.Server{Handler: serve.AdminHandler(hist, aopts), ReadHeaderTimeout: 10 * time.Second}
-	return &parts{hist: hist, rec: rec, sched: sched, admin: admin, xdsOpts: xdsOpts}, nil
+	p := &parts{reg: reg, hist: hist, rec: rec, sched: sched, xdsOpts: xdsOpts}
+	aopts.Processes = func() []envoyproc.Status {
+		if p.envoys == nil {
+			return nil
+		}
+		return p.envoys.Status()
+	}
+	p.admin = &http.Server{Handler: serve.AdminHandler(hist, aopts), ReadHeaderTimeout: 10 * time.Second}
+	return p, nil
 }
 
 // runServe runs the control plane until ctx is done. ready is called with
@@ -219,6 +229,15 @@ func runServe(ctx context.Context, cfg *config.Config, logger *slog.Logger, read
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	if cfg.Envoy != nil {
+		// Before the admin server starts: its handlers read p.envoys.
+		if p.envoys, err = startEnvoys(ctx, cfg, xdsLis.Addr(), p.reg, logger, p.hist); err != nil {
+			xdsLis.Close()
+			adminLis.Close()
+			return err
+		}
+		defer p.envoys.Wait() // drained before the store closes
+	}
 	// Every goroutine is waited for: nothing writes to dataDir after
 	// runServe returns.
 	var wg sync.WaitGroup

@@ -46,6 +46,8 @@ type Config struct {
 	History History `json:"history" yaml:"history"`
 	// Decryption opens SOPS-encrypted files of revisions (host.go).
 	Decryption Decryption `json:"decryption" yaml:"decryption"`
+	// Envoy, when set, runs the Envoys on this host (host.go).
+	Envoy *Envoy `json:"envoy,omitempty" yaml:"envoy"`
 }
 
 // Rollback configures automatic rollbacks: with OnNack, a gateway whose
@@ -299,6 +301,9 @@ func fromEnvoyGateway(data []byte) (*Config, error) {
 		return nil, fmt.Errorf("field provider.custom.resource.type: %q is not supported; use File", p.Custom.Resource.Type)
 	}
 	cfg.Source.Dir = &Dir{Paths: p.Custom.Resource.File.Paths}
+	if i := p.Custom.Infrastructure; i != nil && i.Type == egv1a1.InfrastructureProviderTypeHost {
+		cfg.Envoy = &Envoy{} // Envoy Gateway runs an Envoy per Gateway: so does sluice
+	}
 	return cfg, nil
 }
 
@@ -363,6 +368,9 @@ func (c *Config) validate() error {
 		errs = append(errs, errors.New("field xds.tls: certFile and keyFile are required"))
 	}
 	errs = append(errs, c.Decryption.validate()...)
+	if c.Envoy != nil {
+		errs = append(errs, c.Envoy.validate(c)...)
+	}
 	if c.History.Keep < 0 {
 		errs = append(errs, fmt.Errorf("field history.keep: %d is negative; want the number of revisions to keep", c.History.Keep))
 	}
@@ -401,6 +409,9 @@ func (c *Config) resolve(base string) {
 	c.DataDir = abs(c.DataDir)
 	c.Admin.TokenFile = abs(c.Admin.TokenFile)
 	c.Decryption.AgeKeyFile = abs(c.Decryption.AgeKeyFile)
+	if c.Envoy != nil {
+		c.Envoy.resolve(abs)
+	}
 	if t := c.XDS.TLS; t != nil {
 		t.CertFile, t.KeyFile, t.ClientCAFile = abs(t.CertFile), abs(t.KeyFile), abs(t.ClientCAFile)
 	}

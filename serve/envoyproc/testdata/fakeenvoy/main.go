@@ -21,8 +21,8 @@ import (
 	bootstrapv3 "github.com/envoyproxy/go-control-plane/envoy/config/bootstrap/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/upstreams/http/v3"
-	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	sotw "github.com/envoyproxy/go-control-plane/pkg/client/sotw/v3"
+	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -108,7 +108,8 @@ func readBootstrap(path string) (*bootstrapv3.Bootstrap, error) {
 	return b, b.ValidateAll()
 }
 
-// ads dials the bootstrap's static xDS cluster and ACKs listeners.
+// ads dials the bootstrap's static xDS cluster and ACKs clusters and
+// listeners, each on its own ADS stream.
 func ads(ctx context.Context, b *bootstrapv3.Bootstrap) {
 	sa := b.GetStaticResources().GetClusters()[0].GetLoadAssignment().GetEndpoints()[0].GetLbEndpoints()[0].GetEndpoint().GetAddress().GetSocketAddress()
 	addr := net.JoinHostPort(sa.GetAddress(), fmt.Sprint(sa.GetPortValue()))
@@ -118,8 +119,13 @@ func ads(ctx context.Context, b *bootstrapv3.Bootstrap) {
 		return
 	}
 	defer conn.Close()
+	go subscribe(ctx, conn, b, resourcev3.ClusterType, "cds")
+	subscribe(ctx, conn, b, resourcev3.ListenerType, "lds")
+}
+
+func subscribe(ctx context.Context, conn *grpc.ClientConn, b *bootstrapv3.Bootstrap, typeURL, name string) {
 	for ctx.Err() == nil {
-		c := sotw.NewADSClient(ctx, b.GetNode(), resourcev3.ListenerType)
+		c := sotw.NewADSClient(ctx, b.GetNode(), typeURL)
 		if err := c.InitConnect(conn); err != nil {
 			time.Sleep(100 * time.Millisecond)
 			continue
@@ -129,7 +135,7 @@ func ads(ctx context.Context, b *bootstrapv3.Bootstrap) {
 			if err != nil {
 				break
 			}
-			logf("info", "lds: add/update %d listeners", len(resp.Resources))
+			logf("info", "%s: add/update %d resources", name, len(resp.Resources))
 			c.Ack()
 		}
 		time.Sleep(100 * time.Millisecond)
