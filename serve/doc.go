@@ -11,6 +11,8 @@
 //     services, ACK/NACK tracking);
 //   - bootstrap: the Envoy bootstrap that dials sluice; xdstest: an ADS
 //     client that ACKs and NACKs like Envoy, for tests;
+//   - envoyproc: host mode's Envoy child processes (nodes.go joins their
+//     state to the connected Envoys for /api/v1/nodes and the dashboard);
 //   - buildinfo: which sluice is running (version, VCS, Go), for
 //     `sluice version` and sluice_build_info.
 //
