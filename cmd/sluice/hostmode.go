@@ -2,10 +2,14 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net"
+	"os"
+	"os/signal"
 	"path/filepath"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -20,23 +24,59 @@ import (
 // those of envoy.gateways, or of every Gateway of the applied revision.
 func startEnvoys(ctx context.Context, cfg *config.Config, xds net.Addr, reg prometheus.Registerer, logger *slog.Logger, hist *revisions.History) (*envoyproc.Supervisor, error) {
 	e := cfg.Envoy
-	tmpl := bootstrap.Options{XDSAddress: dialAddress(xds)}
-	if t := e.XDSTLS; t != nil {
-		tmpl.XDSCAFile, tmpl.XDSCertFile, tmpl.XDSKeyFile = t.CAFile, t.CertFile, t.KeyFile
-	}
 	sup, err := envoyproc.New(ctx, envoyproc.Options{
-		Binary: e.Binary, Dir: filepath.Join(cfg.DataDir, "envoy"), Bootstrap: tmpl,
+		Binary: e.Binary, Dir: filepath.Join(cfg.DataDir, "envoy"), Bootstrap: bootstrapTemplate(e, xds),
 		BaseID: e.BaseID, Args: e.Args, LogLevel: e.LogLevel, DrainTime: e.DrainTime.Duration,
 		Logger: logger, Registerer: reg,
 	})
 	if err != nil {
 		return nil, err
 	}
+	if cfg.File != "" {
+		hup := make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		go reloadOnHUP(ctx, hup, cfg.File, xds, sup, logger)
+	}
 	if len(e.Gateways) > 0 {
 		return sup, sup.Ensure(e.Gateways)
 	}
 	go followGateways(ctx, sup, hist, logger)
 	return sup, nil
+}
+
+// bootstrapTemplate is what every bootstrap of e shares.
+func bootstrapTemplate(e *config.Envoy, xds net.Addr) bootstrap.Options {
+	tmpl := bootstrap.Options{XDSAddress: dialAddress(xds)}
+	if t := e.XDSTLS; t != nil {
+		tmpl.XDSCAFile, tmpl.XDSCertFile, tmpl.XDSKeyFile = t.CAFile, t.CertFile, t.KeyFile
+	}
+	return tmpl
+}
+
+// reloadOnHUP reads the config file again at each SIGHUP and hot-restarts
+// the Envoys whose bootstrap it changes (envoy.xdsTLS). Other changes
+// need a restart of sluice.
+func reloadOnHUP(ctx context.Context, hup chan os.Signal, file string, xds net.Addr, sup *envoyproc.Supervisor, logger *slog.Logger) {
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+		}
+		cfg, err := config.Load(file)
+		if err == nil && cfg.Envoy == nil {
+			err = fmt.Errorf("config %s: envoy: was removed; restart sluice to stop running Envoys", file)
+		}
+		if err == nil {
+			err = sup.Reload(bootstrapTemplate(cfg.Envoy, xds))
+		}
+		if err != nil {
+			logger.Error("reload on SIGHUP failed; the Envoys keep their bootstrap", "err", err.Error())
+			continue
+		}
+		logger.Info("reloaded the Envoys' bootstraps on SIGHUP", "config", file)
+	}
 }
 
 // followGateways runs an Envoy for each Gateway of the applied revision,

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -122,4 +123,45 @@ func TestHostModeWithoutEnvoy(t *testing.T) {
 	}
 	envoy := xdstest.Dial(context.Background(), t, sl.xds, xdstest.Options{NodeID: "other", Cluster: "default/eg"})
 	envoy.WaitFor(waitTimeout, func(s xdstest.State) bool { return endpointOf(s) == "0.0.0.0:3000" && acked(s) })
+}
+
+// TestHostModeHotRestartOnHUP: a SIGHUP after envoy.xdsTLS changed in
+// sluice.yaml hot-restarts the Envoy with its new bootstrap (epoch 1);
+// the old one drains and exits.
+func TestHostModeHotRestartOnHUP(t *testing.T) {
+	bin := filepath.Join(buildFakeEnvoy(t), "envoy")
+	dir := writeDir(t, map[string]string{"q.yaml": quickstart(t)})
+	cfgPath := filepath.Join(t.TempDir(), "sluice.yaml")
+	yaml := "source: {dir: {paths: [" + dir + "]}}\nenvoy: {binary: " + bin + ", gateways: [default/eg], drainTime: 200ms}\n"
+	os.WriteFile(cfgPath, []byte(yaml), 0o644)
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.DataDir = t.TempDir()
+	sl := startServeLogging(t, cfg, "", &lockedBuffer{})
+	first := waitNode(t, sl, func(n nodeJSON) bool { return n.Process != nil && n.Process.State == envoyproc.StateRunning })
+
+	os.WriteFile(cfgPath, []byte(strings.Replace(yaml, "drainTime: 200ms", "drainTime: 200ms, xdsTLS: {caFile: ca.pem}", 1)), 0o644)
+	syscall.Kill(os.Getpid(), syscall.SIGHUP)
+	second := waitNode(t, sl, func(n nodeJSON) bool {
+		return n.Process != nil && n.Process.State == envoyproc.StateRunning && n.Process.Epoch == 1
+	})
+	if second.Process.PID == first.Process.PID {
+		t.Fatal("the hot restart kept the same process")
+	}
+	boot, _ := os.ReadFile(second.Process.Bootstrap)
+	if !strings.Contains(string(boot), filepath.Join(filepath.Dir(cfgPath), "ca.pem")) {
+		t.Errorf("the new bootstrap does not trust ca.pem:\n%s", boot)
+	}
+	deadline := time.Now().Add(waitTimeout)
+	for {
+		if _, err := os.Stat("/proc/" + strconv.Itoa(first.Process.PID)); err != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the epoch 0 Envoy (pid %d) is still running", first.Process.PID)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

@@ -48,6 +48,8 @@ type Config struct {
 	Decryption Decryption `json:"decryption" yaml:"decryption"`
 	// Envoy, when set, runs the Envoys on this host (host.go).
 	Envoy *Envoy `json:"envoy,omitempty" yaml:"envoy"`
+	// File is the file Load read, to read again on SIGHUP.
+	File string `json:"-" yaml:"-"`
 }
 
 // Rollback configures automatic rollbacks: with OnNack, a gateway whose
@@ -234,6 +236,7 @@ func Load(path string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
+	cfg.File = path
 	return cfg, nil
 }
 
