@@ -189,7 +189,6 @@ func (p *proc) start(epoch int) (*child, error) {
 	}
 	os.Remove(p.adminFile(epoch))
 	cmd := exec.Command(bin, p.sup.args(p, epoch)...)
-	cmd.Stdin = nil
 	stdout, _ := cmd.StdoutPipe()
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
