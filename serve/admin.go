@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/sluice-gitops/sluice/serve/envoyproc"
 	"github.com/sluice-gitops/sluice/serve/revisions"
 	gitsync "github.com/sluice-gitops/sluice/sync"
 	"github.com/sluice-gitops/sluice/translate"
@@ -46,6 +47,9 @@ type AdminOptions struct {
 	// NextSync says when the next scheduled sync starts (the zero time
 	// when unknown or under way); nil leaves it out of the status.
 	NextSync func() time.Time
+	// Processes, in host mode, reports the Envoys sluice runs
+	// (serve/envoyproc); GET /api/v1/nodes and the dashboard show them.
+	Processes func() []envoyproc.Status
 }
 
 // Actions are what the admin API asks of the reconciler: each may read a
@@ -113,13 +117,14 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // admin is the HTTP layer over the revision history.
 type admin struct {
-	hist *revisions.History
-	log  *slog.Logger
+	hist      *revisions.History
+	log       *slog.Logger
+	processes func() []envoyproc.Status
 }
 
 // AdminHandler serves the admin API, metrics and the dashboard of hist.
 func AdminHandler(hist *revisions.History, opts AdminOptions) http.Handler {
-	s := &admin{hist: hist, log: opts.Logger}
+	s := &admin{hist: hist, log: opts.Logger, processes: opts.Processes}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -145,7 +150,7 @@ func AdminHandler(hist *revisions.History, opts AdminOptions) http.Handler {
 		return nil
 	}))
 	mux.HandleFunc("GET /api/v1/nodes", wrap(func(w http.ResponseWriter, r *http.Request) error {
-		writeJSON(w, http.StatusOK, s.hist.Nodes())
+		writeJSON(w, http.StatusOK, s.nodes())
 		return nil
 	}))
 	mux.HandleFunc("POST /api/v1/sync", wrap(authorized(opts.Token, func(w http.ResponseWriter, r *http.Request) error {

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sluice-gitops/sluice/serve/publish"
 	"github.com/sluice-gitops/sluice/serve/revisions"
 	gitsync "github.com/sluice-gitops/sluice/sync"
 	"github.com/sluice-gitops/sluice/translate"
@@ -225,21 +224,11 @@ func (s *admin) htmlPage(name string, data func(r *http.Request) (any, error)) h
 	}
 }
 
-// nodeRow is a connected Envoy with the revision its version came from.
-type nodeRow struct {
-	publish.NodeStatus
-	SHA string
-}
-
 // dashboard is GET /: the source, the pin, the gateways, the revisions
 // and the connected Envoys.
 func (s *admin) dashboard(opts AdminOptions) func(r *http.Request) (any, error) {
 	return func(r *http.Request) (any, error) {
-		var nodes []nodeRow
-		for _, n := range s.hist.Nodes() {
-			nodes = append(nodes, nodeRow{NodeStatus: n, SHA: s.hist.VersionSHA(n.Gateway, n.Version)})
-		}
-		return map[string]any{"Revisions": s.rows(), "Nodes": nodes, "Status": s.status(opts), "Now": time.Now()}, nil
+		return map[string]any{"Revisions": s.rows(), "Nodes": s.nodes(), "Status": s.status(opts), "Now": time.Now()}, nil
 	}
 }
 

@@ -14,7 +14,11 @@
 //   - notify: notifications of what sluice did (webhook, Slack, command),
 //     each target with a bounded queue and retries;
 //   - bootstrap: the Envoy bootstrap that dials sluice; xdstest: an ADS
-//     client that ACKs and NACKs like Envoy, for tests.
+//     client that ACKs and NACKs like Envoy, for tests;
+//   - envoyproc: host mode's Envoy child processes (nodes.go joins their
+//     state to the connected Envoys for /api/v1/nodes and the dashboard);
+//   - buildinfo: which sluice is running (version, VCS, Go), for
+//     `sluice version` and sluice_build_info.
 //
 // A new admin endpoint goes in admin.go's AdminHandler, its handler next
 // to the job it serves. It must not parse YAML nor translate.

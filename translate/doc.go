@@ -10,7 +10,8 @@
 // It works in three stages:
 //   - reading files: YAML/JSON documents → typed objects grouped by kind,
 //     with their file and line (package translate/load, load.Objects;
-//     translate/flatyaml re-indents flattened YAML). Translate calls
+//     translate/flatyaml re-indents flattened YAML; translate/decrypt
+//     opens SOPS files with Options.Decryption's keys). Translate calls
 //     load.Read, or a Cache (cache.go, decodecache.go) its load.Cache;
 //     resources.go views load.Objects as Resources and gives load the
 //     API server's checks of some kinds (service_validate.go,

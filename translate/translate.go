@@ -4,6 +4,7 @@ import (
 	"io/fs"
 	"sort"
 
+	"github.com/sluice-gitops/sluice/translate/decrypt"
 	"github.com/sluice-gitops/sluice/translate/status"
 	"github.com/sluice-gitops/sluice/translate/xds"
 )
@@ -31,6 +32,9 @@ type Options struct {
 	// Envoy's default, fields.DefaultRegexProgramSize. A larger regex
 	// rejects its object, naming the field and the size.
 	RegexProgramSize int
+	// Decryption opens the revision's SOPS-encrypted files in memory
+	// (translate/decrypt). Without it, a SOPS file rejects the revision.
+	Decryption *decrypt.Keys
 }
 
 // Result is the outcome of translating one revision.
@@ -65,9 +69,10 @@ func (r *Result) Gateway(namespace, name string) *GatewayResult {
 }
 
 // Translate reads every .yaml, .yml and .json file of fsys as one revision
-// and translates it. The error is non-nil only when files cannot be read or
+// (SOPS files decrypted with opts.Decryption) and translates it. The error is non-nil only when files cannot be read or
 // parsed (each a *ParseError naming file and line); then no Result is given.
 func Translate(fsys fs.FS, opts Options) (*Result, error) {
+	fsys = opts.Decryption.FS(fsys)
 	if opts.Cache != nil {
 		return opts.Cache.translate(fsys, opts) // decodecache.go
 	}

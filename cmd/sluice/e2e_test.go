@@ -37,6 +37,12 @@ type running struct {
 // startServe runs runServe in the background until the test ends.
 func startServe(t *testing.T, cfg *config.Config, token string) *running {
 	t.Helper()
+	return startServeLogging(t, cfg, token, testWriter{t})
+}
+
+// startServeLogging is startServe with sluice's log written to logs.
+func startServeLogging(t *testing.T, cfg *config.Config, token string, logs io.Writer) *running {
+	t.Helper()
 	cfg.XDS.Address, cfg.Admin.Address = "127.0.0.1:0", "127.0.0.1:0"
 	if token != "" {
 		cfg.Admin.TokenFile = filepath.Join(t.TempDir(), "token")
@@ -45,7 +51,7 @@ func startServe(t *testing.T, cfg *config.Config, token string) *running {
 	ctx, cancel := context.WithCancel(context.Background())
 	addrs := make(chan [2]net.Addr, 1)
 	done := make(chan error, 1)
-	logger := slog.New(slog.NewTextHandler(testWriter{t}, nil))
+	logger := slog.New(slog.NewTextHandler(logs, nil))
 	go func() {
 		done <- runServe(ctx, cfg, logger, func(x, a net.Addr) { addrs <- [2]net.Addr{x, a} })
 	}()

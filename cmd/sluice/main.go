@@ -10,6 +10,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/sluice-gitops/sluice/serve/buildinfo"
 )
 
 func main() {
@@ -65,7 +67,9 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		Short:         "A GitOps control plane for Envoy: Gateway API YAML in Git, xDS out",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       buildinfo.Read().Short(),
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(
@@ -80,6 +84,8 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newSyncCmd(),
 		newStatusCmd(),
 		newNodesCmd(),
+		newVersionCmd(),
+		newHealthcheckCmd(),
 	)
 	return root
 }

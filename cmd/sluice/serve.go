@@ -21,9 +21,10 @@ import (
 	"google.golang.org/grpc/credentials"
 
 	"github.com/sluice-gitops/sluice/cmd/sluice/config"
-	"github.com/sluice-gitops/sluice/internal/buildinfo"
 	"github.com/sluice-gitops/sluice/serve"
+	"github.com/sluice-gitops/sluice/serve/buildinfo"
 	"github.com/sluice-gitops/sluice/serve/datadir"
+	"github.com/sluice-gitops/sluice/serve/envoyproc"
 	"github.com/sluice-gitops/sluice/serve/notify"
 	"github.com/sluice-gitops/sluice/serve/publish"
 	"github.com/sluice-gitops/sluice/serve/reconcile"
@@ -201,19 +202,11 @@ func listen(cfg *config.Config) (xds, admin net.Listener, err error) {
 	return xds, admin, nil
 }
 
-// buildInfoMetric is sluice_build_info: 1, labelled with the build.
-func buildInfoMetric() prometheus.Collector {
-	bi := buildinfo.Read()
-	g := prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Name: "sluice_build_info", Help: "1, labelled with the version, the VCS revision and the Go version sluice was built from.",
-	}, []string{"version", "revision", "goversion"})
-	g.WithLabelValues(bi.Version, bi.Revision, bi.GoVersion).Set(1)
-	return g
-}
-
 // parts are the pieces sluice serve runs, wired.
 type parts struct {
 	lock    *datadir.Lock
+	reg     *prometheus.Registry
+	envoys  *envoyproc.Supervisor // host mode (envoy:), started by runServe
 	hist    *revisions.History
 	rec     *reconcile.Reconciler
 	sched   *gitsync.Scheduler
@@ -249,8 +242,15 @@ func wire(cfg *config.Config, logger *slog.Logger) (_ *parts, err error) {
 	if err != nil {
 		return nil, err
 	}
+	keys, err := readAgeKeys(cfg.Decryption.AgeKeyFile, "decryption.ageKeyFile")
+	if err != nil {
+		return nil, err
+	}
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), buildInfoMetric())
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if err := buildinfo.Register(reg, buildinfo.Read()); err != nil {
+		return nil, err
+	}
 	notifier, err := newNotifier(cfg, logger, reg)
 	if err != nil {
 		return nil, err
@@ -266,8 +266,8 @@ func wire(cfg *config.Config, logger *slog.Logger) (_ *parts, err error) {
 	rec := reconcile.New(reconcile.Options{
 		Source: src, History: hist, Logger: logger, Metrics: gitsync.NewMetrics(reg),
 		Translate: translate.Options{
-			ControllerName: cfg.Gateway.ControllerName,
-			Limits:         cfg.Limits.Translate(), RegexProgramSize: cfg.Limits.RegexProgramSize,
+			ControllerName: cfg.Gateway.ControllerName, Decryption: keys,
+			Limits: cfg.Limits.Translate(), RegexProgramSize: cfg.Limits.RegexProgramSize,
 		},
 	})
 	sched, err := gitsync.NewScheduler(scheduleOptions(cfg, interval, logger), rec.SyncOnce)
@@ -278,8 +278,15 @@ func wire(cfg *config.Config, logger *slog.Logger) (_ *parts, err error) {
 	// An operator's sync waits for its result; a webhook's does not.
 	aopts.Gatherer, aopts.Sync, aopts.Trigger, aopts.Actions, aopts.Logger = reg, sched.SyncNow, sched.Trigger, rec, logger
 	aopts.NextSync = sched.NextRun
-	admin := &http.Server{Handler: serve.AdminHandler(hist, aopts), ReadHeaderTimeout: 10 * time.Second}
-	return &parts{lock: lock, hist: hist, rec: rec, sched: sched, admin: admin, xdsOpts: xdsOpts, notifier: notifier}, nil
+	p := &parts{lock: lock, reg: reg, hist: hist, rec: rec, sched: sched, xdsOpts: xdsOpts, notifier: notifier}
+	aopts.Processes = func() []envoyproc.Status {
+		if p.envoys == nil {
+			return nil
+		}
+		return p.envoys.Status()
+	}
+	p.admin = &http.Server{Handler: serve.AdminHandler(hist, aopts), ReadHeaderTimeout: 10 * time.Second}
+	return p, nil
 }
 
 // close closes the store, then gives the data directory up.
@@ -302,6 +309,15 @@ func runServe(ctx context.Context, cfg *config.Config, logger *slog.Logger, read
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	if cfg.Envoy != nil {
+		// Before the admin server starts: its handlers read p.envoys.
+		if p.envoys, err = startEnvoys(ctx, cfg, xdsLis.Addr(), p.reg, logger, p.hist); err != nil {
+			xdsLis.Close()
+			adminLis.Close()
+			return err
+		}
+		defer p.envoys.Wait() // drained before the store closes
+	}
 	// Every goroutine is waited for: nothing writes to dataDir after
 	// runServe returns.
 	var wg sync.WaitGroup

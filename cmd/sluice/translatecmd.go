@@ -16,7 +16,7 @@ import (
 
 func newTranslateCmd() *cobra.Command {
 	var o output
-	var gateway, controller string
+	var gateway, controller, ageKeyFile string
 	var regexSize int
 	cmd := &cobra.Command{
 		Use:   "translate DIR",
@@ -31,7 +31,11 @@ list with -o json) and says so on stderr.`,
   sluice translate gateways/ -o wide`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			res, err := translate.Translate(os.DirFS(args[0]), translate.Options{ControllerName: controller, RegexProgramSize: regexSize})
+			keys, err := readAgeKeys(ageKeyFile, "--age-key-file")
+			if err != nil {
+				return err
+			}
+			res, err := translate.Translate(os.DirFS(args[0]), translate.Options{ControllerName: controller, Decryption: keys, RegexProgramSize: regexSize})
 			if err != nil {
 				return fmt.Errorf("translate %s: %w", args[0], err)
 			}
@@ -54,8 +58,8 @@ list with -o json) and says so on stderr.`,
 	addOutput(cmd, &o, "yaml", "json", "table", "wide")
 	cmd.Flags().StringVar(&gateway, "gateway", "", "only this Gateway (NAMESPACE/NAME)")
 	cmd.RegisterFlagCompletionFunc("gateway", completeDirGateways)
-	cmd.RegisterFlagCompletionFunc("gateway", completeDirGateways)
 	cmd.Flags().IntVar(&regexSize, "regex-program-size", 0, "largest RE2 program size of a regex (Envoy's re2.max_program_size.error_level; default 100)")
+	ageKeyFlag(cmd, &ageKeyFile)
 	cmd.Flags().StringVar(&controller, "controller-name", "", "GatewayClass controllerName to manage (default "+translate.DefaultControllerName+")")
 	return cmd
 }

@@ -13,7 +13,7 @@ import (
 
 func newValidateCmd() *cobra.Command {
 	var o output
-	var controller string
+	var controller, ageKeyFile string
 	var strict bool
 	var regexSize int
 	cmd := &cobra.Command{
@@ -30,7 +30,11 @@ line.`,
   sluice validate gateways/ -o json | jq '.status[] | select(.kind == "HTTPRoute")'`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			res, err := translate.Translate(os.DirFS(args[0]), translate.Options{ControllerName: controller, RegexProgramSize: regexSize})
+			keys, err := readAgeKeys(ageKeyFile, "--age-key-file")
+			if err != nil {
+				return err
+			}
+			res, err := translate.Translate(os.DirFS(args[0]), translate.Options{ControllerName: controller, Decryption: keys, RegexProgramSize: regexSize})
 			if err != nil {
 				return fmt.Errorf("validate %s: %w", args[0], err)
 			}
@@ -46,6 +50,7 @@ line.`,
 	addOutput(cmd, &o, "table", "wide", "json", "yaml")
 	cmd.Flags().BoolVar(&strict, "strict", false, "also fail on warnings (unknown kinds, ignored objects) and on a directory with no objects")
 	cmd.Flags().IntVar(&regexSize, "regex-program-size", 0, "largest RE2 program size of a regex (Envoy's re2.max_program_size.error_level; default 100)")
+	ageKeyFlag(cmd, &ageKeyFile)
 	cmd.Flags().StringVar(&controller, "controller-name", "", "GatewayClass controllerName to manage (default "+translate.DefaultControllerName+")")
 	return cmd
 }

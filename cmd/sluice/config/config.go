@@ -50,6 +50,12 @@ type Config struct {
 	Notify []Notify `json:"notify,omitempty" yaml:"notify"`
 	// Limits bound what one revision may cost (limits.go).
 	Limits Limits `json:"limits" yaml:"limits"`
+	// Decryption opens SOPS-encrypted files of revisions (host.go).
+	Decryption Decryption `json:"decryption" yaml:"decryption"`
+	// Envoy, when set, runs the Envoys on this host (host.go).
+	Envoy *Envoy `json:"envoy,omitempty" yaml:"envoy"`
+	// File is the file Load read, to read again on SIGHUP.
+	File string `json:"-" yaml:"-"`
 }
 
 // Rollback configures automatic rollbacks: with OnNack, a gateway whose
@@ -270,6 +276,7 @@ func Load(path string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
+	cfg.File = path
 	return cfg, nil
 }
 
@@ -337,6 +344,9 @@ func fromEnvoyGateway(data []byte) (*Config, error) {
 		return nil, fmt.Errorf("field provider.custom.resource.type: %q is not supported; use File", p.Custom.Resource.Type)
 	}
 	cfg.Source.Dir = &Dir{Paths: p.Custom.Resource.File.Paths}
+	if i := p.Custom.Infrastructure; i != nil && i.Type == egv1a1.InfrastructureProviderTypeHost {
+		cfg.Envoy = &Envoy{} // Envoy Gateway runs an Envoy per Gateway: so does sluice
+	}
 	return cfg, nil
 }
 
@@ -412,6 +422,10 @@ func (c *Config) validate() error {
 			errs = append(errs, fmt.Errorf("field xds.%s: %d is not a number of streams (or -1 for no limit)", field, v))
 		}
 	}
+	errs = append(errs, c.Decryption.validate()...)
+	if c.Envoy != nil {
+		errs = append(errs, c.Envoy.validate(c)...)
+	}
 	if c.History.Keep < 0 {
 		errs = append(errs, fmt.Errorf("field history.keep: %d is negative; want the number of revisions to keep", c.History.Keep))
 	}
@@ -452,6 +466,10 @@ func (c *Config) resolve(base string) {
 	c.DataDir = abs(c.DataDir)
 	c.Admin.TokenFile = abs(c.Admin.TokenFile)
 	c.resolveNotify(abs)
+	c.Decryption.AgeKeyFile = abs(c.Decryption.AgeKeyFile)
+	if c.Envoy != nil {
+		c.Envoy.resolve(abs)
+	}
 	if t := c.XDS.TLS; t != nil {
 		t.CertFile, t.KeyFile, t.ClientCAFile = abs(t.CertFile), abs(t.KeyFile), abs(t.ClientCAFile)
 	}

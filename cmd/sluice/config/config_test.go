@@ -142,3 +142,36 @@ func TestNotifyConfig(t *testing.T) {
 		}
 	}
 }
+
+func TestDecryptionKeyFile(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "age.key"), []byte("AGE-SECRET-KEY-1...\n"), 0o600)
+	os.WriteFile(filepath.Join(dir, "sluice.yaml"), []byte("source: {dir: {paths: [.]}}\ndecryption: {ageKeyFile: age.key}\n"), 0o600)
+	cfg, err := Load(filepath.Join(dir, "sluice.yaml"))
+	if err != nil || cfg.Decryption.AgeKeyFile != filepath.Join(dir, "age.key") {
+		t.Fatalf("Load: %v, ageKeyFile %q", err, cfg.Decryption.AgeKeyFile)
+	}
+	_, err = Parse([]byte("source: {dir: {paths: [.]}}\ndecryption: {ageKeyFile: /no/such/age.key}\n"))
+	if err == nil || !strings.Contains(err.Error(), "field decryption.ageKeyFile") {
+		t.Fatalf("missing key file: %v; want an error naming the field", err)
+	}
+}
+
+func TestEnvoyConfig(t *testing.T) {
+	cfg, err := Parse([]byte("source: {dir: {paths: [.]}}\nenvoy: {binary: /opt/envoy/bin/envoy, gateways: [default/eg, other], baseID: 3, args: [--concurrency, '2'], logLevel: debug, drainTime: 5s}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := cfg.Envoy; e.Binary != "/opt/envoy/bin/envoy" || len(e.Gateways) != 2 || e.BaseID != 3 || e.LogLevel != "debug" || e.DrainTime.Duration != 5*time.Second {
+		t.Fatalf("envoy = %+v", e)
+	}
+	for in, want := range map[string]string{
+		"envoy: {gateways: [Default/EG]}":                  "field envoy.gateways[0]",
+		"envoy: {logLevel: loud}":                          "field envoy.logLevel",
+		"envoy: {}\nxds: {tls: {certFile: a, keyFile: b}}": "field envoy.xdsTLS.caFile",
+	} {
+		if _, err := Parse([]byte("source: {dir: {paths: [.]}}\n" + in + "\n")); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v; want an error naming %s", in, err, want)
+		}
+	}
+}
