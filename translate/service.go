@@ -124,6 +124,9 @@ func (t *translator) buildServiceCluster(svc *corev1.Service, sp corev1.ServiceP
 	}
 	var why string
 	if slices := t.res.idx().slices[svc.Namespace+"/"+svc.Name]; len(slices) == 0 {
+		if t.opts.LiveEndpoints {
+			return c // the cluster's EndpointSlices fill it in (live.go)
+		}
 		why = fmt.Sprintf("no EndpointSlice is labelled %s: %s", discoveryv1.LabelServiceName, svc.Name)
 	} else {
 		c.Endpoints, why = sliceEndpoints(slices, sp)

@@ -21,6 +21,11 @@ type Options struct {
 	// the next one decodes only the files that changed, and what
 	// translating it gave (cache.go).
 	Cache *Cache
+	// LiveEndpoints says that the endpoints of Services without
+	// EndpointSlices in the repository come from elsewhere (sluice serve
+	// in a cluster): such a Service does not warn, and each GatewayResult
+	// lists it in LiveServices (live.go).
+	LiveEndpoints bool
 }
 
 // Result is the outcome of translating one revision.
@@ -89,6 +94,7 @@ func TranslateResources(res *Resources, warnings []string, opts Options) (*Resul
 	}
 	t.memo.finish(t.backends)
 	t.applyEnvoyPatches(out.Gateways)
+	t.liveServices(out.Gateways)
 	out.Gateways = t.fanOutMerged(out.Gateways)
 	out.Warnings = t.warnings
 	out.Status = sortStatus(t.statusList)

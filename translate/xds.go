@@ -31,6 +31,9 @@ type GatewayResult struct {
 	Endpoints []*endpointv3.ClusterLoadAssignment `json:"-" yaml:"-"`
 	// Secrets hold private keys: never print them (see Document).
 	Secrets []*tlsv3.Secret `json:"-" yaml:"-"`
+	// LiveServices are the Service ports whose endpoints come from the
+	// cluster (Options.LiveEndpoints), sorted.
+	LiveServices []LiveService `json:"-" yaml:"-"`
 }
 
 // Key is the gateway's NAMESPACE/NAME, which Envoys send as node.cluster.
