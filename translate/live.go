@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 )
 
 // LiveService is a Service port that a served route references and whose
@@ -33,6 +34,12 @@ func (s LiveService) Key() string { return s.Namespace + "/" + s.Name }
 // Cluster()+"/...".
 func (s LiveService) Cluster() string {
 	return "service/" + s.Namespace + "/" + s.Name + "/" + strconv.Itoa(int(s.Port))
+}
+
+// SlicePort returns the number an EndpointSlice gives the Service port (the
+// slice's port of the same name and protocol), or 0 when it has none.
+func (s LiveService) SlicePort(slice *discoveryv1.EndpointSlice) uint32 {
+	return slicePort(slice, corev1.ServicePort{Name: s.PortName, Protocol: s.Protocol})
 }
 
 // ServiceOfCluster returns the Service port cluster

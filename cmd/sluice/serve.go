@@ -18,13 +18,16 @@ import (
 	"github.com/spf13/cobra"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
+	"k8s.io/klog/v2"
 
 	"github.com/sluice-gitops/sluice/cmd/sluice/config"
 	"github.com/sluice-gitops/sluice/serve"
+	"github.com/sluice-gitops/sluice/serve/endpoints"
 	"github.com/sluice-gitops/sluice/serve/publish"
 	"github.com/sluice-gitops/sluice/serve/reconcile"
 	"github.com/sluice-gitops/sluice/serve/revisions"
 	gitsync "github.com/sluice-gitops/sluice/sync"
+	"github.com/sluice-gitops/sluice/sync/kube"
 	"github.com/sluice-gitops/sluice/translate"
 )
 
@@ -153,6 +156,25 @@ type parts struct {
 	sched   *gitsync.Scheduler
 	admin   *http.Server
 	xdsOpts []grpc.ServerOption
+	live    *endpoints.Live // nil outside a cluster
+}
+
+// liveEndpoints watches the cluster's EndpointSlices when sluice.yaml has
+// a kubernetes section; else it returns nil.
+func liveEndpoints(cfg *config.Config, reg prometheus.Registerer, logger *slog.Logger) (*endpoints.Live, error) {
+	k := cfg.Kubernetes
+	if k == nil {
+		return nil, nil
+	}
+	client, err := kube.NewClient(k.Kubeconfig)
+	if err != nil {
+		return nil, err
+	}
+	klog.SetSlogLogger(logger) // client-go's own logs
+	return endpoints.New(endpoints.Options{
+		Watch: kube.Config{Client: client, Namespaces: k.Namespaces},
+		Batch: k.Batch.Duration, Registerer: reg, Logger: logger,
+	}), nil
 }
 
 // wire builds the pieces of cfg: source, revision history, reconciler,
@@ -175,6 +197,10 @@ func wire(cfg *config.Config, logger *slog.Logger) (*parts, error) {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	live, err := liveEndpoints(cfg, reg, logger)
+	if err != nil {
+		return nil, err
+	}
 	hist, err := revisions.New(revisions.Options{
 		Logger: logger, Registerer: reg, DataDir: cfg.DataDir,
 		KeepRevisions: cfg.History.Keep, RollbackOnNack: cfg.Rollback.OnNack,
@@ -185,6 +211,7 @@ func wire(cfg *config.Config, logger *slog.Logger) (*parts, error) {
 	rec := reconcile.New(reconcile.Options{
 		Source: src, History: hist, Logger: logger, Metrics: gitsync.NewMetrics(reg),
 		Translate: translate.Options{ControllerName: cfg.Gateway.ControllerName},
+		Endpoints: live,
 	})
 	sched, err := gitsync.NewScheduler(scheduleOptions(cfg, interval, logger), rec.SyncOnce)
 	if err != nil {
@@ -194,7 +221,7 @@ func wire(cfg *config.Config, logger *slog.Logger) (*parts, error) {
 	// An operator's sync waits for its result; a webhook's does not.
 	aopts.Gatherer, aopts.Sync, aopts.Trigger, aopts.Actions, aopts.Logger = reg, sched.SyncNow, sched.Trigger, rec, logger
 	admin := &http.Server{Handler: serve.AdminHandler(hist, aopts), ReadHeaderTimeout: 10 * time.Second}
-	return &parts{hist: hist, rec: rec, sched: sched, admin: admin, xdsOpts: xdsOpts}, nil
+	return &parts{hist: hist, rec: rec, sched: sched, admin: admin, xdsOpts: xdsOpts, live: live}, nil
 }
 
 // runServe runs the control plane until ctx is done. ready is called with
@@ -225,6 +252,10 @@ func runServe(ctx context.Context, cfg *config.Config, logger *slog.Logger, read
 			errc <- err
 		}
 	})
+	if p.live != nil {
+		p.live.Start(ctx) // before Restore, which waits for the first list
+		wg.Go(func() { p.rec.ServeEndpoints(ctx) })
+	}
 	p.rec.Restore()
 	if ready != nil {
 		ready(xdsLis.Addr(), adminLis.Addr())

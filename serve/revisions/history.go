@@ -60,6 +60,9 @@ type History struct {
 	// good holds, per gateway, the last two distinct snapshots its Envoys
 	// ACKed, oldest first: what a NACK rolls back to.
 	good map[string][]served
+	// live fills in live endpoints (cluster mode, endpoints.go); nil
+	// outside a cluster.
+	live Endpoints
 }
 
 // served is what one gateway is served now.
@@ -67,6 +70,9 @@ type served struct {
 	version string
 	hash    string
 	snap    *cachev3.Snapshot
+	// res is the translation the snapshot was made of, before its live
+	// endpoints were filled in (RefreshEndpoints fills them in again).
+	res *translate.GatewayResult
 }
 
 type sourceHealth struct {
@@ -157,11 +163,15 @@ type gatewayPlan struct {
 	version string
 	snap    *cachev3.Snapshot
 	counts  map[string]int
+	res     *translate.GatewayResult
 }
 
-func (p gatewayPlan) served() served { return served{version: p.version, hash: p.hash, snap: p.snap} }
+func (p gatewayPlan) served() served {
+	return served{version: p.version, hash: p.hash, snap: p.snap, res: p.res}
+}
 
-func (s *History) plan(sha, key string, g *translate.GatewayResult) (gatewayPlan, error) {
+func (s *History) plan(sha, key string, src *translate.GatewayResult) (gatewayPlan, error) {
+	g := s.overlay(src) // live endpoints, in a cluster (endpoints.go)
 	res := g.Resources()
 	hash, err := contentHash(res)
 	if err != nil {
@@ -179,7 +189,7 @@ func (s *History) plan(sha, key string, g *translate.GatewayResult) (gatewayPlan
 	for typ, list := range res {
 		counts[typeName(typ)] = len(list)
 	}
-	return gatewayPlan{key: key, hash: hash, version: version, snap: snap, counts: counts}, nil
+	return gatewayPlan{key: key, hash: hash, version: version, snap: snap, counts: counts, res: src}, nil
 }
 
 // typeName shortens a type URL to its message name ("Cluster").

@@ -44,6 +44,8 @@ type Config struct {
 	Rollback Rollback `json:"rollback" yaml:"rollback"`
 	// History configures the revision store in DataDir.
 	History History `json:"history" yaml:"history"`
+	// Kubernetes, when set, serves live endpoints (kubernetes.go).
+	Kubernetes *Kubernetes `json:"kubernetes,omitempty" yaml:"kubernetes"`
 }
 
 // Rollback configures automatic rollbacks: with OnNack, a gateway whose
@@ -363,6 +365,9 @@ func (c *Config) validate() error {
 	if c.History.Keep < 0 {
 		errs = append(errs, fmt.Errorf("field history.keep: %d is negative; want the number of revisions to keep", c.History.Keep))
 	}
+	if k := c.Kubernetes; k != nil {
+		errs = append(errs, k.validate()...)
+	}
 	return errors.Join(errs...)
 }
 
@@ -397,6 +402,9 @@ func (c *Config) resolve(base string) {
 	}
 	c.DataDir = abs(c.DataDir)
 	c.Admin.TokenFile = abs(c.Admin.TokenFile)
+	if k := c.Kubernetes; k != nil {
+		k.resolve(base)
+	}
 	if t := c.XDS.TLS; t != nil {
 		t.CertFile, t.KeyFile, t.ClientCAFile = abs(t.CertFile), abs(t.KeyFile), abs(t.ClientCAFile)
 	}
