@@ -9,6 +9,7 @@
 //   - revisions: the revision state machine (history, pin, health);
 //   - publish: the xDS publisher (ADS SotW and delta, the per-type
 //     services, ACK/NACK tracking);
+//   - endpoints: live endpoints in a cluster, from EndpointSlices to EDS;
 //   - bootstrap: the Envoy bootstrap that dials sluice; xdstest: an ADS
 //     client that ACKs and NACKs like Envoy, for tests.
 //

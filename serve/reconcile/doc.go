@@ -5,6 +5,10 @@
 // unpin and diff are its rules; it is the only caller of
 // translate.Translate in sluice serve, with one incremental Cache.
 //
+// In a cluster it also has the live endpoints of what it is about to
+// serve watched and listed first, and hands their changes to the History
+// (endpoints.go).
+//
 // It must not serve anything itself: the admin API (serve) calls its
 // actions, a gitsync.Scheduler calls SyncOnce.
 package reconcile
