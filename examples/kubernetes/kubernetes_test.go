@@ -127,15 +127,8 @@ func watchAsServiceAccount(t *testing.T, srv *kubetest.Server, token string) {
 	w := kube.New(kube.Config{Client: discoveryclient.NewForConfigOrDie(c)})
 	w.Start(t.Context())
 	w.Want([]kube.Service{{Namespace: "default", Name: "app"}, {Namespace: "kube-system", Name: "dns"}})
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	kubetest.Eventually(t, 20*time.Second, "kube-system named an RBAC problem, and no other", func() bool {
 		p := w.Problems()
-		if len(p) == 1 && strings.HasPrefix(p[0], "namespace kube-system: missing RBAC permission") {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("problems of the ServiceAccount's watcher: %q", p)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return len(p) == 1 && strings.HasPrefix(p[0], "namespace kube-system: missing RBAC permission")
+	})
 }

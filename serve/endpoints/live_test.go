@@ -15,6 +15,7 @@ import (
 	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	"github.com/prometheus/client_golang/prometheus"
 	discoveryclient "k8s.io/client-go/kubernetes/typed/discovery/v1"
+	"k8s.io/client-go/rest"
 
 	"github.com/sluice-gitops/sluice/serve/endpoints"
 	"github.com/sluice-gitops/sluice/serve/reconcile"
@@ -27,10 +28,9 @@ import (
 
 func TestMain(m *testing.M) { kubetest.Main(m) }
 
-// repo routes /app to Service app of namespace ns, whose endpoints are in
-// the cluster, and /static to Service static, whose EndpointSlice is in
-// the repository.
-func repo(ns string) string {
+// head is a GatewayClass, Gateway eg of namespace ns and the start of
+// its HTTPRoute web, up to its rules.
+func head(ns string) string {
 	return fmt.Sprintf(`apiVersion: gateway.networking.k8s.io/v1
 kind: GatewayClass
 metadata: {name: eg}
@@ -49,7 +49,14 @@ metadata: {name: web, namespace: %[1]s}
 spec:
   parentRefs: [{name: eg}]
   rules:
-    - matches: [{path: {value: /app}}]
+`, ns)
+}
+
+// repo routes /app to Service app of namespace ns, whose endpoints are in
+// the cluster, and /static to Service static, whose EndpointSlice is in
+// the repository.
+func repo(ns string) string {
+	return head(ns) + fmt.Sprintf(`    - matches: [{path: {value: /app}}]
       backendRefs: [{name: app, port: 80}]
     - matches: [{path: {value: /static}}]
       backendRefs: [{name: static, port: 80}]
@@ -84,12 +91,20 @@ type cluster struct {
 	reg  *prometheus.Registry
 }
 
-func startCluster(t *testing.T, srv *kubetest.Server, ns string, batch time.Duration) *cluster {
+// startCluster starts sluice on the repository of ns, watching as c the
+// namespaces (any when none).
+func startCluster(t *testing.T, ns string, batch time.Duration, c *rest.Config, namespaces ...string) *cluster {
 	t.Helper()
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "routing.yaml"), []byte(repo(ns)), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	return newCluster(t, dir, batch, c, namespaces...)
+}
+
+// newCluster starts sluice on the repository in dir.
+func newCluster(t testing.TB, dir string, batch time.Duration, c *rest.Config, namespaces ...string) *cluster {
+	t.Helper()
 	src, err := gitsync.NewDirSource(gitsync.DirConfig{Paths: []string{dir}}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
@@ -100,7 +115,7 @@ func startCluster(t *testing.T, srv *kubetest.Server, ns string, batch time.Dura
 		t.Fatal(err)
 	}
 	live := endpoints.New(endpoints.Options{
-		Watch: kube.Config{Client: discoveryclient.NewForConfigOrDie(srv.Config("admin"))},
+		Watch: kube.Config{Client: discoveryclient.NewForConfigOrDie(c), Namespaces: namespaces},
 		Batch: batch, Registerer: reg, Logger: slog.New(slog.DiscardHandler),
 	})
 	rec := reconcile.New(reconcile.Options{Source: src, History: hist, Endpoints: live, Logger: slog.New(slog.DiscardHandler)})
@@ -170,7 +185,7 @@ func TestLiveEndpointsOverEDS(t *testing.T) {
 	o := srv.Objects(t)
 	ns := o.Namespace("eds")
 	o.SetSlice(ns, "app-1", "app", "http", 8080, kubetest.Endpoint{Addr: "192.0.2.1", Zone: "a"})
-	c := startCluster(t, srv, ns, 50*time.Millisecond)
+	c := startCluster(t, ns, 50*time.Millisecond, srv.Config("admin"))
 	if err := c.rec.SyncOnce(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +238,7 @@ func TestLiveEndpointsBatch(t *testing.T) {
 	o := srv.Objects(t)
 	ns := o.Namespace("batch")
 	o.SetSlice(ns, "app-1", "app", "http", 8080, kubetest.Endpoint{Addr: "192.0.2.1"})
-	c := startCluster(t, srv, ns, 250*time.Millisecond)
+	c := startCluster(t, ns, 250*time.Millisecond, srv.Config("admin"))
 	if err := c.rec.SyncOnce(t.Context()); err != nil {
 		t.Fatal(err)
 	}

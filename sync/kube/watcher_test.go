@@ -17,17 +17,7 @@ import (
 
 func TestMain(m *testing.M) { kubetest.Main(m) }
 
-// eventually polls cond until it holds or timeout passes.
-func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("after %s: %s", timeout, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
+var eventually = kubetest.Eventually
 
 // addrs lists the first address of every endpoint of the slices.
 func addrs(list []*discoveryv1.EndpointSlice) []string {
@@ -140,9 +130,7 @@ func TestWatcherAPIServerLost(t *testing.T) {
 	o := srv.Objects(t)
 	ns := o.Namespace("lost")
 	o.SetSlice(ns, "app-1", "app", "http", 8080, kubetest.Endpoint{Addr: "192.0.2.1"})
-	p := kubetest.NewProxy(t, srv.Host)
-	c := srv.Config("admin")
-	c.Host = "https://" + p.Addr()
+	p, c := srv.ProxiedConfig(t)
 	w := startWatcher(t, c)
 	w.Want([]kube.Service{{Namespace: ns, Name: "app"}})
 	eventually(t, 10*time.Second, "listed", func() bool { return len(w.Slices(ns, "app")) == 1 })

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -126,5 +127,18 @@ func (o *Objects) GrantSlices(ns, user string) {
 	}
 	if _, err := o.RBAC.RoleBindings(ns).Create(o.ctx, binding, metav1.CreateOptions{}); err != nil {
 		o.t.Fatalf("create RoleBinding: %v", err)
+	}
+}
+
+// Eventually polls cond every 20ms until it holds, failing t with what
+// after timeout.
+func Eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("after %s: %s", timeout, what)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

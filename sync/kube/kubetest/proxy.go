@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"sync"
 	"testing"
+
+	"k8s.io/client-go/rest"
 )
 
 // Proxy forwards TCP connections to the API server until it is Cut, which
@@ -85,4 +87,14 @@ func (p *Proxy) Cut() {
 		c.Close()
 	}
 	p.conns = nil
+}
+
+// ProxiedConfig is the administrator's client config through a new Proxy
+// to s, which the test cuts and restores.
+func (s *Server) ProxiedConfig(t testing.TB) (*Proxy, *rest.Config) {
+	t.Helper()
+	p := NewProxy(t, s.Host)
+	c := s.Config("admin")
+	c.Host = "https://" + p.Addr()
+	return p, c
 }
