@@ -133,7 +133,7 @@ func (l *Live) Prepare(ctx context.Context, svcs []translate.LiveService) {
 	ctx, cancel := context.WithTimeout(ctx, l.opts.SyncTimeout)
 	defer cancel()
 	if !l.watcher.WaitSynced(ctx) {
-		l.log.Warn("EndpointSlices not listed in time; the revision is served with what is known", "problems", l.Problems())
+		l.log.Warn("EndpointSlices not all listed; the revision is served with what is known", "problems", l.Problems())
 	}
 }
 

@@ -14,10 +14,9 @@ import (
 // status is what keeps one namespace's informer from listing: the last
 // error of a list or watch call, cleared by the next that succeeds.
 type status struct {
-	mu     sync.Mutex
-	listed bool
-	err    error
-	since  time.Time
+	mu    sync.Mutex
+	err   error
+	since time.Time
 }
 
 // note records the outcome of a list or watch call of nw. A call ended by
@@ -31,7 +30,6 @@ func (w *Watcher) note(ctx context.Context, nw *nsWatch, call string, err error)
 	switch {
 	case err == nil:
 		nw.st.err = nil
-		nw.st.listed = nw.st.listed || call == "list"
 	case was == nil:
 		nw.st.err, nw.st.since = err, time.Now()
 	default:
@@ -72,7 +70,15 @@ func (w *Watcher) Problems() []string {
 	return out
 }
 
-// problem describes what nw's last call failed with, or "".
+// failing reports whether nw's last call failed.
+func (nw *nsWatch) failing() bool {
+	nw.st.mu.Lock()
+	defer nw.st.mu.Unlock()
+	return nw.st.err != nil
+}
+
+// problem describes what nw's last call failed with, or "". Callers hold
+// the Watcher's lock.
 func (nw *nsWatch) problem() string {
 	nw.st.mu.Lock()
 	defer nw.st.mu.Unlock()
@@ -90,7 +96,7 @@ func (nw *nsWatch) problem() string {
 		what = "the API server does not answer"
 	}
 	keep := "the last endpoints listed keep serving"
-	if !nw.st.listed {
+	if !nw.inf.HasSynced() && nw.prev == nil {
 		keep = "its Services have no endpoints yet"
 	}
 	return fmt.Sprintf("namespace %s: %s since %s (%v); %s", nw.namespace, what, nw.st.since.UTC().Format(time.RFC3339), err, keep)

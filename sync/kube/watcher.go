@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -259,13 +260,31 @@ func (w *Watcher) Slices(namespace, name string) []*discoveryv1.EndpointSlice {
 }
 
 // WaitSynced waits until every wanted namespace that may be watched has
-// been listed once, or ctx is done, and reports whether they all were.
+// been listed once or failed to be (Problems says why), or ctx is done,
+// and reports whether they all were listed.
 func (w *Watcher) WaitSynced(ctx context.Context) bool {
 	w.mu.Lock()
-	var synced []cache.InformerSynced
+	var nws []*nsWatch
 	for _, nw := range w.ns {
-		synced = append(synced, nw.inf.HasSynced)
+		nws = append(nws, nw)
 	}
 	w.mu.Unlock()
-	return cache.WaitForCacheSync(ctx.Done(), synced...)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		listed, settled := true, true
+		for _, nw := range nws {
+			synced := nw.inf.HasSynced()
+			listed = listed && synced
+			settled = settled && (synced || nw.failing())
+		}
+		if settled {
+			return listed
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-tick.C:
+		}
+	}
 }
