@@ -169,11 +169,9 @@ func spSpec(p *egv1a1.SecurityPolicy, in SecurityInput) *spFeatures {
 	for _, field := range spUnsupported(p.Spec) {
 		errs.Add(field, "is not supported by sluice")
 	}
-	sp := p.Spec
-	if sp.OIDC == nil && sp.JWT == nil && sp.Authorization == nil && sp.BasicAuth == nil && sp.APIKeyAuth == nil &&
-		sp.CORS == nil && sp.ExtAuth == nil && len(errs) == 0 {
-		errs.Add("spec", "sets none of oidc, jwt, authorization, basicAuth, apiKeyAuth, cors, extAuth")
-	}
+	// A policy that sets no feature is valid, as in Envoy Gateway: where
+	// it is in force (a route over its Gateway's policy) the routes are
+	// open, which is how a team opts a route out of its Gateway's policy.
 	if p.Spec.OIDC != nil {
 		o, c, secrets, problems := oidcSpec("spec.oidc", name, p.Namespace, p.Spec.OIDC, in)
 		f.security.OIDC, f.secrets = o, secrets

@@ -88,6 +88,8 @@ func apiError(err error) *APIError {
 		status = http.StatusUnprocessableEntity
 	case errors.Is(err, ErrNoActions):
 		status = http.StatusNotImplemented
+	case errors.Is(err, revisions.ErrStore):
+		status = http.StatusServiceUnavailable
 	}
 	return &APIError{HTTPStatus: status, Message: err.Error()}
 }

@@ -101,7 +101,7 @@ spec:
 
 // translateYAML translates the given documents as one revision and checks
 // the gateways it must hold.
-func translateYAML(t *testing.T, gateways []string, docs ...string) *translate.Result {
+func translateYAML(t testing.TB, gateways []string, docs ...string) *translate.Result {
 	t.Helper()
 	fsys := fstest.MapFS{"class.yaml": {Data: []byte(gatewayClassYAML)}}
 	for i, d := range docs {

@@ -4,7 +4,9 @@
 // subtree. It authenticates to the remote (auth.go), verifies commit
 // signatures over the whole range since the applied revision and refuses
 // force-pushes (verify*.go), applies the file rules (files.go), and says
-// when to sync (schedule.go) with its metrics (metrics.go).
+// when to sync (schedule.go) with its metrics (metrics.go). helper.go
+// bounds a sync of a local remote by its timeout: it kills go-git's
+// git-upload-pack helper and cleans half-written packs.
 //
 // Importers alias it as gitsync, because its name collides with the standard
 // library's sync.

@@ -85,6 +85,8 @@ type GitSource struct {
 	logger *slog.Logger
 	auth   transport.AuthMethod // nil for none
 	limit  int64                // MaxFileSize
+	dir    string               // the mirror
+	local  string               // the repository path of a local remote, else ""
 
 	// mu guards the repository (go-git is not safe for concurrent use),
 	// including reads through the FS of every Revision, and last.
@@ -144,6 +146,11 @@ func NewGitSource(cfg GitConfig, logger *slog.Logger) (*GitSource, error) {
 	}
 	if s.repo, err = openMirror(cfg.Dir, s.url); err != nil {
 		return nil, err
+	}
+	s.dir, s.local = cfg.Dir, localRemotePath(s.url)
+	// A fetch cut short by a crash leaves its pack half-written.
+	if err := removePartialPacks(s.dir); err != nil {
+		return nil, fmt.Errorf("sync: clean mirror %s: %w", s.dir, err)
 	}
 	if cfg.InsecureSkipVerify {
 		logger.Warn("commit signatures are not verified: insecureSkipVerify is set",
@@ -228,13 +235,16 @@ func openMirror(dir, url string) (*git.Repository, error) {
 func (s *GitSource) Sync(ctx context.Context) (rev Revision, changed bool, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// When ctx ends, the helper of a local remote is killed (helper.go).
+	gitCtx, stop := watchHelpers(ctx, s.local)
+	defer stop()
 	remote, err := s.repo.Remote(remoteName)
 	if err != nil {
 		return Revision{}, false, fmt.Errorf("sync: open remote %s: %w", redactURL(s.url), err)
 	}
-	refs, err := remote.ListContext(ctx, &git.ListOptions{Auth: s.auth})
+	refs, err := remote.ListContext(gitCtx, &git.ListOptions{Auth: s.auth})
 	if err != nil {
-		return Revision{}, false, s.errorf("list refs of", err)
+		return Revision{}, false, s.errorf("list refs of", withCause(ctx, err))
 	}
 	name := plumbing.NewBranchReferenceName(s.branch)
 	var head plumbing.Hash
@@ -252,9 +262,12 @@ func (s *GitSource) Sync(ctx context.Context) (rev Revision, changed bool, err e
 
 	local := plumbing.NewRemoteReferenceName(remoteName, s.branch)
 	spec := config.RefSpec(fmt.Sprintf("+%s:%s", name, local))
-	err = remote.FetchContext(ctx, &git.FetchOptions{RefSpecs: []config.RefSpec{spec}, Tags: git.NoTags, Auth: s.auth})
+	err = remote.FetchContext(gitCtx, &git.FetchOptions{RefSpecs: []config.RefSpec{spec}, Tags: git.NoTags, Auth: s.auth})
 	if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
-		return Revision{}, false, s.errorf("fetch", err)
+		if rerr := removePartialPacks(s.dir); rerr != nil {
+			s.logger.Error("a partial pack stays in the mirror", "dir", s.dir, "err", rerr)
+		}
+		return Revision{}, false, s.errorf("fetch", withCause(ctx, err))
 	}
 	// The branch may have moved since the listing: use what was fetched.
 	ref, err := s.repo.Reference(local, true)
@@ -328,6 +341,15 @@ func (s *GitSource) meta(c *object.Commit) Revision {
 
 func signature(sig object.Signature) Signature {
 	return Signature{Name: sig.Name, Email: sig.Email, When: sig.When}
+}
+
+// withCause adds why ctx ended to err, the error it caused (often only
+// "signal: killed" or a closed pipe).
+func withCause(ctx context.Context, err error) error {
+	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+		return fmt.Errorf("%w: %w", cerr, err)
+	}
+	return err
 }
 
 // errorf wraps an error of talking to the remote, without credentials.

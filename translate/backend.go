@@ -22,6 +22,9 @@ type backendState struct {
 	err     string // why the Backend is invalid, naming the field
 	// obj is the Backend, nil for a Service port.
 	obj *egv1a1.Backend
+	// tlsPolicy is set when a BackendTLSPolicy applied to the Backend's
+	// cluster.
+	tlsPolicy bool
 	// warnings are those building the cluster of a Service port gave.
 	warnings []string
 	// conds are the conditions of a Backend's status, made once: every
@@ -64,11 +67,7 @@ func (t *translator) resolveRules(kind string, rt *gwapiv1.HTTPRoute) ([]ruleBac
 		t.failoverRule(kind, rt.Namespace, rt.Name, i, &rules[i])
 		rules[i].filters = t.ruleFilters(kind, rt.Namespace, i, rule, &rules[i].clusters, &probs)
 	}
-	resolved := status.New(status.CondResolvedRefs, true, status.ReasonResolvedRefs, "all references are resolved")
-	if probs.reason != "" {
-		resolved = status.New(status.CondResolvedRefs, false, probs.reason, strings.Join(probs.msgs, "; "))
-	}
-	return rules, resolved
+	return rules, probs.condition()
 }
 
 // resolveBackendFrom finds the cluster of one backendRef of a route of
@@ -154,10 +153,10 @@ func (t *translator) newBackend(key, namespace, name string, last *backendState)
 		return nil
 	}
 	b := last
-	if b == nil || b.obj != obj {
+	if !t.reusable(b, obj) {
 		b = t.memo.prevState(key)
 	}
-	if b == nil || b.obj != obj {
+	if !t.reusable(b, obj) {
 		b = &backendState{obj: obj}
 		b.cluster, b.err = t.memo.backendCluster(obj)
 		c := status.New(status.CondAccepted, true, status.ReasonAccepted, "Backend is accepted")
@@ -165,6 +164,10 @@ func (t *translator) newBackend(key, namespace, name string, last *backendState)
 			c = status.New(status.CondAccepted, false, status.ReasonInvalid, b.err)
 		}
 		b.conds = []status.Condition{c}
+		if b.cluster != nil && t.tlsPolicies["backend/"+key] != nil {
+			t.applyTLSPolicy(b.cluster) // a copy of its own (memo.backendCluster)
+			b.tlsPolicy = true
+		}
 	}
 	// The conditions are shared by the statuses of every translation that
 	// registers b; conditions are only ever appended to a status, and an
@@ -176,7 +179,34 @@ func (t *translator) newBackend(key, namespace, name string, last *backendState)
 		s.Conditions = append(s.Conditions, b.conds...)
 	}
 	t.backends[key] = b
+	t.backendObjects++
 	return b
+}
+
+// reusable reports whether the state of a Backend that an earlier
+// translation registered serves for obj now: the same object, and no
+// BackendTLSPolicy on it then or now (a policy's TLS is made anew by each
+// translation, so a Backend under one is made anew too).
+func (t *translator) reusable(b *backendState, obj *egv1a1.Backend) bool {
+	if b == nil || b.obj != obj || b.tlsPolicy {
+		return false
+	}
+	return len(t.tlsPolicies) == 0 || b.cluster == nil || t.tlsPolicies[b.cluster.Name] == nil
+}
+
+// unreferencedBackends gives every Backend that nothing referred to its
+// status too, as Envoy Gateway does: whether it is valid does not depend
+// on its users. It costs nothing when every Backend was referred to.
+func (t *translator) unreferencedBackends() {
+	if t.backendObjects == len(t.res.Backends) {
+		return
+	}
+	for _, obj := range t.res.Backends {
+		key := obj.Namespace + "/" + obj.Name
+		if _, ok := t.backends[key]; !ok {
+			t.newBackend(key, obj.Namespace, obj.Name, nil)
+		}
+	}
 }
 
 // backendCluster turns a Backend's endpoints into a cluster. IP and Unix

@@ -6,27 +6,19 @@ import (
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/sluice-gitops/sluice/translate/ir"
+	"github.com/sluice-gitops/sluice/translate/status"
 )
 
 // Filters on a backendRef (HTTPBackendRef.filters) apply only to the
 // requests sent to that backend. Header modifiers become the headers
-// fields of its weighted cluster; an ExtensionRef cannot be resolved, so
-// the backend's share answers 500. Other filter types are not supported
-// there yet, and reject the route.
+// fields of its weighted cluster; an ExtensionRef cannot be resolved, and
+// the other filter types are not supported there yet: then the route is
+// accepted (as in Envoy Gateway) with ResolvedRefs False, and the
+// backend's share of requests answers 500.
 
 // validateBackendFilters checks a backendRef's filter list.
 func validateBackendFilters(field string, filters []gwapiv1.HTTPRouteFilter) []error {
-	errs := validateFilters(field, filters)
-	for i, f := range filters {
-		switch f.Type {
-		case gwapiv1.HTTPRouteFilterRequestHeaderModifier, gwapiv1.HTTPRouteFilterResponseHeaderModifier, gwapiv1.HTTPRouteFilterExtensionRef:
-		default:
-			if _, known := filterTypes[f.Type]; known {
-				errs = append(errs, fmt.Errorf("field %s[%d].type: %s is not supported on a backendRef yet; use it on the rule", field, i, f.Type))
-			}
-		}
-	}
-	return errs
+	return validateFilters(field, filters)
 }
 
 // applyBackendFilters copies a backendRef's header filters into its IR
@@ -37,11 +29,14 @@ func applyBackendFilters(wb *ir.WeightedBackend, field string, filters []gwapiv1
 	for i, f := range filters {
 		switch f.Type {
 		case gwapiv1.HTTPRouteFilterRequestHeaderModifier:
-			wb.RequestHeaders = headerModifier(f.RequestHeaderModifier)
+			wb.RequestHeaders = mergeHeaders(wb.RequestHeaders, f.RequestHeaderModifier)
 		case gwapiv1.HTTPRouteFilterResponseHeaderModifier:
-			wb.ResponseHeaders = headerModifier(f.ResponseHeaderModifier)
+			wb.ResponseHeaders = mergeHeaders(wb.ResponseHeaders, f.ResponseHeaderModifier)
 		case gwapiv1.HTTPRouteFilterExtensionRef:
 			probs.add(extensionRefProblem(fmt.Sprintf("%s[%d].extensionRef", field, i), f.ExtensionRef, "this backend's share of requests answers 500"))
+			ok = false
+		default:
+			probs.add(status.ReasonUnsupportedRefValue, fmt.Sprintf("field %s[%d].type: %s is not supported on a backendRef yet (use it on the rule); this backend's share of requests answers 500", field, i, f.Type))
 			ok = false
 		}
 	}

@@ -16,9 +16,10 @@ import (
 	"github.com/sluice-gitops/sluice/translate/status"
 )
 
-// BackendTLSPolicy makes Envoy originate TLS to a Service: every cluster
-// of the Service's ports (the port named by targetRefs[].sectionName, or
-// all of them) gets an UpstreamTlsContext with the policy's hostname as
+// BackendTLSPolicy makes Envoy originate TLS to a Service or an Envoy
+// Gateway Backend: every cluster of the Service's ports (the port named by
+// targetRefs[].sectionName, or all of them), or the Backend's one cluster,
+// gets an UpstreamTlsContext with the policy's hostname as
 // SNI, its CA bundle (the ca.crt of ConfigMaps, or the system's trust
 // store for wellKnownCACertificates: System) and the names the backend's
 // certificate must carry: the hostname, or subjectAltNames when given.
@@ -117,8 +118,16 @@ func (t *translator) processBackendTLSPolicies() {
 // policyTargets returns the names of the Service clusters a targetRef
 // aims at, or why it aims at none.
 func (t *translator) policyTargets(ns string, ref gwapiv1.LocalPolicyTargetReferenceWithSectionName) ([]string, string) {
+	if string(ref.Group) == groupEG && ref.Kind == "Backend" {
+		// A Backend is one cluster, whatever its ports: a sectionName
+		// does not narrow it.
+		if t.res.idx().backends[ns+"/"+string(ref.Name)] == nil {
+			return nil, fmt.Sprintf("Backend %s/%s does not exist", ns, ref.Name)
+		}
+		return []string{"backend/" + ns + "/" + string(ref.Name)}, ""
+	}
 	if ref.Group != "" || ref.Kind != "Service" {
-		return nil, fmt.Sprintf("%s/%s is not a supported target; target a core Service", ref.Group, ref.Kind)
+		return nil, fmt.Sprintf("%s/%s is not a supported target; target a core Service or a %s/Backend", ref.Group, ref.Kind, groupEG)
 	}
 	svc := t.res.idx().services[ns+"/"+string(ref.Name)]
 	if svc == nil {
@@ -281,7 +290,7 @@ func validateBackendTLSPolicy(p *gwapiv1.BackendTLSPolicy) error {
 	return errors.Join(errs...)
 }
 
-// applyTLSPolicy gives a Service cluster the TLS of the policy in force
+// applyTLSPolicy gives a Service or Backend cluster the TLS of the policy in force
 // on it. When that policy has invalid CA references, the cluster loses
 // its endpoints (fail closed) and a warning says why.
 func (t *translator) applyTLSPolicy(c *ir.Cluster) {

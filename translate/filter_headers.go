@@ -2,6 +2,7 @@ package translate
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
@@ -15,27 +16,19 @@ import (
 // _to_remove (and response_*); on a backendRef, the same fields of that
 // weighted cluster.
 
-// validateHeaderFilter checks the CRD schema of an HTTPHeaderFilter and the
-// spec's rule that one filter names each header once. Envoy refuses to
-// modify the Host header (and pseudo-headers, which the name pattern
-// excludes), so that is rejected here rather than NACKed.
+// validateHeaderFilter checks the CRD schema of an HTTPHeaderFilter.
+// Envoy refuses to modify the Host header (and pseudo-headers, which the
+// name pattern excludes), so that is rejected here rather than NACKed.
+// A header named twice is not an error: as in Envoy Gateway, the first
+// action on a name counts (mergeHeaders).
 func validateHeaderFilter(field string, f *gwapiv1.HTTPHeaderFilter) []error {
 	var errs []error
-	seen := map[string]string{} // lowercase name → field that named it first
 	check := func(f, name string) {
 		if !headerName.MatchString(name) || len(name) > 256 {
 			errs = append(errs, fmt.Errorf("field %s: %q is not a valid header name", f, name))
-			return
-		}
-		lower := strings.ToLower(name)
-		if lower == "host" {
+		} else if strings.EqualFold(name, "host") {
 			errs = append(errs, fmt.Errorf("field %s: the Host header cannot be modified here; use a URLRewrite filter's hostname", f))
 		}
-		if first, ok := seen[lower]; ok {
-			errs = append(errs, fmt.Errorf("field %s: header %q is already modified by %s; only one action per header name is allowed", f, name, first))
-			return
-		}
-		seen[lower] = f
 	}
 	for _, list := range []struct {
 		name    string
@@ -61,12 +54,11 @@ func validateHeaderFilter(field string, f *gwapiv1.HTTPHeaderFilter) []error {
 	return errs
 }
 
-// validHeaderValue returns why v cannot be a header value, or "".
+// validHeaderValue returns why v cannot be a header value, or "". An
+// empty value is allowed, as Envoy Gateway allows it (Envoy then leaves
+// the header out).
 func validHeaderValue(v string) string {
-	switch {
-	case v == "":
-		return "must not be empty"
-	case len(v) > 4096:
+	if len(v) > 4096 {
 		return "is longer than 4096 characters"
 	}
 	for _, c := range v {
@@ -79,12 +71,42 @@ func validHeaderValue(v string) string {
 
 // headerModifier copies a valid HTTPHeaderFilter into the IR.
 func headerModifier(f *gwapiv1.HTTPHeaderFilter) *ir.HeaderModifier {
-	m := &ir.HeaderModifier{Remove: f.Remove}
-	for _, h := range f.Set {
-		m.Set = append(m.Set, ir.Header{Name: string(h.Name), Value: h.Value})
+	return mergeHeaders(nil, f)
+}
+
+// mergeHeaders adds a valid HTTPHeaderFilter to m (a new one when nil):
+// the filters of one list may repeat a header modifier, and a filter may
+// name a header twice. As Envoy Gateway does, of the adds and sets of a
+// name (compared case-insensitively) the first counts, a filter's adds
+// before its sets, and a name is removed once.
+func mergeHeaders(m *ir.HeaderModifier, f *gwapiv1.HTTPHeaderFilter) *ir.HeaderModifier {
+	if m == nil {
+		m = &ir.HeaderModifier{}
+	}
+	named := func(name string) bool {
+		for _, list := range [][]ir.Header{m.Add, m.Set} {
+			for _, h := range list {
+				if strings.EqualFold(h.Name, name) {
+					return true
+				}
+			}
+		}
+		return false
 	}
 	for _, h := range f.Add {
-		m.Add = append(m.Add, ir.Header{Name: string(h.Name), Value: h.Value})
+		if !named(string(h.Name)) {
+			m.Add = append(m.Add, ir.Header{Name: string(h.Name), Value: h.Value})
+		}
+	}
+	for _, h := range f.Set {
+		if !named(string(h.Name)) {
+			m.Set = append(m.Set, ir.Header{Name: string(h.Name), Value: h.Value})
+		}
+	}
+	for _, name := range f.Remove {
+		if !slices.ContainsFunc(m.Remove, func(r string) bool { return strings.EqualFold(r, name) }) {
+			m.Remove = append(m.Remove, name)
+		}
 	}
 	return m
 }

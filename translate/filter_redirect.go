@@ -59,12 +59,34 @@ func redirect(f *gwapiv1.HTTPRequestRedirectFilter) *ir.Redirect {
 	return r
 }
 
+// listenerRedirect completes a redirect without a scheme from the
+// listener that serves it, as the spec of HTTPRequestRedirectFilter.Port
+// asks: without a port too, the Location keeps the listener's port (left
+// out by buildRedirect when it is the well-known port of the scheme);
+// Envoy alone would drop it whenever the hostname changes. On an HTTPS
+// listener the scheme is https, so that buildRedirect knows which port is
+// the well-known one. rd is shared by the listeners of a rule: a changed
+// one is a copy.
+func listenerRedirect(rd *ir.Redirect, port uint32, https bool) *ir.Redirect {
+	if rd.Scheme != "" || (!https && (rd.Port != 0 || port == 80)) {
+		return rd
+	}
+	c := *rd
+	if https {
+		c.Scheme = "https"
+	}
+	if c.Port == 0 {
+		c.Port = port
+	}
+	return &c
+}
+
 // buildRedirect returns Envoy's redirect action for a route.
 //
 // The port: the spec wants no port in Location when it is the well-known
-// port of the scheme (http 80, https 443). Every listener sluice serves is
-// plain HTTP for now, so an unset scheme means http. Envoy leaves a port
-// out when port_redirect is unset, so a well-known port is left unset.
+// port of the scheme (http 80, https 443). An unset scheme is left so by
+// listenerRedirect only on HTTP listeners: it means http here. Envoy leaves a port out when port_redirect is
+// unset, so a well-known port is left unset.
 func buildRedirect(r *ir.Route) *routev3.RedirectAction {
 	rd := r.Redirect
 	ra := &routev3.RedirectAction{HostRedirect: rd.Hostname, ResponseCode: redirectCodes[rd.StatusCode]}

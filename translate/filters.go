@@ -2,6 +2,7 @@ package translate
 
 import (
 	"fmt"
+	"strings"
 
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
@@ -54,11 +55,22 @@ func (p *refProblems) add(reason, msg string) {
 	p.msgs = append(p.msgs, msg)
 }
 
+// condition is the ResolvedRefs condition the problems give.
+func (p *refProblems) condition() status.Condition {
+	if p.reason != "" {
+		return status.New(status.CondResolvedRefs, false, p.reason, strings.Join(p.msgs, "; "))
+	}
+	return status.New(status.CondResolvedRefs, true, status.ReasonResolvedRefs, "all references are resolved")
+}
+
 // filterTypes are the filter types of the standard channel, each with
-// whether it may appear more than once in one list.
+// whether it may appear more than once in one list. The CRD's CEL rules
+// forbid repeating a header modifier, but Envoy Gateway merges repeated
+// ones (mergeHeaders), and so does sluice, so that the same YAML means
+// the same thing.
 var filterTypes = map[gwapiv1.HTTPRouteFilterType]bool{
-	gwapiv1.HTTPRouteFilterRequestHeaderModifier:  false,
-	gwapiv1.HTTPRouteFilterResponseHeaderModifier: false,
+	gwapiv1.HTTPRouteFilterRequestHeaderModifier:  true,
+	gwapiv1.HTTPRouteFilterResponseHeaderModifier: true,
 	gwapiv1.HTTPRouteFilterRequestRedirect:        false,
 	gwapiv1.HTTPRouteFilterURLRewrite:             false,
 	gwapiv1.HTTPRouteFilterCORS:                   false,
@@ -220,9 +232,9 @@ func (t *translator) ruleFilters(routeKind, routeNS string, ruleIndex int, rule 
 		ff := fmt.Sprintf("spec.rules[%d].filters[%d]", ruleIndex, i)
 		switch f.Type {
 		case gwapiv1.HTTPRouteFilterRequestHeaderModifier:
-			rf.requestHeaders = headerModifier(f.RequestHeaderModifier)
+			rf.requestHeaders = mergeHeaders(rf.requestHeaders, f.RequestHeaderModifier)
 		case gwapiv1.HTTPRouteFilterResponseHeaderModifier:
-			rf.responseHeaders = headerModifier(f.ResponseHeaderModifier)
+			rf.responseHeaders = mergeHeaders(rf.responseHeaders, f.ResponseHeaderModifier)
 		case gwapiv1.HTTPRouteFilterRequestRedirect:
 			rf.redirect = redirect(f.RequestRedirect)
 		case gwapiv1.HTTPRouteFilterURLRewrite:

@@ -34,6 +34,8 @@ type translator struct {
 	gateways []*gatewayState
 	backends map[string]*backendState // by namespace/name
 	secrets  map[string]*secretState  // by namespace/name
+	// backendObjects counts the Backend objects among backends.
+	backendObjects int
 
 	// tlsPolicies is the BackendTLSPolicy in force on each Service
 	// cluster, by cluster name; tlsPolicyList has them all, oldest first
@@ -119,6 +121,7 @@ func (t *translator) run() []*ir.Gateway {
 	// above and write what they do into the IR (policies.go).
 	t.applyPolicies(out)
 	t.tlsPolicyStatus()
+	t.unreferencedBackends()
 	return t.mergeGatewayIRs(out)
 }
 
@@ -163,6 +166,12 @@ func (t *translator) processGateways(classes map[string]bool) {
 			clusters: make(map[string]*ir.Cluster, len(t.res.Backends)),
 			secrets:  map[string]*ir.Secret{},
 		}
+		if problem := listenerSetProblem(gw.Spec.Listeners); problem != "" {
+			g.status.Conditions = append(g.status.Conditions,
+				status.New(status.CondAccepted, false, status.ReasonInvalid, problem),
+				status.New(status.CondProgrammed, false, status.ReasonInvalid, "the Gateway is not accepted"))
+			continue
+		}
 		if !t.applyGatewayParams(g) {
 			continue // not accepted: the EnvoyProxy it needs is missing or invalid
 		}
@@ -198,6 +207,36 @@ func (t *translator) processGateways(classes map[string]bool) {
 		}
 		t.gateways = append(t.gateways, g)
 	}
+}
+
+// listenerSetProblem applies the Gateway CRD's rules over its listeners
+// as a whole, which the API server enforces by refusing the Gateway:
+// names are unique (the list's map key), and so is each combination of
+// port, protocol and hostname (a CEL rule, whose message this is). The
+// Gateway is then not accepted and not served; Envoy Gateway's own
+// translator tests, which skip the API server, mark such listeners
+// HostnameConflict instead.
+func listenerSetProblem(ls []gwapiv1.Listener) string {
+	names := make(map[gwapiv1.SectionName]bool, len(ls))
+	type combo struct {
+		port     gwapiv1.PortNumber
+		protocol gwapiv1.ProtocolType
+		hostname string
+		has      bool
+	}
+	combos := make(map[combo]bool, len(ls))
+	for i, l := range ls {
+		if names[l.Name] {
+			return fmt.Sprintf("field spec.listeners[%d].name: Listener name must be unique within the Gateway (%q is repeated)", i, l.Name)
+		}
+		names[l.Name] = true
+		c := combo{port: l.Port, protocol: l.Protocol, hostname: hostnameOf(l.Hostname), has: l.Hostname != nil}
+		if combos[c] {
+			return fmt.Sprintf("field spec.listeners: Combination of port, protocol and hostname must be unique for each listener (listener %s repeats port %d, protocol %s, hostname %q)", l.Name, l.Port, l.Protocol, c.hostname)
+		}
+		combos[c] = true
+	}
+	return ""
 }
 
 func programmedReason(ok bool) string {

@@ -33,10 +33,11 @@ var (
 )
 
 // grpcFilterTypes are the filter types a GRPCRoute takes, each with whether
-// it may be repeated.
+// it may be repeated: header modifiers are merged as an HTTPRoute's
+// (filterTypes says why).
 var grpcFilterTypes = map[gwapiv1.GRPCRouteFilterType]bool{
-	gwapiv1.GRPCRouteFilterRequestHeaderModifier:  false,
-	gwapiv1.GRPCRouteFilterResponseHeaderModifier: false,
+	gwapiv1.GRPCRouteFilterRequestHeaderModifier:  true,
+	gwapiv1.GRPCRouteFilterResponseHeaderModifier: true,
 	gwapiv1.GRPCRouteFilterRequestMirror:          true,
 	gwapiv1.GRPCRouteFilterExtensionRef:           true,
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -94,10 +95,11 @@ func (t *translator) processHTTPRoutes() {
 		}
 		if err != nil {
 			msg := strings.ReplaceAll(err.Error(), "\n", "; ")
+			resolved := t.rejectedRefs(src.kind, rt)
 			for _, pr := range rt.Spec.ParentRefs {
 				s.Parents = append(s.Parents, status.Parent{
 					ParentRef:  parentRefString(rt.Namespace, pr),
-					Conditions: []status.Condition{status.New(status.CondAccepted, false, status.ReasonUnsupportedValue, msg)},
+					Conditions: []status.Condition{status.New(status.CondAccepted, false, status.ReasonUnsupportedValue, msg), resolved},
 				})
 			}
 			continue
@@ -142,6 +144,22 @@ func (t *translator) processHTTPRoutes() {
 	}
 }
 
+// rejectedRefs is the ResolvedRefs condition of a route that its schema
+// rejects: whether its backendRefs resolve (Gateway API wants both
+// conditions on every parent; Envoy Gateway reports them so).
+func (t *translator) rejectedRefs(kind string, rt *gwapiv1.HTTPRoute) status.Condition {
+	var probs refProblems
+	for i, rule := range rt.Spec.Rules {
+		for j, ref := range rule.BackendRefs {
+			field := "spec.rules[" + strconv.Itoa(i) + "].backendRefs[" + strconv.Itoa(j) + "]"
+			if _, why, msg := t.resolveBackendFrom(kind, rt.Namespace, ref.BackendObjectReference, field); why != "" {
+				probs.add(why, msg)
+			}
+		}
+	}
+	return probs.condition()
+}
+
 func parentRefString(routeNS string, pr gwapiv1.ParentReference) string {
 	ns := routeNS
 	if pr.Namespace != nil {
@@ -169,7 +187,7 @@ func (t *translator) attach(src *attachedRoute, i int, pr gwapiv1.ParentReferenc
 		return fail
 	}
 	ns := g.obj.Namespace
-	var matched, allowed, attached int
+	var matched, ready, allowed, attached int
 	var conflicts []string
 	for _, l := range g.listeners {
 		if pr.SectionName != nil && *pr.SectionName != l.spec.Name {
@@ -179,10 +197,14 @@ func (t *translator) attach(src *attachedRoute, i int, pr gwapiv1.ParentReferenc
 			continue
 		}
 		matched++
-		if !l.valid || !l.allowsKind(src.kind) || !t.routeAllowed(g.obj, l.spec, rt) {
+		if !l.allowsKind(src.kind) || !t.routeAllowed(g.obj, l.spec, rt) {
 			continue
 		}
 		allowed++
+		if !l.valid {
+			continue
+		}
+		ready++
 		hosts := intersectHostnames(hostnameOf(l.spec.Hostname), rt.Spec.Hostnames)
 		if len(hosts) == 0 {
 			continue
@@ -207,13 +229,23 @@ func (t *translator) attach(src *attachedRoute, i int, pr gwapiv1.ParentReferenc
 	case matched == 0:
 		return status.New(status.CondAccepted, false, status.ReasonNoMatchingParent, fmt.Sprintf("field %s: Gateway %s/%s has no listener that matches sectionName and port", parentRefField(i), ns, pr.Name))
 	case allowed == 0:
-		return status.New(status.CondAccepted, false, status.ReasonNotAllowedByListeners, fmt.Sprintf("field %s: no valid listener of Gateway %s/%s allows this route (allowedRoutes)", parentRefField(i), ns, pr.Name))
+		return status.New(status.CondAccepted, false, status.ReasonNotAllowedByListeners, fmt.Sprintf("field %s: no listener of Gateway %s/%s allows this route (allowedRoutes)", parentRefField(i), ns, pr.Name))
+	case ready == 0:
+		return noReadyListeners(parentRefField(i), ns, string(pr.Name))
 	case attached == 0 && len(conflicts) > 0:
 		return status.New(status.CondAccepted, false, status.ReasonHostnameConflict, fmt.Sprintf("field spec.hostnames: %s, older, for a hostname in common; an HTTPRoute and a GRPCRoute cannot share a hostname on a listener", strings.Join(conflicts, "; ")))
 	case attached == 0:
 		return status.New(status.CondAccepted, false, status.ReasonNoMatchingListenerHost, fmt.Sprintf("field spec.hostnames: no hostname intersects the listeners of Gateway %s/%s", ns, pr.Name))
 	}
 	return status.New(status.CondAccepted, true, status.ReasonAccepted, "Route is accepted")
+}
+
+// noReadyListeners is the Accepted condition of a parentRef whose
+// listeners (those its sectionName and port select) allow the route but
+// are all invalid, with Envoy Gateway's reason. As in Envoy Gateway,
+// allowedRoutes is checked first: NotAllowedByListeners wins.
+func noReadyListeners(field, ns, name string) status.Condition {
+	return status.New(status.CondAccepted, false, status.ReasonNoReadyListeners, fmt.Sprintf("field %s: no listener of Gateway %s/%s that it selects is valid (see the Gateway's listener conditions)", field, ns, name))
 }
 
 // otherKindRoute returns a route of the other kind (HTTPRoute or

@@ -50,7 +50,7 @@ func (t *translator) buildGatewayIR(g *gatewayState) {
 				}
 				vb, ok := vhosts[port][host]
 				if !ok {
-					vb = &vhostBuilder{prefix: il.Name, host: host, listener: string(l.spec.Name)}
+					vb = &vhostBuilder{prefix: il.Name, host: host, listener: string(l.spec.Name), port: port}
 					vhosts[port][host] = vb
 					vhostOrder[port] = append(vhostOrder[port], vb)
 				}
@@ -112,8 +112,11 @@ type vhostBuilder struct {
 	// route, which needs no map.
 	first *gwapiv1.HTTPRoute
 	seen  map[*gwapiv1.HTTPRoute]bool
-	// listener is the Gateway listener that owns the host.
+	// listener is the Gateway listener that owns the host; port and https
+	// are its port and whether it terminates TLS (redirects need them).
 	listener string
+	port     uint32
+	https    bool
 }
 
 // add attaches a route to the virtual host, once, and registers the
@@ -173,7 +176,7 @@ func (vb *vhostBuilder) addRoutes(ar *attachedRoute, g *gatewayState) {
 			case rb.filters.directStatus != 0:
 				r.DirectStatus, r.Direct = rb.filters.directStatus, rb.filters.direct
 			case rb.filters.redirect != nil:
-				r.Redirect = rb.filters.redirect
+				r.Redirect = listenerRedirect(rb.filters.redirect, vb.port, vb.https)
 			case len(rb.backends) == 0, !anyValid(rb.backends):
 				r.DirectStatus = 500
 				if r.GRPC {

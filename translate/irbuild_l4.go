@@ -112,7 +112,7 @@ func (t *translator) httpsChain(g *gatewayState, l *listenerState, name string, 
 			}
 			vb, ok := vhosts[host]
 			if !ok {
-				vb = &vhostBuilder{prefix: name, host: host, listener: string(l.spec.Name)}
+				vb = &vhostBuilder{prefix: name, host: host, listener: string(l.spec.Name), port: uint32(l.spec.Port), https: true}
 				vhosts[host] = vb
 			}
 			vb.add(ar, g)

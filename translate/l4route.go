@@ -186,10 +186,7 @@ func (t *translator) resolveL4Backends(r *l4Route) ([]ir.WeightedBackend, []*ir.
 		// Every backend has weight 0: nothing is forwarded.
 		backends = []ir.WeightedBackend{{Weight: 1}}
 	}
-	if probs.reason != "" {
-		return backends, clusters, status.New(status.CondResolvedRefs, false, probs.reason, strings.Join(probs.msgs, "; "))
-	}
-	return backends, clusters, status.New(status.CondResolvedRefs, true, status.ReasonResolvedRefs, "all references are resolved")
+	return backends, clusters, probs.condition()
 }
 
 // attachL4 binds a route to the listeners one parentRef selects and
@@ -200,7 +197,7 @@ func (t *translator) attachL4(r *l4Route, i int, pr gwapiv1.ParentReference, bac
 	if g == nil {
 		return fail
 	}
-	var matched, wrongProtocol, allowed, attached int
+	var matched, ready, wrongProtocol, allowed, attached int
 	var taken []string
 	for _, l := range g.listeners {
 		if pr.SectionName != nil && *pr.SectionName != l.spec.Name {
@@ -214,10 +211,14 @@ func (t *translator) attachL4(r *l4Route, i int, pr gwapiv1.ParentReference, bac
 			wrongProtocol++
 			continue
 		}
-		if !l.valid || !l.allowsKind(r.kind) || !t.namespaceAllowed(g.obj, l.spec, r.meta.Namespace) {
+		if !l.allowsKind(r.kind) || !t.namespaceAllowed(g.obj, l.spec, r.meta.Namespace) {
 			continue
 		}
 		allowed++
+		if !l.valid {
+			continue
+		}
+		ready++
 		var hosts []string
 		if r.kind == "TLSRoute" {
 			if hosts = intersectHostnames(hostnameOf(l.spec.Hostname), r.hostnames); len(hosts) == 0 {
@@ -243,7 +244,9 @@ func (t *translator) attachL4(r *l4Route, i int, pr gwapiv1.ParentReference, bac
 		// the wrong protocol is used.
 		return status.New(status.CondAccepted, false, status.ReasonUnsupportedValue, fmt.Sprintf("field %s: a TLSRoute attaches to listeners of protocol TLS only; Gateway %s/%s has none that matches", field, ns, pr.Name))
 	case allowed == 0:
-		return status.New(status.CondAccepted, false, status.ReasonNotAllowedByListeners, fmt.Sprintf("field %s: no valid listener of Gateway %s/%s allows a %s here (protocol, allowedRoutes)", field, ns, pr.Name, r.kind))
+		return status.New(status.CondAccepted, false, status.ReasonNotAllowedByListeners, fmt.Sprintf("field %s: no listener of Gateway %s/%s allows a %s here (protocol, allowedRoutes)", field, ns, pr.Name, r.kind))
+	case ready == 0:
+		return noReadyListeners(field, ns, string(pr.Name))
 	case attached == 0 && len(taken) > 0:
 		return status.New(status.CondAccepted, false, status.ReasonUnsupportedValue, fmt.Sprintf("field %s: %s, which is older; a %s listener forwards to one route", field, strings.Join(taken, "; "), l4Protocol(r.kind)))
 	case attached == 0:

@@ -21,6 +21,9 @@ import (
 // kubernetes.io/service-name: <service>: of each, the port whose name (and
 // protocol) is the Service port's gives the port number, and every
 // endpoint whose conditions.ready is not false gives its first address.
+// A Service port with appProtocol kubernetes.io/h2c is spoken to in
+// HTTP/2 without TLS (h2c), as Gateway API asks; kubernetes.io/ws needs
+// nothing more than the WebSocket upgrades every HTTP listener allows.
 // A Service of type ExternalName is a DNS name instead: its cluster
 // resolves externalName itself and connects to the Service port.
 //
@@ -116,6 +119,7 @@ func portList(ports []corev1.ServicePort) string {
 // it has no endpoints.
 func (t *translator) buildServiceCluster(svc *corev1.Service, sp corev1.ServicePort) *ir.Cluster {
 	c := &ir.Cluster{Name: fmt.Sprintf("service/%s/%s/%d", svc.Namespace, svc.Name, sp.Port)}
+	c.HTTP2 = sp.AppProtocol != nil && *sp.AppProtocol == "kubernetes.io/h2c"
 	if svc.Spec.Type == corev1.ServiceTypeExternalName {
 		c.DNS = true
 		host := strings.TrimSuffix(svc.Spec.ExternalName, ".")

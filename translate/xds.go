@@ -119,7 +119,8 @@ func httpConnectionManager(l *ir.Listener) *listenerv3.Filter {
 			RouteConfigName: l.Name,
 			ConfigSource:    adsSource(),
 		}},
-		HttpFilters: httpFilters(l),
+		HttpFilters:    httpFilters(l),
+		UpgradeConfigs: websocketUpgrade(),
 	}
 	hcm.AccessLog = accessLogs(l)
 	policies.ClientHCM(l, hcm)
@@ -127,6 +128,16 @@ func httpConnectionManager(l *ir.Listener) *listenerv3.Filter {
 		Name:       "envoy.filters.network.http_connection_manager",
 		ConfigType: &listenerv3.Filter_TypedConfig{TypedConfig: mustAny(hcm)},
 	}
+}
+
+// websocketUpgrade lets every HTTP listener proxy WebSocket upgrades, as
+// Envoy Gateway does on each of its listeners: a backend that speaks
+// WebSocket (appProtocol kubernetes.io/ws) is reached with no setting.
+// Neither Gateway API nor Envoy Gateway 1.2 has a field to turn upgrades
+// off; an EnvoyPatchPolicy that removes upgrade_configs from the
+// listener's HTTP connection manager does it (README).
+func websocketUpgrade() []*hcmv3.HttpConnectionManager_UpgradeConfig {
+	return []*hcmv3.HttpConnectionManager_UpgradeConfig{{UpgradeType: "websocket"}}
 }
 
 // httpFilters is the HTTP filter chain of a listener: the filters of

@@ -86,6 +86,7 @@ func http3ConnectionManager(l *ir.Listener) *listenerv3.Filter {
 	}
 	hcm.CodecType = hcmv3.HttpConnectionManager_HTTP3
 	hcm.Http3ProtocolOptions = &corev3.Http3ProtocolOptions{}
+	hcm.UpgradeConfigs = nil // HTTP/3 has no Upgrade header; WebSocket stays on TCP
 	f.ConfigType = &listenerv3.Filter_TypedConfig{TypedConfig: mustAny(hcm)}
 	return f
 }

@@ -1,9 +1,19 @@
 package main
 
 import (
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"slices"
+	"strings"
+
 	"github.com/spf13/cobra"
 
 	"github.com/sluice-gitops/sluice/serve/bootstrap"
+	"github.com/sluice-gitops/sluice/serve/publish"
 )
 
 func newBootstrapCmd() *cobra.Command {
@@ -15,6 +25,9 @@ func newBootstrapCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			b, err := bootstrap.Build(opts)
 			if err != nil {
+				return err
+			}
+			if err := checkClientCert(opts.XDSCertFile, b.GetNode().GetCluster()); err != nil {
 				return err
 			}
 			out, err := bootstrap.YAML(b)
@@ -34,4 +47,36 @@ func newBootstrapCmd() *cobra.Command {
 	cmd.Flags().StringVar(&opts.XDSKeyFile, "xds-key-file", "", "key of --xds-cert-file")
 	cmd.MarkFlagRequired("gateway")
 	return cmd
+}
+
+// checkClientCert checks, when the client certificate can be read here,
+// that it names gateway as sluice demands under mTLS (publish.Access): a
+// URI SAN spiffe://TRUST-DOMAIN/ns/NAMESPACE/gateway/NAME. A file that is
+// not here (a path on Envoy's host) is not checked.
+func checkClientCert(file, gateway string) error {
+	if file == "" {
+		return nil
+	}
+	b, err := os.ReadFile(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("xds cert file: %w", err)
+	}
+	block, _ := pem.Decode(b)
+	if block == nil || block.Type != "CERTIFICATE" {
+		return fmt.Errorf("xds cert file %s: no PEM certificate", file)
+	}
+	cert, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		return fmt.Errorf("xds cert file %s: %w", file, err)
+	}
+	names := publish.CertGateways(cert)
+	ns, name, _ := strings.Cut(gateway, "/")
+	if !slices.Contains(names, gateway) {
+		return fmt.Errorf("xds cert file %s names gateways %v, not %s: sluice (with xds.tls.clientCAFile) would refuse this Envoy; give the certificate the URI SAN spiffe://TRUST-DOMAIN/ns/%s/gateway/%s",
+			file, names, gateway, ns, name)
+	}
+	return nil
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/sluice-gitops/sluice/cmd/sluice/config"
 	"github.com/sluice-gitops/sluice/serve"
 	"github.com/sluice-gitops/sluice/serve/endpoints"
+	"github.com/sluice-gitops/sluice/serve/datadir"
 	"github.com/sluice-gitops/sluice/serve/publish"
 	"github.com/sluice-gitops/sluice/serve/reconcile"
 	"github.com/sluice-gitops/sluice/serve/revisions"
@@ -123,18 +124,36 @@ func adminOptions(cfg *config.Config) (serve.AdminOptions, error) {
 	return opts, nil
 }
 
-// xdsServerOptions are the gRPC options of the xDS server: TLS when
-// configured.
+// xdsServerOptions are the gRPC options of the xDS server: the stream
+// limits, and TLS when configured.
 func xdsServerOptions(cfg *config.Config, logger *slog.Logger) ([]grpc.ServerOption, error) {
+	limits := publish.StreamLimits{Total: max(cfg.XDS.MaxStreams, 0), PerIP: max(cfg.XDS.MaxStreamsPerIP, 0)}
 	t := cfg.XDS.TLS
+	access := publish.Access{CertGateways: t != nil && t.ClientCAFile != "", InsecureSecrets: cfg.XDS.InsecureSecrets()}
+	opts := append([]grpc.ServerOption{limits.ServerOption()}, access.ServerOptions()...)
+	warnXDSExposure(cfg, logger)
 	if t == nil {
-		return nil, nil
+		return opts, nil
 	}
 	conf, err := publish.XDSTLSConfig(publish.TLSFiles{CertFile: t.CertFile, KeyFile: t.KeyFile, ClientCAFile: t.ClientCAFile}, logger)
 	if err != nil {
 		return nil, err
 	}
-	return []grpc.ServerOption{grpc.Creds(credentials.NewTLS(conf))}, nil
+	return append(opts, grpc.Creds(credentials.NewTLS(conf))), nil
+}
+
+// warnXDSExposure says at start when xDS can be read by clients sluice
+// does not authenticate beyond this host.
+func warnXDSExposure(cfg *config.Config, logger *slog.Logger) {
+	x := cfg.XDS
+	if x.LoopbackOnly() || (x.TLS != nil && x.TLS.ClientCAFile != "") {
+		return
+	}
+	if x.InsecureSecrets() {
+		logger.Warn("xDS serves secrets to unauthenticated clients beyond loopback (xds.allowInsecureSecrets): any client that reaches the port can read any gateway's keys and credentials", "address", x.Address)
+		return
+	}
+	logger.Warn("xDS listens beyond loopback without client certificates: any client that reaches the port can read any gateway's configuration (not its secrets); set xds.tls with clientCAFile", "address", x.Address)
 }
 
 // listen binds the xDS and the admin listeners.
@@ -151,6 +170,7 @@ func listen(cfg *config.Config) (xds, admin net.Listener, err error) {
 
 // parts are the pieces sluice serve runs, wired.
 type parts struct {
+	lock    *datadir.Lock
 	hist    *revisions.History
 	rec     *reconcile.Reconciler
 	sched   *gitsync.Scheduler
@@ -178,11 +198,19 @@ func liveEndpoints(cfg *config.Config, reg prometheus.Registerer, logger *slog.L
 }
 
 // wire builds the pieces of cfg: source, revision history, reconciler,
-// scheduler and admin server. Close the history when done.
-func wire(cfg *config.Config, logger *slog.Logger) (*parts, error) {
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
-		return nil, fmt.Errorf("data dir: %w", err)
+// scheduler and admin server, after locking the data directory. Close
+// them with close.
+func wire(cfg *config.Config, logger *slog.Logger) (_ *parts, err error) {
+	// Nothing in dataDir is touched before it is ours.
+	lock, err := datadir.Acquire(cfg.DataDir)
+	if err != nil {
+		return nil, err
 	}
+	defer func() {
+		if err != nil {
+			lock.Release()
+		}
+	}()
 	src, interval, err := newSource(cfg, logger)
 	if err != nil {
 		return nil, err
@@ -221,7 +249,13 @@ func wire(cfg *config.Config, logger *slog.Logger) (*parts, error) {
 	// An operator's sync waits for its result; a webhook's does not.
 	aopts.Gatherer, aopts.Sync, aopts.Trigger, aopts.Actions, aopts.Logger = reg, sched.SyncNow, sched.Trigger, rec, logger
 	admin := &http.Server{Handler: serve.AdminHandler(hist, aopts), ReadHeaderTimeout: 10 * time.Second}
-	return &parts{hist: hist, rec: rec, sched: sched, admin: admin, xdsOpts: xdsOpts, live: live}, nil
+	return &parts{lock: lock, hist: hist, rec: rec, sched: sched, admin: admin, xdsOpts: xdsOpts, live: live}, nil
+}
+
+// close closes the store, then gives the data directory up.
+func (p *parts) close() {
+	p.hist.Close()
+	p.lock.Release()
 }
 
 // runServe runs the control plane until ctx is done. ready is called with
@@ -231,7 +265,7 @@ func runServe(ctx context.Context, cfg *config.Config, logger *slog.Logger, read
 	if err != nil {
 		return err
 	}
-	defer p.hist.Close() // runs after wg.Wait below: nothing writes to the store after
+	defer p.close() // runs after wg.Wait below: nothing writes to the store after
 	xdsLis, adminLis, err := listen(cfg)
 	if err != nil {
 		return err

@@ -44,6 +44,8 @@ type adsCache struct {
 
 	mu       sync.Mutex
 	gateways map[string]*adsGateway
+	// unknown is served to the gateways without a snapshot of their own.
+	unknown *gatewaySnap
 }
 
 type adsGateway struct {
@@ -72,14 +74,38 @@ func (c *adsCache) set(gateway string, snap cachev3.ResourceSnapshot) {
 	}
 }
 
-// snapshot returns what gateway is served, nil before its first snapshot.
+// setUnknown serves snap to every gateway without a snapshot of its own
+// and wakes their streams.
+func (c *adsCache) setUnknown(snap cachev3.ResourceSnapshot) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.unknown = newGatewaySnap(snap, c.unknown)
+	for _, g := range c.gateways {
+		if g.snap == nil {
+			for s := range g.streams {
+				s.wake()
+			}
+		}
+	}
+}
+
+// snapshot returns what gateway is served: its own snapshot, else the
+// unknown gateways' one, nil before that is set.
 func (c *adsCache) snapshot(gateway string) *gatewaySnap {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if g := c.gateways[gateway]; g != nil {
+	if g := c.gateways[gateway]; g != nil && g.snap != nil {
 		return g.snap
 	}
-	return nil
+	return c.unknown
+}
+
+// known reports whether gateway has a snapshot of its own.
+func (c *adsCache) known(gateway string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	g := c.gateways[gateway]
+	return g != nil && g.snap != nil
 }
 
 // join makes s be woken when gateway's snapshot changes.
@@ -118,6 +144,9 @@ func adsOrder(typeURL string) int { return int(cachev3.GetResponseType(typeURL))
 type gatewaySnap struct {
 	snap  cachev3.ResourceSnapshot
 	types map[string]*typeSnap
+
+	secretsOnce sync.Once
+	secrets     bool // see holdsSecrets
 }
 
 func newGatewaySnap(snap cachev3.ResourceSnapshot, prev *gatewaySnap) *gatewaySnap {

@@ -80,7 +80,7 @@ func (a *adsServer) DeltaAggregatedResources(st discoveryv3.AggregatedDiscoveryS
 
 // deltaStream runs a delta stream: ADS, or the per-type service of fixed.
 func (a *adsServer) deltaStream(st grpc.BidiStreamingServer[discoveryv3.DeltaDiscoveryRequest, discoveryv3.DeltaDiscoveryResponse], fixed string) error {
-	s := &deltaStream{adsStream: a.newStream(true, fixed), st: st}
+	s := &deltaStream{adsStream: a.newStream(st.Context(), true, fixed), st: st}
 	s.respondAll = func() error { return respondEach(s.types, s.respond) }
 	return runStream(s.adsStream, st.Recv, s.request)
 }
@@ -92,7 +92,10 @@ func (s *deltaStream) add(typeURL string) *deltaType {
 }
 
 func (s *deltaStream) request(req *discoveryv3.DeltaDiscoveryRequest) error {
-	node := s.setNode(req.GetNode())
+	node, err := s.setNode(req.GetNode())
+	if err != nil {
+		return err
+	}
 	typeURL, err := requestType(s.fixed, req.GetTypeUrl())
 	if err != nil {
 		return err
@@ -178,9 +181,9 @@ func (s *deltaStream) respond(t *deltaType) error {
 	if !t.open {
 		return nil
 	}
-	g := s.srv.cache.snapshot(s.gateway)
-	if g == nil {
-		return nil
+	g, err := s.snapshot()
+	if g == nil || err != nil {
+		return err
 	}
 	snap := g.typ(t.typeURL)
 	resources, err := snap.deltaResources()

@@ -1,6 +1,7 @@
 package publish
 
 import (
+	"context"
 	"slices"
 	"strconv"
 	"sync"
@@ -32,6 +33,8 @@ type adsServer struct {
 type adsStream struct {
 	srv *adsServer
 	id  streamID
+	// ctx is the stream's: it says what the client may fetch (access.go).
+	ctx context.Context
 	// fixed is the type of a per-type stream (CDS, EDS, ...); "" for ADS.
 	fixed string
 	// respondAll sends every type what it waits for, in ADS order.
@@ -52,8 +55,8 @@ type adsStream struct {
 	err error
 }
 
-func (a *adsServer) newStream(delta bool, fixed string) *adsStream {
-	return &adsStream{srv: a, id: a.cache.streamID(delta), fixed: fixed}
+func (a *adsServer) newStream(ctx context.Context, delta bool, fixed string) *adsStream {
+	return &adsStream{srv: a, id: a.cache.streamID(delta), fixed: fixed, ctx: ctx}
 }
 
 // runStream runs a stream: it receives requests and answers each with s
@@ -97,21 +100,35 @@ func (s *adsStream) sendNews() {
 	s.err = s.respondAll()
 }
 
-// setNode takes the node of a request: only the first must carry it.
-// Callers hold s.mu.
-func (s *adsStream) setNode(node *corev3.Node) *corev3.Node {
+// setNode takes the node of a request: only the first must carry it. A
+// gateway the client may not fetch is PermissionDenied. Callers hold s.mu.
+func (s *adsStream) setNode(node *corev3.Node) (*corev3.Node, error) {
 	if node == nil {
 		node = s.node
 	}
-	s.node = node
 	if key := nodeKey(node); !s.joined || key != s.gateway {
+		if err := allowGateway(s.ctx, key); err != nil {
+			return nil, err
+		}
 		if s.joined {
 			s.srv.cache.leave(s.gateway, s)
 		}
 		s.gateway, s.joined = key, true
 		s.srv.cache.join(key, s)
 	}
-	return node
+	s.node = node
+	return node, nil
+}
+
+// snapshot returns what the stream's gateway is served, nil before the
+// first snapshot; a snapshot with secrets the client may not have is
+// PermissionDenied.
+func (s *adsStream) snapshot() (*gatewaySnap, error) {
+	g := s.srv.cache.snapshot(s.gateway)
+	if g == nil {
+		return nil, nil
+	}
+	return g, allowSecrets(s.ctx, s.gateway, g)
 }
 
 func (s *adsStream) close() {
@@ -163,7 +180,7 @@ func (a *adsServer) StreamAggregatedResources(st discoveryv3.AggregatedDiscovery
 
 // sotwStream runs a SotW stream: ADS, or the per-type service of fixed.
 func (a *adsServer) sotwStream(st grpc.BidiStreamingServer[discoveryv3.DiscoveryRequest, discoveryv3.DiscoveryResponse], fixed string) error {
-	s := &sotwStream{adsStream: a.newStream(false, fixed), st: st}
+	s := &sotwStream{adsStream: a.newStream(st.Context(), false, fixed), st: st}
 	s.respondAll = func() error { return respondEach(s.types, s.respond) }
 	return runStream(s.adsStream, st.Recv, s.request)
 }
@@ -180,7 +197,10 @@ func (s *sotwStream) typ(typeURL string) *sotwType {
 }
 
 func (s *sotwStream) request(req *discoveryv3.DiscoveryRequest) error {
-	node := s.setNode(req.GetNode())
+	node, err := s.setNode(req.GetNode())
+	if err != nil {
+		return err
+	}
 	typeURL, err := requestType(s.fixed, req.GetTypeUrl())
 	if err != nil {
 		return err
@@ -232,9 +252,9 @@ func (s *sotwStream) respond(t *sotwType) error {
 	if !t.open {
 		return nil
 	}
-	g := s.srv.cache.snapshot(s.gateway)
-	if g == nil {
-		return nil
+	g, err := s.snapshot()
+	if g == nil || err != nil {
+		return err
 	}
 	snap := g.typ(t.typeURL)
 	if !t.wildcard && !snap.names.subsetOf(t.names) {

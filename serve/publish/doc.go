@@ -10,7 +10,12 @@
 // Envoy; go-control-plane's types and snapshots are used throughout. A
 // resource is marshalled once per snapshot (marshal.go) and a SotW
 // response encoded once for every Envoy of a gateway (adscodec.go).
-// xdstls.go serves xDS over TLS, with client certificates.
+// xdstls.go serves xDS over TLS, with client certificates. bounds.go
+// bounds what a client can make sluice keep: text clipped (Clip) and
+// streams limited (StreamLimits). Envoys whose gateway was never Set are
+// served the unknown gateways' snapshot (SetUnknown) and leave nothing
+// behind when they go. access.go says which client may fetch which
+// gateway (client certificates naming gateways) and its secrets.
 //
 // A new NACK rule goes in tracker.go (what an Envoy holds) or in the
 // stream's request handling (adssotw.go, adsdelta.go). It must not

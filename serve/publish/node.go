@@ -28,13 +28,14 @@ func nodeKey(node *corev3.Node) string {
 	return GatewayKey(node.GetCluster())
 }
 
-// nodeName identifies one Envoy for health tracking.
+// nodeName identifies one Envoy for health tracking, clipped to
+// MaxNodeName (it is kept and logged).
 func nodeName(node *corev3.Node) string {
 	if node == nil {
 		return ""
 	}
 	if node.GetId() == "" {
-		return fmt.Sprintf("(no id)@%s", node.GetCluster())
+		return Clip(fmt.Sprintf("(no id)@%s", node.GetCluster()), MaxNodeName)
 	}
-	return node.GetId()
+	return Clip(node.GetId(), MaxNodeName)
 }

@@ -70,9 +70,16 @@ func (a *adsServer) perTypeFetch(typeURL string) func(any, context.Context, func
 		if u := req.GetTypeUrl(); u != "" && u != typeURL {
 			return nil, status.Errorf(codes.InvalidArgument, "type URL %s on the %s service", u, typeURL)
 		}
-		g := a.cache.snapshot(nodeKey(req.GetNode()))
+		key := nodeKey(req.GetNode())
+		if err := allowGateway(ctx, key); err != nil {
+			return nil, err
+		}
+		g := a.cache.snapshot(key)
 		if g == nil {
 			return nil, status.Error(codes.Unavailable, "no snapshot for this node's gateway yet")
+		}
+		if err := allowSecrets(ctx, key, g); err != nil {
+			return nil, err
 		}
 		t := g.typ(typeURL)
 		if err := t.build(); err != nil {

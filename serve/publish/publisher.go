@@ -9,15 +9,11 @@ import (
 // Events are what the publisher tells the revision state machine of the
 // Envoys. Each may be nil.
 type Events struct {
-	// Request runs for every request with the node's gateway key, so that
-	// an unknown gateway can be given an empty snapshot.
-	Request func(gateway string)
 	// Ack runs when a node has taken version on every type it was sent.
 	Ack func(gateway, node, version string, at time.Time)
-	// Nack runs when a node rejects version, with Envoy's error_detail.
+	// Nack runs when a node rejects version, with Envoy's error_detail
+	// (clipped to MaxErrorDetail), once per node and version.
 	Nack func(gateway, node, version, detail string, at time.Time)
-	// Connect runs when a gateway gains (delta 1) or loses (-1) a node.
-	Connect func(gateway string, delta int)
 }
 
 // Publisher serves each gateway's snapshot to its Envoys over ADS (SotW
@@ -31,7 +27,7 @@ type Publisher struct {
 // New returns a Publisher that reports to ev.
 func New(ev Events) *Publisher {
 	tr := newTracker()
-	tr.onRequest, tr.onAck, tr.onNack, tr.onConnect = ev.Request, ev.Ack, ev.Nack, ev.Connect
+	tr.onAck, tr.onNack = ev.Ack, ev.Nack
 	return &Publisher{ads: newADSCache(), tracker: tr}
 }
 
@@ -50,6 +46,23 @@ func (p *Publisher) Set(gateway string, snap *cachev3.Snapshot) error {
 	p.ads.set(gateway, snap)
 	return nil
 }
+
+// SetUnknown serves snap to the Envoys whose gateway was never Set (their
+// node.cluster names no Gateway), as Set does. Their gateways leave no
+// state behind once their streams close; Known tells them apart.
+func (p *Publisher) SetUnknown(snap *cachev3.Snapshot) error {
+	if err := premarshal(snap); err != nil {
+		return err
+	}
+	if err := snap.ConstructVersionMap(); err != nil {
+		return err
+	}
+	p.ads.setUnknown(snap)
+	return nil
+}
+
+// Known reports whether gateway was Set.
+func (p *Publisher) Known(gateway string) bool { return p.ads.known(gateway) }
 
 // Connected lists the connected Envoys.
 func (p *Publisher) Connected() []NodeStatus { return p.tracker.connected() }

@@ -98,6 +98,9 @@ func (st *streamState) answer(nonce string) (sentNonce, bool) {
 type nodeState struct {
 	NodeStatus
 	types []nodeType
+	// nacked is the version last reported NACKed: a version NACKed on
+	// several types, or again, is reported once.
+	nacked string
 }
 
 // nodeType is a node's state of one type.
@@ -143,13 +146,9 @@ type tracker struct {
 	streams map[streamID]*streamState
 	nodes   map[string]*nodeState
 
-	// onRequest runs for every request with the gateway key (to give
-	// unknown gateways an empty snapshot before the watch is made).
-	onRequest func(gateway string)
-	onAck     func(gateway, node, version string, at time.Time)
-	onNack    func(gateway, node, version, detail string, at time.Time)
-	onConnect func(gateway string, delta int)
-	now       func() time.Time
+	onAck  func(gateway, node, version string, at time.Time)
+	onNack func(gateway, node, version, detail string, at time.Time)
+	now    func() time.Time
 }
 
 func newTracker() *tracker {
@@ -157,8 +156,10 @@ func newTracker() *tracker {
 }
 
 // request handles one DiscoveryRequest: the first names the node; one with
-// a response nonce ACKs (or, with error_detail, NACKs) what was sent.
+// a response nonce ACKs (or, with error_detail, NACKs) what was sent. The
+// detail is kept clipped to MaxErrorDetail.
 func (t *tracker) request(id streamID, node *corev3.Node, typeURL, nonce, detail string, nack bool) {
+	detail = Clip(detail, MaxErrorDetail)
 	t.mu.Lock()
 	st := t.streams[id]
 	if st == nil {
@@ -168,11 +169,7 @@ func (t *tracker) request(id streamID, node *corev3.Node, typeURL, nonce, detail
 		}
 		st = &streamState{node: node, delta: id.delta}
 		t.streams[id] = st
-		ns := t.node(node)
-		ns.Streams++
-		if t.onConnect != nil {
-			defer t.onConnect(ns.Gateway, 1)
-		}
+		t.node(node).Streams++
 	}
 	gateway := GatewayKey(st.node.GetCluster())
 	name := nodeName(st.node)
@@ -187,7 +184,8 @@ func (t *tracker) request(id streamID, node *corev3.Node, typeURL, nonce, detail
 		now := t.now()
 		if nack {
 			ns.LastNack, ns.NackError = &now, detail
-			if t.onNack != nil {
+			if t.onNack != nil && ns.nacked != info.version {
+				ns.nacked = info.version
 				v := info.version
 				defer t.onNack(gateway, name, v, detail, now)
 			}
@@ -203,9 +201,6 @@ func (t *tracker) request(id streamID, node *corev3.Node, typeURL, nonce, detail
 		}
 	}
 	t.mu.Unlock()
-	if t.onRequest != nil {
-		t.onRequest(gateway)
-	}
 }
 
 // takenAll reports whether every type sent at version was ACKed at it.
@@ -256,19 +251,13 @@ func (t *tracker) closed(id streamID) {
 	t.mu.Lock()
 	st := t.streams[id]
 	delete(t.streams, id)
-	var gateway string
 	if st != nil {
 		ns := t.node(st.node)
-		ns.Streams--
-		gateway = ns.Gateway
-		if ns.Streams <= 0 {
+		if ns.Streams--; ns.Streams <= 0 {
 			delete(t.nodes, nodeName(st.node))
 		}
 	}
 	t.mu.Unlock()
-	if st != nil && t.onConnect != nil {
-		t.onConnect(gateway, -1)
-	}
 }
 
 // node returns the state of a node, creating it. Callers hold t.mu.

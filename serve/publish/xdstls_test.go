@@ -36,7 +36,8 @@ type testCert struct {
 
 var serial int64
 
-func newCert(t *testing.T, cn string, parent *testCert, ca bool) *testCert {
+// newCert makes a certificate for cn with uris as URI SANs.
+func newCert(t *testing.T, cn string, parent *testCert, ca bool, uris ...string) *testCert {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -51,6 +52,9 @@ func newCert(t *testing.T, cn string, parent *testCert, ca bool) *testCert {
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
 		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
+	}
+	for _, u := range uris {
+		tmpl.URIs = append(tmpl.URIs, spiffe(t, u))
 	}
 	if ca {
 		tmpl.IsCA, tmpl.BasicConstraintsValid = true, true

@@ -4,7 +4,8 @@
 // snapshots of a translation), the pin (pin.go: Rollback, Unpin, Restore),
 // the automatic rollback of a gateway whose Envoy NACKs (autorollback.go),
 // the health of each revision from what the publisher reports, versions
-// (version.go), the xDS diff of two translations (diff.go), the revision
+// (version.go), the refusal of a change whose record cannot be written
+// (durable.go), the xDS diff of two translations (diff.go), the revision
 // metrics (metrics.go) and, in a cluster, the EDS-only updates of the
 // applied revision when live endpoints change (endpoints.go).
 //

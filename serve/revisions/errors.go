@@ -11,6 +11,9 @@ var (
 	// ErrInvalidRevision: a revision that cannot be served, because its
 	// YAML does not translate or its snapshots fail their checks.
 	ErrInvalidRevision = errors.New("revision cannot be served")
+	// ErrStore: the revision store cannot be written, so a change of what
+	// is served is refused (it would not survive a restart).
+	ErrStore = errors.New("the revision store cannot be written")
 )
 
 // invalidError marks err as ErrInvalidRevision without changing its text.

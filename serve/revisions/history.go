@@ -63,6 +63,12 @@ type History struct {
 	// live fills in live endpoints (cluster mode, endpoints.go); nil
 	// outside a cluster.
 	live Endpoints
+	// unknownSet: the Envoys of unknown gateways are served an empty
+	// snapshot.
+	unknownSet bool
+	// storeErr is the error of the last write of the store, "" when it
+	// succeeded.
+	storeErr string
 }
 
 // served is what one gateway is served now.
@@ -105,6 +111,7 @@ func New(opts Options) (*History, error) {
 	}
 	s.pub = publish.New(s.events())
 	s.metrics.setRevisionInfo(st.list())
+	registerConnected(s.pub, opts.Registerer)
 	return s, nil
 }
 
@@ -141,10 +148,16 @@ func (s *History) Apply(rev gitsync.Revision, res *translate.Result, terr error,
 		s.hold(rec, plans, keys)
 		return s.finish(rec, StatePending, fmt.Sprintf("not served: revision %s is pinned; sluice unpin serves the newest pending revision", shortSHA(s.pin)))
 	}
+	prev := s.servedNow()
 	if err := s.publish(rec, plans, keys); err != nil {
 		return s.finish(rec, StateRejected, err.Error())
 	}
-	return s.finish(rec, StateApplied, "")
+	out, err := s.settle(rec, StateApplied, "", prev)
+	if err != nil {
+		s.log.Error("revision not applied: its record cannot be written; the previous revision keeps serving", "revision", rev.String(), "err", err)
+		return s.finish(rec, StateRejected, err.Error())
+	}
+	return out
 }
 
 // Reject records a revision the source refused before translation (a bad
@@ -198,10 +211,21 @@ func typeName(typeURL string) string {
 }
 
 func (s *History) finish(rec *Record, state State, reason string) *Record {
+	out, _ := s.finishSaved(rec, state, reason)
+	return out
+}
+
+// finishSaved is finish, with the error of writing the record (logged by
+// the store, and written again with the next change).
+func (s *History) finishSaved(rec *Record, state State, reason string) (*Record, error) {
 	s.store.update(func() {
 		rec.State, rec.Reason = state, reason
 	})
-	s.store.save(s.meta(), rec)
+	saveErr := s.store.save(s.meta(), rec)
+	s.storeErr = ""
+	if saveErr != nil {
+		s.storeErr = saveErr.Error()
+	}
 	s.metrics.revisions.WithLabelValues(string(state)).Inc()
 	s.metrics.setRevisionInfo(s.store.list())
 	switch state {
@@ -218,7 +242,7 @@ func (s *History) finish(rec *Record, state State, reason string) *Record {
 	if s.onApply != nil {
 		s.onApply(out)
 	}
-	return out
+	return out, saveErr
 }
 
 // SourceError records a failed sync (the served revision stays).
@@ -235,38 +259,29 @@ func (s *History) SourceOK() {
 	s.source.lastErr, s.source.lastSuccess = "", time.Now()
 }
 
-// ensureSnapshot gives an Envoy whose gateway has no snapshot an empty one
-// once a revision is applied, so it is told "nothing" rather than left
-// waiting.
-func (s *History) ensureSnapshot(gateway string) {
-	if gateway == "" {
-		return
+// serveUnknown gives the Envoys whose gateway is unknown (their
+// node.cluster names no Gateway) an empty snapshot, once a revision is
+// served, so they are told "nothing" rather than left waiting. Its version
+// stays for the life of the process. Callers hold s.mu.
+func (s *History) serveUnknown(sha string) error {
+	if s.unknownSet {
+		return nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.applied == nil {
-		return
+	p, err := s.plan(sha, "", &translate.GatewayResult{})
+	if err == nil {
+		err = s.pub.SetUnknown(p.snap)
 	}
-	if _, ok := s.current[gateway]; ok {
-		return
-	}
-	p, err := s.plan(s.applied.SHA, gateway, &translate.GatewayResult{})
 	if err != nil {
-		s.log.Error("empty snapshot", "gateway", gateway, "err", err)
-		return
+		return fmt.Errorf("empty snapshot of unknown gateways: %w", err)
 	}
-	if err := s.setSnapshot(gateway, p.snap); err != nil {
-		s.log.Error("set empty snapshot", "gateway", gateway, "err", err)
-		return
-	}
-	s.current[gateway] = p.served()
+	s.unknownSet = true
+	return nil
 }
 
 // events are what the history does with what the publisher sees.
 func (s *History) events() publish.Events {
 	return publish.Events{
-		Request: s.ensureSnapshot, Ack: s.ack, Nack: s.nack,
-		Connect: func(gateway string, d int) { s.metrics.connected.WithLabelValues(gateway).Add(float64(d)) },
+		Ack: s.ack, Nack: s.nack,
 	}
 }
 
@@ -278,8 +293,17 @@ func (s *History) setSnapshot(gateway string, snap *cachev3.Snapshot) error {
 // Publisher returns the xDS publisher that serves the snapshots.
 func (s *History) Publisher() *publish.Publisher { return s.pub }
 
+// gatewayLabel is the gateway label of a metric: "unknown" for a gateway
+// that was never served, so clients cannot make up series.
+func (s *History) gatewayLabel(gateway string) string {
+	if s.pub.Known(gateway) {
+		return gateway
+	}
+	return unknownGateway
+}
+
 func (s *History) ack(gateway, node, version string, at time.Time) {
-	s.metrics.acks.WithLabelValues(gateway).Inc()
+	s.metrics.acks.WithLabelValues(s.gatewayLabel(gateway)).Inc()
 	s.noteGood(gateway, version)
 	d, ok := s.store.recordAck(gateway, version, node, at)
 	if !ok {
@@ -295,9 +319,9 @@ func (s *History) ack(gateway, node, version string, at time.Time) {
 }
 
 func (s *History) nack(gateway, node, version, detail string, at time.Time) {
-	s.metrics.nacks.WithLabelValues(gateway).Inc()
+	s.metrics.nacks.WithLabelValues(s.gatewayLabel(gateway)).Inc()
 	s.store.recordNack(gateway, version, node, detail, at)
-	s.log.Warn("envoy NACKed", "node", node, "gateway", gateway, "version", version, "error", detail)
+	s.log.Warn("envoy NACKed", "node", node, "gateway", publish.Clip(gateway, publish.MaxNodeName), "version", version, "error", publish.Clip(detail, maxLoggedDetail))
 	if s.rollbackOnNack {
 		s.rollbackGateway(gateway, version, node, detail)
 	}
@@ -369,7 +393,17 @@ func (s *History) Readiness() (served *gitsync.Revision, sourceErr string) {
 		rev := s.applied.Revision
 		served = &rev
 	}
+	if s.storeErr != "" {
+		return served, joinLines(s.source.lastErr, s.storeErr)
+	}
 	return served, s.source.lastErr
+}
+
+func joinLines(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
 }
 
 // FullSHA expands a prefix of a recorded revision's SHA; any other sha is

@@ -34,17 +34,23 @@ func (s *History) Rollback(rev gitsync.Revision, res *translate.Result) (*Record
 	s.store.update(func() {
 		rec.Rejected, rec.Warnings = res.Rejected(), res.Warnings
 	})
+	prev := s.servedNow()
 	if err := s.publish(rec, plans, keys); err != nil {
 		s.finish(rec, StateRejected, err.Error())
 		return nil, fmt.Errorf("revision %s: %w", rev.SHA, err)
+	}
+	s.pin = rev.SHA
+	out, err := s.settle(rec, StatePinned, reason, prev)
+	if err != nil {
+		s.finish(rec, StateRejected, "rollback refused: "+err.Error())
+		return nil, err
 	}
 	for _, g := range rec.Gateways {
 		if g.Pushed {
 			s.metrics.rollbacks.WithLabelValues(g.Gateway, "manual").Inc()
 		}
 	}
-	s.pin = rev.SHA
-	return s.finish(rec, StatePinned, reason), nil
+	return out, nil
 }
 
 // PendingHead returns the SHA of the newest pending revision, the one
@@ -87,6 +93,7 @@ func (s *History) Unpin(next gitsync.Revision, res *translate.Result) (*Record, 
 		// Apply already read it; keep it simple and keep what is served).
 		return s.unpinServed()
 	}
+	prev := s.servedNow()
 	plans, keys, err := s.build(next.SHA, res)
 	if err == nil {
 		err = s.publish(rec, plans, keys)
@@ -95,6 +102,10 @@ func (s *History) Unpin(next gitsync.Revision, res *translate.Result) (*Record, 
 		return nil, fmt.Errorf("unpin: serve pending revision %s: %w", next.SHA, err)
 	}
 	s.pin = ""
+	out, err := s.settle(rec, StateApplied, "", prev)
+	if err != nil {
+		return nil, fmt.Errorf("unpin: %w", err)
+	}
 	var skipped []*Record
 	s.store.update(func() {
 		for _, r := range s.store.records {
@@ -104,24 +115,32 @@ func (s *History) Unpin(next gitsync.Revision, res *translate.Result) (*Record, 
 			}
 		}
 	})
-	s.store.save(nil, skipped...)
-	return s.finish(rec, StateApplied, ""), nil
+	_ = s.store.save(nil, skipped...) // written again with the next change
+	return out, nil
 }
 
 // unpinServed removes the pin and keeps serving what is served. Callers
 // hold s.mu.
 func (s *History) unpinServed() (*Record, error) {
+	prev := s.servedNow()
 	s.pin = ""
 	rec := s.applied
 	if rec == nil {
-		s.store.save(s.meta())
+		if err := s.store.save(s.meta()); err != nil {
+			s.pin = prev.pin
+			return nil, fmt.Errorf("unpin: %w: %w", ErrStore, err)
+		}
 		return nil, nil
 	}
 	state := rec.State
 	if state == StatePinned {
 		state = StateApplied
 	}
-	return s.finish(rec, state, "unpinned; no newer revision was pending"), nil
+	out, err := s.settle(rec, state, "unpinned; no newer revision was pending", prev)
+	if err != nil {
+		return nil, fmt.Errorf("unpin: %w", err)
+	}
+	return out, nil
 }
 
 // Pinned returns the SHA of the pinned revision, or "".

@@ -28,20 +28,10 @@ func (s *History) build(sha string, res *translate.Result) ([]gatewayPlan, map[s
 	if err := errors.Join(errs...); err != nil {
 		return nil, nil, err
 	}
-	// Gateways that were served before but are gone now, and Envoys of
-	// unknown gateways, get an empty snapshot. That includes Envoys that
-	// connected before the first revision: their watch is open and they
-	// send nothing more until answered, so ensureSnapshot never sees them.
-	empty := map[string]bool{}
+	// Gateways that were served before but are gone now get an empty
+	// snapshot. (Envoys of gateways never served get the unknown
+	// gateways' one: serveUnknown.)
 	for key := range s.current {
-		empty[key] = true
-	}
-	for _, n := range s.pub.Connected() {
-		if n.Gateway != "" {
-			empty[n.Gateway] = true
-		}
-	}
-	for key := range empty {
 		if !keys[key] {
 			p, err := s.plan(sha, key, &translate.GatewayResult{})
 			if err != nil {
@@ -88,6 +78,9 @@ func (s *History) publish(rec *Record, plans []gatewayPlan, keys map[string]bool
 			}
 		}
 	})
+	if err := s.serveUnknown(rec.SHA); err != nil {
+		return err
+	}
 	for _, p := range plans {
 		if push[p.key] {
 			if err := s.setSnapshot(p.key, p.snap); err != nil {

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sluice-gitops/sluice/serve/publish"
 	gitsync "github.com/sluice-gitops/sluice/sync"
 	"github.com/sluice-gitops/sluice/translate"
 )
@@ -49,8 +50,12 @@ type GatewayHealth struct {
 	// Envoys kept the version of an earlier revision.
 	Pushed    bool           `json:"pushed"`
 	Resources map[string]int `json:"resources"`
-	Acked     []string       `json:"acked"`
-	Nacked    []NodeError    `json:"nacked"`
+	// Acked and Nacked list the Envoys that ACKed or NACKed, up to
+	// maxAcked and maxNacked; MoreAcked and MoreNacked count the others.
+	Acked      []string    `json:"acked"`
+	Nacked     []NodeError `json:"nacked"`
+	MoreAcked  int         `json:"moreAcked,omitempty"`
+	MoreNacked int         `json:"moreNacked,omitempty"`
 	// Pending lists connected Envoys of the gateway that neither ACKed nor
 	// NACKed this version.
 	Pending []string `json:"pending"`
@@ -117,6 +122,16 @@ type store struct {
 
 // flushDelay batches the writes of ACKs and NACKs.
 const flushDelay = time.Second
+
+// What Envoys can make the store keep per gateway and version: node names
+// (clipped by the publisher to publish.MaxNodeName) and NACK details
+// (publish.MaxErrorDetail). A flood of made-up node ids only counts.
+const (
+	maxAcked  = 5000
+	maxNacked = 100
+	// maxLoggedDetail bounds a NACK's detail in a log line.
+	maxLoggedDetail = 1 << 10
+)
 
 func newStore() *store {
 	return &store{byVersion: map[string]*Record{}, dirty: map[*Record]bool{}, meta: map[string]string{}, log: slog.New(slog.DiscardHandler)}
@@ -190,8 +205,9 @@ func (s *store) prune() {
 }
 
 // save marks records changed and writes them, with meta values ("" removes
-// one), now.
-func (s *store) save(meta map[string]string, recs ...*Record) {
+// one), now: durably (bbolt syncs the file before a write returns) unless
+// it returns an error.
+func (s *store) save(meta map[string]string, recs ...*Record) error {
 	s.mu.Lock()
 	for _, r := range recs {
 		s.dirty[r] = true
@@ -200,7 +216,7 @@ func (s *store) save(meta map[string]string, recs ...*Record) {
 		s.meta[k] = v
 	}
 	s.mu.Unlock()
-	s.flush()
+	return s.flush()
 }
 
 // saveLater marks a record changed and writes it within flushDelay.
@@ -208,12 +224,13 @@ func (s *store) save(meta map[string]string, recs ...*Record) {
 func (s *store) saveLater(r *Record) {
 	s.dirty[r] = true
 	if s.db != nil && s.timer == nil {
-		s.timer = time.AfterFunc(flushDelay, s.flush)
+		s.timer = time.AfterFunc(flushDelay, func() { _ = s.flush() })
 	}
 }
 
-// flush writes what changed.
-func (s *store) flush() {
+// flush writes what changed. What cannot be written stays to write with
+// the next flush.
+func (s *store) flush() error {
 	s.flushMu.Lock()
 	defer s.flushMu.Unlock()
 	s.mu.Lock()
@@ -226,24 +243,40 @@ func (s *store) flush() {
 		clear(s.meta)
 		s.drop = nil
 		s.mu.Unlock()
-		return
+		return nil
 	}
+	orig := make([]*Record, 0, len(s.dirty))
 	recs := make([]*Record, 0, len(s.dirty))
 	for r := range s.dirty {
+		orig = append(orig, r)
 		recs = append(recs, r.clone())
 	}
 	drop, meta := s.drop, s.meta
 	s.dirty, s.drop, s.meta = map[*Record]bool{}, nil, map[string]string{}
 	db := s.db
 	s.mu.Unlock()
-	if err := db.write(recs, drop, meta); err != nil {
-		s.log.Error("the revision history is not saved; a restart may lose it", "err", err)
+	err := db.write(recs, drop, meta)
+	if err == nil {
+		return nil
 	}
+	s.log.Error("the revision history is not saved; it is written again with the next change", "err", err)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, r := range orig {
+		s.dirty[r] = true
+	}
+	s.drop = append(drop, s.drop...)
+	for k, v := range meta {
+		if _, newer := s.meta[k]; !newer {
+			s.meta[k] = v
+		}
+	}
+	return err
 }
 
 // close writes what changed and closes the database.
 func (s *store) close() error {
-	s.flush()
+	_ = s.flush()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.db == nil {
@@ -338,8 +371,12 @@ func (s *store) recordAck(gateway, version, node string, at time.Time) (fromFetc
 	if g == nil || contains(g.Acked, node) {
 		return 0, false
 	}
-	g.Acked = append(g.Acked, node)
-	sort.Strings(g.Acked)
+	if len(g.Acked) >= maxAcked {
+		g.MoreAcked++
+	} else {
+		g.Acked = append(g.Acked, node)
+		sort.Strings(g.Acked)
+	}
 	d := at.Sub(r.FetchedAt)
 	secs := d.Seconds()
 	if g.FirstAckSeconds == nil {
@@ -384,7 +421,11 @@ func (s *store) recordNack(gateway, version, node, detail string, at time.Time) 
 				return
 			}
 		}
-		g.Nacked = append(g.Nacked, NodeError{Node: node, Error: detail, At: at})
+		if len(g.Nacked) >= maxNacked {
+			g.MoreNacked++
+		} else {
+			g.Nacked = append(g.Nacked, NodeError{Node: node, Error: publish.Clip(detail, publish.MaxErrorDetail), At: at})
+		}
 		s.saveLater(r)
 	}
 }

@@ -28,11 +28,13 @@ const (
 	ReasonListenersNotValid       = "ListenersNotValid"
 	ReasonNoMatchingParent        = "NoMatchingParent"
 	ReasonNotAllowedByListeners   = "NotAllowedByListeners"
+	ReasonNoReadyListeners        = "NoReadyListeners"
 	ReasonNoMatchingListenerHost  = "NoMatchingListenerHostname"
 	ReasonUnsupportedValue        = "UnsupportedValue"
 	ReasonBackendNotFound         = "BackendNotFound"
 	ReasonInvalidKind             = "InvalidKind"
 	ReasonRefNotPermitted         = "RefNotPermitted"
+	ReasonUnsupportedRefValue     = "UnsupportedRefValue"
 	ReasonUnsupportedGatewayClass = "InvalidGatewayClass"
 	// ReasonInvalidCertificateRef is a listener's TLS reason.
 	ReasonInvalidCertificateRef = "InvalidCertificateRef"

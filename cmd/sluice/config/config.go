@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -17,6 +18,7 @@ import (
 	yaml3 "go.yaml.in/yaml/v3"
 	"sigs.k8s.io/yaml"
 
+	"github.com/sluice-gitops/sluice/serve/publish"
 	gitsync "github.com/sluice-gitops/sluice/sync"
 	"github.com/sluice-gitops/sluice/translate/flatyaml"
 )
@@ -175,6 +177,40 @@ type XDS struct {
 	Address string `json:"address" yaml:"address"`
 	// TLS, when set, serves xDS over TLS (mTLS with a client CA).
 	TLS *XDSTLS `json:"tls,omitempty" yaml:"tls"`
+	// MaxStreams and MaxStreamsPerIP bound the xDS streams open at once,
+	// in all and from one remote address (defaults
+	// publish.DefaultMaxStreams and DefaultMaxStreamsPerIP; -1: no limit).
+	MaxStreams      int `json:"maxStreams" yaml:"maxStreams"`
+	MaxStreamsPerIP int `json:"maxStreamsPerIP" yaml:"maxStreamsPerIP"`
+	// AllowInsecureSecrets serves gateways whose configuration holds
+	// secrets to clients without a verified certificate. Unset, it is true
+	// when the listener is loopback-only (its clients are on this host,
+	// which holds the Git mirror and so the secrets anyway) and false
+	// otherwise: see InsecureSecrets.
+	AllowInsecureSecrets *bool `json:"allowInsecureSecrets,omitempty" yaml:"allowInsecureSecrets"`
+}
+
+// LoopbackOnly reports whether the xDS address listens on loopback only
+// (127.0.0.0/8, ::1 or localhost).
+func (x XDS) LoopbackOnly() bool {
+	host, _, err := net.SplitHostPort(x.Address)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// InsecureSecrets says whether clients without a verified certificate are
+// served secrets: AllowInsecureSecrets, by default LoopbackOnly.
+func (x XDS) InsecureSecrets() bool {
+	if x.AllowInsecureSecrets != nil {
+		return *x.AllowInsecureSecrets
+	}
+	return x.LoopbackOnly()
 }
 
 // XDSTLS names the PEM files of the xDS listener's TLS. They are read again
@@ -315,6 +351,12 @@ func (c *Config) defaults() {
 	if c.XDS.Address == "" {
 		c.XDS.Address = DefaultXDSAddress
 	}
+	if c.XDS.MaxStreams == 0 {
+		c.XDS.MaxStreams = publish.DefaultMaxStreams
+	}
+	if c.XDS.MaxStreamsPerIP == 0 {
+		c.XDS.MaxStreamsPerIP = publish.DefaultMaxStreamsPerIP
+	}
 	if c.Admin.Address == "" {
 		c.Admin.Address = DefaultAdminAddress
 	}
@@ -361,6 +403,11 @@ func (c *Config) validate() error {
 	}
 	if t := c.XDS.TLS; t != nil && (t.CertFile == "" || t.KeyFile == "") {
 		errs = append(errs, errors.New("field xds.tls: certFile and keyFile are required"))
+	}
+	for field, v := range map[string]int{"maxStreams": c.XDS.MaxStreams, "maxStreamsPerIP": c.XDS.MaxStreamsPerIP} {
+		if v < -1 {
+			errs = append(errs, fmt.Errorf("field xds.%s: %d is not a number of streams (or -1 for no limit)", field, v))
+		}
 	}
 	if c.History.Keep < 0 {
 		errs = append(errs, fmt.Errorf("field history.keep: %d is negative; want the number of revisions to keep", c.History.Keep))

@@ -15,7 +15,8 @@ func TestParseDefaults(t *testing.T) {
 	}
 	g := cfg.Source.Git
 	if cfg.XDS.Address != ":18000" || cfg.Admin.Address != "127.0.0.1:19000" || cfg.DataDir != "./.sluice" ||
-		g.Branch != "main" || g.Interval.Duration != 30*time.Second {
+		g.Branch != "main" || g.Interval.Duration != 30*time.Second ||
+		cfg.XDS.MaxStreams != 10000 || cfg.XDS.MaxStreamsPerIP != 1000 {
 		t.Errorf("defaults not applied: %+v %+v", cfg, g)
 	}
 }
@@ -29,6 +30,7 @@ func TestParseErrorsNameTheField(t *testing.T) {
 		"short interval": {"source: {git: {url: x, interval: 10ms}}\n", "field source.git.interval"},
 		"no url":         {"source: {git: {branch: main}}\n", "source.git.url"},
 		"no paths":       {"source: {dir: {}}\n", "source.dir.paths"},
+		"bad limit":      {"source: {dir: {paths: [a]}}\nxds: {maxStreamsPerIP: -5}\n", "field xds.maxStreamsPerIP"},
 		"eg kubernetes":  {"apiVersion: gateway.envoyproxy.io/v1alpha1\nkind: EnvoyGateway\nprovider: {type: Kubernetes}\n", "provider.custom"},
 	}
 	for name, tc := range cases {
@@ -90,5 +92,30 @@ func TestLoadResolvesRelativePaths(t *testing.T) {
 	}
 	if cfg.DataDir != DefaultDataDir {
 		t.Errorf("default dataDir = %q, want it relative to the working directory", cfg.DataDir)
+	}
+}
+
+// Secrets go to unauthenticated xDS clients by default only on a
+// loopback-only listener; allowInsecureSecrets says otherwise either way.
+func TestInsecureSecretsDefault(t *testing.T) {
+	yes, no := true, false
+	for _, tc := range []struct {
+		address string
+		allow   *bool
+		want    bool
+	}{
+		{":18000", nil, false},
+		{"0.0.0.0:18000", nil, false},
+		{"10.0.0.1:18000", nil, false},
+		{"127.0.0.1:18000", nil, true},
+		{"[::1]:18000", nil, true},
+		{"localhost:18000", nil, true},
+		{":18000", &yes, true},
+		{"127.0.0.1:18000", &no, false},
+	} {
+		x := XDS{Address: tc.address, AllowInsecureSecrets: tc.allow}
+		if got := x.InsecureSecrets(); got != tc.want {
+			t.Errorf("address %s, allowInsecureSecrets %v: InsecureSecrets = %v, want %v", tc.address, tc.allow, got, tc.want)
+		}
 	}
 }
