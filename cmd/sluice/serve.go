@@ -22,8 +22,8 @@ import (
 
 	"github.com/sluice-gitops/sluice/cmd/sluice/config"
 	"github.com/sluice-gitops/sluice/serve"
-	"github.com/sluice-gitops/sluice/serve/endpoints"
 	"github.com/sluice-gitops/sluice/serve/datadir"
+	"github.com/sluice-gitops/sluice/serve/endpoints"
 	"github.com/sluice-gitops/sluice/serve/publish"
 	"github.com/sluice-gitops/sluice/serve/reconcile"
 	"github.com/sluice-gitops/sluice/serve/revisions"
