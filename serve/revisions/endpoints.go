@@ -94,12 +94,15 @@ func (s *History) RefreshEndpoints() int {
 		if p.hash == cur.hash {
 			continue
 		}
+		// Before the push: an Envoy may ACK before setSnapshot returns.
+		var undo func()
+		s.store.update(func() { undo = s.applied.repoint(s.store.byVersion, key, cur.version, p) })
 		if err := s.setSnapshot(key, p.snap); err != nil {
+			s.store.update(undo)
 			s.log.Error("serve live endpoints", "gateway", key, "err", err)
 			continue
 		}
 		s.current[key] = p.served()
-		s.store.update(func() { s.applied.repoint(s.store.byVersion, key, cur.version, p) })
 		pushed++
 	}
 	if pushed > 0 {
@@ -110,18 +113,27 @@ func (s *History) RefreshEndpoints() int {
 }
 
 // repoint makes the health entry of gateway key follow its new version
-// p: its Envoys must ACK that one now. Callers hold the store's lock.
-func (r *Record) repoint(byVersion map[string]*Record, key, old string, p gatewayPlan) {
+// p: its Envoys must ACK that one now. It returns what undoes it. Callers
+// hold the store's lock.
+func (r *Record) repoint(byVersion map[string]*Record, key, old string, p gatewayPlan) (undo func()) {
 	h := r.gateway(key)
 	if h == nil {
-		return
+		return func() {}
 	}
-	if byVersion[old] == r {
+	was, wasOld := *h, byVersion[old]
+	if wasOld == r {
 		delete(byVersion, old)
 	}
 	byVersion[p.version] = r
 	h.Version, h.Pushed, h.Resources = p.version, true, p.counts
 	h.Acked, h.Nacked = nil, nil
+	return func() {
+		*h = was
+		delete(byVersion, p.version)
+		if wasOld != nil {
+			byVersion[old] = wasOld
+		}
+	}
 }
 
 // LiveServices lists the Services of the served gateways whose endpoints
