@@ -31,12 +31,14 @@ func churnRepo(ns string, n int) string {
 
 // BenchmarkEndpointChurn sends b.N EndpointSlice updates to the API
 // server from 8 writers, spread over 100 live Services of one gateway,
-// while 20 ADS clients watch, and reports the changes per second the API
-// server took, the EDS pushes each client received and the changes per
-// push: batching (100ms) keeps a client's pushes near 10 a second however
-// fast the changes come.
+// while 20 ADS clients watch. Each update replaces the slice's 10
+// endpoints with 10 new addresses, as a rolling deploy does. It reports
+// the endpoint changes (addresses added) per second the API server took,
+// the EDS pushes each client received and the endpoint changes per push:
+// batching (100ms) keeps a client's pushes near 10 a second however fast
+// the changes come.
 func BenchmarkEndpointChurn(b *testing.B) {
-	const services, clients, writers = 100, 20, 8
+	const services, clients, writers, perWrite = 100, 20, 8, 10
 	srv := kubetest.Shared(b)
 	o := srv.Objects(b)
 	ns := o.Namespace("churn")
@@ -60,8 +62,7 @@ func BenchmarkEndpointChurn(b *testing.B) {
 		wg.Go(func() {
 			for i := w; i < b.N; i += writers {
 				svc := i % services
-				o.SetSlice(ns, fmt.Sprintf("svc-%d-1", svc), fmt.Sprintf("svc-%d", svc), "http", 8080,
-					kubetest.Endpoint{Addr: fmt.Sprintf("192.0.2.%d", 2+i%250)})
+				o.SetSlice(ns, fmt.Sprintf("svc-%d-1", svc), fmt.Sprintf("svc-%d", svc), "http", 8080, churnEndpoints(i, perWrite)...)
 			}
 		})
 	}
@@ -70,7 +71,11 @@ func BenchmarkEndpointChurn(b *testing.B) {
 	// The last write of each Service is what every client must hold.
 	final := map[int]string{}
 	for i := range b.N {
-		final[i%services] = fmt.Sprintf(": 192.0.2.%d:8080", 2+i%250)
+		want := ":"
+		for _, e := range churnEndpoints(i, perWrite) {
+			want += " " + e.Addr + ":8080"
+		}
+		final[i%services] = want
 	}
 	for _, cl := range cls {
 		cl.WaitFor(60*time.Second, func(s xdstest.State) bool {
@@ -84,11 +89,23 @@ func BenchmarkEndpointChurn(b *testing.B) {
 	}
 	b.StopTimer()
 	pushes := len(cls[0].AckTimes(resourcev3.EndpointType)) - before
-	b.ReportMetric(float64(b.N)/took.Seconds(), "changes/s")
+	b.ReportMetric(float64(b.N)/took.Seconds(), "writes/s")
+	b.ReportMetric(float64(b.N*perWrite)/took.Seconds(), "endpoint-changes/s")
 	b.ReportMetric(float64(pushes), "pushes/client")
 	if pushes > 0 {
-		b.ReportMetric(float64(b.N)/float64(pushes), "changes/push")
+		b.ReportMetric(float64(b.N*perWrite)/float64(pushes), "endpoint-changes/push")
 	}
+}
+
+// churnEndpoints are the n endpoints of write i, in address order, each
+// address its own (198.18.0.0/15, the benchmarking range).
+func churnEndpoints(i, n int) []kubetest.Endpoint {
+	var eps []kubetest.Endpoint
+	for j := range n {
+		k := i*n + j
+		eps = append(eps, kubetest.Endpoint{Addr: fmt.Sprintf("198.18.%d.%d", k/250, 1+k%250)})
+	}
+	return eps
 }
 
 func startChurnCluster(b *testing.B, ns string, services int) *cluster {
