@@ -142,7 +142,13 @@ func (w *Watcher) reconcile() bool {
 			continue
 		}
 		nw := w.start(ns, names)
-		if cur != nil {
+		switch {
+		case cur == nil:
+		case cur.prev != nil && !cur.inf.HasSynced():
+			// cur never listed: its predecessor still answers.
+			nw.prev, cur.prev = cur.prev, nil
+			cur.stop()
+		default:
 			if cur.prev != nil {
 				cur.prev.stop()
 				cur.prev = nil
