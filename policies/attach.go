@@ -162,7 +162,9 @@ func Attach(policies []Policy, targets Targets) *Attachments {
 			if chain[0].policy < 0 {
 				continue
 			}
-			route := fmt.Sprintf("%s %s/%s on listener %s", rt.Kind, rt.Namespace, rt.Name, pa.Listener)
+			// Made for every route on every translation: concatenation is
+			// cheaper than fmt.
+			route := rt.Kind + " " + rt.Namespace + "/" + rt.Name + " on listener " + pa.Listener
 			win := chain[0]
 			addNote(a.inForce, win.policy, win.ref, route)
 			for _, c := range chain[1:] {
@@ -212,7 +214,18 @@ func (a *Attachments) candidates(rt Route, pa Parent) []candidate {
 // policy in force on route kind/namespace/name reached through listener
 // pa, or -1.
 func (a *Attachments) Effective(kind, namespace, name string, pa Parent) int {
-	return a.candidates(Route{Kind: kind, Namespace: namespace, Name: name}, pa)[0].policy
+	// candidates(...)[0], without building the list: translate asks for
+	// every route.
+	for _, r := range [...]Ref{
+		{Kind: kind, Namespace: namespace, Name: name},
+		{Kind: KindGateway, Namespace: pa.Namespace, Name: pa.Name, SectionName: pa.Listener},
+		{Kind: KindGateway, Namespace: pa.Namespace, Name: pa.Name},
+	} {
+		if w, ok := a.winner[r]; ok {
+			return w
+		}
+	}
+	return -1
 }
 
 // resolve returns the existing targets of a policy and a condition for

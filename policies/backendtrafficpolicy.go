@@ -2,6 +2,7 @@ package policies
 
 import (
 	"encoding/json"
+	"slices"
 	"sort"
 	"strings"
 
@@ -23,7 +24,7 @@ import (
 // KindBackendTrafficPolicy is the policy kind.
 const KindBackendTrafficPolicy = "BackendTrafficPolicy"
 
-// BackendTrafficInput is what ApplyBackendTrafficPolicies reads.
+// BackendTrafficInput is what a Plan reads of BackendTrafficPolicies.
 type BackendTrafficInput struct {
 	// Policies in a stable order (namespace, name).
 	Policies []*egv1a1.BackendTrafficPolicy
@@ -32,16 +33,18 @@ type BackendTrafficInput struct {
 	ConfigMap func(namespace, name string) *corev1.ConfigMap
 }
 
-// btpFeatures is what one valid policy does to the routes it is in force on.
+// btpFeatures is what one valid policy does to the routes it is in force
+// on. It is not changed once btpSpec has made it: a Plan may hand it to
+// the next one (plan.go).
 type btpFeatures struct {
+	// key is the policy's NAMESPACE/NAME, which names its cluster copies.
+	key              string
 	responseOverride *ir.ResponseOverride
 	healthCheck      *healthCheck
 	// route is what the policy sets on each route (btp_route.go);
 	// cluster what it sets on each route's clusters (btp_cluster.go).
 	route   *ir.RouteTraffic
 	cluster *ir.ClusterTraffic
-	// notes are remarks on how the policy applied, for its status.
-	notes map[string]bool
 	// ignored names the spec fields sluice does not implement;
 	// tcpIgnored and udpIgnored the set ones that do not apply to TCP
 	// and TLS routes, and to UDP routes (btp_l4.go).
@@ -49,68 +52,116 @@ type btpFeatures struct {
 	tcpIgnored, udpIgnored []string
 }
 
-// ApplyBackendTrafficPolicies validates the policies, attaches them to
-// their targets and writes what each does into the IR routes it is in
-// force on (found by ir.Route.Origin, and the Origin of TCP proxies and
-// UDP listeners). It returns the status of every
-// policy, in input order.
-func ApplyBackendTrafficPolicies(in BackendTrafficInput, gateways []*ir.Gateway) []*status.Object {
-	statuses := make([]*status.Object, len(in.Policies))
-	var valid []Policy
-	var features []*btpFeatures
-	var index []int // of valid in in.Policies
+// btpPlan is the BackendTrafficPolicies of a revision, validated and
+// attached before the IR is built (plan.go).
+type btpPlan struct {
+	// statuses are those of the invalid policies, by input index, until
+	// status adds the others'.
+	statuses []*status.Object
+	valid    []Policy
+	features []*btpFeatures // of valid
+	index    []int          // of valid in the input
+	// suffixes name the cluster copies of each valid policy
+	// (btp_cluster_copies.go).
+	suffixes []string
+	att      *Attachments
+	// notes are, per valid policy, remarks on how it applied, for its
+	// status.
+	notes []map[string]bool
+}
+
+// newBTPPlan validates and attaches the policies of in. A policy whose
+// features equal those it had in prev keeps prev's.
+func newBTPPlan(in BackendTrafficInput, prev *btpPlan) *btpPlan {
+	b := &btpPlan{statuses: make([]*status.Object, len(in.Policies))}
 	for i, p := range in.Policies {
 		f, errs := btpSpec(p, in.ConfigMap)
 		if len(errs) > 0 {
-			statuses[i] = invalidSpec(KindBackendTrafficPolicy, p.Namespace, p.Name, errs)
+			b.statuses[i] = invalidSpec(KindBackendTrafficPolicy, p.Namespace, p.Name, errs)
 			continue
 		}
-		valid = append(valid, Policy{Kind: KindBackendTrafficPolicy, Namespace: p.Namespace, Name: p.Name,
+		b.valid = append(b.valid, Policy{Kind: KindBackendTrafficPolicy, Namespace: p.Namespace, Name: p.Name,
 			Created: p.CreationTimestamp.Time, Targets: p.Spec.PolicyTargetReferences, RouteKinds: L4RouteKinds})
-		features = append(features, f)
-		index = append(index, i)
+		if prev != nil {
+			if k := slices.IndexFunc(prev.features, func(o *btpFeatures) bool { return o.key == f.key }); k >= 0 {
+				f = interned(f, prev.features[k])
+			}
+		}
+		b.features = append(b.features, f)
+		b.suffixes = append(b.suffixes, copySuffix(f.key))
+		b.index = append(b.index, i)
+		b.notes = append(b.notes, map[string]bool{})
 	}
-	att := Attach(valid, in.Targets)
-	keys := make([]string, len(valid))
-	for j, p := range valid {
-		keys[j] = p.key()
+	b.att = Attach(b.valid, in.Targets)
+	return b
+}
+
+// applyRoute writes what policy f does into route r: its response
+// override and route settings, and its cluster settings through copies
+// of r's clusters (btp_cluster_copies.go).
+func (f *btpFeatures) applyRoute(r *ir.Route) {
+	r.ResponseOverride = f.responseOverride
+	r.Traffic = f.route
+	f.useCopies(r)
+}
+
+// finish gives gateway g the cluster copies its routes use, applies the
+// policies to its TCP, TLS and UDP routes (btp_l4.go) and removes the
+// clusters the copies replaced and nothing else uses. g.Clusters is left
+// unsorted.
+func (b *btpPlan) finish(g *ir.Gateway, copies *copyMemo) {
+	uses, order := b.copyClusters(g, copies)
+	if !hasL4(g) {
+		// What nothing but HTTP routes use is known: prune it.
+		kept := g.Clusters[:0]
+		for i, u := range order {
+			if !u.replaced || u.used {
+				kept = append(kept, g.Clusters[i])
+			}
+		}
+		g.Clusters = kept
+		return
+	}
+	byName := make(map[string]*ir.Cluster, len(uses))
+	replaced, used := map[string]bool{}, map[string]bool{}
+	for name, u := range uses {
+		byName[name] = u.c
+		replaced[name], used[name] = u.replaced, u.used
 	}
 	effective := func(o *ir.RouteOrigin) int {
-		return att.Effective(o.Kind, o.Namespace, o.Name, Parent{Namespace: o.GatewayNamespace, Name: o.GatewayName, Listener: o.Listener})
+		return b.att.Effective(o.Kind, o.Namespace, o.Name, originParent(o))
 	}
-	for _, g := range gateways {
-		byName := make(map[string]*ir.Cluster, 2*len(g.Clusters)) // room for a copy of each
-		for _, c := range g.Clusters {
-			byName[c.Name] = c
-		}
-		replaced := make(map[string]bool, len(g.Clusters))
-		hosts := routeHosts(g)
-		forEachRoute([]*ir.Gateway{g}, func(r *ir.Route) {
-			o := r.Origin
-			j := att.Effective(o.Kind, o.Namespace, o.Name, Parent{Namespace: o.GatewayNamespace, Name: o.GatewayName, Listener: o.Listener})
-			if j < 0 {
-				return
-			}
-			r.ResponseOverride = features[j].responseOverride
-			r.Traffic = features[j].route
-			features[j].applyClusters(g, r, hosts[r], valid[j].key(), byName, replaced)
-		})
-		applyL4(g, effective, features, keys, byName, replaced)
-		if len(replaced) > 0 {
-			pruneClusters(g, replaced)
+	keys := make([]string, len(b.valid))
+	for j, p := range b.valid {
+		keys[j] = p.key()
+	}
+	applyL4(g, effective, b.features, keys, b.notes, byName, replaced)
+	pruneClusters(g, replaced, used)
+}
+
+// hasL4 reports whether g has TCP, TLS or UDP routes.
+func hasL4(g *ir.Gateway) bool {
+	for _, l := range g.Listeners {
+		if l.TCP != nil || slices.ContainsFunc(l.TLSChains, func(c *ir.TLSChain) bool { return c.TCP != nil }) {
+			return true
 		}
 	}
-	for j, i := range index {
-		st := att.Status(j)
-		addNotes(st, features[j])
-		statuses[i] = st
+	return len(g.UDPListeners) > 0
+}
+
+// status returns the status of every policy, in input order.
+func (b *btpPlan) status() []*status.Object {
+	for j, i := range b.index {
+		st := b.att.Status(j)
+		addNotes(st, b.features[j], b.notes[j])
+		b.statuses[i] = st
 	}
-	return statuses
+	return b.statuses
 }
 
 // addNotes appends to the Accepted conditions of a policy the fields it
 // ignores and the notes on how it applied.
-func addNotes(st *status.Object, f *btpFeatures) {
+func addNotes(st *status.Object, f *btpFeatures, applied map[string]bool) {
 	var note string
 	if ign := f.ignored; len(ign) > 0 {
 		note = "; field " + ign[0] + " is not supported by sluice and is ignored"
@@ -118,8 +169,8 @@ func addNotes(st *status.Object, f *btpFeatures) {
 			note = "; fields " + strings.Join(ign, ", ") + " are not supported by sluice and are ignored"
 		}
 	}
-	notes := make([]string, 0, len(f.notes))
-	for n := range f.notes {
+	notes := make([]string, 0, len(applied))
+	for n := range applied {
 		notes = append(notes, n)
 	}
 	sort.Strings(notes)
@@ -141,7 +192,7 @@ func addNotes(st *status.Object, f *btpFeatures) {
 // btpSpec checks a policy's spec and returns what it does, or why it is
 // invalid: every problem, each naming its field.
 func btpSpec(p *egv1a1.BackendTrafficPolicy, configMap func(namespace, name string) *corev1.ConfigMap) (*btpFeatures, []error) {
-	f := &btpFeatures{ignored: unsupportedFields(p.Spec), notes: map[string]bool{}}
+	f := &btpFeatures{key: p.Namespace + "/" + p.Name, ignored: unsupportedFields(p.Spec)}
 	ro, errs := responseOverride(p, configMap)
 	hc, ignored, hcErrs := healthCheckSpec(p.Spec.HealthCheck)
 	rt, rtIgnored, rtErrs := routeTrafficSpec(p.Spec)
@@ -186,23 +237,4 @@ func unsupportedFields(spec egv1a1.BackendTrafficPolicySpec) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// forEachRoute calls fn for every HTTP route of the gateways, in order.
-func forEachRoute(gateways []*ir.Gateway, fn func(*ir.Route)) {
-	each := func(vhs []*ir.VirtualHost) {
-		for _, vh := range vhs {
-			for _, r := range vh.Routes {
-				fn(r)
-			}
-		}
-	}
-	for _, g := range gateways {
-		for _, l := range g.Listeners {
-			each(l.VirtualHosts)
-			for _, c := range l.TLSChains {
-				each(c.VirtualHosts)
-			}
-		}
-	}
 }

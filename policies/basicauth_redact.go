@@ -1,5 +1,7 @@
 package policies
 
+import "bytes"
+
 // The credentials basicauth.go and apikeyauth.go put in the xDS (the
 // htpasswd list of a basic_auth filter, the keys of an api_key_auth route
 // config) go to Envoy inline, not over SDS. RedactCredentials removes
@@ -50,4 +52,12 @@ func RedactCredentials(v any) {
 			RedactCredentials(e)
 		}
 	}
+}
+
+// MayHoldCredentials reports whether a resource printed as protojson may
+// hold a basic_auth or api_key_auth config, whose credentials
+// RedactCredentials removes: printers that skip plain values for speed
+// take them for the others only.
+func MayHoldCredentials(protoJSON []byte) bool {
+	return bytes.Contains(protoJSON, []byte("basic_auth.v3.")) || bytes.Contains(protoJSON, []byte("api_key_auth.v3."))
 }

@@ -136,8 +136,10 @@ func (f *btpFeatures) sourceIPHash() []ir.HashPolicy {
 // applyL4 puts the cluster settings of the policies in force on the TCP,
 // TLS and UDP routes of gateway g on copies of their clusters. effective
 // gives the index of the policy in force on a route (or -1), keys the
-// policies' NAMESPACE/NAME; byName and replaced are as for applyClusters.
-func applyL4(g *ir.Gateway, effective func(*ir.RouteOrigin) int, features []*btpFeatures, keys []string, byName map[string]*ir.Cluster, replaced map[string]bool) {
+// policies' NAMESPACE/NAME, notes collects each policy's status notes;
+// byName and replaced are as for btpPlan.copyClusters.
+func applyL4(g *ir.Gateway, effective func(*ir.RouteOrigin) int, features []*btpFeatures, keys []string, notes []map[string]bool,
+	byName map[string]*ir.Cluster, replaced map[string]bool) {
 	proxy := func(p *ir.TCPProxy) {
 		if p == nil || p.Origin == nil {
 			return
@@ -147,14 +149,14 @@ func applyL4(g *ir.Gateway, effective func(*ir.RouteOrigin) int, features []*btp
 			return
 		}
 		f := features[j]
-		f.noteL4(p.Origin, f.tcpIgnored)
+		noteL4(notes[j], p.Origin, f.tcpIgnored)
 		p.Hash = f.sourceIPHash()
 		if t, hc := f.l4ClusterSettings(false); t == nil && hc == nil {
 			return
 		}
 		backends := slices.Clone(p.Backends) // routes on several listeners share them
 		for i, b := range backends {
-			if name := f.l4Copy(g, b.Cluster, keys[j], false, byName); name != "" {
+			if name := f.l4Copy(g, b.Cluster, keys[j], false, byName, notes[j]); name != "" {
 				replaced[b.Cluster] = true
 				backends[i].Cluster = name
 			}
@@ -176,10 +178,10 @@ func applyL4(g *ir.Gateway, effective func(*ir.RouteOrigin) int, features []*btp
 			continue
 		}
 		f := features[j]
-		f.noteL4(u.Origin, f.udpIgnored)
+		noteL4(notes[j], u.Origin, f.udpIgnored)
 		u.Hash = f.sourceIPHash()
 		if t, _ := f.l4ClusterSettings(true); t != nil {
-			if name := f.l4Copy(g, u.Cluster, keys[j], true, byName); name != "" {
+			if name := f.l4Copy(g, u.Cluster, keys[j], true, byName, notes[j]); name != "" {
 				replaced[u.Cluster] = true
 				u.Cluster = name
 			}
@@ -192,7 +194,7 @@ func applyL4(g *ir.Gateway, effective func(*ir.RouteOrigin) int, features []*btp
 // "" when the cluster does not exist. HTTP routes under the policy share
 // the copy when the settings are the same; otherwise its name ends in
 // "/tcp" or "/udp".
-func (f *btpFeatures) l4Copy(g *ir.Gateway, cluster, policy string, udp bool, byName map[string]*ir.Cluster) string {
+func (f *btpFeatures) l4Copy(g *ir.Gateway, cluster, policy string, udp bool, byName map[string]*ir.Cluster, notes map[string]bool) string {
 	orig := byName[cluster]
 	if orig == nil {
 		return ""
@@ -208,7 +210,7 @@ func (f *btpFeatures) l4Copy(g *ir.Gateway, cluster, policy string, udp bool, by
 	if byName[name] == nil {
 		c := clusterCopy(orig, name)
 		if hc != nil {
-			hc.apply(c, orig.Name, "", f.notes)
+			hc.apply(c, orig.Name, "", notes)
 		}
 		c.Traffic = t
 		byName[name] = c
@@ -217,15 +219,15 @@ func (f *btpFeatures) l4Copy(g *ir.Gateway, cluster, policy string, udp bool, by
 	return name
 }
 
-// noteL4 records in the policy's status the set fields that do not
+// noteL4 records in a policy's status notes the set fields that do not
 // apply to the L4 route o.
-func (f *btpFeatures) noteL4(o *ir.RouteOrigin, ignored []string) {
+func noteL4(notes map[string]bool, o *ir.RouteOrigin, ignored []string) {
 	switch len(ignored) {
 	case 0:
 	case 1:
-		f.notes[fmt.Sprintf("field %s does not apply to %s %s/%s and is ignored for it", ignored[0], o.Kind, o.Namespace, o.Name)] = true
+		notes[fmt.Sprintf("field %s does not apply to %s %s/%s and is ignored for it", ignored[0], o.Kind, o.Namespace, o.Name)] = true
 	default:
-		f.notes[fmt.Sprintf("fields %s do not apply to %s %s/%s and are ignored for it", strings.Join(ignored, ", "), o.Kind, o.Namespace, o.Name)] = true
+		notes[fmt.Sprintf("fields %s do not apply to %s %s/%s and are ignored for it", strings.Join(ignored, ", "), o.Kind, o.Namespace, o.Name)] = true
 	}
 }
 

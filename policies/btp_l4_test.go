@@ -86,19 +86,19 @@ func l4Gateway() (*ir.Gateway, []ir.WeightedBackend) {
 func TestApplyL4(t *testing.T) {
 	idle := ir.Duration(time.Minute)
 	lb := &ir.LoadBalancer{Type: ir.LBConsistentHash, Hash: []ir.HashPolicy{{SourceIP: true}}}
-	f := &btpFeatures{notes: map[string]bool{}, cluster: &ir.ClusterTraffic{
+	f := &btpFeatures{cluster: &ir.ClusterTraffic{
 		LoadBalancer: lb, CircuitBreaker: &ir.CircuitBreaker{MaxConnections: 5}, IdleTimeout: &idle}}
 	g, shared := l4Gateway()
 	byName := map[string]*ir.Cluster{"c": g.Clusters[0]}
-	replaced := map[string]bool{}
+	replaced, notes := map[string]bool{}, []map[string]bool{{}}
 	onlyA := func(o *ir.RouteOrigin) int {
 		if o.Listener == "b" {
 			return -1
 		}
 		return 0
 	}
-	applyL4(g, onlyA, []*btpFeatures{f}, []string{"default/p"}, byName, replaced)
-	pruneClusters(g, replaced)
+	applyL4(g, onlyA, []*btpFeatures{f}, []string{"default/p"}, notes, byName, replaced)
+	pruneClusters(g, replaced, map[string]bool{})
 
 	if got := g.Listeners[0].TCP.Backends[0].Cluster; got != "c/btp/default/p/tcp" {
 		t.Errorf("listener a's cluster = %q, want the TCP copy (no HTTP idle timeout)", got)
@@ -133,23 +133,23 @@ func TestApplyL4(t *testing.T) {
 
 func TestApplyL4SharesHTTPCopy(t *testing.T) {
 	// Settings that mean the same on TCP: the copy HTTP routes use.
-	f := &btpFeatures{notes: map[string]bool{}, cluster: &ir.ClusterTraffic{CircuitBreaker: &ir.CircuitBreaker{MaxConnections: 5}}}
+	f := &btpFeatures{cluster: &ir.ClusterTraffic{CircuitBreaker: &ir.CircuitBreaker{MaxConnections: 5}}}
 	g, _ := l4Gateway()
-	byName := map[string]*ir.Cluster{"c": g.Clusters[0]}
+	byName, notes := map[string]*ir.Cluster{"c": g.Clusters[0]}, []map[string]bool{{}}
 	all := func(*ir.RouteOrigin) int { return 0 }
-	applyL4(g, all, []*btpFeatures{f}, []string{"default/p"}, byName, map[string]bool{})
+	applyL4(g, all, []*btpFeatures{f}, []string{"default/p"}, notes, byName, map[string]bool{})
 	if got := g.Listeners[0].TCP.Backends[0].Cluster; got != "c/btp/default/p" {
 		t.Errorf("TCP cluster = %q, want the policy's plain copy", got)
 	}
 	if got := g.UDPListeners[0].Cluster; got != "c" {
 		t.Errorf("UDP cluster = %q: a circuit breaker does not apply to UDP, want the plain cluster", got)
 	}
-	if len(f.notes) != 0 {
-		t.Errorf("notes %v without ignored fields", f.notes)
+	if len(notes[0]) != 0 {
+		t.Errorf("notes %v without ignored fields", notes[0])
 	}
 	f.udpIgnored = []string{"spec.circuitBreaker"}
-	applyL4(g, all, []*btpFeatures{f}, []string{"default/p"}, byName, map[string]bool{})
-	if !f.notes["field spec.circuitBreaker does not apply to UDPRoute default/r and is ignored for it"] {
-		t.Errorf("notes %v do not name the UDP route's ignored field", f.notes)
+	applyL4(g, all, []*btpFeatures{f}, []string{"default/p"}, notes, byName, map[string]bool{})
+	if !notes[0]["field spec.circuitBreaker does not apply to UDPRoute default/r and is ignored for it"] {
+		t.Errorf("notes %v do not name the UDP route's ignored field", notes[0])
 	}
 }

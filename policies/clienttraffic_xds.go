@@ -4,6 +4,7 @@ import (
 	"net/netip"
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	healthcheckv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/health_check/v3"
 	routerv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/router/v3"
@@ -55,6 +56,24 @@ func (ClientHealthCheck) HTTPFilters(l *ir.Listener) []*hcmv3.HttpFilter {
 		}},
 	}
 	return []*hcmv3.HttpFilter{{Name: ctpHealthCheckFilter, ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: mustAny(hc)}}}
+}
+
+// ClientConnection is what a ClientTrafficPolicy sets on listeners,
+// connection managers and TLS contexts (a feature.Feature): ClientListener,
+// ClientHCM and ClientTLS.
+type ClientConnection struct{ feature.Base }
+
+// Listener applies l.Client to the listener (ctp_listener.go).
+func (ClientConnection) Listener(lis *listenerv3.Listener, l *ir.Listener) { ClientListener(l, lis) }
+
+// ConnectionManager applies l.Client to the HTTP connection manager.
+func (ClientConnection) ConnectionManager(hcm *hcmv3.HttpConnectionManager, l *ir.Listener) {
+	ClientHCM(l, hcm)
+}
+
+// DownstreamTLS applies l.Client to the TLS context.
+func (ClientConnection) DownstreamTLS(ctx *tlsv3.DownstreamTlsContext, l *ir.Listener) {
+	ClientTLS(l, ctx)
 }
 
 // ClientHCM applies l.Client to an HTTP connection manager: timeouts,

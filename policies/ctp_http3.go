@@ -13,7 +13,7 @@ import (
 
 // ClientTrafficPolicy http3: the HTTPS listeners of a port the policy is
 // in force on are served over QUIC too, by a UDP listener on the same
-// port (translate/xds_quic.go builds it), and their responses advertise
+// port (translate/xds/quic.go builds it), and their responses advertise
 // it with Alt-Svc. As in Envoy Gateway, http3 needs TLS termination: on
 // a port without HTTPS listeners it does nothing (sluice says so in the
 // Accepted message), and it is off when the policy validates client

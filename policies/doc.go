@@ -47,16 +47,23 @@
 //   - ctp_chains.go: ClientTrafficPolicy per TLS chain on a port shared by
 //     HTTPS and TLS listeners; the port-wide settings that must agree.
 //
-// translate calls in once the routes are built (translator.run), with a
-// view of the targets and the IR; policies write IR fields
-// (ir.Route.ResponseOverride and LoadBalancer; ir.Cluster.HealthCheck,
-// OutlierDetection and Traffic, on clusters they add to
-// ir.Gateway.Clusters). Each policy's Envoy config is a feature.Feature
-// (translate/feature) in the policy's own file (Fault, JWTAuthn, RBAC,
-// CustomResponse, ClusterTraffic, ...), which translate's xDS builder
-// calls from its one ordered list (translate/features.go). A new HTTP
+// translate attaches the BackendTrafficPolicies and SecurityPolicies
+// before it builds the IR (plan.go: Plan): it asks the Plan which
+// policies are in force on each route as it builds it (InForce,
+// comparable across translations) and has it write what they do
+// (ApplyRoute), then adds what a Gateway needs (FinishGateway: cluster
+// copies, L4 routes, JWKS/OIDC clusters and secrets).
+// ClientTrafficPolicies, on listeners only, are applied to the built IR.
+// The IR fields policies write: ir.Route.Traffic, ResponseOverride,
+// LoadBalancer, Security and CORS (and Backends, renamed to cluster
+// copies); ir.Cluster.HealthCheck, OutlierDetection and Traffic on the
+// copies; ir.Listener.Client. Each policy's Envoy config is a
+// feature.Feature (translate/feature) in the policy's own file (Fault,
+// JWTAuthn, RBAC, CustomResponse, ClusterTraffic, ClientConnection, ...),
+// which the xDS builder calls from its one ordered list
+// (translate/xds/features.go). A new HTTP
 // filter: a type embedding feature.Base in its feature's file, listed at
-// its place in translate/features.go.
+// its place in translate/xds/features.go.
 //
 // Its status (conditions, per-ancestor status, attachments) is written in
 // translate/status's types, which translate puts into the Result as is.

@@ -78,14 +78,21 @@ func (hc *healthCheck) apply(c *ir.Cluster, orig, host string, notes map[string]
 			active.HTTP = &http
 			c.HealthCheck = &active
 		}
-	} else if hc.active != nil {
-		notes[fmt.Sprintf("spec.healthCheck.active: type GRPC is not applied to backend cluster %s, which does not speak HTTP/2", orig)] = true
 	}
+	hc.noteSkipped(c, orig, notes)
 	if hc.passive != nil {
 		c.OutlierDetection = hc.passive
 	}
 	if hc.panic != nil {
 		c.HealthyPanicThreshold = hc.panic
+	}
+}
+
+// noteSkipped notes that copy c of cluster orig gets no active check,
+// when apply gives it none.
+func (hc *healthCheck) noteSkipped(c *ir.Cluster, orig string, notes map[string]bool) {
+	if hc.active != nil && hc.active.GRPC != nil && !c.HTTP2 {
+		notes[fmt.Sprintf("spec.healthCheck.active: type GRPC is not applied to backend cluster %s, which does not speak HTTP/2", orig)] = true
 	}
 }
 

@@ -137,7 +137,7 @@ func TestOIDCPolicyApplied(t *testing.T) {
 		in.Policies[0].CreationTimestamp = metav1.Now()
 		in.Targets = Targets{Gateways: []Gateway{{Namespace: "default", Name: "eg", Listeners: []string{"http"}}},
 			Routes: []Route{{Kind: KindHTTPRoute, Namespace: "default", Name: "app", Parents: []Parent{{Namespace: "default", Name: "eg", Listener: "http"}}}}}
-		ApplySecurityPolicies(in, []*ir.Gateway{g})
+		applySecurity(in, []*ir.Gateway{g})
 		if err := g.Validate(); err != nil {
 			t.Error(err)
 		}

@@ -2,6 +2,7 @@ package policies
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 
 	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
@@ -29,7 +30,7 @@ const KindSecurityPolicy = "SecurityPolicy"
 // failClosedStatus is what a route under an invalid SecurityPolicy answers.
 const failClosedStatus = 500
 
-// SecurityInput is what ApplySecurityPolicies reads.
+// SecurityInput is what a Plan reads of SecurityPolicies.
 type SecurityInput struct {
 	// Policies in a stable order (namespace, name).
 	Policies []*egv1a1.SecurityPolicy
@@ -46,6 +47,8 @@ type SecurityInput struct {
 
 // spFeatures is what one policy does: its IR, the JWKS and token
 // endpoint clusters and the SDS secrets it needs, or why it is invalid.
+// It is not changed once spSpec has made it: a Plan may hand it to the
+// next one (plan.go).
 type spFeatures struct {
 	security *ir.Security
 	clusters []*ir.Cluster
@@ -53,51 +56,90 @@ type spFeatures struct {
 	invalid  []error
 }
 
-// ApplySecurityPolicies validates the policies, attaches them to their
-// targets and writes what each does into the IR routes it is in force on
-// (found by ir.Route.Origin), adding the clusters its JWKS and token
-// endpoint are fetched from and its OIDC secrets to the route's Gateway. It returns the status of every policy, in
-// input order.
-func ApplySecurityPolicies(in SecurityInput, gateways []*ir.Gateway) []*status.Object {
-	features := make([]*spFeatures, len(in.Policies))
+// spPlan is the SecurityPolicies of a revision, validated and attached
+// before the IR is built (plan.go). Invalid policies attach too: their
+// routes fail closed.
+type spPlan struct {
+	keys     []string // NAMESPACE/NAME, in input order
+	features []*spFeatures
+	att      *Attachments
+	// bySecurity finds the valid features by their ir.Security.
+	bySecurity map[*ir.Security]*spFeatures
+}
+
+// newSPPlan validates and attaches the policies of in. A policy whose
+// features equal those it had in prev keeps prev's.
+func newSPPlan(in SecurityInput, prev *spPlan) *spPlan {
+	s := &spPlan{keys: make([]string, len(in.Policies)), features: make([]*spFeatures, len(in.Policies)),
+		bySecurity: map[*ir.Security]*spFeatures{}}
 	attach := make([]Policy, len(in.Policies))
 	for i, p := range in.Policies {
-		features[i] = spSpec(p, in)
+		s.keys[i] = p.Namespace + "/" + p.Name
+		f := spSpec(p, in)
+		if prev != nil {
+			if k := slices.Index(prev.keys, s.keys[i]); k >= 0 {
+				f = interned(f, prev.features[k])
+			}
+		}
+		s.features[i] = f
+		if f.security != nil {
+			s.bySecurity[f.security] = f
+		}
 		attach[i] = Policy{Kind: KindSecurityPolicy, Namespace: p.Namespace, Name: p.Name,
 			Created: p.CreationTimestamp.Time, Targets: p.Spec.PolicyTargetReferences}
 	}
-	att := Attach(attach, in.Targets)
-	for _, g := range gateways {
-		added, addedSecrets := false, false
-		forEachRoute([]*ir.Gateway{g}, func(r *ir.Route) {
-			o := r.Origin
-			j := att.Effective(o.Kind, o.Namespace, o.Name, Parent{Namespace: o.GatewayNamespace, Name: o.GatewayName, Listener: o.Listener})
-			switch {
-			case j < 0:
-			case len(features[j].invalid) > 0:
-				failClosed(r)
-			default:
-				r.Security = features[j].security
-				r.CORS = routeCORS(r.CORS, features[j].security)
-				for _, c := range features[j].clusters {
-					added = addCluster(g, c) || added
-				}
-				for _, s := range features[j].secrets {
-					addedSecrets = addSecret(g, s) || addedSecrets
-				}
-			}
-		})
-		if added {
-			sort.Slice(g.Clusters, func(a, b int) bool { return g.Clusters[a].Name < g.Clusters[b].Name })
-		}
-		if addedSecrets {
-			sort.Slice(g.Secrets, func(a, b int) bool { return g.Secrets[a].Name < g.Secrets[b].Name })
-		}
+	s.att = Attach(attach, in.Targets)
+	return s
+}
+
+// applyRoute writes what policy f does into route r; an invalid policy
+// makes it fail closed.
+func (f *spFeatures) applyRoute(r *ir.Route) {
+	if len(f.invalid) > 0 {
+		failClosed(r)
+		return
 	}
-	statuses := make([]*status.Object, len(in.Policies))
-	for i := range in.Policies {
-		st := att.Status(i)
-		if errs := features[i].invalid; len(errs) > 0 {
+	r.Security = f.security
+	r.CORS = routeCORS(r.CORS, f.security)
+}
+
+// finish adds to g the clusters its JWKS and token endpoints are fetched
+// from and its OIDC secrets, for the policies in force on its routes,
+// in route order. g.Clusters is left unsorted.
+func (s *spPlan) finish(g *ir.Gateway) {
+	var last *ir.Security
+	done := map[*spFeatures]bool{}
+	addedSecrets := false
+	forEachVirtualHost(g, func(vh *ir.VirtualHost) {
+		for _, r := range vh.Routes {
+			if r.Security == nil || r.Security == last {
+				continue
+			}
+			last = r.Security
+			f := s.bySecurity[r.Security]
+			if f == nil || done[f] {
+				continue
+			}
+			done[f] = true
+			for _, c := range f.clusters {
+				addCluster(g, c)
+			}
+			for _, sec := range f.secrets {
+				addedSecrets = addSecret(g, sec) || addedSecrets
+			}
+		}
+	})
+	if addedSecrets {
+		sort.Slice(g.Secrets, func(a, b int) bool { return g.Secrets[a].Name < g.Secrets[b].Name })
+	}
+}
+
+// status returns the status of every policy, in input order.
+func (s *spPlan) status() []*status.Object {
+	statuses := make([]*status.Object, len(s.features))
+	for i, f := range s.features {
+		st := s.att.Status(i)
+		if errs := f.invalid; len(errs) > 0 {
 			invalidate(st, fields.Reason(errs), fields.Message(errs)+"; the routes it is in force on answer "+fmt.Sprint(failClosedStatus))
 		}
 		statuses[i] = st

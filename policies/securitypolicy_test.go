@@ -59,7 +59,7 @@ func TestSecurityPolicyFailsClosed(t *testing.T) {
 				Listeners: []*ir.Listener{{Name: "l", VirtualHosts: []*ir.VirtualHost{{Name: "v", Routes: []*ir.Route{route}}}}}}
 			targets := Targets{Gateways: []Gateway{{Namespace: "default", Name: "eg", Listeners: []string{"http"}}},
 				Routes: []Route{{Kind: KindHTTPRoute, Namespace: "default", Name: "app", Parents: []Parent{{Namespace: "default", Name: "eg", Listener: "http"}}}}}
-			st := ApplySecurityPolicies(SecurityInput{Policies: []*egv1a1.SecurityPolicy{spOn("app", tc.spec)}, Targets: targets}, []*ir.Gateway{g})
+			st := applySecurity(SecurityInput{Policies: []*egv1a1.SecurityPolicy{spOn("app", tc.spec)}, Targets: targets}, []*ir.Gateway{g})
 			cond := st[0].Ancestors[0].Conditions[0]
 			if tc.wantError == "" {
 				if route.Security == nil || route.DirectStatus != 0 || cond.Status != "True" {

@@ -28,7 +28,8 @@ func TestAutoRollbackOnNack(t *testing.T) {
 			h := start(t, harnessOpts{rollbackOnNack: true})
 			rev1, res1 := commit(t, 3000)
 			rec1 := h.apply(t, rev1, res1, revisions.StateApplied)
-			v1 := versionOf(t, rec1, "default/eg").Version
+			g1 := versionOf(t, rec1, "default/eg")
+			v1, eds1 := g1.Version, g1.Types["ClusterLoadAssignment"]
 
 			// envoy-picky refuses endpoints on port 3001.
 			var bad atomic.Int32
@@ -45,7 +46,7 @@ func TestAutoRollbackOnNack(t *testing.T) {
 			good := h.dial(t, xdstest.Options{NodeID: "envoy-good", Cluster: "default/eg", Delta: delta})
 			for _, c := range []*xdstest.Client{picky, good} {
 				c.WaitFor(wait, func(s xdstest.State) bool {
-					return endpointPort(s) == 3000 && s.Versions[resourcev3.EndpointType] == v1
+					return endpointPort(s) == 3000 && s.Versions[resourcev3.EndpointType] == eds1
 				})
 			}
 			waitUntil(t, "rev1 ACKed by both", func() error {
@@ -68,7 +69,7 @@ func TestAutoRollbackOnNack(t *testing.T) {
 			// Both Envoys run rev1's version again.
 			for _, c := range []*xdstest.Client{picky, good} {
 				c.WaitFor(wait, func(s xdstest.State) bool {
-					return endpointPort(s) == 3000 && s.Versions[resourcev3.EndpointType] == v1
+					return endpointPort(s) == 3000 && s.Versions[resourcev3.EndpointType] == eds1
 				})
 			}
 			g := h.health(t, rev2.SHA, "default/eg")

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sluice-gitops/sluice/serve/publish"
 	"github.com/sluice-gitops/sluice/serve/revisions"
 	gitsync "github.com/sluice-gitops/sluice/sync"
 	"github.com/sluice-gitops/sluice/translate"
@@ -66,11 +67,6 @@ var dashboardFuncs = template.FuncMap{
 	"signer":    gitsync.Revision.SignedBy,
 	"problems":  problems,
 	"difflines": diffLines,
-	// versionSHA is the commit part of a snapshot version (SHA12-HASH).
-	"versionSHA": func(v string) string {
-		sha, _, _ := strings.Cut(v, "-")
-		return sha
-	},
 }
 
 // problems lists the conditions that reject an object, its listeners or
@@ -208,9 +204,19 @@ func (s *admin) htmlPage(name string, data func(r *http.Request) (any, error)) h
 	}
 }
 
+// nodeRow is a connected Envoy with the revision its version came from.
+type nodeRow struct {
+	publish.NodeStatus
+	SHA string
+}
+
 // dashboard is GET /: the revisions and the connected Envoys.
 func (s *admin) dashboard(r *http.Request) (any, error) {
-	return map[string]any{"Revisions": s.rows(), "Nodes": s.hist.Nodes()}, nil
+	var nodes []nodeRow
+	for _, n := range s.hist.Nodes() {
+		nodes = append(nodes, nodeRow{NodeStatus: n, SHA: s.hist.VersionSHA(n.Gateway, n.Version)})
+	}
+	return map[string]any{"Revisions": s.rows(), "Nodes": nodes}, nil
 }
 
 // revisionPage is GET /revisions/{sha}: one revision's status and health.

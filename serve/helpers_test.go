@@ -269,16 +269,22 @@ func (h *harness) health(t *testing.T, sha, gateway string) *revisions.GatewayHe
 	return nil
 }
 
-// atVersion holds when the client ACKed version on every type.
-func atVersion(version string) func(xdstest.State) bool {
+// atVersion holds when the client ACKed the version of every type that g
+// gives it.
+func atVersion(g *revisions.GatewayHealth) func(xdstest.State) bool {
 	return func(s xdstest.State) bool {
 		for _, typ := range allTypes {
-			if s.Versions[typ] != version {
+			if v := g.Types[typeName(typ)]; v == "" || s.Versions[typ] != v {
 				return false
 			}
 		}
 		return true
 	}
+}
+
+// typeName is the name a GatewayHealth gives a type URL.
+func typeName(typeURL string) string {
+	return typeURL[strings.LastIndex(typeURL, ".")+1:]
 }
 
 // endpointPort returns the port of the only endpoint the client holds.

@@ -43,7 +43,14 @@ func TestMetrics(t *testing.T) {
 	// Connected proxies go up per stream and down when a stream ends.
 	ctx, cancel := context.WithCancel(t.Context())
 	c := xdstest.Dial(ctx, t, h.xds, xdstest.Options{NodeID: "envoy-1", Cluster: "default/eg"})
-	c.WaitFor(wait, atVersion(versionOf(t, rec1, "default/eg").Version))
+	c.WaitFor(wait, atVersion(versionOf(t, rec1, "default/eg")))
+	// The server takes the client's last ACK after the client sent it.
+	waitUntil(t, "envoy-1's ACK recorded", func() error {
+		if g := h.health(t, rev1.SHA, "default/eg"); g.AllAckedSeconds == nil {
+			return errors.New("not all ACKed")
+		}
+		return nil
+	})
 	d := h.dial(t, xdstest.Options{NodeID: "envoy-2", Cluster: "eg", Delta: true})
 	bad := h.dial(t, xdstest.Options{NodeID: "envoy-bad", Cluster: "default/eg", Reject: func(typeURL string, _ []proto.Message) error {
 		if typeURL == resourcev3.RouteType {
@@ -51,7 +58,7 @@ func TestMetrics(t *testing.T) {
 		}
 		return nil
 	}})
-	d.WaitFor(wait, atVersion(versionOf(t, rec1, "default/eg").Version))
+	d.WaitFor(wait, atVersion(versionOf(t, rec1, "default/eg")))
 	bad.WaitFor(wait, func(s xdstest.State) bool { return len(s.NACKs) > 0 })
 	waitUntil(t, "three proxies, two ACKs, a NACK", func() error {
 		m := h.metrics(t)

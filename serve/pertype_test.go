@@ -15,8 +15,9 @@ import (
 )
 
 // TestPerTypeCDS: an Envoy configured with a CDS gRPC service of its own
-// rather than ADS gets its gateway's clusters, and the next revision's
-// after it ACKs.
+// rather than ADS gets its gateway's clusters, and after it ACKs, the
+// clusters of the next revision that changes them (only them: a revision
+// that moves an endpoint is not news to CDS).
 func TestPerTypeCDS(t *testing.T) {
 	t.Parallel()
 	h := start(t, harnessOpts{})
@@ -40,14 +41,15 @@ func TestPerTypeCDS(t *testing.T) {
 		t.Fatalf("first response: clusters %v, want [backend/default/eg-backend]", first.names)
 	}
 
-	h.apply(t, revision("second"), translateYAML(t, []string{"default/eg"}, gatewayYAML("eg", 8888, 3001)), revisions.StateApplied)
+	h.apply(t, revision("second: endpoints only"), translateYAML(t, []string{"default/eg"}, gatewayYAML("eg", 8888, 3001)), revisions.StateApplied)
 	if err := stream.Send(&discoveryv3.DiscoveryRequest{Node: node, TypeUrl: resourcev3.ClusterType,
 		VersionInfo: first.version, ResponseNonce: first.nonce}); err != nil {
 		t.Fatal(err)
 	}
+	h.apply(t, revision("third: other clusters"), translateYAML(t, []string{"default/eg"}, gatewayYAML("eg", 8888, 3001), extraRouteYAML), revisions.StateApplied)
 	second := recvClusters(t, stream)
-	if second.version == first.version {
-		t.Errorf("second response has the first's version %s", first.version)
+	if second.version == first.version || len(second.names) != 2 {
+		t.Errorf("second response: version %s clusters %v, want a new version and two clusters", second.version, second.names)
 	}
 }
 
@@ -75,3 +77,31 @@ func recvClusters(t *testing.T, stream clusterservice.ClusterDiscoveryService_St
 	}
 	return out
 }
+
+// extraRouteYAML adds a route to its own Backend, so a cluster, to the
+// Gateway of gatewayYAML("eg", ...).
+const extraRouteYAML = `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: eg-extra
+spec:
+  parentRefs:
+    - name: eg
+  hostnames:
+    - "extra.example.com"
+  rules:
+    - backendRefs:
+        - group: "gateway.envoyproxy.io"
+          kind: Backend
+          name: eg-extra
+---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: Backend
+metadata:
+  name: eg-extra
+spec:
+  endpoints:
+    - ip:
+        address: 0.0.0.0
+        port: 5000
+`

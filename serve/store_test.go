@@ -38,7 +38,7 @@ func TestRevisionStates(t *testing.T) {
 	// rev2 is still what Envoys get.
 	c := h.dial(t, xdstest.Options{NodeID: "envoy-1", Cluster: "default/eg"})
 	c.WaitFor(wait, func(s xdstest.State) bool {
-		return atVersion(versionOf(t, rec2, "default/eg").Version)(s) && endpointPort(s) == 3001
+		return atVersion(versionOf(t, rec2, "default/eg"))(s) && endpointPort(s) == 3001
 	})
 	if len(applied) != 3 || applied[0].State != revisions.StateApplied || applied[2].State != revisions.StateRejected {
 		t.Errorf("OnApply saw %d records, want 3 ending in rejected", len(applied))
@@ -86,7 +86,7 @@ func TestRejectedRevisionKeepsServing(t *testing.T) {
 	rev1 := revision("good")
 	res1 := translateYAML(t, []string{"default/eg", "default/other"}, gatewayYAML("eg", 8888, 3000), gatewayYAML("other", 9999, 4000))
 	rec1 := h.apply(t, rev1, res1, revisions.StateApplied)
-	v1 := versionOf(t, rec1, "default/eg").Version
+	v1 := versionOf(t, rec1, "default/eg")
 	c := h.dial(t, xdstest.Options{NodeID: "envoy-1", Cluster: "default/eg"})
 	c.WaitFor(wait, atVersion(v1))
 
@@ -109,7 +109,7 @@ func TestRejectedRevisionKeepsServing(t *testing.T) {
 	// Nothing of rev2 was published, not even the valid gateway: a late
 	// Envoy of default/other gets rev1, and envoy-1 keeps v1.
 	o := h.dial(t, xdstest.Options{NodeID: "envoy-2", Cluster: "default/other"})
-	o.WaitFor(wait, atVersion(versionOf(t, rec1, "default/other").Version))
+	o.WaitFor(wait, atVersion(versionOf(t, rec1, "default/other")))
 	if s := c.Snapshot(); !atVersion(v1)(s) || endpointPort(s) != 3000 {
 		t.Errorf("envoy-1 left rev1:\n%s", s)
 	}
@@ -118,6 +118,6 @@ func TestRejectedRevisionKeepsServing(t *testing.T) {
 	rev3 := revision("fixed")
 	rec3 := h.apply(t, rev3, good, revisions.StateApplied)
 	c.WaitFor(wait, func(s xdstest.State) bool {
-		return atVersion(versionOf(t, rec3, "default/eg").Version)(s) && endpointPort(s) == 3001
+		return atVersion(versionOf(t, rec3, "default/eg"))(s) && endpointPort(s) == 3001
 	})
 }

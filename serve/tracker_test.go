@@ -29,7 +29,7 @@ func TestAckHealth(t *testing.T) {
 			rev1, rev2 := revision("one"), revision("two: port only")
 			rec1 := h.apply(t, rev1, translateYAML(t, []string{"default/eg"}, gatewayYAML("eg", 8888, 3000)), revisions.StateApplied)
 			c := h.dial(t, xdstest.Options{NodeID: "envoy-ok", Cluster: "default/eg", Delta: delta})
-			c.WaitFor(wait, atVersion(versionOf(t, rec1, "default/eg").Version))
+			c.WaitFor(wait, atVersion(versionOf(t, rec1, "default/eg")))
 			waitUntil(t, "rev1 ACKed", func() error {
 				g := h.health(t, rev1.SHA, "default/eg")
 				if !slices.Equal(g.Acked, []string{"envoy-ok"}) || g.FirstAckSeconds == nil || len(g.Pending) != 0 {
@@ -152,7 +152,7 @@ func TestPendingHealth(t *testing.T) {
 					close(release)
 				}
 			})
-			slow.WaitFor(wait, atVersion(versionOf(t, rec1, "default/eg").Version))
+			slow.WaitFor(wait, atVersion(versionOf(t, rec1, "default/eg")))
 			waitUntil(t, "rev1 ACKed", func() error {
 				if g := h.health(t, rev1.SHA, "default/eg"); len(g.Acked) != 1 {
 					return fmt.Errorf("acked %v", g.Acked)

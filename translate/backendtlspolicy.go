@@ -39,9 +39,6 @@ import (
 // Status: per ancestor, the Gateways whose routes use the Service;
 // without any, the conditions are the policy's own.
 
-// systemCABundle is where Envoy's images keep the system trust store.
-const systemCABundle = "/etc/ssl/certs/ca-certificates.crt"
-
 // tlsPolicyState is one BackendTLSPolicy during translation.
 type tlsPolicyState struct {
 	obj        *gwapiv1.BackendTLSPolicy

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"testing/fstest"
+
+	"github.com/sluice-gitops/sluice/translate/golden"
 )
 
 // sharedRoute is an HTTPRoute whose rules send to the Backend "shared".
@@ -102,13 +104,13 @@ func (c *changingRevision) check(t *testing.T, step string) string {
 	}
 	for i, res := range c.last {
 		if out, _ := res.YAML(); !bytes.Equal(out, c.lastOut[i]) {
-			t.Errorf("%s: translating changed the result %d of the step before:\n%s", step, i, lineDiff(string(c.lastOut[i]), string(out)))
+			t.Errorf("%s: translating changed the result %d of the step before:\n%s", step, i, golden.LineDiff(string(c.lastOut[i]), string(out)))
 		}
 	}
 	c.last, c.lastOut = results, outs[1:]
 	for i, out := range outs[1:] {
 		if !bytes.Equal(outs[0], out) {
-			t.Errorf("%s: cached translation %d differs from a cold one:\n%s", step, i+1, lineDiff(string(outs[0]), string(out)))
+			t.Errorf("%s: cached translation %d differs from a cold one:\n%s", step, i+1, golden.LineDiff(string(outs[0]), string(out)))
 		}
 	}
 	return string(outs[0])
@@ -218,7 +220,7 @@ func TestCacheConcurrent(t *testing.T) {
 					return
 				}
 				if out, _ := res.YAML(); !bytes.Equal(out, want[name]) {
-					t.Errorf("revision %s with a shared cache differs:\n%s", name, lineDiff(string(want[name]), string(out)))
+					t.Errorf("revision %s with a shared cache differs:\n%s", name, golden.LineDiff(string(want[name]), string(out)))
 					return
 				}
 			}

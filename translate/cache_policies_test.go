@@ -3,17 +3,10 @@ package translate
 import (
 	"fmt"
 	"maps"
-	"os"
-	"path/filepath"
-	"reflect"
 	"slices"
-	"strings"
-	"sync"
 	"testing"
-	"testing/fstest"
-	"time"
 
-	"github.com/sluice-gitops/sluice/translate/ir"
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 )
 
 // policiesOnGateway are a BackendTrafficPolicy (route settings and, with
@@ -88,81 +81,41 @@ func TestCacheIncrementalPolicies(t *testing.T) {
 	}
 }
 
-// TestPolicyRouteFields checks that policies write no field of a route but
-// policyRouteFields, which is all samePolicyFields compares, over every
-// golden case translated with a Cache.
-func TestPolicyRouteFields(t *testing.T) {
-	allowed := map[string]bool{}
-	for _, f := range policyRouteFields {
-		allowed[f] = true
-	}
-	var mu sync.Mutex
-	written := map[string]bool{}
-	hook := func(before, after *ir.VirtualHost) {
-		mu.Lock()
-		defer mu.Unlock()
-		for i := range min(len(before.Routes), len(after.Routes)) {
-			a, b := reflect.ValueOf(before.Routes[i]).Elem(), reflect.ValueOf(after.Routes[i]).Elem()
-			for f := range a.NumField() {
-				if !reflect.DeepEqual(a.Field(f).Interface(), b.Field(f).Interface()) {
-					written[a.Type().Field(f).Name] = true
-				}
-			}
-		}
-	}
-	policyWritesHook.Store(&hook)
-	defer policyWritesHook.Store(nil)
-	inputs, _ := filepath.Glob("testdata/*.in.yaml")
-	for _, in := range inputs {
-		data, err := os.ReadFile(in)
+// TestCacheReusesUnderPolicies: with policies on the Gateway and on a
+// route, a translation after one route changed keeps the xDS virtual
+// hosts of the routes that did not (the same objects as the last
+// result's) and builds the changed one's anew. (A changed policy is a
+// change of the environment: nothing is kept, TestCacheIncrementalPolicies.)
+func TestCacheReusesUnderPolicies(t *testing.T) {
+	c := newIncrementalRevision()
+	c.set("gateway-policies.yaml", fmt.Appendf(nil, policiesOnGateway, 3))
+	c.set("route-policies.yaml", fmt.Appendf(nil, policiesOnRoutes, "r3", "https://one.example.com"))
+	cache := NewCache()
+	translate := func() map[string]*routev3.VirtualHost {
+		res, err := Translate(c.fsys, Options{Cache: cache})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := Translate(fstest.MapFS{"in.yaml": {Data: data}}, Options{Cache: NewCache()}); err != nil && !strings.Contains(in, "invalid") {
-			t.Logf("%s: %v", in, err)
+		out := map[string]*routev3.VirtualHost{}
+		for _, rc := range res.Gateway("apps", "eg").Routes {
+			for _, vh := range rc.VirtualHosts {
+				out[vh.Name] = vh
+			}
 		}
+		return out
 	}
-	if len(written) == 0 {
-		t.Fatal("no golden case has a policy write a route: the check checks nothing")
+	const r3, r6, r7 = "apps/eg/http/r3_example_com", "apps/eg/http/r6_example_com", "apps/eg/http/r7_example_com"
+	first := translate()
+	c.set("routes/r06.yaml", incrementalRouteFile(6, "-changed"))
+	second := translate()
+	if len(second) != len(first) || second[r6] == nil || second[r3] == nil || second[r7] == nil {
+		t.Fatalf("virtual hosts %v, want those of %v", slices.Sorted(maps.Keys(second)), slices.Sorted(maps.Keys(first)))
 	}
-	for _, f := range slices.Sorted(maps.Keys(written)) {
-		if !allowed[f] {
-			t.Errorf("policies write ir.Route.%s, which samePolicyFields does not compare: add it to policyRouteFields", f)
-		}
+	if second[r6] == first[r6] {
+		t.Errorf("the changed route's virtual host is the last one's")
 	}
-}
-
-// TestSettlePolicies: a working copy that the policies left like last
-// time's copy of the same virtual host (values equal, even if not the same
-// objects) is replaced by last time's; one that differs in a field the
-// policies write is kept.
-func TestSettlePolicies(t *testing.T) {
-	second, minute := ir.Duration(time.Second), ir.Duration(time.Minute)
-	orig := &ir.VirtualHost{Name: "vh", Routes: []*ir.Route{{Name: "r", Backends: []ir.WeightedBackend{{Cluster: "c", Weight: 1}}}}}
-	last := copyVirtualHost(orig)
-	last.Routes[0].Traffic = &ir.RouteTraffic{RequestTimeout: &second}
-	for name, tc := range map[string]struct {
-		policy func(*ir.Route)
-		reused bool
-	}{
-		"equal values":  {func(r *ir.Route) { r.Traffic = &ir.RouteTraffic{RequestTimeout: &second} }, true},
-		"other timeout": {func(r *ir.Route) { r.Traffic = &ir.RouteTraffic{RequestTimeout: &minute} }, false},
-		"no traffic":    {func(r *ir.Route) {}, false},
-		"other backends": {func(r *ir.Route) {
-			r.Traffic, r.Backends = last.Routes[0].Traffic, []ir.WeightedBackend{{Cluster: "c/btp/p", Weight: 1}}
-		}, false},
-	} {
-		m := &memo{prev: memoTables{inc: &incTables{afterPolicies: map[*ir.VirtualHost]*ir.VirtualHost{orig: last}}},
-			next: memoTables{inc: &incTables{afterPolicies: map[*ir.VirtualHost]*ir.VirtualHost{}}}}
-		slot := copyVirtualHost(orig)
-		tc.policy(slot.Routes[0])
-		work := slot
-		m.settlePolicies([]vhostCopy{{orig: orig, slot: &slot}})
-		if got := slot == last; got != tc.reused {
-			t.Errorf("%s: last time's copy reused = %v, want %v", name, got, tc.reused)
-		}
-		if !tc.reused && (slot != work || m.next.inc.afterPolicies[orig] != work) {
-			t.Errorf("%s: the working copy is not kept", name)
-		}
+	if second[r3] != first[r3] || second[r7] != first[r7] {
+		t.Errorf("unchanged routes under policies: virtual hosts built anew (r3 kept %v, r7 kept %v)",
+			second[r3] == first[r3], second[r7] == first[r7])
 	}
 }

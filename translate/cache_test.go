@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"testing/fstest"
+
+	"github.com/sluice-gitops/sluice/translate/golden"
 )
 
 // TestCacheDeterministic translates every golden case without a cache,
@@ -30,7 +32,7 @@ func TestCacheDeterministic(t *testing.T) {
 		}
 		for i, out := range outs[1:] {
 			if !bytes.Equal(outs[0], out) {
-				t.Errorf("%s: translation %d differs:\n%s", in, i+1, lineDiff(string(outs[0]), string(out)))
+				t.Errorf("%s: translation %d differs:\n%s", in, i+1, golden.LineDiff(string(outs[0]), string(out)))
 			}
 		}
 	}

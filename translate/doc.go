@@ -19,37 +19,41 @@
 //     (translate/status): TranslateResources and translator.run
 //     (gateway.go, httproute.go, grpcroute.go, l4route.go, backend.go,
 //     service.go, irbuild*.go, ...), index.go finding objects by name,
-//     and the policies (package policies, policies.go);
-//   - IR → xDS: xds*.go, through the features (below).
+//     and the policies (package policies, policies.go): route policies
+//     are attached before the IR is built, which is built with what they
+//     do (a policies.Plan);
+//   - IR → xDS: package translate/xds (xds.Build, one Gateway at a time),
+//     through the features it lists (translate/xds/features.go).
 //
-// IR → xDS goes through one interface, feature.Feature (translate/feature):
-// features.go lists every HTTP filter and policy once, in HTTP filter
-// chain order; xds.go and xdsroute.go loop over that list. A new HTTP
-// filter implements feature.Feature in its own file (here, or in package
-// policies for a policy) and takes its place in features.go. Its IR → xDS
-// golden case goes in testdata/ir (irgolden_test.go: <case>.ir.yaml, one
-// ir.Gateway, against <case>.xds.yaml).
+// IR → xDS goes through one interface, feature.Feature (translate/feature).
+// A new HTTP filter implements it in its own file (in translate/xds for
+// the Gateway API's filters, in package policies for a policy) and takes
+// its place in translate/xds/features.go. Its IR → xDS golden case goes in
+// testdata/ir (<case>.ir.yaml, one ir.Gateway, against <case>.xds.yaml),
+// which translate/xds tests on its own. translate/golden holds the golden
+// file helpers both stages' tests use.
 //
 // Files added for features (one line each):
 //   - envoypatchpolicy.go, envoypatch_apply.go, envoypatch_types.go:
 //     EnvoyPatchPolicy, JSON patches on the final xDS of a Gateway, and
 //     the Envoy extension types a patch may name in a typed config.
-//   - accesslog.go, filterorder.go: EnvoyProxy access logs and filterOrder.
+//   - accesslog.go, filterorder.go: EnvoyProxy access logs and filterOrder
+//     (their settings; translate/xds writes their xDS).
 //   - mergegateways.go, mergegateways_ir.go: EnvoyProxy mergeGateways,
 //     the Gateways of a class as one fleet (conflicts across members,
 //     the merged IR, one result per member key).
 //   - incremental.go: what a Cache keeps between revisions so that
-//     unchanged routes and Backends are not resolved, built or marshalled
-//     again (their status and cluster registration are replayed);
-//     incremental_policies.go: the same with policies, which are given
-//     working copies of what a Cache keeps.
-//   - xds_quic.go: the QUIC listener of an HTTPS port with
-//     ClientTrafficPolicy http3, and the Alt-Svc header on its routes.
+//     unchanged routes and Backends are not resolved or built again
+//     (their status and cluster registration are replayed), under
+//     unchanged policies too (policies.InForce); the xDS of kept IR
+//     objects is kept by translate/xds (xds.Memo).
 //   - decodecache.go: a Cache has load patch the decoded revision before
 //     when only files of HTTPRoutes and Backends changed, and the index
 //     follows the Backends that changed.
 //
-// The status types and condition reasons are translate/status's, shared
+// Result.Gateways are translate/xds's Gateways (GatewayResult, output.go);
+// envoypatch*.go patch them, mergegateways.go fans merged ones out. The
+// status types and condition reasons are translate/status's, shared
 // with policies; status.go names those a Result holds. Field checks
 // (Gateway API durations, ranges) and their errors are translate/fields's,
 // shared with policies too.

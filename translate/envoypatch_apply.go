@@ -22,6 +22,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/sluice-gitops/sluice/translate/status"
+	"github.com/sluice-gitops/sluice/translate/xds"
 )
 
 // Applying the JSON patches of one EnvoyPatchPolicy to a copy of a
@@ -186,7 +187,7 @@ func readResource(t egv1a1.EnvoyResourceType, doc []byte, secret bool) (proto.Me
 		}
 		return nil, fmt.Errorf("the result is not a valid %s: %s", patchResourceKinds[t], protoPosition.ReplaceAllString(strings.ReplaceAll(err.Error(), "\u00a0", " "), ""))
 	}
-	if err := validateDeep(m); err != nil {
+	if err := xds.ValidateDeep(m); err != nil {
 		if secret {
 			return nil, errors.New("the result fails validation as a Secret (details are withheld: they could show key material)")
 		}

@@ -7,6 +7,7 @@ import (
 
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"github.com/sluice-gitops/sluice/policies"
 	"github.com/sluice-gitops/sluice/translate/ir"
 	"github.com/sluice-gitops/sluice/translate/load"
 	"github.com/sluice-gitops/sluice/translate/status"
@@ -46,6 +47,12 @@ type translator struct {
 	// classParams holds what the parametersRef of each managed
 	// GatewayClass gives, by class name (envoyproxy.go).
 	classParams map[string]*classParams
+
+	// policies are the BackendTrafficPolicies and SecurityPolicies,
+	// attached before the IR is built, or nil; targets what policies
+	// can attach to, once listed (policies.go).
+	policies *policies.Plan
+	targets  *policies.Targets
 }
 
 // gatewayState is a managed Gateway during translation.
@@ -112,13 +119,14 @@ func (t *translator) run() []*ir.Gateway {
 	t.processBackendTLSPolicies()
 	t.processHTTPRoutes()
 	t.processL4Routes()
+	// The route policies attach to the routes and listeners attached
+	// above; the IR is built with what they do (policies.go).
+	t.policies = t.planPolicies()
 	var out []*ir.Gateway
 	for _, g := range t.gateways {
 		t.buildGatewayIR(g)
 		out = append(out, g.ir)
 	}
-	// Policies come last: they attach to the routes and listeners built
-	// above and write what they do into the IR (policies.go).
 	t.applyPolicies(out)
 	t.tlsPolicyStatus()
 	t.unreferencedBackends()

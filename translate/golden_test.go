@@ -3,12 +3,13 @@ package translate
 import (
 	"bytes"
 	"flag"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/sluice-gitops/sluice/translate/golden"
 )
 
 var update = flag.Bool("update", false, "update golden files")
@@ -51,46 +52,10 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkGolden(t, out, got)
+			golden.Check(t, out, got, *update)
 		})
 	}
-	removeStaleGolden(t, "testdata", ".in.yaml", ".out.yaml")
-}
-
-// checkGolden compares got with the golden file out, or writes it there
-// with -update.
-func checkGolden(t *testing.T, out string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(out, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatalf("%v (run go test ./translate -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the translation; run go test ./translate -update and review the diff:\n%s", out, lineDiff(string(want), string(got)))
-	}
-}
-
-// removeStaleGolden removes, with -update, the outputs in dir whose
-// input is gone.
-func removeStaleGolden(t *testing.T, dir, inSuffix, outSuffix string) {
-	t.Helper()
-	if !*update {
-		return
-	}
-	outs, _ := filepath.Glob(filepath.Join(dir, "*"+outSuffix))
-	for _, out := range outs {
-		if _, err := os.Stat(strings.TrimSuffix(out, outSuffix) + inSuffix); os.IsNotExist(err) {
-			if err := os.Remove(out); err != nil {
-				t.Error(err)
-			}
-		}
-	}
+	golden.RemoveStale(t, "testdata", ".in.yaml", ".out.yaml", *update)
 }
 
 // TestDeterministic translates every case twice and demands identical bytes.
@@ -106,27 +71,4 @@ func TestDeterministic(t *testing.T) {
 			t.Errorf("%s: two translations differ", in)
 		}
 	}
-}
-
-// lineDiff shows the first lines where two texts differ.
-func lineDiff(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	var b strings.Builder
-	shown := 0
-	for i := 0; i < len(w) || i < len(g); i++ {
-		var wl, gl string
-		if i < len(w) {
-			wl = w[i]
-		}
-		if i < len(g) {
-			gl = g[i]
-		}
-		if wl != gl {
-			fmt.Fprintf(&b, "line %d:\n  - %s\n  + %s\n", i+1, wl, gl)
-			if shown++; shown == 10 {
-				break
-			}
-		}
-	}
-	return b.String()
 }

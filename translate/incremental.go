@@ -5,14 +5,13 @@ import (
 	"slices"
 
 	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
-	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
-	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
-	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	corev1 "k8s.io/api/core/v1"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"github.com/sluice-gitops/sluice/policies"
 	"github.com/sluice-gitops/sluice/translate/ir"
 	"github.com/sluice-gitops/sluice/translate/status"
+	"github.com/sluice-gitops/sluice/translate/xds"
 )
 
 // Incremental translation: a commit that changes one route of thousands
@@ -31,7 +30,9 @@ import (
 //     fallback Backends) and the warnings it gave: reused when the route
 //     is the same object and every lookup, made again, gives what it gave;
 //   - the virtual host of a host served by one HTTPRoute, by its resolved
-//     rules (so by route), host, Gateway, owning listener and name;
+//     rules (so by route), host, Gateway, owning listener, name and the
+//     policies in force on the route (a policies.InForce, equal from one
+//     translation to the next while the policies do the same);
 //   - the xDS of virtual hosts and clusters, by IR object;
 //   - the parents of each HTTPRoute's status: given again, shared with
 //     the last result, when the route is the same object and attaching
@@ -45,9 +46,10 @@ import (
 // routes, their status, the listeners' counts, Backend status and all
 // sorting are done on every translation.
 //
-// Policies write into the IR after it is built: they are given working
-// copies of the kept virtual hosts (incremental_policies.go).
-// EnvoyPatchPolicies patch copies of the xDS. Kept objects are shared by the results of two translations and never
+// The route policies are attached before the IR is built, which is built
+// with what they do (policies.go): a kept virtual host holds its routes
+// as the policies made them. EnvoyPatchPolicies patch copies of the xDS.
+// Kept objects are shared by the results of two translations and never
 // changed after they are recorded.
 
 // incTables are the kept results of one translation.
@@ -58,13 +60,13 @@ type incTables struct {
 	rules  map[*gwapiv1.HTTPRoute]*rulesMemo
 	vhosts map[vhostKey]vhostMemo
 	// parents are the parents of each HTTPRoute's status.
-	parents    map[*gwapiv1.HTTPRoute][]status.Parent
-	vhostXDS   map[*ir.VirtualHost]vhostXDS
-	clusterXDS map[*ir.Cluster]clusterXDS
-	// afterPolicies are the virtual hosts as the policies left them, by
-	// the kept virtual host they were copied from
-	// (incremental_policies.go).
-	afterPolicies map[*ir.VirtualHost]*ir.VirtualHost
+	parents map[*gwapiv1.HTTPRoute][]status.Parent
+	// xds is what the IR → xDS stage kept of the virtual hosts and
+	// clusters it built, by IR object (translate/xds).
+	xds *xds.Kept
+	// plan is the translation's route policies, whose values the next
+	// one keeps where they are equal (policies.Plan), or nil.
+	plan *policies.Plan
 }
 
 // rulesMemo is what resolveRules gave for one HTTPRoute.
@@ -149,21 +151,9 @@ type vhostKey struct {
 type vhostMemo struct {
 	gateway          *gwapiv1.Gateway
 	listener, prefix string
-	vh               *ir.VirtualHost
-}
-
-type vhostXDS struct {
-	vh *routev3.VirtualHost
-	// specific tells that a backend of the virtual host has header
-	// filters (buildRouteConfig).
-	specific bool
-}
-
-type clusterXDS struct {
-	family string // the Gateway's IP family
-	c      *ir.Cluster
-	cl     *clusterv3.Cluster
-	cla    *endpointv3.ClusterLoadAssignment
+	// inForce are the policies the routes of vh were built with.
+	inForce policies.InForce
+	vh      *ir.VirtualHost
 }
 
 // startIncremental decides whether m records and whether it may reuse
@@ -177,15 +167,12 @@ func (m *memo) startIncremental(res *Resources, opts Options) {
 		m.prev.inc = nil
 	}
 	m.next.inc = &incTables{
-		env:        env,
-		rules:      make(map[*gwapiv1.HTTPRoute]*rulesMemo, len(prev.rules)),
-		vhosts:     make(map[vhostKey]vhostMemo, len(prev.vhosts)),
-		parents:    make(map[*gwapiv1.HTTPRoute][]status.Parent, len(prev.parents)),
-		vhostXDS:   make(map[*ir.VirtualHost]vhostXDS, len(prev.vhostXDS)),
-		clusterXDS: make(map[*ir.Cluster]clusterXDS, len(prev.clusterXDS)),
-
-		afterPolicies: make(map[*ir.VirtualHost]*ir.VirtualHost, len(prev.afterPolicies)),
+		env:     env,
+		rules:   make(map[*gwapiv1.HTTPRoute]*rulesMemo, len(prev.rules)),
+		vhosts:  make(map[vhostKey]vhostMemo, len(prev.vhosts)),
+		parents: make(map[*gwapiv1.HTTPRoute][]status.Parent, len(prev.parents)),
 	}
+	m.build = xds.NewMemo(prev.xds)
 }
 
 // envOf lists, by identity, what every kept result may depend on besides
@@ -226,6 +213,22 @@ func sameIdentities(a, b []any) bool {
 
 // recording reports whether m keeps what this translation builds.
 func (m *memo) recording() bool { return m != nil && m.next.inc != nil }
+
+// lastPlan returns the route policies of the last translation, if m may
+// reuse what it built, else nil.
+func (m *memo) lastPlan() *policies.Plan {
+	if m == nil || m.prev.inc == nil {
+		return nil
+	}
+	return m.prev.inc.plan
+}
+
+// keepPlan records the route policies of this translation.
+func (m *memo) keepPlan(p *policies.Plan) {
+	if m.recording() {
+		m.next.inc.plan = p
+	}
+}
 
 // prevState returns the state the last translation had under key, if m
 // may reuse it, else nil.
@@ -315,76 +318,24 @@ func (m *memo) keepParents(src *attachedRoute, parents []status.Parent) {
 }
 
 // virtualHost returns the virtual host of vb, the one kept by the last
-// translation when vb holds one HTTPRoute whose rules were reused.
+// translation when vb holds one HTTPRoute whose rules were reused and the
+// same policies are in force on it.
 func (t *translator) virtualHost(vb *vhostBuilder, g *gatewayState) *ir.VirtualHost {
 	m := t.memo
 	if !m.recording() || len(vb.routes) != 1 || vb.routes[0].grpc != nil {
-		return vb.build(g)
+		return vb.build(g, t.policies)
 	}
 	ar := vb.routes[0]
 	k := vhostKey{rules: &ar.rules[0], host: vb.host}
+	origin := vb.origin(ar, g)
+	inForce := t.policies.InForce(&origin)
 	if m.prev.inc != nil {
-		if e, ok := m.prev.inc.vhosts[k]; ok && e.gateway == g.obj && e.listener == vb.listener && e.prefix == vb.prefix {
+		if e, ok := m.prev.inc.vhosts[k]; ok && e.gateway == g.obj && e.listener == vb.listener && e.prefix == vb.prefix && e.inForce == inForce {
 			m.next.inc.vhosts[k] = e
 			return e.vh
 		}
 	}
-	vh := vb.build(g)
-	m.next.inc.vhosts[k] = vhostMemo{gateway: g.obj, listener: vb.listener, prefix: vb.prefix, vh: vh}
+	vh := vb.build(g, t.policies)
+	m.next.inc.vhosts[k] = vhostMemo{gateway: g.obj, listener: vb.listener, prefix: vb.prefix, inForce: inForce, vh: vh}
 	return vh
-}
-
-// virtualHostXDS is buildVirtualHost, kept by IR object.
-func (m *memo) virtualHostXDS(vh *ir.VirtualHost) (*routev3.VirtualHost, bool) {
-	if !m.recording() {
-		return buildVirtualHost(vh)
-	}
-	x, ok := vhostXDS{}, false
-	if m.prev.inc != nil {
-		x, ok = m.prev.inc.vhostXDS[vh]
-	}
-	if !ok {
-		x.vh, x.specific = buildVirtualHost(vh)
-	}
-	m.next.inc.vhostXDS[vh] = x
-	return x.vh, x.specific
-}
-
-// clusterXDS is buildCluster with the DNS lookup family of the Gateway
-// set, kept by IR object and family.
-func (m *memo) clusterXDS(c *ir.Cluster, family string) (*clusterv3.Cluster, *endpointv3.ClusterLoadAssignment) {
-	if m.recording() && m.prev.inc != nil {
-		if x, ok := m.prev.inc.clusterXDS[c]; ok && x.family == family {
-			m.next.inc.clusterXDS[c] = x
-			return x.cl, x.cla
-		}
-		// Policies copy clusters anew on every translation: a copy like
-		// last time's of its name has its xDS.
-		if x, ok := m.prevClusterByName(c.Name); ok && x.family == family && reflect.DeepEqual(x.c, c) {
-			x.c = c
-			m.next.inc.clusterXDS[c] = x
-			return x.cl, x.cla
-		}
-	}
-	cl, cla := buildCluster(c)
-	if cl.GetType() == clusterv3.Cluster_STRICT_DNS {
-		cl.DnsLookupFamily = dnsLookupFamily(family)
-	}
-	if m.recording() {
-		m.next.inc.clusterXDS[c] = clusterXDS{family: family, c: c, cl: cl, cla: cla}
-	}
-	return cl, cla
-}
-
-// prevClusterByName returns what the last translation built for the
-// cluster of a name.
-func (m *memo) prevClusterByName(name string) (clusterXDS, bool) {
-	if m.prevClusters == nil {
-		m.prevClusters = make(map[string]clusterXDS, len(m.prev.inc.clusterXDS))
-		for _, x := range m.prev.inc.clusterXDS {
-			m.prevClusters[x.c.Name] = x
-		}
-	}
-	x, ok := m.prevClusters[name]
-	return x, ok
 }

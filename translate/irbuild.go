@@ -8,6 +8,7 @@ import (
 
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"github.com/sluice-gitops/sluice/policies"
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
 
@@ -72,6 +73,7 @@ func (t *translator) buildGatewayIR(g *gatewayState) {
 	for _, c := range g.clusters {
 		g.ir.Clusters = append(g.ir.Clusters, c)
 	}
+	t.policies.FinishGateway(g.ir)
 	slices.SortFunc(g.ir.Clusters, func(a, b *ir.Cluster) int { return strings.Compare(a.Name, b.Name) })
 }
 
@@ -138,10 +140,11 @@ func (vb *vhostBuilder) add(ar *attachedRoute, g *gatewayState) {
 }
 
 // build returns the virtual host with one route per rule and match of
-// each attached route, in precedence order.
-func (vb *vhostBuilder) build(g *gatewayState) *ir.VirtualHost {
+// each attached route, in precedence order, each with what the policies
+// of plan in force on it do.
+func (vb *vhostBuilder) build(g *gatewayState, plan *policies.Plan) *ir.VirtualHost {
 	for _, ar := range vb.routes {
-		vb.addRoutes(ar, g)
+		vb.addRoutes(ar, g, plan)
 	}
 	vh := &ir.VirtualHost{Name: vb.prefix + "/" + vhostName(vb.host), Domains: []string{vb.host}}
 	vb.sort(vh)
@@ -149,16 +152,16 @@ func (vb *vhostBuilder) build(g *gatewayState) *ir.VirtualHost {
 }
 
 // addRoutes appends one route per rule and match of an attached route.
-func (vb *vhostBuilder) addRoutes(ar *attachedRoute, g *gatewayState) {
+func (vb *vhostBuilder) addRoutes(ar *attachedRoute, g *gatewayState, plan *policies.Plan) {
 	rt := ar.route
 	id := rt.Namespace + "/" + rt.Name
-	// What every route of rt shares: the start of its name, its age and
-	// where it comes from.
+	// What every route of rt shares: the start of its name, its age,
+	// where it comes from and the policies in force on it.
 	prefix := strings.ToLower(ar.kind) + "/" + id + "/rule/"
 	suffix := "/" + vhostName(vb.host)
 	created := rt.CreationTimestamp.UTC().Format("2006-01-02T15:04:05Z")
-	origin := ir.RouteOrigin{Kind: ar.kind, Namespace: rt.Namespace, Name: rt.Name,
-		GatewayNamespace: g.obj.Namespace, GatewayName: g.obj.Name, Listener: vb.listener}
+	origin := vb.origin(ar, g)
+	inForce := plan.InForce(&origin)
 	for i, rule := range httpRouteRules(rt) {
 		matches := rule.Matches
 		if len(matches) == 0 {
@@ -189,6 +192,7 @@ func (vb *vhostBuilder) addRoutes(ar *attachedRoute, g *gatewayState) {
 			if len(r.Backends) > 0 {
 				r.Session = routeSession(rt, i, rule.SessionPersistence, r.Path)
 			}
+			plan.ApplyRoute(r, inForce)
 			k := routeKey{
 				r: r, created: created,
 				id: id, rule: i, match: j, grpc: ar.grpc != nil,
@@ -199,6 +203,12 @@ func (vb *vhostBuilder) addRoutes(ar *attachedRoute, g *gatewayState) {
 			vb.keys = append(vb.keys, k)
 		}
 	}
+}
+
+// origin is where the routes of ar in this virtual host come from.
+func (vb *vhostBuilder) origin(ar *attachedRoute, g *gatewayState) ir.RouteOrigin {
+	return ir.RouteOrigin{Kind: ar.kind, Namespace: ar.route.Namespace, Name: ar.route.Name,
+		GatewayNamespace: g.obj.Namespace, GatewayName: g.obj.Name, Listener: vb.listener}
 }
 
 // addOnce records a route and reports whether it is new. A route of one

@@ -8,37 +8,18 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
+
+	"github.com/sluice-gitops/sluice/translate/xds"
 )
 
-// LiveService is a Service port that a served route references and whose
-// endpoints the repository does not hold (no EndpointSlice is labelled
-// with the Service's name). With Options.LiveEndpoints, sluice serve
-// reads them from the cluster's EndpointSlices instead and fills in the
-// ClusterLoadAssignments named by Cluster (and the copies policies made of
-// it) over EDS.
-type LiveService struct {
-	Namespace string `json:"namespace"`
-	Name      string `json:"name"`
-	// Port is the Service port; PortName and Protocol find its number in
-	// an EndpointSlice, as in slicePort.
-	Port     int32           `json:"port"`
-	PortName string          `json:"portName,omitempty"`
-	Protocol corev1.Protocol `json:"protocol"`
-}
+// LiveService is a Service port whose endpoints come from the cluster
+// (xds.LiveService).
+type LiveService = xds.LiveService
 
-// Key is the Service's NAMESPACE/NAME.
-func (s LiveService) Key() string { return s.Namespace + "/" + s.Name }
-
-// Cluster is the name of the Service port's cluster
-// ("service/NAMESPACE/NAME/PORT"); copies of it are named
-// Cluster()+"/...".
-func (s LiveService) Cluster() string {
-	return "service/" + s.Namespace + "/" + s.Name + "/" + strconv.Itoa(int(s.Port))
-}
-
-// SlicePort returns the number an EndpointSlice gives the Service port (the
-// slice's port of the same name and protocol), or 0 when it has none.
-func (s LiveService) SlicePort(slice *discoveryv1.EndpointSlice) uint32 {
+// LiveSlicePort returns the number an EndpointSlice gives the Service
+// port s (the slice's port of the same name and protocol), or 0 when it
+// has none.
+func LiveSlicePort(s LiveService, slice *discoveryv1.EndpointSlice) uint32 {
 	return slicePort(slice, corev1.ServicePort{Name: s.PortName, Protocol: s.Protocol})
 }
 

@@ -5,6 +5,7 @@ import (
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/sluice-gitops/sluice/translate/ir"
+	"github.com/sluice-gitops/sluice/translate/xds"
 )
 
 // memoTables hold the results of pure per-object work of one revision,
@@ -15,9 +16,8 @@ import (
 type memoTables struct {
 	validated map[*gwapiv1.HTTPRoute]error       // validateHTTPRoute
 	backends  map[*egv1a1.Backend]backendMemoRes // backendCluster
-	// inc holds what a translation without policies built per route,
-	// virtual host and cluster (incremental.go); nil when it recorded
-	// nothing.
+	// inc holds what a translation built per route, virtual host and
+	// cluster (incremental.go); nil when it recorded nothing.
 	inc *incTables
 }
 
@@ -33,8 +33,17 @@ type backendMemoRes struct {
 type memo struct {
 	cache      *Cache
 	prev, next memoTables
-	// prevClusters indexes prev's cluster xDS by name, once needed.
-	prevClusters map[string]clusterXDS
+	// build reuses and keeps the xDS of IR objects (translate/xds), or
+	// is nil when m does not record.
+	build *xds.Memo
+}
+
+// xds is the memo of the IR → xDS stage, nil when m does not record.
+func (m *memo) xds() *xds.Memo {
+	if !m.recording() {
+		return nil
+	}
+	return m.build
 }
 
 // startMemo returns the memo of one translation of res with c, nil
@@ -64,6 +73,7 @@ func (m *memo) finish(states map[string]*backendState) {
 	}
 	if m.next.inc != nil {
 		m.next.inc.states = states
+		m.next.inc.xds = m.build.Kept()
 	}
 	m.cache.mu.Lock()
 	m.cache.memo = m.next

@@ -1,73 +1,20 @@
 package translate
 
 import (
-	"encoding/json"
-	"fmt"
+	"io"
 
-	"google.golang.org/protobuf/encoding/protojson"
-	"google.golang.org/protobuf/proto"
 	"sigs.k8s.io/yaml"
 
-	"github.com/sluice-gitops/sluice/policies"
 	"github.com/sluice-gitops/sluice/translate/status"
+	"github.com/sluice-gitops/sluice/translate/xds"
 )
 
-// XDSDocument is the printable form of one Gateway's resources: Envoy's own
-// JSON shape (protojson), grouped by type.
-type XDSDocument struct {
-	Gateway   string `json:"gateway"`
-	Listeners []any  `json:"listeners,omitempty"`
-	Routes    []any  `json:"routes,omitempty"`
-	Clusters  []any  `json:"clusters,omitempty"`
-	Endpoints []any  `json:"endpoints,omitempty"`
-	// Secrets print with their private keys and generic secret values
-	// redacted.
-	Secrets []any `json:"secrets,omitempty"`
-}
+// GatewayResult holds the xDS resources of one Gateway, each list sorted
+// by resource name, as the IR → xDS stage builds them (translate/xds).
+type GatewayResult = xds.Gateway
 
-// Document converts the resources of a Gateway to plain values.
-func (g *GatewayResult) Document() (*XDSDocument, error) {
-	d := &XDSDocument{Gateway: g.Key()}
-	var err error
-	if d.Listeners, err = plainList(g.Listeners); err != nil {
-		return nil, err
-	}
-	if d.Routes, err = plainList(g.Routes); err != nil {
-		return nil, err
-	}
-	if d.Clusters, err = plainList(g.Clusters); err != nil {
-		return nil, err
-	}
-	if d.Endpoints, err = plainList(g.Endpoints); err != nil {
-		return nil, err
-	}
-	if d.Secrets, err = plainList(g.Secrets); err != nil {
-		return nil, err
-	}
-	for _, s := range d.Secrets {
-		redactSecret(s)
-	}
-	// Inline credentials of basic_auth and api_key_auth (policies).
-	policies.RedactCredentials(d.Listeners)
-	policies.RedactCredentials(d.Routes)
-	return d, nil
-}
-
-func plainList[M proto.Message](ms []M) ([]any, error) {
-	var out []any
-	for _, m := range ms {
-		b, err := protojson.Marshal(m)
-		if err != nil {
-			return nil, fmt.Errorf("marshal %T: %w", m, err)
-		}
-		var v any
-		if err := json.Unmarshal(b, &v); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, nil
-}
+// XDSDocument is the printable form of one Gateway's resources.
+type XDSDocument = xds.Document
 
 // goldenView is what golden files and `sluice translate` print.
 type goldenView struct {
@@ -94,26 +41,8 @@ func (r *Result) YAML() ([]byte, error) {
 	return yaml.Marshal(v)
 }
 
-// redacted replaces private key material in printed output.
-const redacted = "[redacted]"
-
-// redactSecret replaces the private key or the generic secret value
-// (OIDC client and HMAC secrets) of a printed SDS Secret, whatever its
-// data source (inline bytes or string, file, environment variable).
-// Certificates are public and stay.
-func redactSecret(v any) {
-	m, ok := v.(map[string]any)
-	if !ok {
-		return
-	}
-	if tc, ok := m["tlsCertificate"].(map[string]any); ok {
-		if _, ok := tc["privateKey"]; ok {
-			tc["privateKey"] = map[string]any{"inlineBytes": redacted}
-		}
-	}
-	if gs, ok := m["genericSecret"].(map[string]any); ok {
-		if _, ok := gs["secret"]; ok {
-			gs["secret"] = map[string]any{"inlineBytes": redacted}
-		}
-	}
+// WriteDocuments writes the xDS of each gateway to w as format (json or
+// yaml), one resource at a time (xds.WriteDocuments).
+func WriteDocuments(w io.Writer, gws []*GatewayResult, format string) error {
+	return xds.WriteDocuments(w, gws, format)
 }

@@ -6,50 +6,77 @@ import (
 
 	"github.com/sluice-gitops/sluice/policies"
 	"github.com/sluice-gitops/sluice/translate/ir"
+	"github.com/sluice-gitops/sluice/translate/load"
 	"github.com/sluice-gitops/sluice/translate/status"
 )
 
 // Envoy Gateway's policy kinds are package policies' (attachment,
 // validation, status, the Envoy config they produce). translate gives them
-// a view of what they can target, the IR of the gateways once routes are
-// built, and copies their status into the Result.
+// a view of what they can target and copies their status into the
+// Result. BackendTrafficPolicies and SecurityPolicies are attached before
+// the IR is built, which is built with what they do (a policies.Plan:
+// planPolicies here; InForce and ApplyRoute as each virtual host is
+// built, irbuild.go; FinishGateway once a Gateway's routes are);
+// ClientTrafficPolicies, which concern listeners only, are applied to the
+// built IR (applyPolicies).
 
-// applyPolicies runs each policy kind over the built IR.
+// planPolicies validates and attaches the BackendTrafficPolicies and
+// SecurityPolicies, or returns nil when there are none. The Plan of the
+// last translation, when kept, lends this one its equal values
+// (incremental.go).
+func (t *translator) planPolicies() *policies.Plan {
+	if len(t.res.BackendTrafficPolicies) == 0 && len(t.res.SecurityPolicies) == 0 {
+		return nil
+	}
+	targets := t.attachTargetsOnce()
+	return policies.NewPlan(policies.PlanInput{
+		BackendTraffic: policies.BackendTrafficInput{
+			Policies:  t.res.BackendTrafficPolicies,
+			Targets:   targets,
+			ConfigMap: t.configMap,
+		},
+		Security: policies.SecurityInput{
+			Policies:       t.res.SecurityPolicies,
+			Targets:        targets,
+			Secret:         t.coreSecret,
+			SecretGranted:  t.securityPolicySecretGranted,
+			BackendCluster: t.securityPolicyBackend,
+		},
+	}, t.memo.lastPlan())
+}
+
+// applyPolicies applies the ClientTrafficPolicies to the built IR and
+// gives every policy its status.
 func (t *translator) applyPolicies(gateways []*ir.Gateway) {
-	if len(t.res.BackendTrafficPolicies) == 0 && len(t.res.SecurityPolicies) == 0 && len(t.res.ClientTrafficPolicies) == 0 {
-		return
+	if len(t.res.ClientTrafficPolicies) > 0 {
+		ctp := policies.ApplyClientTrafficPolicies(policies.ClientTrafficInput{
+			Policies:      t.res.ClientTrafficPolicies,
+			Targets:       t.attachTargetsOnce(),
+			Secret:        t.coreSecret,
+			ConfigMap:     t.configMap,
+			SecretGranted: t.clientTrafficPolicySecretGranted,
+		}, gateways)
+		for _, st := range ctp {
+			t.policyStatus(st)
+		}
 	}
-	work := t.memo.policyCopies(gateways)
-	defer t.memo.settlePolicies(work)
-	targets := t.attachTargets()
-	ctp := policies.ApplyClientTrafficPolicies(policies.ClientTrafficInput{
-		Policies:      t.res.ClientTrafficPolicies,
-		Targets:       targets,
-		Secret:        t.coreSecret,
-		ConfigMap:     t.configMap,
-		SecretGranted: t.clientTrafficPolicySecretGranted,
-	}, gateways)
-	for _, st := range ctp {
-		t.policyStatus(st)
-	}
-	btp := policies.ApplyBackendTrafficPolicies(policies.BackendTrafficInput{
-		Policies:  t.res.BackendTrafficPolicies,
-		Targets:   targets,
-		ConfigMap: t.configMap,
-	}, gateways)
+	btp, sp := t.policies.Status()
+	t.memo.keepPlan(t.policies)
 	for _, st := range btp {
 		t.policyStatus(st)
 	}
-	sp := policies.ApplySecurityPolicies(policies.SecurityInput{
-		Policies:       t.res.SecurityPolicies,
-		Targets:        targets,
-		Secret:         t.coreSecret,
-		SecretGranted:  t.securityPolicySecretGranted,
-		BackendCluster: t.securityPolicyBackend,
-	}, gateways)
 	for _, st := range sp {
 		t.policyStatus(st)
 	}
+}
+
+// attachTargetsOnce is attachTargets, made once.
+func (t *translator) attachTargetsOnce() policies.Targets {
+	if t.targets == nil {
+		tg := t.attachTargets()
+		t.targets = &tg
+	}
+	return *t.targets
 }
 
 // attachTargets lists the managed Gateways with their listeners, and the
@@ -57,34 +84,35 @@ func (t *translator) applyPolicies(gateways []*ir.Gateway) {
 // attached through.
 func (t *translator) attachTargets() policies.Targets {
 	var tg policies.Targets
-	parents := map[string][]policies.Parent{} // by kind/namespace/name
+	parents := make(map[load.Key][]policies.Parent, len(t.res.HTTPRoutes))
 	for _, g := range t.gateways {
 		gw := policies.Gateway{Namespace: g.obj.Namespace, Name: g.obj.Name, Labels: g.obj.Labels}
 		for _, l := range g.listeners {
 			gw.Listeners = append(gw.Listeners, string(l.spec.Name))
 			gw.Ports = append(gw.Ports, uint32(l.spec.Port))
 			for _, ar := range l.routes {
-				k := objectKey(ar.kind, ar.route.Namespace, ar.route.Name)
+				k := load.Key{Kind: ar.kind, Namespace: ar.route.Namespace, Name: ar.route.Name}
 				parents[k] = append(parents[k], policies.Parent{Namespace: g.obj.Namespace, Name: g.obj.Name, Listener: string(l.spec.Name)})
 			}
 			for _, a := range l.l4 {
-				k := objectKey(a.route.kind, a.route.meta.Namespace, a.route.meta.Name)
+				k := load.Key{Kind: a.route.kind, Namespace: a.route.meta.Namespace, Name: a.route.meta.Name}
 				parents[k] = append(parents[k], policies.Parent{Namespace: g.obj.Namespace, Name: g.obj.Name, Listener: string(l.spec.Name)})
 			}
 		}
 		tg.Gateways = append(tg.Gateways, gw)
 	}
+	tg.Routes = make([]policies.Route, 0, len(t.res.HTTPRoutes)+len(t.res.GRPCRoutes)+len(t.res.TCPRoutes)+len(t.res.TLSRoutes)+len(t.res.UDPRoutes))
 	for _, rt := range t.res.HTTPRoutes {
 		tg.Routes = append(tg.Routes, policies.Route{Kind: "HTTPRoute", Namespace: rt.Namespace, Name: rt.Name, Labels: rt.Labels,
-			Parents: parents[objectKey("HTTPRoute", rt.Namespace, rt.Name)]})
+			Parents: parents[load.Key{Kind: "HTTPRoute", Namespace: rt.Namespace, Name: rt.Name}]})
 	}
 	for _, rt := range t.res.GRPCRoutes {
 		tg.Routes = append(tg.Routes, policies.Route{Kind: "GRPCRoute", Namespace: rt.Namespace, Name: rt.Name, Labels: rt.Labels,
-			Parents: parents[objectKey("GRPCRoute", rt.Namespace, rt.Name)]})
+			Parents: parents[load.Key{Kind: "GRPCRoute", Namespace: rt.Namespace, Name: rt.Name}]})
 	}
 	l4 := func(kind string, meta metav1.ObjectMeta) {
 		tg.Routes = append(tg.Routes, policies.Route{Kind: kind, Namespace: meta.Namespace, Name: meta.Name, Labels: meta.Labels,
-			Parents: parents[objectKey(kind, meta.Namespace, meta.Name)]})
+			Parents: parents[load.Key{Kind: kind, Namespace: meta.Namespace, Name: meta.Name}]})
 	}
 	for _, rt := range t.res.TCPRoutes {
 		l4(policies.KindTCPRoute, rt.ObjectMeta)

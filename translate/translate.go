@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/sluice-gitops/sluice/translate/status"
+	"github.com/sluice-gitops/sluice/translate/xds"
 )
 
 // DefaultControllerName is the GatewayClass controllerName sluice manages
@@ -90,7 +91,7 @@ func TranslateResources(res *Resources, warnings []string, opts Options) (*Resul
 			t.warnings = append(t.warnings, "internal error: gateway "+g.Namespace+"/"+g.Name+": "+err.Error())
 			continue
 		}
-		out.Gateways = append(out.Gateways, buildXDS(g, t.memo))
+		out.Gateways = append(out.Gateways, xds.Build(g, t.memo.xds()))
 	}
 	t.memo.finish(t.backends)
 	t.applyEnvoyPatches(out.Gateways)

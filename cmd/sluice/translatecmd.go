@@ -1,12 +1,10 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 
 	"github.com/spf13/cobra"
-	"sigs.k8s.io/yaml"
 
 	"github.com/sluice-gitops/sluice/serve/bootstrap"
 	"github.com/sluice-gitops/sluice/translate"
@@ -23,7 +21,7 @@ func newTranslateCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("translate %s: %w", args[0], err)
 			}
-			var docs []*translate.XDSDocument
+			var gws []*translate.GatewayResult
 			for _, g := range res.Gateways {
 				if gateway != "" {
 					ns, name, err := bootstrap.ParseGateway(gateway)
@@ -34,34 +32,18 @@ func newTranslateCmd() *cobra.Command {
 						continue
 					}
 				}
-				d, err := g.Document()
-				if err != nil {
-					return err
-				}
-				docs = append(docs, d)
+				gws = append(gws, g)
 			}
-			if gateway != "" && len(docs) == 0 {
+			if gateway != "" && len(gws) == 0 {
 				return fmt.Errorf("gateway %s is not in %s", gateway, args[0])
 			}
 			for _, w := range res.Warnings {
 				fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
 			}
-			out := cmd.OutOrStdout()
-			switch output {
-			case "json":
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(docs)
-			case "yaml", "":
-				b, err := yaml.Marshal(docs)
-				if err != nil {
-					return err
-				}
-				_, err = out.Write(b)
-				return err
-			default:
-				return fmt.Errorf("unknown output format %q (yaml, json)", output)
+			if output == "" {
+				output = "yaml"
 			}
+			return translate.WriteDocuments(cmd.OutOrStdout(), gws, output)
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "yaml", "output format: yaml or json")

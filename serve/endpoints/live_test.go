@@ -198,6 +198,7 @@ func TestLiveEndpointsOverEDS(t *testing.T) {
 	// The first revision is served with the endpoints listed before it.
 	waitAll(t, clients, appCluster, "a: 192.0.2.1:8080")
 	waitAll(t, clients, "service/"+ns+"/static/80", ": 198.51.100.1:80")
+	before := clients[0].Snapshot().Versions
 
 	// Scaled: two zones, IPv6, one endpoint not ready, one terminating.
 	o.SetSlice(ns, "app-1", "app", "http", 8080, kubetest.Endpoint{Addr: "192.0.2.1", Zone: "a"},
@@ -205,6 +206,16 @@ func TestLiveEndpointsOverEDS(t *testing.T) {
 		kubetest.Endpoint{Addr: "192.0.2.4", Zone: "a", Terminating: true})
 	o.SetSlice(ns, "app-v6", "app", "http", 8080, kubetest.Endpoint{Addr: "2001:db8::1", Zone: "b"})
 	waitAll(t, clients, appCluster, "a: 192.0.2.1:8080; b: 192.0.2.2:8080 2001:db8::1:8080")
+	// Only EDS moved: the other types keep their versions.
+	after := clients[0].Snapshot().Versions
+	for _, typ := range []string{resourcev3.ClusterType, resourcev3.ListenerType, resourcev3.RouteType} {
+		if before[typ] == "" || after[typ] != before[typ] {
+			t.Errorf("%s version %q became %q on an endpoint change", typ, before[typ], after[typ])
+		}
+	}
+	if after[resourcev3.EndpointType] == before[resourcev3.EndpointType] {
+		t.Errorf("EDS version stayed %q", after[resourcev3.EndpointType])
+	}
 
 	recs := c.hist.Revisions()
 	if len(recs) != 1 {
@@ -214,8 +225,12 @@ func TestLiveEndpointsOverEDS(t *testing.T) {
 	if rec.Endpoints == nil || rec.Endpoints.Generation == 0 || rec.Endpoints.Updates == 0 {
 		t.Fatalf("record's endpoints: %+v", rec.Endpoints)
 	}
+	eds := rec.Gateways[0].Types["ClusterLoadAssignment"]
+	if eds == "" || eds == before[resourcev3.EndpointType] {
+		t.Fatalf("the record's EDS version %q is not the new one", eds)
+	}
 	for _, cl := range clients {
-		cl.WaitFor(10*time.Second, func(s xdstest.State) bool { return s.Versions[resourcev3.EndpointType] == rec.Gateways[0].Version })
+		cl.WaitFor(10*time.Second, func(s xdstest.State) bool { return s.Versions[resourcev3.EndpointType] == eds })
 	}
 	// The ACKs reach sluice after the clients took the version.
 	kubetest.Eventually(t, 10*time.Second, "both clients ACKed the new version in the record", func() bool {

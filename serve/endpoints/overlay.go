@@ -83,7 +83,7 @@ type liveEndpoint struct {
 func zoneLocalities(s translate.LiveService, list []*discoveryv1.EndpointSlice) []*endpointv3.LocalityLbEndpoints {
 	var eps []liveEndpoint
 	for _, sl := range list {
-		port := s.SlicePort(sl)
+		port := translate.LiveSlicePort(s, sl)
 		if port == 0 || sl.AddressType == discoveryv1.AddressTypeFQDN {
 			continue
 		}

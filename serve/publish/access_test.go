@@ -165,7 +165,7 @@ func TestHoldsSecretsFindsInlineCredentials(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			snap := listenerWithFilter(t, tc.typeURL)
-			if err := premarshal(snap); err != nil {
+			if _, err := Prepare(snap); err != nil {
 				t.Fatal(err)
 			}
 			if got := newGatewaySnap(snap, nil).holdsSecrets(); got != tc.want {

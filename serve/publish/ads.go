@@ -142,15 +142,16 @@ func adsOrder(typeURL string) int { return int(cachev3.GetResponseType(typeURL))
 
 // gatewaySnap is one snapshot of a gateway, by type URL.
 type gatewaySnap struct {
-	snap  cachev3.ResourceSnapshot
-	types map[string]*typeSnap
+	// version is the gateway's version (gatewayVersion).
+	version string
+	types   map[string]*typeSnap
 
 	secretsOnce sync.Once
 	secrets     bool // see holdsSecrets
 }
 
 func newGatewaySnap(snap cachev3.ResourceSnapshot, prev *gatewaySnap) *gatewaySnap {
-	g := &gatewaySnap{snap: snap, types: map[string]*typeSnap{}}
+	g := &gatewaySnap{version: gatewayVersion(snap), types: map[string]*typeSnap{}}
 	for i := range types.UnknownType {
 		typeURL, err := cachev3.GetResponseTypeURL(i)
 		if err != nil {
@@ -207,6 +208,10 @@ type typeSnap struct {
 
 	deltaOnce sync.Once
 	delta     []*discoveryv3.Resource // anys with name and version
+
+	changesMu   sync.Mutex
+	changesFrom *typeSnap // changes is the SotW response of what changed since it
+	changes     []byte
 }
 
 // build marshals the resources (premarshalled: this takes their bytes).
@@ -238,6 +243,33 @@ func (t *typeSnap) sotwResponse() ([]byte, error) {
 		t.sotw, t.sotwErr = slices.Clip(b), err
 	})
 	return t.sotw, t.sotwErr
+}
+
+// sotwChanges returns the SotW response, without a nonce, of the
+// resources of t that are new or changed since prev: for the types a SotW
+// response need not hold whole (EDS, RDS), sent to an Envoy that holds
+// prev. It is built once for the prev most streams hold.
+func (t *typeSnap) sotwChanges(prev *typeSnap) ([]byte, error) {
+	if err := t.build(); err != nil {
+		return nil, err
+	}
+	t.changesMu.Lock()
+	defer t.changesMu.Unlock()
+	if t.changesFrom == prev {
+		return t.changes, nil
+	}
+	var anys []*anypb.Any
+	for i, name := range t.sorted {
+		if v, ok := prev.versions[name]; !ok || v != t.versions[name] {
+			anys = append(anys, t.anys[i])
+		}
+	}
+	b, err := proto.Marshal(&discoveryv3.DiscoveryResponse{VersionInfo: t.version, Resources: anys, TypeUrl: t.typeURL})
+	if err != nil {
+		return nil, err
+	}
+	t.changesFrom, t.changes = prev, slices.Clip(b)
+	return t.changes, nil
 }
 
 // deltaResources returns the delta form of every resource, in the order of

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
 	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
@@ -17,6 +18,7 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/protobuf/types/known/durationpb"
 )
 
 func endpointsSnapshot(t *testing.T, version string, clusters ...string) *cachev3.Snapshot {
@@ -107,11 +109,22 @@ func TestResendsResubscribedNames(t *testing.T) {
 			// A NACK is held: not answered with the version it rejects.
 			c.send(&discoveryv3.DiscoveryRequest{ResponseNonce: r.GetNonce(), ResourceNames: []string{"a"}, ErrorDetail: &status.Status{Message: "no"}})
 			c.quiet()
+			// The same content is the same version: still held.
 			if err := srv.Set("default/eg", endpointsSnapshot(t, "v2", "a")); err != nil {
 				t.Fatal(err)
 			}
-			if r = c.next("a"); r.GetVersionInfo() != "v2" {
-				t.Errorf("version %s, want v2", r.GetVersionInfo())
+			c.quiet()
+			// New content is a new version, sent.
+			moved := &endpointv3.ClusterLoadAssignment{ClusterName: "a", Endpoints: []*endpointv3.LocalityLbEndpoints{{Priority: 1}}}
+			snap, err := cachev3.NewSnapshot("v3", map[resourcev3.Type][]types.Resource{resourcev3.EndpointType: {moved}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := srv.Set("default/eg", snap); err != nil {
+				t.Fatal(err)
+			}
+			if r2 := c.next("a"); r2.GetVersionInfo() == r.GetVersionInfo() {
+				t.Errorf("version %s sent again, want a new one", r2.GetVersionInfo())
 			}
 		})
 	}
@@ -203,4 +216,58 @@ func (c *edsClient) quiet() {
 		c.t.Fatalf("unexpected response %v", resp)
 	case <-time.After(100 * time.Millisecond):
 	}
+}
+
+// TestSotwSendsWhatChanged checks that a SotW Envoy holding every endpoint
+// resource is sent only those that changed, including the endpoints of a
+// cluster that changed (Envoy warms an updated cluster until they come),
+// and nothing when only another type moved.
+func TestSotwSendsWhatChanged(t *testing.T) {
+	t.Parallel()
+	srv := New(Events{})
+	// set serves a cluster and its endpoints per port; timeout 0 is
+	// timeout 1 but for cluster a's.
+	set := func(timeout int64, ports ...uint32) {
+		t.Helper()
+		var res []types.Resource
+		eds := &clusterv3.Cluster_EdsClusterConfig{EdsConfig: &corev3.ConfigSource{ConfigSourceSpecifier: &corev3.ConfigSource_Ads{Ads: &corev3.AggregatedConfigSource{}}}}
+		var clusters []types.Resource
+		for i, port := range ports {
+			name := string(rune('a' + i))
+			clusters = append(clusters, &clusterv3.Cluster{Name: name, ClusterDiscoveryType: &clusterv3.Cluster_Type{Type: clusterv3.Cluster_EDS},
+				EdsClusterConfig: eds, ConnectTimeout: durationpb.New(time.Duration(max(timeout, 1)) * time.Second)})
+			res = append(res, &endpointv3.ClusterLoadAssignment{ClusterName: name, Endpoints: []*endpointv3.LocalityLbEndpoints{{Priority: port}}})
+		}
+		if timeout == 0 { // a's cluster alone moves
+			clusters[0].(*clusterv3.Cluster).ConnectTimeout = durationpb.New(time.Minute)
+		}
+		snap, err := cachev3.NewSnapshot("", map[resourcev3.Type][]types.Resource{resourcev3.EndpointType: res, resourcev3.ClusterType: clusters})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := snap.Consistent(); err != nil {
+			t.Fatal(err)
+		}
+		if err := srv.Set("default/eg", snap); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set(1, 1, 1, 1)
+	c := dialEDS(t, srv, func(ctx context.Context, conn *grpc.ClientConn) (sotwClient, error) {
+		return discoveryv3.NewAggregatedDiscoveryServiceClient(conn).StreamAggregatedResources(ctx)
+	})
+	names := []string{"a", "b", "c"}
+	c.send(&discoveryv3.DiscoveryRequest{Node: &corev3.Node{Id: "envoy", Cluster: "eg"}, ResourceNames: names})
+	ack := func(r *discoveryv3.DiscoveryResponse) {
+		c.send(&discoveryv3.DiscoveryRequest{VersionInfo: r.GetVersionInfo(), ResponseNonce: r.GetNonce(), ResourceNames: names})
+	}
+	ack(c.next("a", "b", "c"))
+	set(1, 1, 2, 1) // b's endpoints move
+	ack(c.next("b"))
+	set(0, 1, 2, 1) // a's cluster moves
+	ack(c.next("a"))
+	set(2, 1, 2, 1) // every cluster moves
+	ack(c.next("a", "b", "c"))
+	set(2, 1, 2, 1) // nothing moves
+	c.quiet()
 }

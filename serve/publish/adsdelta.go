@@ -207,23 +207,33 @@ func (s *deltaStream) respond(t *deltaType) error {
 		}
 	}
 	if len(changed) == 0 && len(removed) == 0 && !(t.first && t.wildcard) {
+		// What the Envoy holds of the type is the snapshot's.
+		if t.wildcard || snap.names.subsetOf(t.names) {
+			t.known = knownVersions{snap: snap}
+		}
+		s.srv.tracker.holds(s.id, t.typeURL, g)
 		return nil
 	}
 	slices.Sort(removed)
-	// The Envoy now holds the subscribed resources of the snapshot.
-	if t.wildcard || snap.names.subsetOf(t.names) {
-		t.known = knownVersions{snap: snap}
-	} else {
-		own := map[string]string{}
-		for name := range t.names.set {
-			if v, ok := snap.versions[name]; ok {
-				own[name] = v
-			}
-		}
-		t.known = knownVersions{own: own}
-	}
+	t.holdSubscribed(snap)
 	resp := &discoveryv3.DeltaDiscoveryResponse{SystemVersionInfo: snap.version, Resources: changed, RemovedResources: removed, TypeUrl: t.typeURL, Nonce: s.nextNonce()}
 	t.open, t.first = false, false
-	s.srv.tracker.sent(s.id, t.typeURL, resp.Nonce, snap.version)
+	s.srv.tracker.sent(s.id, t.typeURL, resp.Nonce, g)
 	return s.st.Send(resp)
+}
+
+// holdSubscribed notes that the Envoy now holds the subscribed resources
+// of snap.
+func (t *deltaType) holdSubscribed(snap *typeSnap) {
+	if t.wildcard || snap.names.subsetOf(t.names) {
+		t.known = knownVersions{snap: snap}
+		return
+	}
+	own := map[string]string{}
+	for name := range t.names.set {
+		if v, ok := snap.versions[name]; ok {
+			own[name] = v
+		}
+	}
+	t.known = knownVersions{own: own}
 }

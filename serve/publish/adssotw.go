@@ -161,6 +161,8 @@ type sotwType struct {
 	// it NACKed.
 	held  string
 	nonce string
+	// took: the Envoy ACKed sent, the last response.
+	took bool
 	// sent is what the type was last sent; returned the names of it the
 	// Envoy still subscribes to.
 	sent     *typeSnap
@@ -237,6 +239,7 @@ func (s *sotwStream) request(req *discoveryv3.DiscoveryRequest) error {
 	if t.sent != nil && t.held == t.sent.version {
 		t.held = t.sent.version // not the request's copy
 	}
+	t.took = !nack && t.sent != nil && t.held == t.sent.version
 	if nack && t.sent != nil {
 		// Hold the NACKed version: do not send it again until the
 		// snapshot changes.
@@ -270,13 +273,19 @@ func (s *sotwStream) respond(t *sotwType) error {
 			return nil
 		}
 	}
-	shared, err := snap.sotwResponse()
+	var shared []byte
+	if t.took && snap.version != t.held && !cachev3.ResourceRequiresFullStateInSotw(t.typeURL) && t.sent.names.subsetOf(t.returned) {
+		// The Envoy holds every resource it was sent: send what changed.
+		shared, err = snap.sotwChanges(t.sent)
+	} else {
+		shared, err = snap.sotwResponse()
+	}
 	if err != nil {
 		return status.Errorf(codes.Internal, "%s", err.Error())
 	}
 	nonce := s.nextNonce()
 	t.open, t.nonce, t.sent, t.returned = false, nonce, snap, snap.names
-	s.srv.tracker.sent(s.id, t.typeURL, nonce, snap.version)
+	s.srv.tracker.sent(s.id, t.typeURL, nonce, g)
 	// A DiscoveryResponse of snap's resources with nonce, sent through
 	// adsCodec.
 	return s.st.SendMsg(&encodedResponse{shared: shared, own: nonceField(nonce)})

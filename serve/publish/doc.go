@@ -8,8 +8,10 @@
 // shared snapshot state rather than by go-control-plane's server, whose
 // per-stream subscription and version maps cost ~100 KiB per connected
 // Envoy; go-control-plane's types and snapshots are used throughout. A
-// resource is marshalled once per snapshot (marshal.go) and a SotW
-// response encoded once for every Envoy of a gateway (adscodec.go).
+// resource is marshalled once per snapshot (marshal.go), every resource,
+// type and snapshot has a version derived from its content (versions.go:
+// a type is sent only when its version moved) and a SotW response is
+// encoded once for every Envoy of a gateway (adscodec.go).
 // xdstls.go serves xDS over TLS, with client certificates. bounds.go
 // bounds what a client can make sluice keep: text clipped (Clip) and
 // streams limited (StreamLimits). Envoys whose gateway was never Set are

@@ -19,12 +19,12 @@ import (
 // written to). setSnapshot, the one path that publishes a snapshot
 // (apply, rollback, the empty snapshot of an unknown gateway), calls it.
 
-// premarshal replaces the resources of snap, in place, by marshaledResources.
-// Call it after the snapshot is checked (Consistent looks at concrete
-// types) and before it is published: it writes to the snapshot only while
-// some resource is not premarshalled yet, so setting a published snapshot
-// again is safe.
-func premarshal(snap *cachev3.Snapshot) error {
+// premarshal replaces the resources of snap, in place, by marshaledResources,
+// and reports whether it replaced any. Call it after the snapshot is
+// checked (Consistent looks at concrete types) and before it is published:
+// it writes to the snapshot only while some resource is not premarshalled
+// yet, so setting a published snapshot again is safe.
+func premarshal(snap *cachev3.Snapshot) (changed bool, err error) {
 	opts := proto.MarshalOptions{Deterministic: true}
 	for i := range snap.Resources {
 		for name, r := range snap.Resources[i].Items {
@@ -33,13 +33,14 @@ func premarshal(snap *cachev3.Snapshot) error {
 			}
 			b, err := opts.Marshal(r.Resource)
 			if err != nil {
-				return fmt.Errorf("marshal %s: %w", name, err)
+				return changed, fmt.Errorf("marshal %s: %w", name, err)
 			}
-			r.Resource = &marshaledResource{msg: r.Resource, name: name, bytes: slices.Clip(b)}
+			changed = true
+			r.Resource = &marshaledResource{msg: r.Resource, name: name, bytes: slices.Clip(b), hash: hashOf(b)}
 			snap.Resources[i].Items[name] = r
 		}
 	}
-	return nil
+	return changed, nil
 }
 
 // marshaledResource is an xDS resource with its wire bytes. Reading it
@@ -49,6 +50,8 @@ type marshaledResource struct {
 	msg   types.Resource
 	name  string
 	bytes []byte
+	// hash is the resource's version: a hash of bytes.
+	hash string
 }
 
 var _ types.ResourceWithName = (*marshaledResource)(nil)

@@ -106,7 +106,7 @@ func TestMarshalOncePerVersion(t *testing.T) {
 
 	n.Store(0)
 	snap := countingSnapshot(t, clusters, &n)
-	if err := premarshal(snap); err != nil {
+	if _, err := premarshal(snap); err != nil {
 		t.Fatal(err)
 	}
 	got := respondAll(t, cachev3.NewSnapshotCache(true, cachev3.IDHash{}, nil), snap, nodes)
@@ -130,7 +130,7 @@ func TestMarshaledResourceReadsLikeTheResource(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := premarshal(snap); err != nil {
+	if _, err := premarshal(snap); err != nil {
 		t.Fatal(err)
 	}
 	r := snap.GetResources(resourcev3.ClusterType)["backend"]

@@ -31,16 +31,14 @@ func New(ev Events) *Publisher {
 	return &Publisher{ads: newADSCache(), tracker: tr}
 }
 
-// Set serves snap to the Envoys of gateway. snap must be checked
-// (Consistent, ValidateAll): its resources are marshalled once here, for
-// every Envoy, and it must not change after.
+// Set serves snap to the Envoys of gateway under versions derived from its
+// content (Prepare, which it calls: the versions snap was made with are
+// replaced). snap must be checked (Consistent, ValidateAll): its resources
+// are marshalled once, for every Envoy, and it must not change after.
 func (p *Publisher) Set(gateway string, snap *cachev3.Snapshot) error {
 	// SotW needs the bytes and delta the per-resource versions: make them
 	// once, before the streams share the snapshot.
-	if err := premarshal(snap); err != nil {
-		return err
-	}
-	if err := snap.ConstructVersionMap(); err != nil {
+	if _, err := Prepare(snap); err != nil {
 		return err
 	}
 	p.ads.set(gateway, snap)
@@ -51,10 +49,7 @@ func (p *Publisher) Set(gateway string, snap *cachev3.Snapshot) error {
 // node.cluster names no Gateway), as Set does. Their gateways leave no
 // state behind once their streams close; Known tells them apart.
 func (p *Publisher) SetUnknown(snap *cachev3.Snapshot) error {
-	if err := premarshal(snap); err != nil {
-		return err
-	}
-	if err := snap.ConstructVersionMap(); err != nil {
+	if _, err := Prepare(snap); err != nil {
 		return err
 	}
 	p.ads.setUnknown(snap)

@@ -16,8 +16,9 @@ import (
 type NodeStatus struct {
 	Node    string `json:"node"`
 	Gateway string `json:"gateway"`
-	// Version is the last snapshot version the Envoy ACKed on every type
-	// it was sent.
+	// Version is the gateway version of the last snapshot the Envoy took:
+	// it ACKed every type it was sent at that snapshot's version of the
+	// type.
 	Version   string     `json:"version"`
 	LastAck   *time.Time `json:"lastAck,omitempty"`
 	LastNack  *time.Time `json:"lastNack,omitempty"`
@@ -25,12 +26,16 @@ type NodeStatus struct {
 	Streams   int        `json:"streams"`
 }
 
-// sentNonce is what the server sent under one nonce.
+// sentNonce is what the server sent under one nonce: a type of a
+// gateway's snapshot.
 type sentNonce struct {
 	nonce   string
 	typeURL string
-	version string
+	snap    *gatewaySnap
 }
+
+// version is the type's version that was sent.
+func (n sentNonce) version() string { return n.snap.typ(n.typeURL).version }
 
 // streamID names a stream: SotW and delta streams are numbered apart by
 // go-control-plane, so the same number can name one of each.
@@ -94,7 +99,7 @@ func (st *streamState) answer(nonce string) (sentNonce, bool) {
 	return sentNonce{}, false
 }
 
-// nodeState is a NodeStatus plus the per-type ACKs of the version in flight.
+// nodeState is a NodeStatus plus the per-type versions sent and ACKed.
 type nodeState struct {
 	NodeStatus
 	types []nodeType
@@ -139,8 +144,9 @@ func internType(typeURL string) string {
 	return strings.Clone(typeURL)
 }
 
-// tracker turns go-control-plane callbacks into ACK/NACK events. An Envoy
-// has taken a version when it ACKed it on every type it was sent it.
+// tracker turns requests into ACK/NACK events. An Envoy has taken a
+// gateway's snapshot when it ACKed every type it was sent at the
+// snapshot's version of the type.
 type tracker struct {
 	mu      sync.Mutex
 	streams map[streamID]*streamState
@@ -177,52 +183,87 @@ func (t *tracker) request(id streamID, node *corev3.Node, typeURL, nonce, detail
 	if !known && dependentType(typeURL) && !st.typ(typeURL).answered {
 		st.typ(typeURL).awaited = true
 	}
-	var ackVersion string
 	if known {
 		ns := t.node(st.node)
 		nt := ns.typ(info.typeURL)
 		now := t.now()
 		if nack {
 			ns.LastNack, ns.NackError = &now, detail
-			if t.onNack != nil && ns.nacked != info.version {
-				ns.nacked = info.version
-				v := info.version
+			if t.onNack != nil && ns.nacked != info.snap.version {
+				ns.nacked = info.snap.version
+				v := info.snap.version
 				defer t.onNack(gateway, name, v, detail, now)
 			}
 		} else {
-			nt.acked = info.version
-			if ns.Version != info.version && !st.awaiting() && ns.takenAll(info.version, st.delta) {
-				ns.Version, ns.LastAck = info.version, &now
-				ackVersion = info.version
+			nt.acked = info.version()
+			if v := t.took(st, ns, info.snap, now); v != "" {
+				defer t.onAck(gateway, name, v, now)
 			}
-		}
-		if ackVersion != "" && t.onAck != nil {
-			defer t.onAck(gateway, name, ackVersion, now)
 		}
 	}
 	t.mu.Unlock()
 }
 
-// takenAll reports whether every type sent at version was ACKed at it.
-// A SotW server re-sends every subscribed type on a new version, so there
-// clusters and listeners (which every Envoy subscribes to) must be among
-// them. A delta server sends only the types whose resources changed (a new
-// endpoint port is one EDS response), so there any type will do.
-func (ns *nodeState) takenAll(version string, delta bool) bool {
-	if !delta && (ns.sent(resourcev3.ClusterType) != version || ns.sent(resourcev3.ListenerType) != version) {
+// took notes that the node of st has taken g, if it has, and returns g's
+// version then ("" if not, or if it had already, or if nobody listens).
+// Callers hold t.mu.
+func (t *tracker) took(st *streamState, ns *nodeState, g *gatewaySnap, now time.Time) string {
+	if ns.Version == g.version || st.awaiting() || !ns.takenAll(g, st.delta) {
+		return ""
+	}
+	ns.Version, ns.LastAck = g.version, &now
+	if t.onAck == nil {
+		return ""
+	}
+	return g.version
+}
+
+// takenAll reports whether the node ACKed every type it was sent at g's
+// version of the type. A SotW Envoy subscribes to clusters and listeners
+// first, so there they must be among them; over delta any type will do.
+func (ns *nodeState) takenAll(g *gatewaySnap, delta bool) bool {
+	if !delta && (ns.sent(resourcev3.ClusterType) == "" || ns.sent(resourcev3.ListenerType) == "") {
 		return false
 	}
 	n := 0
 	for _, t := range ns.types {
-		if t.sent != version {
+		if t.sent == "" {
 			continue
 		}
 		n++
-		if t.acked != version {
+		if t.acked != g.typ(t.typeURL).version {
 			return false
 		}
 	}
 	return n > 0
+}
+
+// holds notes that a stream waiting for typeURL needs nothing of g: what
+// it holds of the type is g's (a delta stream subscribed to none of the
+// resources that changed). If it took what it was sent last, it now holds
+// g's version of the type, which may complete g.
+func (t *tracker) holds(id streamID, typeURL string, g *gatewaySnap) {
+	t.mu.Lock()
+	st := t.streams[id]
+	if st == nil {
+		t.mu.Unlock()
+		return
+	}
+	ns := t.node(st.node)
+	nt := ns.typ(typeURL)
+	v := g.typ(typeURL).version
+	if nt.sent == "" || nt.acked != nt.sent || nt.sent == v {
+		t.mu.Unlock()
+		return
+	}
+	nt.sent, nt.acked = v, v
+	now := t.now()
+	gateway, name := GatewayKey(st.node.GetCluster()), nodeName(st.node)
+	took := t.took(st, ns, g, now)
+	t.mu.Unlock()
+	if took != "" {
+		t.onAck(gateway, name, took, now)
+	}
 }
 
 // dependentType reports whether Envoy subscribes to typeURL by name after
@@ -233,7 +274,9 @@ func dependentType(typeURL string) bool {
 	return typeURL == resourcev3.EndpointType || typeURL == resourcev3.RouteType
 }
 
-func (t *tracker) sent(id streamID, typeURL, nonce, version string) {
+// sent notes that g's resources of typeURL were sent on a stream under
+// nonce.
+func (t *tracker) sent(id streamID, typeURL, nonce string, g *gatewaySnap) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	st := t.streams[id]
@@ -241,10 +284,10 @@ func (t *tracker) sent(id streamID, typeURL, nonce, version string) {
 		return
 	}
 	nt := t.node(st.node).typ(typeURL)
-	st.nonces = append(st.nonces, sentNonce{nonce: nonce, typeURL: nt.typeURL, version: version})
+	st.nonces = append(st.nonces, sentNonce{nonce: nonce, typeURL: nt.typeURL, snap: g})
 	stt := st.typ(typeURL)
 	stt.answered, stt.awaited = true, false
-	nt.sent = version
+	nt.sent = g.typ(typeURL).version
 }
 
 func (t *tracker) closed(id streamID) {

@@ -58,7 +58,7 @@ func (s *History) rollbackGateway(gateway, version, node, detail string) {
 	}
 	var rec *Record
 	s.store.update(func() {
-		rec = s.store.byVersion[version]
+		rec = s.store.byVersion[versionKey{gateway, version}]
 		if rec == nil {
 			return
 		}

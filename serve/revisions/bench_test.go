@@ -6,6 +6,7 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -25,6 +26,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"google.golang.org/grpc"
 
 	"github.com/sluice-gitops/sluice/serve/publish"
 	gitsync "github.com/sluice-gitops/sluice/sync"
@@ -39,8 +41,14 @@ const (
 	benchGateways  = 4
 	benchRoutes    = 1000
 	benchPerGW     = 250
-	benchDelta     = 10 // every 10th Envoy uses delta xDS
 	benchEnvoysAll = benchGateways * benchPerGW
+)
+
+// The number of Envoys of BenchmarkRevisionToAllACKs and how many use
+// delta xDS are flags, e.g. -sluice.envoys=10000 -sluice.deltaevery=1.
+var (
+	benchEnvoysN    = flag.Int("sluice.envoys", benchEnvoysAll, "Envoys of BenchmarkRevisionToAllACKs, spread over its 4 gateways")
+	benchDeltaEvery = flag.Int("sluice.deltaevery", 10, "every n-th Envoy of BenchmarkRevisionToAllACKs uses delta xDS (1: all, 0: none)")
 )
 
 const benchGatewayYAML = `apiVersion: gateway.networking.k8s.io/v1
@@ -102,6 +110,14 @@ spec:
 // benchResult translates the benchmark's gateways at a revision number.
 func benchResult(b *testing.B, revision int) *translate.Result {
 	b.Helper()
+	return benchResultOf(b, func(int, int) (int, int) { return revision, 0 })
+}
+
+// benchResultOf translates the benchmark's gateways, route i of gateway g
+// at the revision and with the backend address offset that at(g, i)
+// gives.
+func benchResultOf(b *testing.B, at func(g, i int) (revision, offset int)) *translate.Result {
+	b.Helper()
 	fsys := fstest.MapFS{"class.yaml": {Data: []byte(`apiVersion: gateway.networking.k8s.io/v1
 kind: GatewayClass
 metadata:
@@ -112,7 +128,8 @@ spec:
 	for g := range benchGateways {
 		fsys[fmt.Sprintf("gw%d.yaml", g)] = &fstest.MapFile{Data: fmt.Appendf(nil, benchGatewayYAML, g)}
 		for i := range benchRoutes {
-			data := fmt.Appendf(nil, benchRouteYAML, g, i, revision, i/250, i%250+1)
+			revision, offset := at(g, i)
+			data := fmt.Appendf(nil, benchRouteYAML, g, i, revision, i/250+offset, i%250+1)
 			fsys[fmt.Sprintf("routes/%d/%04d.yaml", g, i)] = &fstest.MapFile{Data: data}
 		}
 	}
@@ -132,26 +149,30 @@ func benchRevision(i int) gitsync.Revision {
 }
 
 // ackCounter closes done once want Envoys ACKed a version of the revision
-// whose SHA prefix is armed.
+// whose SHA is armed.
 type ackCounter struct {
-	mu     sync.Mutex
-	prefix string
-	n      int
-	want   int
-	done   chan struct{}
+	// shaOf returns the SHA of the revision that produced a version.
+	shaOf func(gateway, version string) string
+
+	mu   sync.Mutex
+	sha  string
+	n    int
+	want int
+	done chan struct{}
 }
 
 func (c *ackCounter) arm(sha string, want int) <-chan struct{} {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.prefix, c.n, c.want, c.done = sha[:12]+"-", 0, want, make(chan struct{})
+	c.sha, c.n, c.want, c.done = sha, 0, want, make(chan struct{})
 	return c.done
 }
 
-func (c *ackCounter) ack(version string) {
+func (c *ackCounter) ack(gateway, version string) {
+	sha := c.shaOf(gateway, version)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.prefix == "" || !strings.HasPrefix(version, c.prefix) {
+	if c.sha == "" || sha != c.sha {
 		return
 	}
 	c.n++
@@ -198,9 +219,9 @@ func cpuSeconds(pid int) float64 {
 
 // startEnvoys runs the benchmark's Envoys in a child process and returns
 // its pid.
-func startEnvoys(b *testing.B, addr string, res *translate.Result) int {
+// startEnvoysOf runs cfg's Envoys of res's gateways in a child process.
+func startEnvoysOf(b *testing.B, cfg benchEnvoys, res *translate.Result) int {
 	b.Helper()
-	cfg := benchEnvoys{Addr: addr, PerGW: benchPerGW, DeltaEvery: benchDelta}
 	for _, g := range res.Gateways {
 		gw := benchGateway{Key: g.Key()}
 		for _, e := range g.Endpoints {
@@ -250,13 +271,14 @@ func startEnvoys(b *testing.B, addr string, res *translate.Result) int {
 
 // BenchmarkRevisionToAllACKs measures the time from Apply of a revision
 // that changes all 4 gateways to the server having the ACK of all 1,000
-// Envoys (250 per gateway; one in ten on delta xDS). The Envoys run in a
-// child process, so the heap-KiB/envoy (heap in use and goroutine stacks)
-// and rss-KiB/envoy figures are the server's growth from 0 to 1,000
-// connected Envoys holding the first revision, divided by 1,000: the
-// snapshots are in both measurements (the responses made of them, built on
-// first use, only in the second). The time of a revision is reported as
-// its mean, median and maximum.
+// Envoys (250 per gateway; one in ten on delta xDS; see the flags). The
+// Envoys run in a child process, so the heap-KiB/envoy (heap in use and
+// goroutine stacks) and rss-KiB/envoy figures are the server's growth from
+// 0 to 1,000 connected Envoys holding the first revision, divided by
+// 1,000: the snapshots are in both measurements (the responses made of
+// them, built on first use, only in the second). The time of a revision is
+// reported as its mean, median and maximum. A revision changes one header
+// match of every route: with per-type versions, it moves RDS alone.
 func BenchmarkRevisionToAllACKs(b *testing.B) {
 	if os.Getenv("SLUICE_BENCH_HEAPPROFILE") != "" {
 		// Sample finely enough to attribute a few KiB per Envoy.
@@ -264,23 +286,18 @@ func BenchmarkRevisionToAllACKs(b *testing.B) {
 	}
 	results := []*translate.Result{benchResult(b, 0), benchResult(b, 1)}
 	srv, addr, acks := benchServer(b)
+	perGW := *benchEnvoysN / benchGateways
+	all := perGW * benchGateways
 
-	apply := func(i int) <-chan struct{} {
-		rev := benchRevision(i)
-		done := acks.arm(rev.SHA, benchEnvoysAll)
-		if rec := srv.Apply(rev, results[i%2], nil, 0); rec.State != StateApplied {
-			b.Fatalf("revision %d: %s (%s)", i, rec.State, rec.Reason)
-		}
-		return done
-	}
+	apply := func(i int) <-chan struct{} { return applyBench(b, srv, acks, results[i%2], i, all) }
 	wait := func(done <-chan struct{}, what string) {
 		select {
 		case <-done:
-		case <-time.After(2 * time.Minute):
+		case <-time.After(time.Duration(max(all/1000, 1)) * 2 * time.Minute):
 			acks.mu.Lock()
 			n := acks.n
 			acks.mu.Unlock()
-			b.Fatalf("%s: %d of %d Envoys ACKed", what, n, benchEnvoysAll)
+			b.Fatalf("%s: %d of %d Envoys ACKed", what, n, all)
 		}
 	}
 
@@ -288,17 +305,17 @@ func BenchmarkRevisionToAllACKs(b *testing.B) {
 	heap0, stacks0, rss0 := memory(b)
 	goroutines0 := runtime.NumGoroutine()
 	start := time.Now()
-	envoys := startEnvoys(b, addr, results[0])
+	envoys := startEnvoysOf(b, benchEnvoys{Addr: addr, PerGW: perGW, DeltaEvery: *benchDeltaEvery}, results[0])
 	wait(first, "first revision")
-	b.Logf("1,000 Envoys connected and ACKed the first revision in %v", time.Since(start).Round(time.Millisecond))
+	b.Logf("%d Envoys connected and ACKed the first revision in %v", all, time.Since(start).Round(time.Millisecond))
 	heapN, stacksN, rssN := memory(b)
 	goroutinesN := runtime.NumGoroutine()
 	writeHeapProfile(b)
 	perEnvoy := func(after, before uint64) float64 {
-		return (float64(after) - float64(before)) / benchEnvoysAll / 1024
+		return (float64(after) - float64(before)) / float64(all) / 1024
 	}
 	b.Logf("server heap and stacks %d→%d MiB (stacks %d→%d MiB, %d→%d goroutines), RSS %d→%d MiB with 0→%d Envoys",
-		heap0>>20, heapN>>20, stacks0>>20, stacksN>>20, goroutines0, goroutinesN, rss0>>20, rssN>>20, benchEnvoysAll)
+		heap0>>20, heapN>>20, stacks0>>20, stacksN>>20, goroutines0, goroutinesN, rss0>>20, rssN>>20, all)
 
 	var took []time.Duration
 	i := 1
@@ -315,21 +332,33 @@ func BenchmarkRevisionToAllACKs(b *testing.B) {
 	reportTimes(b, took)
 	b.ReportMetric(perEnvoy(heapN, heap0), "heap-KiB/envoy")
 	b.ReportMetric(perEnvoy(rssN, rss0), "rss-KiB/envoy")
+	b.ReportMetric(float64(goroutinesN-goroutines0)/float64(all), "goroutines/envoy")
+}
+
+// applyBench applies revision i with res and returns a channel closed once
+// want Envoys ACKed it.
+func applyBench(b *testing.B, srv *History, acks *ackCounter, res *translate.Result, i, want int) <-chan struct{} {
+	rev := benchRevision(i)
+	done := acks.arm(rev.SHA, want)
+	if rec := srv.Apply(rev, res, nil, 0); rec.State != StateApplied {
+		b.Fatalf("revision %d: %s (%s)", i, rec.State, rec.Reason)
+	}
+	return done
 }
 
 // benchServer serves a History's xDS on a loopback port; acks counts the
 // ACKs of every version.
-func benchServer(b *testing.B) (srv *History, addr string, acks *ackCounter) {
+func benchServer(b *testing.B, opts ...grpc.ServerOption) (srv *History, addr string, acks *ackCounter) {
 	srv, err := New(Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Registerer: prometheus.NewRegistry()})
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = srv.Close() })
-	acks = &ackCounter{}
+	acks = &ackCounter{shaOf: srv.store.revisionOf}
 	ev := srv.events()
 	ev.Ack = func(gateway, node, version string, at time.Time) {
 		srv.ack(gateway, node, version, at)
-		acks.ack(version)
+		acks.ack(gateway, version)
 	}
 	srv.pub = publish.New(ev)
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
@@ -338,7 +367,7 @@ func benchServer(b *testing.B) (srv *History, addr string, acks *ackCounter) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
-	go func() { served <- srv.pub.Serve(ctx, lis) }()
+	go func() { served <- srv.pub.Serve(ctx, lis, opts...) }()
 	b.Cleanup(func() { cancel(); <-served })
 	return srv, lis.Addr().String(), acks
 }

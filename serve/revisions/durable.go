@@ -55,7 +55,7 @@ func (s *History) revert(prev servedState) {
 			continue
 		}
 		if !ok { // new with the change: empty again
-			p, err := s.plan(prev.head, key, &translate.GatewayResult{})
+			p, err := s.plan(key, &translate.GatewayResult{})
 			if err != nil {
 				s.log.Error("revert: empty snapshot", "gateway", key, "err", err)
 				continue

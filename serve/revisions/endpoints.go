@@ -86,12 +86,12 @@ func (s *History) RefreshEndpoints() int {
 	pushed := 0
 	for _, key := range keys {
 		cur := s.current[key]
-		p, err := s.plan(s.applied.SHA, key, cur.res)
+		p, err := s.plan(key, cur.res)
 		if err != nil {
 			s.log.Error("live endpoints do not make a valid snapshot; the last good one keeps serving", "gateway", key, "err", err)
 			continue
 		}
-		if p.hash == cur.hash {
+		if p.versions.Gateway == cur.version {
 			continue
 		}
 		// Before the push: an Envoy may ACK before setSnapshot returns.
@@ -112,26 +112,27 @@ func (s *History) RefreshEndpoints() int {
 	return pushed
 }
 
-// repoint makes the health entry of gateway key follow its new version
-// p: its Envoys must ACK that one now. It returns what undoes it. Callers
-// hold the store's lock.
-func (r *Record) repoint(byVersion map[string]*Record, key, old string, p gatewayPlan) (undo func()) {
+// repoint makes the health entry of gateway key follow its new versions
+// p (the EDS version moved; the other types' stay): its Envoys must ACK
+// that one now. It returns what undoes it. Callers hold the store's lock.
+func (r *Record) repoint(byVersion map[versionKey]*Record, key, old string, p gatewayPlan) (undo func()) {
 	h := r.gateway(key)
 	if h == nil {
 		return func() {}
 	}
-	was, wasOld := *h, byVersion[old]
+	oldKey, newKey := versionKey{key, old}, versionKey{key, p.versions.Gateway}
+	was, wasOld := *h, byVersion[oldKey]
 	if wasOld == r {
-		delete(byVersion, old)
+		delete(byVersion, oldKey)
 	}
-	byVersion[p.version] = r
-	h.Version, h.Pushed, h.Resources = p.version, true, p.counts
-	h.Acked, h.Nacked = nil, nil
+	byVersion[newKey] = r
+	h.Version, h.Types, h.Pushed, h.Resources = p.versions.Gateway, p.typeVersions(), true, p.counts
+	h.Acked, h.Nacked, h.MoreAcked, h.MoreNacked = nil, nil, 0, 0
 	return func() {
 		*h = was
-		delete(byVersion, p.version)
+		delete(byVersion, newKey)
 		if wasOld != nil {
-			byVersion[old] = wasOld
+			byVersion[oldKey] = wasOld
 		}
 	}
 }

@@ -48,7 +48,7 @@ type History struct {
 	rollbackOnNack bool
 
 	mu sync.Mutex
-	// current holds the content hash of each gateway's served snapshot.
+	// current holds each gateway's served snapshot.
 	current map[string]served
 	// applied is the record being served, nil before the first.
 	applied *Record
@@ -71,10 +71,9 @@ type History struct {
 	storeErr string
 }
 
-// served is what one gateway is served now.
+// served is what one gateway is served now, under its gateway version.
 type served struct {
 	version string
-	hash    string
 	snap    *cachev3.Snapshot
 	// res is the translation the snapshot was made of, before its live
 	// endpoints were filled in (RefreshEndpoints fills them in again).
@@ -139,7 +138,7 @@ func (s *History) Apply(rev gitsync.Revision, res *translate.Result, terr error,
 		rec.Rejected = res.Rejected()
 		rec.Warnings = res.Warnings
 	})
-	plans, keys, err := s.build(rev.SHA, res)
+	plans, keys, err := s.build(res)
 	if err != nil {
 		return s.finish(rec, StateRejected, err.Error())
 	}
@@ -171,38 +170,48 @@ func (s *History) Reject(rev gitsync.Revision, reason, message string) *Record {
 
 // gatewayPlan is one gateway's snapshot, checked and ready to publish.
 type gatewayPlan struct {
-	key     string
-	hash    string
-	version string
-	snap    *cachev3.Snapshot
-	counts  map[string]int
-	res     *translate.GatewayResult
+	key      string
+	versions publish.Versions
+	snap     *cachev3.Snapshot
+	counts   map[string]int
+	// res is what the snapshot was made of, before its live endpoints
+	// were filled in.
+	res *translate.GatewayResult
 }
 
 func (p gatewayPlan) served() served {
-	return served{version: p.version, hash: p.hash, snap: p.snap, res: p.res}
+	return served{version: p.versions.Gateway, snap: p.snap, res: p.res}
 }
 
-func (s *History) plan(sha, key string, src *translate.GatewayResult) (gatewayPlan, error) {
+// plan makes and checks the snapshot of gateway key and gives it its
+// versions, from its content alone (publish.Prepare).
+func (s *History) plan(key string, src *translate.GatewayResult) (gatewayPlan, error) {
 	g := s.overlay(src) // live endpoints, in a cluster (endpoints.go)
-	res := g.Resources()
-	hash, err := contentHash(res)
-	if err != nil {
-		return gatewayPlan{}, fmt.Errorf("gateway %s: %w", key, err)
-	}
-	version := snapshotVersion(sha, hash)
-	if cur, ok := s.current[key]; ok && cur.hash == hash {
-		version = cur.version
-	}
-	snap, err := g.Snapshot(version)
+	snap, err := g.Snapshot("")
 	if err != nil {
 		return gatewayPlan{}, err
 	}
+	versions, err := publish.Prepare(snap)
+	if err != nil {
+		return gatewayPlan{}, fmt.Errorf("gateway %s: %w", key, err)
+	}
 	counts := map[string]int{}
-	for typ, list := range res {
+	for typ, list := range g.Resources() {
 		counts[typeName(typ)] = len(list)
 	}
-	return gatewayPlan{key: key, hash: hash, version: version, snap: snap, counts: counts, res: src}, nil
+	return gatewayPlan{key: key, versions: versions, snap: snap, counts: counts, res: src}, nil
+}
+
+// typeVersions are the versions of a plan's types, by type name
+// ("Cluster").
+func (p gatewayPlan) typeVersions() map[string]string {
+	out := make(map[string]string, len(p.counts))
+	for typeURL, v := range p.versions.Types {
+		if _, ok := p.counts[typeName(typeURL)]; ok {
+			out[typeName(typeURL)] = v
+		}
+	}
+	return out
 }
 
 // typeName shortens a type URL to its message name ("Cluster").
@@ -267,7 +276,7 @@ func (s *History) serveUnknown(sha string) error {
 	if s.unknownSet {
 		return nil
 	}
-	p, err := s.plan(sha, "", &translate.GatewayResult{})
+	p, err := s.plan("", &translate.GatewayResult{})
 	if err == nil {
 		err = s.pub.SetUnknown(p.snap)
 	}
@@ -345,6 +354,12 @@ func (s *History) Revision(sha string) *Record {
 		fillPending(r, s.pub.Connected())
 	}
 	return r
+}
+
+// VersionSHA returns the SHA of the revision that produced version of
+// gateway (the newest that pushed it), or "".
+func (s *History) VersionSHA(gateway, version string) string {
+	return s.store.revisionOf(gateway, version)
 }
 
 // Nodes lists the connected Envoys.

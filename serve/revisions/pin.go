@@ -21,7 +21,7 @@ import (
 func (s *History) Rollback(rev gitsync.Revision, res *translate.Result) (*Record, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	plans, keys, err := s.build(rev.SHA, res)
+	plans, keys, err := s.build(res)
 	if err != nil {
 		return nil, Invalid(fmt.Errorf("revision %s cannot be served: %w", rev.SHA, err))
 	}
@@ -94,7 +94,7 @@ func (s *History) Unpin(next gitsync.Revision, res *translate.Result) (*Record, 
 		return s.unpinServed()
 	}
 	prev := s.servedNow()
-	plans, keys, err := s.build(next.SHA, res)
+	plans, keys, err := s.build(res)
 	if err == nil {
 		err = s.publish(rec, plans, keys)
 	}
@@ -199,7 +199,7 @@ func (s *History) Restore(rev gitsync.Revision, res *translate.Result, terr erro
 		return s.Apply(rev, res, nil, took), nil
 	}
 	defer s.mu.Unlock()
-	plans, keys, err := s.build(rev.SHA, res)
+	plans, keys, err := s.build(res)
 	if err == nil {
 		err = s.publish(rec, plans, keys)
 	}

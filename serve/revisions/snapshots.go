@@ -12,12 +12,12 @@ import (
 // build makes and checks the snapshot of every gateway to serve for a
 // translation: the translated gateways (keys), and an empty snapshot for
 // gateways served before and Envoys of unknown gateways. Callers hold s.mu.
-func (s *History) build(sha string, res *translate.Result) ([]gatewayPlan, map[string]bool, error) {
+func (s *History) build(res *translate.Result) ([]gatewayPlan, map[string]bool, error) {
 	var plans []gatewayPlan
 	var errs []error
 	keys := map[string]bool{}
 	for _, g := range res.Gateways {
-		p, err := s.plan(sha, g.Key(), g)
+		p, err := s.plan(g.Key(), g)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -33,7 +33,7 @@ func (s *History) build(sha string, res *translate.Result) ([]gatewayPlan, map[s
 	// gateways' one: serveUnknown.)
 	for key := range s.current {
 		if !keys[key] {
-			p, err := s.plan(sha, key, &translate.GatewayResult{})
+			p, err := s.plan(key, &translate.GatewayResult{})
 			if err != nil {
 				return nil, nil, err
 			}
@@ -56,14 +56,14 @@ func (s *History) publish(rec *Record, plans []gatewayPlan, keys map[string]bool
 	push := map[string]bool{}
 	for _, p := range plans {
 		cur, ok := s.current[p.key]
-		pushed := !ok || cur.hash != p.hash
+		pushed := !ok || cur.version != p.versions.Gateway
 		push[p.key] = pushed
 		if !pushed && !keys[p.key] {
 			continue // a gateway that stays absent is not news
 		}
-		h := &GatewayHealth{Gateway: p.key, Version: p.version, Resources: p.counts, Pushed: pushed}
+		h := &GatewayHealth{Gateway: p.key, Version: p.versions.Gateway, Types: p.typeVersions(), Resources: p.counts, Pushed: pushed}
 		s.store.update(func() {
-			if old := rec.gateway(p.key); old != nil && old.Version == p.version {
+			if old := rec.gateway(p.key); old != nil && old.Version == h.Version {
 				h.Acked, h.Nacked, h.FirstAckSeconds, h.LastAckSeconds = old.Acked, old.Nacked, old.FirstAckSeconds, old.LastAckSeconds
 				h.Failed, h.FailReason = old.Failed, old.FailReason
 			}
@@ -73,8 +73,8 @@ func (s *History) publish(rec *Record, plans []gatewayPlan, keys map[string]bool
 	s.store.update(func() {
 		rec.Gateways = health
 		for _, h := range health {
-			if h.Pushed || s.store.byVersion[h.Version] == nil {
-				s.store.byVersion[h.Version] = rec
+			if k := (versionKey{h.Gateway, h.Version}); h.Pushed || s.store.byVersion[k] == nil {
+				s.store.byVersion[k] = rec
 			}
 		}
 	})
@@ -117,7 +117,7 @@ func (s *History) hold(rec *Record, plans []gatewayPlan, keys map[string]bool) {
 	var health []*GatewayHealth
 	for _, p := range plans {
 		if keys[p.key] {
-			health = append(health, &GatewayHealth{Gateway: p.key, Version: p.version, Resources: p.counts})
+			health = append(health, &GatewayHealth{Gateway: p.key, Version: p.versions.Gateway, Types: p.typeVersions(), Resources: p.counts})
 		}
 	}
 	s.store.update(func() { rec.Gateways = health })

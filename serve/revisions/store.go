@@ -2,6 +2,7 @@ package revisions
 
 import (
 	"log/slog"
+	"maps"
 	"sort"
 	"sync"
 	"time"
@@ -44,8 +45,12 @@ type NodeError struct {
 // GatewayHealth is how the Envoys of one Gateway took one revision.
 type GatewayHealth struct {
 	Gateway string `json:"gateway"`
-	// Version is the snapshot version this revision produced for the gateway.
-	Version string `json:"version"`
+	// Version is the snapshot version this revision produced for the
+	// gateway, derived from its content alone; Types holds the version of
+	// each of its types, by type name ("RouteConfiguration"): a revision
+	// sends an Envoy only the types whose version moved.
+	Version string            `json:"version"`
+	Types   map[string]string `json:"types,omitempty"`
 	// Pushed is false when the gateway's resources did not change, so the
 	// Envoys kept the version of an earlier revision.
 	Pushed    bool           `json:"pushed"`
@@ -99,13 +104,29 @@ func (r *Record) gateway(key string) *GatewayHealth {
 	return nil
 }
 
+// versionKey is a gateway's snapshot version.
+type versionKey struct{ gateway, version string }
+
+// revisionOf returns the SHA of the revision that produced version of
+// gateway, or "".
+func (s *store) revisionOf(gateway, version string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r := s.byVersion[versionKey{gateway, version}]; r != nil {
+		return r.SHA
+	}
+	return ""
+}
+
 // store keeps every revision in the order it was seen, and with a data
 // directory, on disk too (see persist.go).
 type store struct {
 	mu      sync.Mutex
 	records []*Record
-	// byVersion finds the revision that produced a snapshot version.
-	byVersion map[string]*Record
+	// byVersion finds the revision that produced a gateway's snapshot
+	// version (versionKey): versions come from content alone, so two
+	// gateways may share one.
+	byVersion map[versionKey]*Record
 	seq       int // last sequence given
 
 	db   *boltDB // nil: memory only
@@ -134,7 +155,7 @@ const (
 )
 
 func newStore() *store {
-	return &store{byVersion: map[string]*Record{}, dirty: map[*Record]bool{}, meta: map[string]string{}, log: slog.New(slog.DiscardHandler)}
+	return &store{byVersion: map[versionKey]*Record{}, dirty: map[*Record]bool{}, meta: map[string]string{}, log: slog.New(slog.DiscardHandler)}
 }
 
 // openStore loads the store of dataDir (records, and the meta values
@@ -158,8 +179,8 @@ func openStore(dataDir string, keep int, log *slog.Logger) (*store, map[string]s
 	for _, r := range recs {
 		s.seq = max(s.seq, r.Sequence)
 		for _, g := range r.Gateways {
-			if g.Pushed || s.byVersion[g.Version] == nil {
-				s.byVersion[g.Version] = r
+			if k := (versionKey{g.Gateway, g.Version}); g.Pushed || s.byVersion[k] == nil {
+				s.byVersion[k] = r
 			}
 		}
 	}
@@ -347,6 +368,7 @@ func (r *Record) clone() *Record {
 		gc.Acked = append([]string{}, g.Acked...)
 		gc.Nacked = append([]NodeError{}, g.Nacked...)
 		gc.Pending = append([]string{}, g.Pending...)
+		gc.Types = maps.Clone(g.Types)
 		c.Gateways = append(c.Gateways, &gc)
 	}
 	return &c
@@ -363,7 +385,7 @@ func (s *store) update(f func()) {
 func (s *store) recordAck(gateway, version, node string, at time.Time) (fromFetch time.Duration, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r := s.byVersion[version]
+	r := s.byVersion[versionKey{gateway, version}]
 	if r == nil {
 		return 0, false
 	}
@@ -393,7 +415,7 @@ func (s *store) recordAck(gateway, version, node string, at time.Time) (fromFetc
 func (s *store) recordAllAcked(gateway, version string, d time.Duration) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r := s.byVersion[version]
+	r := s.byVersion[versionKey{gateway, version}]
 	if r == nil {
 		return false
 	}
@@ -411,7 +433,7 @@ func (s *store) recordAllAcked(gateway, version string, d time.Duration) bool {
 func (s *store) recordNack(gateway, version, node, detail string, at time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r := s.byVersion[version]
+	r := s.byVersion[versionKey{gateway, version}]
 	if r == nil {
 		return
 	}

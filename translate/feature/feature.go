@@ -1,8 +1,8 @@
 // Package feature is the one interface through which an HTTP filter or a
 // policy contributes to the xDS of a Gateway. Each feature implements it
-// in its own file (package policies, or package translate for the
-// Gateway API's own filters); translate lists the features once, in HTTP
-// filter chain order (translate/features.go), and its xDS builder calls
+// in its own file (package policies, or package translate/xds for the
+// Gateway API's own filters); translate/xds lists the features once, in HTTP
+// filter chain order (translate/xds/features.go), and its xDS builder calls
 // each of them in that order.
 //
 // It must not import translate or policies (both import it); it may
@@ -11,8 +11,10 @@ package feature
 
 import (
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
+	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
+	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
 	"google.golang.org/protobuf/types/known/anypb"
 
 	"github.com/sluice-gitops/sluice/translate/ir"
@@ -53,6 +55,16 @@ type Feature interface {
 	// after its TLS, failover and health checks are set and before its
 	// discovery type is.
 	Cluster(cl *clusterv3.Cluster, c *ir.Cluster)
+	// Listener edits the xDS listener lis built from l (HTTP, HTTPS, TCP
+	// and TLS alike; not the QUIC listeners of HTTP/3) once its filter
+	// chains are set.
+	Listener(lis *listenerv3.Listener, l *ir.Listener)
+	// ConnectionManager edits the HTTP connection manager of l once its
+	// HTTP filters and access logs are set.
+	ConnectionManager(hcm *hcmv3.HttpConnectionManager, l *ir.Listener)
+	// DownstreamTLS edits the TLS context with which l's filter chains
+	// terminate TLS.
+	DownstreamTLS(ctx *tlsv3.DownstreamTlsContext, l *ir.Listener)
 }
 
 // Base takes part in no step. Features embed it, so that each implements
@@ -70,6 +82,15 @@ func (Base) RouteAction(*routev3.RouteAction, *ir.Route) {}
 
 // Cluster leaves the cluster as it is.
 func (Base) Cluster(*clusterv3.Cluster, *ir.Cluster) {}
+
+// Listener leaves the listener as it is.
+func (Base) Listener(*listenerv3.Listener, *ir.Listener) {}
+
+// ConnectionManager leaves the connection manager as it is.
+func (Base) ConnectionManager(*hcmv3.HttpConnectionManager, *ir.Listener) {}
+
+// DownstreamTLS leaves the TLS context as it is.
+func (Base) DownstreamTLS(*tlsv3.DownstreamTlsContext, *ir.Listener) {}
 
 var _ Feature = Base{}
 

@@ -1,4 +1,4 @@
-package translate
+package xds
 
 import (
 	"strings"
@@ -10,7 +10,7 @@ import (
 
 // TestValidateDeepLooksInsideAny: a listener whose packed
 // HttpConnectionManager lacks its required stat_prefix passes ValidateAll
-// but not validateDeep, and so not Snapshot.
+// but not ValidateDeep, and so not Snapshot.
 func TestValidateDeepLooksInsideAny(t *testing.T) {
 	l := &listenerv3.Listener{
 		Name:    "l",
@@ -23,11 +23,11 @@ func TestValidateDeepLooksInsideAny(t *testing.T) {
 	if err := l.ValidateAll(); err != nil {
 		t.Fatalf("the outer listener should pass ValidateAll: %v", err)
 	}
-	err := validateDeep(l)
+	err := ValidateDeep(l)
 	if err == nil || !strings.Contains(err.Error(), "HttpConnectionManager") || !strings.Contains(err.Error(), "StatPrefix") {
-		t.Fatalf("validateDeep = %v; want the packed HttpConnectionManager's StatPrefix named", err)
+		t.Fatalf("ValidateDeep = %v; want the packed HttpConnectionManager's StatPrefix named", err)
 	}
-	if _, err := (&GatewayResult{Namespace: "default", Name: "eg", Listeners: []*listenerv3.Listener{l}}).Snapshot("v"); err == nil {
+	if _, err := (&Gateway{Namespace: "default", Name: "eg", Listeners: []*listenerv3.Listener{l}}).Snapshot("v"); err == nil {
 		t.Fatal("Snapshot accepted a listener with an invalid packed config")
 	}
 }

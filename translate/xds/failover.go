@@ -1,4 +1,4 @@
-package translate
+package xds
 
 import (
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"

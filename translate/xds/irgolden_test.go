@@ -1,6 +1,7 @@
-package translate
+package xds
 
 import (
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -8,32 +9,39 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/sluice-gitops/sluice/translate/golden"
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
 
+// irDir holds the IR → xDS golden cases, next to translate's own.
+const irDir = "../testdata/ir"
+
+var update = flag.Bool("update", false, "update golden files")
+
 // TestIRGolden is the IR → xDS stage on its own: it builds the xDS of
-// testdata/ir/<case>.ir.yaml (one ir.Gateway, as policies and translate
-// would leave it) and compares it with testdata/ir/<case>.xds.yaml. A
+// translate/testdata/ir/<case>.ir.yaml (one ir.Gateway, as policies and
+// translate would leave it) and compares it with
+// translate/testdata/ir/<case>.xds.yaml. A
 // filter or policy feature (features.go) is tested here from a few lines
 // of IR, without the Gateway API objects around it. -update rewrites the
 // outputs and removes those whose input is gone.
 func TestIRGolden(t *testing.T) {
-	inputs, err := filepath.Glob("testdata/ir/*.ir.yaml")
+	inputs, err := filepath.Glob(filepath.Join(irDir, "*.ir.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(inputs) == 0 {
-		t.Fatal("no IR golden cases in testdata/ir")
+		t.Fatal("no IR golden cases in " + irDir)
 	}
 	for _, in := range inputs {
 		name := strings.TrimSuffix(filepath.Base(in), ".ir.yaml")
 		out := strings.TrimSuffix(in, ".ir.yaml") + ".xds.yaml"
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			checkGolden(t, out, xdsOfIR(t, in))
+			golden.Check(t, out, xdsOfIR(t, in), *update)
 		})
 	}
-	removeStaleGolden(t, "testdata/ir", ".ir.yaml", ".xds.yaml")
+	golden.RemoveStale(t, irDir, ".ir.yaml", ".xds.yaml", *update)
 }
 
 // xdsOfIR reads one IR Gateway (unknown fields are errors), checks it,
@@ -53,7 +61,7 @@ func xdsOfIR(t *testing.T, path string) []byte {
 	if err := g.Validate(); err != nil {
 		t.Fatalf("%s: invalid IR: %v", path, err)
 	}
-	res := buildXDS(&g, nil)
+	res := Build(&g, nil)
 	if _, err := res.Snapshot("test"); err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package translate
+package xds
 
 import (
 	"encoding/hex"

@@ -1,4 +1,4 @@
-package translate
+package xds
 
 import (
 	"slices"
@@ -16,12 +16,12 @@ const invalidBackendCluster = "invalid-backend-ref"
 
 // buildRouteConfig returns the routes of a listener, reusing the virtual
 // hosts m kept (m may be nil).
-func buildRouteConfig(l *ir.Listener, m *memo) *routev3.RouteConfiguration {
+func buildRouteConfig(l *ir.Listener, m *Memo) *routev3.RouteConfiguration {
 	// Host headers may carry the port ("www.example.com:8888"); domains do not.
 	rc := &routev3.RouteConfiguration{Name: l.Name, IgnorePortInHostMatching: true}
 	rc.VirtualHosts = slices.Grow(rc.VirtualHosts, len(l.VirtualHosts))
 	for _, vh := range l.VirtualHosts {
-		v, specific := m.virtualHostXDS(vh)
+		v, specific := m.virtualHost(vh)
 		// A backendRef's header filters run after the rule's, so theirs
 		// must win where both set a header.
 		rc.MostSpecificHeaderMutationsWins = rc.MostSpecificHeaderMutationsWins || specific

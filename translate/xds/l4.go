@@ -1,4 +1,4 @@
-package translate
+package xds
 
 import (
 	"fmt"
@@ -31,7 +31,7 @@ const (
 // inspector reads the SNI and Envoy picks the chain whose server names
 // match it best (exact, then the longest wildcard, then the chain without
 // names). It returns the route configurations of the HTTPS chains too.
-func buildTLSListener(l *ir.Listener, m *memo) (*listenerv3.Listener, []*routev3.RouteConfiguration) {
+func buildTLSListener(l *ir.Listener, m *Memo) (*listenerv3.Listener, []*routev3.RouteConfiguration) {
 	lis := &listenerv3.Listener{
 		Name:    l.Name,
 		Address: socketAddress(l.Address, l.Port),
@@ -60,7 +60,7 @@ func buildTLSListener(l *ir.Listener, m *memo) (*listenerv3.Listener, []*routev3
 		}
 		lis.FilterChains = append(lis.FilterChains, fc)
 	}
-	policies.ClientListener(l, lis)
+	listenerFeatures(lis, l)
 	return lis, rcs
 }
 
@@ -75,7 +75,9 @@ func chainListener(l *ir.Listener, c *ir.TLSChain) *ir.Listener {
 // ClientTrafficPolicy sets (tls versions, ciphers, client certificates).
 func downstreamTLSContext(l *ir.Listener, ctx *tlsv3.CommonTlsContext) *tlsv3.DownstreamTlsContext {
 	out := &tlsv3.DownstreamTlsContext{CommonTlsContext: ctx}
-	policies.ClientTLS(l, out)
+	for _, f := range features {
+		f.DownstreamTLS(out, l)
+	}
 	return out
 }
 
@@ -102,7 +104,7 @@ func buildTCPListener(l *ir.Listener) *listenerv3.Listener {
 		Address:      socketAddress(l.Address, l.Port),
 		FilterChains: []*listenerv3.FilterChain{{Filters: []*listenerv3.Filter{tcpProxyFilter(l.TCP)}}},
 	}
-	policies.ClientListener(l, lis)
+	listenerFeatures(lis, l)
 	return lis
 }
 
@@ -184,7 +186,7 @@ func sdsReferences(ls []*listenerv3.Listener) ([]string, error) {
 			if ts == nil {
 				continue
 			}
-			ctx, err := transportTLSContext(ts) // TLS or QUIC (xds_quic.go)
+			ctx, err := transportTLSContext(ts) // TLS or QUIC (quic.go)
 			if err != nil {
 				return nil, fmt.Errorf("listener %q: chain %q: %w", l.GetName(), fc.GetName(), err)
 			}

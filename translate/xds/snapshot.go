@@ -1,4 +1,4 @@
-package translate
+package xds
 
 import (
 	"errors"
@@ -17,7 +17,7 @@ type validator interface {
 }
 
 // Resources returns the gateway's resources by xDS type URL.
-func (g *GatewayResult) Resources() map[resourcev3.Type][]types.Resource {
+func (g *Gateway) Resources() map[resourcev3.Type][]types.Resource {
 	return map[resourcev3.Type][]types.Resource{
 		resourcev3.ListenerType: asResources(g.Listeners),
 		resourcev3.RouteType:    asResources(g.Routes),
@@ -36,15 +36,15 @@ func asResources[M types.Resource](ms []M) []types.Resource {
 }
 
 // Snapshot validates every resource with ValidateAll, down into the
-// configs packed in Any fields (validateDeep), builds a
+// configs packed in Any fields (ValidateDeep), builds a
 // go-control-plane snapshot with the given version and checks that it is
 // Consistent. Nothing that fails these checks may be served.
-func (g *GatewayResult) Snapshot(version string) (*cachev3.Snapshot, error) {
+func (g *Gateway) Snapshot(version string) (*cachev3.Snapshot, error) {
 	res := g.Resources()
 	var errs []error
 	for _, typ := range slices.Sorted(maps.Keys(res)) {
 		for _, r := range res[typ] {
-			if err := validateDeep(r); err != nil {
+			if err := ValidateDeep(r); err != nil {
 				errs = append(errs, fmt.Errorf("%s %q: %w", typ, cachev3.GetResourceName(r), err))
 			}
 		}
@@ -67,7 +67,7 @@ func (g *GatewayResult) Snapshot(version string) (*cachev3.Snapshot, error) {
 	return snap, nil
 }
 
-func (g *GatewayResult) secretsConsistent() error {
+func (g *Gateway) secretsConsistent() error {
 	refs, err := sdsReferences(g.Listeners)
 	if err != nil {
 		return err

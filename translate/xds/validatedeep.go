@@ -1,4 +1,4 @@
-package translate
+package xds
 
 import (
 	"errors"
@@ -9,11 +9,11 @@ import (
 	"google.golang.org/protobuf/types/known/anypb"
 )
 
-// validateDeep runs ValidateAll on m and on every message packed in an Any
+// ValidateDeep runs ValidateAll on m and on every message packed in an Any
 // inside it, however deep. ValidateAll alone stops at Any fields, so the
 // typed configs of filters and transport sockets would go unchecked, and
 // Envoy would be the first to reject them.
-func validateDeep(m proto.Message) error {
+func ValidateDeep(m proto.Message) error {
 	if v, ok := m.(validator); ok {
 		if err := v.ValidateAll(); err != nil {
 			return err
@@ -29,7 +29,7 @@ func validateDeep(m proto.Message) error {
 			errs = append(errs, fmt.Errorf("%s: %w", a.GetTypeUrl(), err))
 			return
 		}
-		if err := validateDeep(inner); err != nil {
+		if err := ValidateDeep(inner); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", a.GetTypeUrl(), err))
 		}
 	})

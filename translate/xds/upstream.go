@@ -1,4 +1,4 @@
-package translate
+package xds
 
 import (
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
@@ -66,3 +66,6 @@ func upstreamTLS(t *ir.UpstreamTLS, http2 bool) *corev3.TransportSocket {
 func exactMatcher(s string) *matcherv3.StringMatcher {
 	return &matcherv3.StringMatcher{MatchPattern: &matcherv3.StringMatcher_Exact{Exact: s}}
 }
+
+// systemCABundle is where Envoy's images keep the system trust store.
+const systemCABundle = "/etc/ssl/certs/ca-certificates.crt"

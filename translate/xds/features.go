@@ -1,4 +1,4 @@
-package translate
+package xds
 
 import (
 	"github.com/sluice-gitops/sluice/policies"
@@ -96,4 +96,9 @@ var features = []feature.Feature{
 	// BackendTrafficPolicy cluster settings: loadBalancer,
 	// circuitBreaker, connection settings (policies, btp_cluster.go).
 	policies.ClusterTraffic{},
+	// ClientTrafficPolicy connection settings: listeners (connection
+	// limits, buffer sizes, proxy protocol, client IP detection),
+	// connection managers (timeouts, HTTP options) and downstream TLS
+	// (policies, clienttraffic_xds.go, ctp_listener.go).
+	policies.ClientConnection{},
 }

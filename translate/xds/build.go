@@ -1,4 +1,4 @@
-package translate
+package xds
 
 import (
 	"time"
@@ -15,14 +15,13 @@ import (
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/durationpb"
 
-	"github.com/sluice-gitops/sluice/policies"
 	"github.com/sluice-gitops/sluice/translate/feature"
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
 
-// GatewayResult holds the xDS resources of one Gateway, each list sorted by
+// Gateway holds the xDS resources of one Gateway, each list sorted by
 // resource name.
-type GatewayResult struct {
+type Gateway struct {
 	Namespace string                              `json:"namespace" yaml:"namespace"`
 	Name      string                              `json:"name" yaml:"name"`
 	Listeners []*listenerv3.Listener              `json:"-" yaml:"-"`
@@ -37,7 +36,7 @@ type GatewayResult struct {
 }
 
 // Key is the gateway's NAMESPACE/NAME, which Envoys send as node.cluster.
-func (g *GatewayResult) Key() string { return g.Namespace + "/" + g.Name }
+func (g *Gateway) Key() string { return g.Namespace + "/" + g.Name }
 
 // adsSource points Envoy at the ADS stream for a dependent resource.
 func adsSource() *corev3.ConfigSource {
@@ -61,10 +60,10 @@ func socketAddress(host string, port uint32) *corev3.Address {
 	}}}
 }
 
-// buildXDS turns the IR of one Gateway into xDS resources, reusing
+// Build turns the IR of one Gateway into xDS resources, reusing
 // those of unchanged IR objects that m kept (m may be nil).
-func buildXDS(g *ir.Gateway, m *memo) *GatewayResult {
-	out := &GatewayResult{Namespace: g.Namespace, Name: g.Name}
+func Build(g *ir.Gateway, m *Memo) *Gateway {
+	out := &Gateway{Namespace: g.Namespace, Name: g.Name}
 	for _, l := range g.Listeners {
 		switch {
 		case len(l.TLSChains) > 0:
@@ -78,7 +77,7 @@ func buildXDS(g *ir.Gateway, m *memo) *GatewayResult {
 			out.Routes = append(out.Routes, buildRouteConfig(l, m))
 		}
 		bindAdditional(out.Listeners[len(out.Listeners)-1], l.AdditionalAddresses)
-		out.Listeners = append(out.Listeners, quicListeners(g, l, out.Routes)...) // HTTP/3 (xds_quic.go)
+		out.Listeners = append(out.Listeners, quicListeners(g, l, out.Routes)...) // HTTP/3 (quic.go)
 	}
 	for _, u := range g.UDPListeners {
 		out.Listeners = append(out.Listeners, buildUDPListener(u))
@@ -89,7 +88,7 @@ func buildXDS(g *ir.Gateway, m *memo) *GatewayResult {
 	}
 	out.Clusters = make([]*clusterv3.Cluster, 0, len(g.Clusters))
 	for _, c := range g.Clusters {
-		cl, cla := m.clusterXDS(c, g.IPFamily)
+		cl, cla := m.cluster(c, g.IPFamily)
 		out.Clusters = append(out.Clusters, cl)
 		if cla != nil {
 			out.Endpoints = append(out.Endpoints, cla)
@@ -106,8 +105,15 @@ func buildListener(l *ir.Listener) *listenerv3.Listener {
 			Filters: []*listenerv3.Filter{httpConnectionManager(l)},
 		}},
 	}
-	policies.ClientListener(l, lis)
+	listenerFeatures(lis, l)
 	return lis
+}
+
+// listenerFeatures has every feature edit a listener built from l.
+func listenerFeatures(lis *listenerv3.Listener, l *ir.Listener) {
+	for _, f := range features {
+		f.Listener(lis, l)
+	}
 }
 
 // httpConnectionManager serves HTTP with the routes of l, fetched over
@@ -123,7 +129,9 @@ func httpConnectionManager(l *ir.Listener) *listenerv3.Filter {
 		UpgradeConfigs: websocketUpgrade(),
 	}
 	hcm.AccessLog = accessLogs(l)
-	policies.ClientHCM(l, hcm)
+	for _, f := range features {
+		f.ConnectionManager(hcm, l)
+	}
 	return &listenerv3.Filter{
 		Name:       "envoy.filters.network.http_connection_manager",
 		ConfigType: &listenerv3.Filter_TypedConfig{TypedConfig: mustAny(hcm)},
