@@ -13,7 +13,9 @@
 // l4-traffic-policy/ BackendTrafficPolicy on TCP, TLS and UDP routes;
 // client-traffic/ ClientTrafficPolicy; http3/ its http3;
 // client-traffic-chains/ its policies per HTTPS and TLS listener of a port;
-// merged-gateways/ EnvoyProxy mergeGateways). The
+// merged-gateways/ EnvoyProxy mergeGateways). grafana/ and prometheus/
+// hold a Grafana dashboard and Prometheus alert rules (with promtool
+// tests), tested in cmd/sluice. The
 // test in this package loads every example as a revision and demands that
 // every object is accepted and every snapshot is valid.
 package examples

@@ -8,12 +8,14 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/sluice-gitops/sluice/serve/revisions"
 	gitsync "github.com/sluice-gitops/sluice/sync"
+	"github.com/sluice-gitops/sluice/translate"
 )
 
 // AdminOptions configure the admin HTTP API.
@@ -39,6 +41,11 @@ type AdminOptions struct {
 	// Actions read revisions again for rollback, unpin and diff (the
 	// reconciler, serve/reconcile). Nil answers 501.
 	Actions Actions
+	// Source describes the source for GET /api/v1/status.
+	Source SourceInfo
+	// NextSync says when the next scheduled sync starts (the zero time
+	// when unknown or under way); nil leaves it out of the status.
+	NextSync func() time.Time
 }
 
 // Actions are what the admin API asks of the reconciler: each may read a
@@ -47,6 +54,8 @@ type Actions interface {
 	Rollback(sha string) (*revisions.Record, error)
 	Unpin() (*revisions.Record, error)
 	Diff(from, to string) (*revisions.RevisionDiff, error)
+	// Objects returns the status of every object of a revision.
+	Objects(ref string) ([]*translate.ObjectStatus, error)
 }
 
 // APIError is the one error shape of the admin API.
@@ -124,12 +133,11 @@ func AdminHandler(hist *revisions.History, opts AdminOptions) http.Handler {
 	})
 	mux.HandleFunc("GET /readyz", wrap(s.readyz))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
-	mux.HandleFunc("GET /api/v1/revisions", wrap(func(w http.ResponseWriter, r *http.Request) error {
-		writeJSON(w, http.StatusOK, s.hist.Revisions())
-		return nil
-	}))
+	mux.HandleFunc("GET /api/v1/revisions", wrap(s.revisionsAPI))
+	mux.HandleFunc("GET /api/v1/status", wrap(s.statusAPI(opts)))
+	mux.HandleFunc("GET /api/v1/events", wrap(s.eventsAPI(opts)))
 	mux.HandleFunc("GET /api/v1/revisions/{sha}", wrap(func(w http.ResponseWriter, r *http.Request) error {
-		rec := s.hist.Revision(r.PathValue("sha"))
+		rec := s.hist.Find(r.PathValue("sha"))
 		if rec == nil {
 			return &APIError{HTTPStatus: http.StatusNotFound, Message: "revision " + r.PathValue("sha") + " is unknown"}
 		}
@@ -155,7 +163,7 @@ func AdminHandler(hist *revisions.History, opts AdminOptions) http.Handler {
 	mux.HandleFunc("POST /api/v1/rollback", wrap(authorized(opts.Token, rollbackAPI(acts))))
 	mux.HandleFunc("DELETE /api/v1/pin", wrap(authorized(opts.Token, unpinAPI(acts))))
 	mux.HandleFunc("GET /api/v1/diff", wrap(diffAPI(acts)))
-	s.dashboardRoutes(mux, acts) // GET /, /revisions/{sha}, /diff, /ui/{file}
+	s.dashboardRoutes(mux, acts, opts) // GET /, /revisions/{sha}, /diff, /ui/{file}
 	return mux
 }
 

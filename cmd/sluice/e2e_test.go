@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -79,7 +80,22 @@ func (w testWriter) Write(p []byte) (int, error) {
 // do calls the admin API and returns the status and body.
 func (r *running) do(t *testing.T, method, path string) (int, []byte) {
 	t.Helper()
-	req, _ := http.NewRequest(method, r.admin+path, nil)
+	return r.call(t, method, path, "")
+}
+
+// post calls the admin API with a JSON body.
+func (r *running) post(t *testing.T, path, body string) (int, []byte) {
+	t.Helper()
+	return r.call(t, http.MethodPost, path, body)
+}
+
+// call calls the admin API with the token and a JSON body ("" for none).
+func (r *running) call(t *testing.T, method, path, body string) (int, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(method, r.admin+path, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	if r.token != "" {
 		req.Header.Set("Authorization", "Bearer "+r.token)
 	}
@@ -316,7 +332,10 @@ func (e *endToEnd) checkMetrics() {
 		`sluice_revisions_total{state="applied"} 2`,
 		`sluice_revisions_total{state="rejected"} 1`,
 		`sluice_xds_connected_proxies{gateway="default/eg"} 2`,
-		`sluice_revision_info{revision="` + e.third + `",state="rejected"} 1`,
+		`sluice_revision_info{revision="` + e.third + `"} 1`,
+		`sluice_history_revisions{state="rejected"} 1`,
+		`sluice_served_revision_info{revision="` + e.second + `"} 1`,
+		`sluice_build_info{goversion="` + runtime.Version() + `",revision="unknown",version="(devel)"} 1`,
 	} {
 		if !strings.Contains(string(metrics), want) {
 			t.Errorf("/metrics lacks %s", want)

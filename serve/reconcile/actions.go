@@ -9,13 +9,18 @@ import (
 	"github.com/sluice-gitops/sluice/translate"
 )
 
-// ResultAt returns the revision of a commit (sha may be abbreviated) and
-// its translation: kept from a recent translation, or read again through
-// the source's VerifiedRevision (which refuses unknown and unverified
-// commits) and translated. A revision that does not translate is an error
-// wrapping revisions.ErrInvalidRevision.
-func (r *Reconciler) ResultAt(sha string) (gitsync.Revision, *translate.Result, error) {
-	sha = r.state.FullSHA(sha) // a recorded revision is found in the cache by its full SHA
+// ResultAt returns the revision an operator names and its translation:
+// kept from a recent translation, or read again through the source's
+// VerifiedRevision (which refuses unknown and unverified commits) and
+// translated. ref is a history number ("#3" or "3", see
+// revisions.Sequence), a SHA or unique prefix, or a revision expression
+// the source resolves in its mirror ("HEAD~1", "main~2"). A revision that
+// does not translate is an error wrapping revisions.ErrInvalidRevision.
+func (r *Reconciler) ResultAt(ref string) (gitsync.Revision, *translate.Result, error) {
+	sha, err := r.resolve(ref)
+	if err != nil {
+		return gitsync.Revision{}, nil, err
+	}
 	if c, ok := r.results.get(sha); ok {
 		return c.rev, c.res, nil
 	}
@@ -32,6 +37,20 @@ func (r *Reconciler) ResultAt(sha string) (gitsync.Revision, *translate.Result, 
 	}
 	rev.FS = nil
 	return rev, res, nil
+}
+
+// resolve turns a history number into its SHA and expands the prefix of
+// a recorded SHA (a recorded revision is found in the cache by its full
+// SHA); anything else is left for the source to resolve.
+func (r *Reconciler) resolve(ref string) (string, error) {
+	if n, ok := revisions.Sequence(ref); ok {
+		rec := r.state.BySequence(n)
+		if rec == nil {
+			return "", fmt.Errorf("revision #%d is not in the history: %w", n, gitsync.ErrUnknownRevision)
+		}
+		return rec.SHA, nil
+	}
+	return r.state.FullSHA(ref), nil
 }
 
 // Rollback serves a commit of the source's history and pins it
@@ -81,4 +100,14 @@ func (r *Reconciler) Diff(from, to string) (*revisions.RevisionDiff, error) {
 		return nil, err
 	}
 	return &revisions.RevisionDiff{From: revA.String(), To: revB.String(), FromSHA: revA.SHA, ToSHA: revB.SHA, Gateways: gws}, nil
+}
+
+// Objects returns the status of every object of the revision ref names,
+// as ResultAt translates it.
+func (r *Reconciler) Objects(ref string) ([]*translate.ObjectStatus, error) {
+	_, res, err := r.ResultAt(ref)
+	if err != nil {
+		return nil, err
+	}
+	return res.Status, nil
 }

@@ -5,11 +5,14 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/sluice-gitops/sluice/internal/logtext"
+	"github.com/sluice-gitops/sluice/serve/notify"
 	"github.com/sluice-gitops/sluice/serve/publish"
 	gitsync "github.com/sluice-gitops/sluice/sync"
 	"github.com/sluice-gitops/sluice/translate"
@@ -32,6 +35,11 @@ type Options struct {
 	// RollbackOnNack serves a gateway the last version its Envoys ACKed
 	// again when one of them NACKs the version it was sent.
 	RollbackOnNack bool
+	// Notify, when set, is told of revisions applied and rejected, pins
+	// and unpins, first NACKs, automatic rollbacks and the source failing
+	// and recovering (notify.Notifier.Notify). It must not block: it is
+	// called with the history locked.
+	Notify func(notify.Event)
 }
 
 // History is the revision state machine: the history of revisions (kept
@@ -44,6 +52,7 @@ type History struct {
 	store   *store
 	metrics *metrics
 	onApply func(*Record)
+	notify  func(notify.Event)
 	// rollbackOnNack is Options.RollbackOnNack.
 	rollbackOnNack bool
 
@@ -69,6 +78,8 @@ type History struct {
 	// storeErr is the error of the last write of the store, "" when it
 	// succeeded.
 	storeErr string
+	// gen counts changes (Generation).
+	gen atomic.Uint64
 }
 
 // served is what one gateway is served now, under its gateway version.
@@ -84,6 +95,8 @@ type sourceHealth struct {
 	lastErr     string
 	lastErrAt   time.Time
 	lastSuccess time.Time
+	lastSync    time.Time
+	failures    int // consecutive failed syncs
 }
 
 // New makes a History and opens its revision store in Options.DataDir;
@@ -101,6 +114,7 @@ func New(opts Options) (*History, error) {
 		store:          st,
 		metrics:        newMetrics(opts.Registerer),
 		onApply:        opts.OnApply,
+		notify:         opts.Notify,
 		rollbackOnNack: opts.RollbackOnNack,
 		current:        map[string]served{},
 		good:           map[string][]served{},
@@ -109,7 +123,7 @@ func New(opts Options) (*History, error) {
 		restored:       meta[string(metaServed)],
 	}
 	s.pub = publish.New(s.events())
-	s.metrics.setRevisionInfo(st.list())
+	s.metrics.setRevisionInfo(st.list(), nil)
 	registerConnected(s.pub, opts.Registerer)
 	return s, nil
 }
@@ -129,10 +143,10 @@ func (s *History) Apply(rev gitsync.Revision, res *translate.Result, terr error,
 	s.metrics.translate.Observe(took.Seconds())
 	s.store.update(func() { rec.TranslateSeconds = took.Seconds() })
 	if terr != nil {
-		return s.finish(rec, StateRejected, terr.Error())
+		return s.reject(rec, terr.Error())
 	}
 	if res == nil {
-		return s.finish(rec, StateRejected, "no translation result")
+		return s.reject(rec, "no translation result")
 	}
 	s.store.update(func() {
 		rec.Rejected = res.Rejected()
@@ -140,7 +154,7 @@ func (s *History) Apply(rev gitsync.Revision, res *translate.Result, terr error,
 	})
 	plans, keys, err := s.build(res)
 	if err != nil {
-		return s.finish(rec, StateRejected, err.Error())
+		return s.reject(rec, err.Error())
 	}
 	s.head = rev.SHA
 	if s.pin != "" {
@@ -149,13 +163,14 @@ func (s *History) Apply(rev gitsync.Revision, res *translate.Result, terr error,
 	}
 	prev := s.servedNow()
 	if err := s.publish(rec, plans, keys); err != nil {
-		return s.finish(rec, StateRejected, err.Error())
+		return s.reject(rec, err.Error())
 	}
 	out, err := s.settle(rec, StateApplied, "", prev)
 	if err != nil {
 		s.log.Error("revision not applied: its record cannot be written; the previous revision keeps serving", "revision", rev.String(), "err", err)
-		return s.finish(rec, StateRejected, err.Error())
+		return s.reject(rec, err.Error())
 	}
+	s.recorded(out)
 	return out
 }
 
@@ -164,8 +179,14 @@ func (s *History) Apply(rev gitsync.Revision, res *translate.Result, terr error,
 func (s *History) Reject(rev gitsync.Revision, reason, message string) *Record {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rec := s.store.add(rev)
-	return s.finish(rec, StateRejected, reason+": "+message)
+	return s.reject(s.store.add(rev), reason+": "+message)
+}
+
+// reject records rec rejected and tells. Callers hold s.mu.
+func (s *History) reject(rec *Record, reason string) *Record {
+	rec = s.finish(rec, StateRejected, reason)
+	s.recorded(rec)
+	return rec
 }
 
 // gatewayPlan is one gateway's snapshot, checked and ready to publish.
@@ -236,7 +257,8 @@ func (s *History) finishSaved(rec *Record, state State, reason string) (*Record,
 		s.storeErr = saveErr.Error()
 	}
 	s.metrics.revisions.WithLabelValues(string(state)).Inc()
-	s.metrics.setRevisionInfo(s.store.list())
+	s.updateRevisionInfo()
+	s.changed()
 	switch state {
 	case StateRejected:
 		s.log.Warn("revision rejected; the previous snapshot keeps serving", "revision", rec.Revision.String(), "reason", reason)
@@ -254,18 +276,40 @@ func (s *History) finishSaved(rec *Record, state State, reason string) (*Record,
 	return out, saveErr
 }
 
+// updateRevisionInfo sets the revision metrics from the store. Callers
+// hold s.mu.
+func (s *History) updateRevisionInfo() {
+	var served *Record
+	if s.applied != nil {
+		s.store.update(func() { served = s.applied.clone() })
+	}
+	s.metrics.setRevisionInfo(s.store.list(), served)
+}
+
 // SourceError records a failed sync (the served revision stays).
 func (s *History) SourceError(err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.source.lastErr, s.source.lastErrAt = err.Error(), time.Now()
+	defer s.changed()
+	now := time.Now()
+	s.source.lastErr, s.source.lastErrAt, s.source.lastSync = err.Error(), now, now
+	s.source.failures++
+	if s.source.failures == 1 {
+		s.event(notify.SourceFailing, nil, logtext.Truncate(err.Error(), logtext.Max))
+	}
 }
 
 // SourceOK records a successful sync.
 func (s *History) SourceOK() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.source.lastErr, s.source.lastSuccess = "", time.Now()
+	defer s.changed()
+	now := time.Now()
+	if s.source.failures > 0 {
+		s.event(notify.SourceRecovered, nil, fmt.Sprintf("the source answers again after %d failed syncs", s.source.failures))
+	}
+	s.source.lastErr, s.source.lastSuccess, s.source.lastSync = "", now, now
+	s.source.failures = 0
 }
 
 // serveUnknown gives the Envoys whose gateway is unknown (their
@@ -311,25 +355,30 @@ func (s *History) gatewayLabel(gateway string) string {
 	return unknownGateway
 }
 
-func (s *History) ack(gateway, node, version string, at time.Time) {
+func (s *History) ack(gateway, node, version string, sent, at time.Time) {
+	defer s.changed()
 	s.metrics.acks.WithLabelValues(s.gatewayLabel(gateway)).Inc()
 	s.noteGood(gateway, version)
-	d, ok := s.store.recordAck(gateway, version, node, at)
+	d, ok := s.store.recordAck(gateway, version, node, sent, at)
 	if !ok {
 		return
 	}
-	s.log.Info("envoy ACKed", "node", node, "gateway", gateway, "version", version, "sinceFetch", d)
+	s.log.Info("envoy ACKed", "node", node, "gateway", publish.Clip(gateway, publish.MaxNodeName), "version", version, "sinceSent", d)
 	if !s.pub.AllAt(gateway, version) {
 		return // some Envoy of the gateway has not taken it yet
 	}
-	if s.store.recordAllAcked(gateway, version, d) {
-		s.metrics.ackSeconds.Observe(d.Seconds())
+	if all, ok := s.store.recordAllAcked(gateway, version, at); ok {
+		s.metrics.ackSeconds.Observe(all.Seconds())
 	}
 }
 
 func (s *History) nack(gateway, node, version, detail string, at time.Time) {
+	defer s.changed()
 	s.metrics.nacks.WithLabelValues(s.gatewayLabel(gateway)).Inc()
-	s.store.recordNack(gateway, version, node, detail, at)
+	if rec := s.store.recordNack(gateway, version, node, detail, at); rec != nil && s.notify != nil {
+		s.notify(notify.Event{Type: notify.Nack, Revision: rec.Revision.String(), SHA: rec.SHA, Subject: rec.Subject,
+			Gateway: gateway, Node: node, Message: publish.Clip(detail, maxLoggedDetail)})
+	}
 	s.log.Warn("envoy NACKed", "node", node, "gateway", publish.Clip(gateway, publish.MaxNodeName), "version", version, "error", publish.Clip(detail, maxLoggedDetail))
 	if s.rollbackOnNack {
 		s.rollbackGateway(gateway, version, node, detail)
@@ -340,10 +389,7 @@ func (s *History) nack(gateway, node, version, detail string, at time.Time) {
 // filled in.
 func (s *History) Revisions() []*Record {
 	recs := s.store.list()
-	nodes := s.pub.Connected()
-	for _, r := range recs {
-		fillPending(r, nodes)
-	}
+	s.fillPending(recs...)
 	return recs
 }
 
@@ -351,7 +397,7 @@ func (s *History) Revisions() []*Record {
 func (s *History) Revision(sha string) *Record {
 	r := s.store.get(sha)
 	if r != nil {
-		fillPending(r, s.pub.Connected())
+		s.fillPending(r)
 	}
 	return r
 }
@@ -365,21 +411,47 @@ func (s *History) VersionSHA(gateway, version string) string {
 // Nodes lists the connected Envoys.
 func (s *History) Nodes() []publish.NodeStatus { return s.pub.Connected() }
 
-func fillPending(r *Record, nodes []publish.NodeStatus) {
-	for _, g := range r.Gateways {
-		for _, n := range nodes {
-			if n.Gateway != g.Gateway || contains(g.Acked, n.Node) {
-				continue
-			}
-			nacked := false
-			for _, ne := range g.Nacked {
-				nacked = nacked || ne.Node == n.Node
-			}
-			if !nacked && n.Version != g.Version {
-				g.Pending = append(g.Pending, n.Node)
+// fillPending fills the pending Envoys of the gateway entries of recs
+// that are served now (the entry's version is its gateway's, and recs
+// published it): the Envoys of the gateway connected now that neither
+// ACKed nor NACKed it. An entry no longer served keeps the Envoys that
+// were pending when it was superseded (freezePending): an Envoy that
+// connected later was never asked to take it. Callers must not hold s.mu.
+func (s *History) fillPending(recs ...*Record) {
+	s.mu.Lock()
+	cur := make(map[string]string, len(s.current))
+	for k, v := range s.current {
+		cur[k] = v.version
+	}
+	s.mu.Unlock()
+	owners := s.store.owners(cur)
+	nodes := s.pub.Connected()
+	for _, r := range recs {
+		for _, g := range r.Gateways {
+			if v, ok := cur[g.Gateway]; ok && v == g.Version && owners[g.Gateway] == r.Sequence {
+				g.Pending = pendingOf(g, nodes)
 			}
 		}
 	}
+}
+
+// pendingOf lists the nodes of g's gateway that neither ACKed nor NACKed
+// its version and do not run it.
+func pendingOf(g *GatewayHealth, nodes []publish.NodeStatus) []string {
+	pending := []string{}
+	for _, n := range nodes {
+		if n.Gateway != g.Gateway || n.Version == g.Version || contains(g.Acked, n.Node) {
+			continue
+		}
+		nacked := false
+		for _, ne := range g.Nacked {
+			nacked = nacked || ne.Node == n.Node
+		}
+		if !nacked {
+			pending = append(pending, n.Node)
+		}
+	}
+	return pending
 }
 
 // AppliedSHA returns the SHA of the revision being served, or "".

@@ -48,6 +48,8 @@ type Config struct {
 	History History `json:"history" yaml:"history"`
 	// Kubernetes, when set, serves live endpoints (kubernetes.go).
 	Kubernetes *Kubernetes `json:"kubernetes,omitempty" yaml:"kubernetes"`
+	// Notify lists where events are sent (notify.go).
+	Notify []Notify `json:"notify,omitempty" yaml:"notify"`
 }
 
 // Rollback configures automatic rollbacks: with OnNack, a gateway whose
@@ -415,6 +417,7 @@ func (c *Config) validate() error {
 	if k := c.Kubernetes; k != nil {
 		errs = append(errs, k.validate()...)
 	}
+	errs = append(errs, c.validateNotify()...)
 	return errors.Join(errs...)
 }
 
@@ -452,6 +455,7 @@ func (c *Config) resolve(base string) {
 	if k := c.Kubernetes; k != nil {
 		k.resolve(base)
 	}
+	c.resolveNotify(abs)
 	if t := c.XDS.TLS; t != nil {
 		t.CertFile, t.KeyFile, t.ClientCAFile = abs(t.CertFile), abs(t.KeyFile), abs(t.ClientCAFile)
 	}

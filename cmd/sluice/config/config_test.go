@@ -119,3 +119,26 @@ func TestInsecureSecretsDefault(t *testing.T) {
 		}
 	}
 }
+
+// TestNotifyConfig: notify targets get names, their files are resolved,
+// and a target of two kinds, an unknown event and a Slack target without
+// its URL file are refused naming the field.
+func TestNotifyConfig(t *testing.T) {
+	cfg, err := Parse([]byte("source: {dir: {paths: [.]}}\nnotify:\n- webhook: {url: 'https://hooks.example.com/x', secretFile: s}\n- name: pager\n  command: {path: /bin/true}\n  events: [nack, source.failing]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Notify[0].Name != "webhook-1" || cfg.Notify[1].Name != "pager" || len(cfg.Notify[1].Events) != 2 {
+		t.Errorf("notify = %+v", cfg.Notify)
+	}
+	for bad, want := range map[string]string{
+		"- webhook: {url: 'https://x.example'}\n  command: {path: x}\n": "field notify[0]: set exactly one of webhook, slack and command",
+		"- webhook: {url: 'https://x.example'}\n  events: [nak]\n":      `field notify[0].events: unknown event "nak"`,
+		"- slack: {}\n":                         "field notify[0].slack.urlFile is required",
+		"- webhook: {url: 'ftp://x.example'}\n": "field notify[0].webhook.url: want an http(s) URL",
+	} {
+		if _, err := Parse([]byte("source: {dir: {paths: [.]}}\nnotify:\n" + bad)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: err = %v, want %q", bad, err, want)
+		}
+	}
+}
