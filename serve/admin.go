@@ -193,10 +193,15 @@ type readiness struct {
 	Revision string `json:"revision,omitempty"`
 	Source   string `json:"source"`
 	Error    string `json:"error,omitempty"`
+	// Kubernetes is "ok" or "degraded" in a cluster (live endpoints),
+	// KubernetesErrors what degrades it.
+	Kubernetes       string   `json:"kubernetes,omitempty"`
+	KubernetesErrors []string `json:"kubernetesErrors,omitempty"`
 }
 
-// readyz is 200 once a revision is served. A failing source does not make
-// sluice unready (Envoys are still served), but the body says degraded.
+// readyz is 200 once a revision is served. A failing source or a lost
+// Kubernetes API server does not make sluice unready (Envoys are still
+// served, with the last endpoints listed), but the body says degraded.
 func (s *admin) readyz(w http.ResponseWriter, r *http.Request) error {
 	served, sourceErr := s.hist.Readiness()
 	rd := readiness{Ready: served != nil, Source: "ok", Error: sourceErr}
@@ -205,6 +210,12 @@ func (s *admin) readyz(w http.ResponseWriter, r *http.Request) error {
 	}
 	if rd.Error != "" {
 		rd.Source = "degraded"
+	}
+	if problems, live := s.hist.EndpointProblems(); live {
+		rd.Kubernetes, rd.KubernetesErrors = "ok", problems
+		if len(problems) > 0 {
+			rd.Kubernetes = "degraded"
+		}
 	}
 	status := http.StatusOK
 	if !rd.Ready {

@@ -11,6 +11,7 @@
 //   - revisions: the revision state machine (history, pin, health);
 //   - publish: the xDS publisher (ADS SotW and delta, the per-type
 //     services, ACK/NACK tracking);
+//   - endpoints: live endpoints in a cluster, from EndpointSlices to EDS;
 //   - notify: notifications of what sluice did (webhook, Slack, command),
 //     each target with a bounded queue and retries;
 //   - bootstrap: the Envoy bootstrap that dials sluice; xdstest: an ADS

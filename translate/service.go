@@ -136,7 +136,11 @@ func (t *translator) buildServiceCluster(svc *corev1.Service, sp corev1.ServiceP
 		c.Endpoints = []*ir.Endpoint{{Host: host, Port: uint32(sp.Port)}}
 		return c
 	}
-	t.sliceCluster(c, "Service", svc.Namespace, svc.Name, discoveryv1.LabelServiceName, t.res.idx().slices[svc.Namespace+"/"+svc.Name], sp)
+	slices := t.res.idx().slices[svc.Namespace+"/"+svc.Name]
+	if len(slices) == 0 && t.opts.LiveEndpoints {
+		return c // the cluster's EndpointSlices fill it in (live.go)
+	}
+	t.sliceCluster(c, "Service", svc.Namespace, svc.Name, discoveryv1.LabelServiceName, slices, sp)
 	return c
 }
 

@@ -35,6 +35,11 @@ type Options struct {
 	// Decryption opens the revision's SOPS-encrypted files in memory
 	// (translate/decrypt). Without it, a SOPS file rejects the revision.
 	Decryption *decrypt.Keys
+	// LiveEndpoints says that the endpoints of Services without
+	// EndpointSlices in the repository come from elsewhere (sluice serve
+	// in a cluster): such a Service does not warn, and each GatewayResult
+	// lists it in LiveServices (live.go).
+	LiveEndpoints bool
 }
 
 // Result is the outcome of translating one revision.
@@ -104,6 +109,7 @@ func TranslateResources(res *Resources, warnings []string, opts Options) (*Resul
 	}
 	t.memo.finish(t.backends)
 	t.applyEnvoyPatches(out.Gateways)
+	t.liveServices(out.Gateways)
 	out.Gateways = t.fanOutMerged(out.Gateways)
 	out.Warnings = t.warnings
 	out.Status = sortStatus(append(t.statusList, duplicateStatus(res.Duplicates)...))

@@ -19,17 +19,20 @@ import (
 	"github.com/spf13/cobra"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
+	"k8s.io/klog/v2"
 
 	"github.com/sluice-gitops/sluice/cmd/sluice/config"
 	"github.com/sluice-gitops/sluice/serve"
 	"github.com/sluice-gitops/sluice/serve/buildinfo"
 	"github.com/sluice-gitops/sluice/serve/datadir"
 	"github.com/sluice-gitops/sluice/serve/envoyproc"
+	"github.com/sluice-gitops/sluice/serve/endpoints"
 	"github.com/sluice-gitops/sluice/serve/notify"
 	"github.com/sluice-gitops/sluice/serve/publish"
 	"github.com/sluice-gitops/sluice/serve/reconcile"
 	"github.com/sluice-gitops/sluice/serve/revisions"
 	gitsync "github.com/sluice-gitops/sluice/sync"
+	"github.com/sluice-gitops/sluice/sync/kube"
 	"github.com/sluice-gitops/sluice/translate"
 )
 
@@ -212,8 +215,27 @@ type parts struct {
 	sched   *gitsync.Scheduler
 	admin   *http.Server
 	xdsOpts []grpc.ServerOption
+	live    *endpoints.Live // nil outside a cluster
 	// notifier delivers events; nil without notify targets.
 	notifier *notify.Notifier
+}
+
+// liveEndpoints watches the cluster's EndpointSlices when sluice.yaml has
+// a kubernetes section; else it returns nil.
+func liveEndpoints(cfg *config.Config, reg prometheus.Registerer, logger *slog.Logger) (*endpoints.Live, error) {
+	k := cfg.Kubernetes
+	if k == nil {
+		return nil, nil
+	}
+	client, err := kube.NewClient(k.Kubeconfig)
+	if err != nil {
+		return nil, err
+	}
+	klog.SetSlogLogger(logger) // client-go's own logs
+	return endpoints.New(endpoints.Options{
+		Watch: kube.Config{Client: client, Namespaces: k.Namespaces},
+		Batch: k.Batch.Duration, Registerer: reg, Logger: logger,
+	}), nil
 }
 
 // wire builds the pieces of cfg: source, revision history, reconciler,
@@ -251,6 +273,10 @@ func wire(cfg *config.Config, logger *slog.Logger) (_ *parts, err error) {
 	if err := buildinfo.Register(reg, buildinfo.Read()); err != nil {
 		return nil, err
 	}
+	live, err := liveEndpoints(cfg, reg, logger)
+	if err != nil {
+		return nil, err
+	}
 	notifier, err := newNotifier(cfg, logger, reg)
 	if err != nil {
 		return nil, err
@@ -269,6 +295,7 @@ func wire(cfg *config.Config, logger *slog.Logger) (_ *parts, err error) {
 			ControllerName: cfg.Gateway.ControllerName, Decryption: keys,
 			Limits: cfg.Limits.Translate(), RegexProgramSize: cfg.Limits.RegexProgramSize,
 		},
+		Endpoints: live,
 	})
 	sched, err := gitsync.NewScheduler(scheduleOptions(cfg, interval, logger), rec.SyncOnce)
 	if err != nil {
@@ -278,7 +305,7 @@ func wire(cfg *config.Config, logger *slog.Logger) (_ *parts, err error) {
 	// An operator's sync waits for its result; a webhook's does not.
 	aopts.Gatherer, aopts.Sync, aopts.Trigger, aopts.Actions, aopts.Logger = reg, sched.SyncNow, sched.Trigger, rec, logger
 	aopts.NextSync = sched.NextRun
-	p := &parts{lock: lock, reg: reg, hist: hist, rec: rec, sched: sched, xdsOpts: xdsOpts, notifier: notifier}
+	p := &parts{lock: lock, reg: reg, hist: hist, rec: rec, sched: sched, xdsOpts: xdsOpts, notifier: notifier, live: live}
 	aopts.Processes = func() []envoyproc.Status {
 		if p.envoys == nil {
 			return nil
@@ -334,6 +361,10 @@ func runServe(ctx context.Context, cfg *config.Config, logger *slog.Logger, read
 			errc <- err
 		}
 	})
+	if p.live != nil {
+		p.live.Start(ctx) // before Restore, which waits for the first list
+		wg.Go(func() { p.rec.ServeEndpoints(ctx) })
+	}
 	p.rec.Restore()
 	if ready != nil {
 		ready(xdsLis.Addr(), adminLis.Addr())

@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/sluice-gitops/sluice/serve/revisions"
@@ -71,6 +72,8 @@ func (r *Reconciler) Rollback(sha string) (*revisions.Record, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot roll back to %s: %w", sha, err)
 	}
+	r.prepare(context.Background(), res)
+	defer r.settle()
 	return r.state.Rollback(rev, res)
 }
 
@@ -88,6 +91,8 @@ func (r *Reconciler) Unpin() (*revisions.Record, error) {
 			return nil, fmt.Errorf("unpin: read pending revision %s again: %w", next, err)
 		}
 	}
+	r.prepare(context.Background(), res)
+	defer r.settle()
 	return r.state.Unpin(rev, res)
 }
 

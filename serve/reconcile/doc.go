@@ -9,6 +9,10 @@
 // diff; a diff that must translate while another does is refused
 // (revisions.ErrBusy), since diffs need no token.
 //
+// In a cluster it also has the live endpoints of what it is about to
+// serve watched and listed first, and hands their changes to the History
+// (endpoints.go).
+//
 // It must not serve anything itself: the admin API (serve) calls its
 // actions, a gitsync.Scheduler calls SyncOnce.
 package reconcile

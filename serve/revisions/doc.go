@@ -9,7 +9,9 @@
 // translations (diff.go), the revision metrics (metrics.go), what the
 // admin API's status reads (status.go: source health, history numbers, the
 // generation of live updates) and the events it tells Options.Notify
-// (events.go, serve/notify).
+// (events.go, serve/notify) and, in a
+// cluster, the EDS-only updates of the applied revision when live
+// endpoints change (endpoints.go).
 //
 // Its methods return sentinel errors (errors.go); the admin API maps them
 // to status codes. It must not translate (the reconciler, serve/reconcile,

@@ -69,6 +69,9 @@ type History struct {
 	// good holds, per gateway, the last two distinct snapshots its Envoys
 	// ACKed, oldest first: what a NACK rolls back to.
 	good map[string][]served
+	// live fills in live endpoints (cluster mode, endpoints.go); nil
+	// outside a cluster.
+	live Endpoints
 	// unknownSet: the Envoys of unknown gateways are served an empty
 	// snapshot.
 	unknownSet bool
@@ -83,6 +86,9 @@ type History struct {
 type served struct {
 	version string
 	snap    *cachev3.Snapshot
+	// res is the translation the snapshot was made of, before its live
+	// endpoints were filled in (RefreshEndpoints fills them in again).
+	res *translate.GatewayResult
 }
 
 type sourceHealth struct {
@@ -200,13 +206,19 @@ type gatewayPlan struct {
 	versions publish.Versions
 	snap     *cachev3.Snapshot
 	counts   map[string]int
+	// res is what the snapshot was made of, before its live endpoints
+	// were filled in.
+	res *translate.GatewayResult
 }
 
-func (p gatewayPlan) served() served { return served{version: p.versions.Gateway, snap: p.snap} }
+func (p gatewayPlan) served() served {
+	return served{version: p.versions.Gateway, snap: p.snap, res: p.res}
+}
 
 // plan makes and checks the snapshot of gateway key and gives it its
 // versions, from its content alone (publish.Prepare).
-func (s *History) plan(key string, g *translate.GatewayResult) (gatewayPlan, error) {
+func (s *History) plan(key string, src *translate.GatewayResult) (gatewayPlan, error) {
+	g := s.overlay(src) // live endpoints, in a cluster (endpoints.go)
 	snap, err := g.Snapshot("")
 	if err != nil {
 		return gatewayPlan{}, err
@@ -219,7 +231,7 @@ func (s *History) plan(key string, g *translate.GatewayResult) (gatewayPlan, err
 	for typ, list := range g.Resources() {
 		counts[typeName(typ)] = len(list)
 	}
-	return gatewayPlan{key: key, versions: versions, snap: snap, counts: counts}, nil
+	return gatewayPlan{key: key, versions: versions, snap: snap, counts: counts, res: src}, nil
 }
 
 // typeVersions are the versions of a plan's types, by type name

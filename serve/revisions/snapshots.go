@@ -114,6 +114,7 @@ func (s *History) publish(rec *Record, plans []gatewayPlan, keys map[string]bool
 		rec.AppliedAt = &now
 	})
 	s.applied = rec
+	s.noteEndpoints(rec, 0)
 	s.metrics.lastApplied.SetToCurrentTime()
 	return nil
 }

@@ -95,6 +95,9 @@ type Record struct {
 	Rejected         []*translate.ObjectStatus `json:"rejectedObjects,omitempty"`
 	Warnings         []string                  `json:"warnings,omitempty"`
 	Gateways         []*GatewayHealth          `json:"gateways,omitempty"`
+	// Endpoints is the generation of the live endpoints (cluster mode)
+	// the revision is served with.
+	Endpoints *EndpointsServed `json:"endpoints,omitempty"`
 }
 
 func (r *Record) gateway(key string) *GatewayHealth {

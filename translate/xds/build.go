@@ -33,6 +33,9 @@ type Gateway struct {
 	// credentials are those an EnvoyPatchPolicy may have moved, as
 	// printed: Document redacts them by value (redact.go).
 	credentials []string
+	// LiveServices are the Service ports whose endpoints come from the
+	// cluster (Options.LiveEndpoints), sorted.
+	LiveServices []LiveService `json:"-" yaml:"-"`
 }
 
 // Key is the gateway's NAMESPACE/NAME, which Envoys send as node.cluster.

@@ -46,6 +46,8 @@ type Config struct {
 	Rollback Rollback `json:"rollback" yaml:"rollback"`
 	// History configures the revision store in DataDir.
 	History History `json:"history" yaml:"history"`
+	// Kubernetes, when set, serves live endpoints (kubernetes.go).
+	Kubernetes *Kubernetes `json:"kubernetes,omitempty" yaml:"kubernetes"`
 	// Notify lists where events are sent (notify.go).
 	Notify []Notify `json:"notify,omitempty" yaml:"notify"`
 	// Limits bound what one revision may cost (limits.go).
@@ -429,6 +431,9 @@ func (c *Config) validate() error {
 	if c.History.Keep < 0 {
 		errs = append(errs, fmt.Errorf("field history.keep: %d is negative; want the number of revisions to keep", c.History.Keep))
 	}
+	if k := c.Kubernetes; k != nil {
+		errs = append(errs, k.validate()...)
+	}
 	errs = append(errs, c.validateNotify()...)
 	errs = append(errs, c.Limits.validate()...)
 	return errors.Join(errs...)
@@ -465,6 +470,9 @@ func (c *Config) resolve(base string) {
 	}
 	c.DataDir = abs(c.DataDir)
 	c.Admin.TokenFile = abs(c.Admin.TokenFile)
+	if k := c.Kubernetes; k != nil {
+		k.resolve(base)
+	}
 	c.resolveNotify(abs)
 	c.Decryption.AgeKeyFile = abs(c.Decryption.AgeKeyFile)
 	if c.Envoy != nil {
