@@ -37,7 +37,7 @@ dist-check: ## build the release binary twice from two paths, demand equal bytes
 
 .PHONY: test
 test: ## run every test with the race detector
-	$(GO) test -race -count=1 $(PKGS)
+	$(GO) test -race -count=1 -timeout 30m $(PKGS)
 
 .PHONY: golden
 golden: ## rewrite translate's golden files (review the diff!)
