@@ -15,7 +15,12 @@
 // client-traffic-chains/ its policies per HTTPS and TLS listener of a port;
 // merged-gateways/ EnvoyProxy mergeGateways; extensions/
 // EnvoyExtensionPolicy extProc and wasm, with a Wasm module in the
-// repository; listener-sets/ a team's ListenerSet on a shared Gateway). The
+// repository; listener-sets/ a team's ListenerSet on a shared Gateway).
+// grafana/ and prometheus/ hold a Grafana dashboard and Prometheus alert
+// rules (with promtool tests), tested in cmd/sluice. sops/repo is basic-auth/ with its Secrets
+// SOPS-encrypted for the test key sops/test-key.agekey (sops_test.go);
+// systemd/ holds systemd units, checked with systemd-analyze
+// (systemd_test.go). The
 // test in this package loads every example as a revision and demands that
 // every object is accepted and every snapshot is valid.
 package examples

@@ -24,7 +24,7 @@ import (
 //     HTTPRoutes and GRPCRoutes, or the route kinds the policy names
 //     (Policy.RouteKinds; BackendTrafficPolicy adds TCPRoute, TLSRoute
 //     and UDPRoute); a targetRef to a missing object is TargetNotFound,
-//     naming the field. Selectors match labels and may select nothing.
+//     to a missing listener of a Gateway Invalid, naming the field. Selectors match labels and may select nothing.
 //   - Two policies of one kind on the same target: the older one
 //     (creationTimestamp, then namespace/name) wins, the other is
 //     Accepted=False, reason Conflicted, for that target.
@@ -293,7 +293,9 @@ func (a *Attachments) missing(field, group string, r Ref, kinds []string) (strin
 			if r.SectionName == "" || slices.Contains(g.Listeners, r.SectionName) {
 				return "", ""
 			}
-			return status.ReasonTargetNotFound, fmt.Sprintf("field %s.sectionName: Gateway %s/%s has no listener %q", field, r.Namespace, r.Name, r.SectionName)
+			// The Gateway exists: the reference is invalid (Envoy
+			// Gateway's reason too).
+			return status.ReasonInvalid, fmt.Sprintf("field %s.sectionName: Gateway %s/%s has no listener %q", field, r.Namespace, r.Name, r.SectionName)
 		}
 		return status.ReasonTargetNotFound, fmt.Sprintf("field %s: Gateway %s/%s does not exist or is not served by sluice", field, r.Namespace, r.Name)
 	case slices.Contains(kinds, r.Kind):

@@ -109,7 +109,7 @@ var attachCases = map[string]attachCase{
 		policies: []Policy{on("nope", 0, KindHTTPRoute, "nope", ""), on("ls", 0, KindGateway, "eg", "https"),
 			on("kind", 0, "TCPRoute", "www", ""), on("gw", 0, KindGateway, "other", "")},
 		effective: map[string]string{"www@http": "-"},
-		status:    map[string]string{"nope": "TargetNotFound", "ls": "TargetNotFound", "kind": "Invalid", "gw": "TargetNotFound"},
+		status:    map[string]string{"nope": "TargetNotFound", "ls": "Invalid", "kind": "Invalid", "gw": "TargetNotFound"},
 	},
 	"no target at all": {
 		policies: []Policy{{Kind: "BackendTrafficPolicy", Namespace: "default", Name: "none"}},

@@ -31,6 +31,9 @@ type BackendTrafficInput struct {
 	Targets  Targets
 	// ConfigMap returns a ConfigMap by namespace and name, or nil.
 	ConfigMap func(namespace, name string) *corev1.ConfigMap
+	// RegexProgramSize bounds the RE2 program size of the regexes sent to
+	// Envoy (fields.Regex; 0 is Envoy's default).
+	RegexProgramSize int
 }
 
 // btpFeatures is what one valid policy does to the routes it is in force
@@ -75,7 +78,7 @@ type btpPlan struct {
 func newBTPPlan(in BackendTrafficInput, prev *btpPlan) *btpPlan {
 	b := &btpPlan{statuses: make([]*status.Object, len(in.Policies))}
 	for i, p := range in.Policies {
-		f, errs := btpSpec(p, in.ConfigMap)
+		f, errs := btpSpec(p, in.ConfigMap, in.RegexProgramSize)
 		if len(errs) > 0 {
 			b.statuses[i] = invalidSpec(KindBackendTrafficPolicy, p.Namespace, p.Name, errs)
 			continue
@@ -191,11 +194,11 @@ func addNotes(st *status.Object, f *btpFeatures, applied map[string]bool) {
 
 // btpSpec checks a policy's spec and returns what it does, or why it is
 // invalid: every problem, each naming its field.
-func btpSpec(p *egv1a1.BackendTrafficPolicy, configMap func(namespace, name string) *corev1.ConfigMap) (*btpFeatures, []error) {
+func btpSpec(p *egv1a1.BackendTrafficPolicy, configMap func(namespace, name string) *corev1.ConfigMap, maxRegex int) (*btpFeatures, []error) {
 	f := &btpFeatures{key: p.Namespace + "/" + p.Name, ignored: unsupportedFields(p.Spec)}
 	ro, errs := responseOverride(p, configMap)
 	hc, ignored, hcErrs := healthCheckSpec(p.Spec.HealthCheck)
-	rt, rtIgnored, rtErrs := routeTrafficSpec(p.Spec)
+	rt, rtIgnored, rtErrs := routeTrafficSpec(p.Spec, maxRegex)
 	ct, ctIgnored, ctErrs := clusterTrafficSpec(p.Spec)
 	errs = append(errs, hcErrs...)
 	errs = append(errs, rtErrs...)

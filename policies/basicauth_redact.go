@@ -7,7 +7,9 @@ import "bytes"
 // config) go to Envoy inline, not over SDS. RedactCredentials removes
 // them from the printed form of listeners and routes (translate's
 // Document, behind `sluice translate`, golden files and diffs); the
-// snapshot served to Envoy keeps them.
+// snapshot served to Envoy keeps them. Credentials lists them as printed,
+// so that translate can redact them by value wherever an EnvoyPatchPolicy
+// copied them.
 
 // redactedCredential replaces a credential in printed output.
 const redactedCredential = "[redacted]"
@@ -26,30 +28,70 @@ const (
 // wherever they are nested, whatever their data source. User and client
 // names of api_key_auth stay; the htpasswd list goes whole.
 func RedactCredentials(v any) {
+	eachCredential(v, func(m map[string]any, key string) {
+		if key == "users" {
+			m[key] = map[string]any{"inlineBytes": redactedCredential}
+		} else {
+			m[key] = redactedCredential
+		}
+	})
+}
+
+// Credentials returns the credentials RedactCredentials would replace in
+// v, each string as printed (the base64 of inline bytes, an inline
+// string, a key).
+func Credentials(v any) []string {
+	var out []string
+	eachCredential(v, func(m map[string]any, key string) {
+		out = appendStrings(out, m[key])
+	})
+	return out
+}
+
+// appendStrings appends the strings of v, a plain value, to out.
+func appendStrings(out []string, v any) []string {
+	switch v := v.(type) {
+	case string:
+		return append(out, v)
+	case map[string]any:
+		for _, e := range v {
+			out = appendStrings(out, e)
+		}
+	case []any:
+		for _, e := range v {
+			out = appendStrings(out, e)
+		}
+	}
+	return out
+}
+
+// eachCredential calls f with the map and key of every credential of v:
+// "users" of a basic_auth config, "key" of an api_key_auth credential.
+func eachCredential(v any, f func(m map[string]any, key string)) {
 	switch v := v.(type) {
 	case []any:
 		for _, e := range v {
-			RedactCredentials(e)
+			eachCredential(e, f)
 		}
 	case map[string]any:
 		switch v["@type"] {
 		case typeBasicAuth, typeBasicAuthPerRoute:
 			if _, ok := v["users"]; ok {
-				v["users"] = map[string]any{"inlineBytes": redactedCredential}
+				f(v, "users")
 			}
 		case typeAPIKeyAuth, typeAPIKeyAuthPerRoute:
 			if creds, ok := v["credentials"].([]any); ok {
 				for _, c := range creds {
 					if m, ok := c.(map[string]any); ok {
 						if _, ok := m["key"]; ok {
-							m["key"] = redactedCredential
+							f(m, "key")
 						}
 					}
 				}
 			}
 		}
 		for _, e := range v {
-			RedactCredentials(e)
+			eachCredential(e, f)
 		}
 	}
 }

@@ -21,20 +21,18 @@ import (
 // connection timeouts are set here, the request ones on routes.
 var btpClusterFields = map[string]bool{
 	"loadBalancer": true, "circuitBreaker": true, "tcpKeepalive": true,
-	"proxyProtocol": true, "timeout": true,
+	"proxyProtocol": true, "timeout": true, "connection": true,
 }
 
 // clusterTrafficSpec checks the cluster features of a spec; it returns
 // what they set (nil for none), the fields it ignores and the problems.
 func clusterTrafficSpec(spec egv1a1.BackendTrafficPolicySpec) (*ir.ClusterTraffic, []string, []error) {
-	return clusterSettingsTraffic("spec", spec.ClusterSettings)
+	return clusterSettings("spec", spec.ClusterSettings)
 }
 
-// clusterSettingsTraffic checks the cluster features of the cluster
-// settings at field (a BackendTrafficPolicy's spec, a backendSettings);
-// it returns what they set (nil for none), the fields it ignores and the
-// problems.
-func clusterSettingsTraffic(field string, cs egv1a1.ClusterSettings) (*ir.ClusterTraffic, []string, []error) {
+// clusterSettings checks the cluster features of ClusterSettings at field
+// (a BackendTrafficPolicy's spec, or a policy backend's backendSettings).
+func clusterSettings(field string, cs egv1a1.ClusterSettings) (*ir.ClusterTraffic, []string, []error) {
 	v := &specValidator{}
 	t := &ir.ClusterTraffic{
 		LoadBalancer:   v.loadBalancer(field+".loadBalancer", cs.LoadBalancer),
@@ -43,6 +41,7 @@ func clusterSettingsTraffic(field string, cs egv1a1.ClusterSettings) (*ir.Cluste
 		ProxyProtocol:  v.proxyProtocol(field+".proxyProtocol", cs.ProxyProtocol),
 	}
 	v.clusterTimeouts(field+".timeout", cs.Timeout, t)
+	t.BufferLimit = v.connection(field+".connection", cs.Connection)
 	if len(v.errs) > 0 {
 		return nil, nil, v.errs
 	}

@@ -1,6 +1,7 @@
 package policies
 
 import (
+	"math"
 	"time"
 
 	egv1a1 "github.com/envoyproxy/gateway/api/v1alpha1"
@@ -26,8 +27,10 @@ import (
 // (the cluster's connect timeout, 10s without it) and
 // timeout.http.connectionIdleTimeout and maxConnectionDuration (the
 // cluster's HTTP protocol options, with circuitBreaker's
-// maxRequestsPerConnection). The other timeout fields are set on routes
-// (btp_route.go).
+// maxRequestsPerConnection), connection.bufferLimit (the cluster's
+// per-connection buffer limit, a size as ClientTrafficPolicy's;
+// socketBufferLimit and preconnect are named unsupported and ignored).
+// The other timeout fields are set on routes (btp_route.go).
 
 // httpProtocolOptionsKey is the key of a cluster's HTTP protocol options.
 const httpProtocolOptionsKey = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
@@ -67,6 +70,20 @@ func (v *specValidator) proxyProtocol(field string, p *egv1a1.ProxyProtocol) str
 	return string(p.Version)
 }
 
+// connection checks spec.connection and returns its buffer limit.
+func (v *specValidator) connection(field string, c *egv1a1.BackendConnection) *uint32 {
+	if c == nil {
+		return nil
+	}
+	if c.SocketBufferLimit != nil {
+		v.ignore(field + ".socketBufferLimit")
+	}
+	if c.Preconnect != nil {
+		v.ignore(field + ".preconnect")
+	}
+	return quantityBytes(&v.errs, field+".bufferLimit", c.BufferLimit, 1, math.MaxUint32)
+}
+
 // clusterTimeouts checks the cluster's fields of timeout and sets them
 // on t.
 func (v *specValidator) clusterTimeouts(field string, to *egv1a1.Timeout, t *ir.ClusterTraffic) {
@@ -101,6 +118,9 @@ func applyConnection(cl *clusterv3.Cluster, t *ir.ClusterTraffic) {
 	}
 	if d := t.ConnectTimeout; d != nil {
 		cl.ConnectTimeout = durationpb.New(d.Std())
+	}
+	if n := t.BufferLimit; n != nil {
+		cl.PerConnectionBufferLimitBytes = wrapperspb.UInt32(*n)
 	}
 	if t.ProxyProtocol != "" {
 		version := corev3.ProxyProtocolConfig_V1

@@ -31,8 +31,8 @@ var btpRouteFields = map[string]bool{
 
 // routeTrafficSpec checks the route features of a spec; it returns what
 // they set (nil for none), the fields it ignores and the problems.
-func routeTrafficSpec(spec egv1a1.BackendTrafficPolicySpec) (*ir.RouteTraffic, []string, []error) {
-	v := &specValidator{}
+func routeTrafficSpec(spec egv1a1.BackendTrafficPolicySpec, maxRegex int) (*ir.RouteTraffic, []string, []error) {
+	v := &specValidator{maxRegex: maxRegex}
 	rt := &ir.RouteTraffic{
 		Retry:          v.retry("spec.retry", spec.Retry),
 		RequestTimeout: v.requestTimeout(spec.Timeout),

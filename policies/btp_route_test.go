@@ -121,7 +121,7 @@ func TestLocalRateLimitSpec(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			rt, _, errs := routeTrafficSpec(egv1a1.BackendTrafficPolicySpec{RateLimit: &egv1a1.RateLimitSpec{Local: &egv1a1.LocalRateLimit{Rules: tc.rules}}})
+			rt, _, errs := routeTrafficSpec(egv1a1.BackendTrafficPolicySpec{RateLimit: &egv1a1.RateLimitSpec{Local: &egv1a1.LocalRateLimit{Rules: tc.rules}}}, 0)
 			if tc.wantErr != "" {
 				if len(errs) == 0 || !strings.HasPrefix(errs[0].Error(), tc.wantErr) {
 					t.Fatalf("errors %q, want %q", errs, tc.wantErr)

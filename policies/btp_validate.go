@@ -15,6 +15,8 @@ import (
 type specValidator struct {
 	errs    fields.List
 	ignored []string
+	// maxRegex bounds the RE2 program size of regexes (fields.Regex).
+	maxRegex int
 }
 
 func (v *specValidator) ignore(field string) {

@@ -29,8 +29,8 @@ import (
 // Gateway listeners that share a port are one ir.Listener (one Envoy
 // listener). Plain HTTP listeners there share one connection manager, so
 // a policy configures the whole port: when they would get different
-// policies, the listener-level ones are Conflicted for those listeners
-// and the port keeps the Gateway's policy, if any (Envoy Gateway refuses
+// policies, the listener-level ones are Invalid for those listeners
+// (Accepted=False, the reason Envoy Gateway gives) and the port keeps the Gateway's policy, if any (Envoy Gateway refuses
 // a listener-level policy on an HTTP port shared with other listeners
 // the same way). HTTPS and TLS listeners that share a port are one
 // filter chain each, and each chain takes its listener's policy; only
@@ -49,6 +49,9 @@ type ClientTrafficInput struct {
 	// SecretGranted reports whether a ReferenceGrant lets
 	// ClientTrafficPolicies of policyNS use the Secret.
 	SecretGranted func(policyNS, secretNS, secretName string) bool
+	// RegexProgramSize bounds the RE2 program size of the regexes sent to
+	// Envoy (fields.Regex; 0 is Envoy's default).
+	RegexProgramSize int
 }
 
 // ApplyClientTrafficPolicies validates the policies, attaches them to
@@ -122,7 +125,7 @@ func (n *ctpNotes) add(m map[int]map[string][]string, policy int, ancestor, note
 // in force on its listener; only the port-wide settings (portWideDiff)
 // must agree. Where they do not, each listener-level policy that
 // disagrees with the Gateway's (or, without one, with no policy) is
-// Conflicted for its listener, which falls back to the Gateway's policy.
+// refused (Invalid) for its listener, which falls back to the Gateway's policy.
 func applyToGateway(att *Attachments, features []*ir.ClientTraffic, tg Gateway, g *ir.Gateway, notes *ctpNotes) {
 	a := newGatewayCTP(att, features, tg, g, notes)
 	for _, l := range g.Listeners {
@@ -146,7 +149,7 @@ type gatewayCTP struct {
 	// udp are the Gateway's UDP listeners, by ancestor name.
 	udp map[string]bool
 	// conflicted are the listeners whose listener-level policy is
-	// Conflicted.
+	// refused for its port (Invalid).
 	conflicted map[string]bool
 }
 
@@ -236,7 +239,7 @@ func (a *gatewayCTP) applyToPort(l *ir.Listener) {
 // portInForce is the policy in force on each of the members of a port:
 // its listener-level policy, else the Gateway's. When these cannot share
 // the port, each listener-level policy that differs from the Gateway's is
-// Conflicted and the Gateway's is in force instead.
+// refused (Invalid) and the Gateway's is in force instead.
 func (a *gatewayCTP) portInForce(port uint32, members []string, chains bool) map[string]int {
 	inForce := map[string]int{}
 	agree := true
@@ -350,7 +353,10 @@ func (n *ctpNotes) apply(st *status.Object, j int, ignored []string) {
 	for a := range st.Ancestors {
 		anc := &st.Ancestors[a]
 		if msgs := n.conflicts[j][anc.AncestorRef]; len(msgs) > 0 {
-			anc.Conditions = []status.Condition{{Type: status.CondAccepted, Status: "False", Reason: status.ReasonConflicted, Message: strings.Join(msgs, "; ")}}
+			// Invalid, as Envoy Gateway says: the policy cannot be
+			// applied to its target as it is (Conflicted is two policies
+			// on one target).
+			anc.Conditions = []status.Condition{{Type: status.CondAccepted, Status: "False", Reason: status.ReasonInvalid, Message: strings.Join(msgs, "; ")}}
 			continue
 		}
 		accepted := false

@@ -40,7 +40,7 @@ var corsOriginPattern = regexp.MustCompile(`^(\*|[A-Za-z][A-Za-z0-9+.-]*:\/\/(\*
 
 // corsSpec checks spec.cors and writes it into f; it returns the
 // problems, each naming its field.
-func corsSpec(f *spFeatures, p *egv1a1.SecurityPolicy, _ SecurityInput) []error {
+func corsSpec(f *spFeatures, p *egv1a1.SecurityPolicy, in SecurityInput) []error {
 	c := p.Spec.CORS
 	if c == nil {
 		return nil
@@ -57,6 +57,10 @@ func corsSpec(f *spFeatures, p *egv1a1.SecurityPolicy, _ SecurityInput) []error 
 	for i, o := range c.AllowOrigins {
 		if len(o) < 1 || len(o) > 253 || !corsOriginPattern.MatchString(string(o)) {
 			errs.Add(fmt.Sprintf("%s.allowOrigins[%d]", field, i), "%q is not an origin (\"*\", SCHEME://HOST[:PORT], HOST may start with \"*.\" or be \"*\")", o)
+		} else if _, re := ir.OriginMatch(string(o)); re != "" && o != "*" {
+			if err := fields.Regex(re, in.RegexProgramSize); err != nil {
+				errs.Check(fields.Wrap(fmt.Sprintf("%s.allowOrigins[%d]", field, i), fmt.Errorf("as the regex Envoy matches: %w", err)))
+			}
 		}
 		out.AllowOrigins = append(out.AllowOrigins, string(o))
 	}

@@ -58,6 +58,10 @@ func TestCORSSpec(t *testing.T) {
 		"bad origin": {cors: egv1a1.CORS{AllowOrigins: []egv1a1.Origin{"https://ok.example.com", "https://example.com/x"}},
 			wantError: "field spec.cors.allowOrigins[1]:"},
 		"bad maxAge": {cors: egv1a1.CORS{MaxAge: ptr(gwapiv1.Duration("1.5s"))}, wantError: "field spec.cors.maxAge:"},
+		"origin regex over Envoy's limit": {
+			cors:      egv1a1.CORS{AllowOrigins: []egv1a1.Origin{"https://*.a-very-long-subdomain-name-for-the-department.some-organization-unit.example-corporation.com"}},
+			wantError: "field spec.cors.allowOrigins[0]: as the regex Envoy matches: \"(?i)^https://.*",
+		},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -40,7 +40,7 @@ type chainsCase struct {
 	// the policy (name) in force on each chain and for the port; ""
 	// for none.
 	www, pass, port string
-	// conflict is the policy Conflicted for its listener, and field
+	// conflict is the policy refused (Invalid) for its listener, and field
 	// what its message must name.
 	conflict, field string
 }
@@ -123,13 +123,13 @@ func checkChainClients(t *testing.T, l *ir.Listener, tc chainsCase) {
 	}
 }
 
-// checkChainConflicts checks that only tc.conflict is Conflicted, with a
+// checkChainConflicts checks that only tc.conflict is refused (Invalid), with a
 // message that names tc.field.
 func checkChainConflicts(t *testing.T, sts []*status.Object, tc chainsCase) {
 	t.Helper()
 	for i, st := range sts {
 		cond := st.Ancestors[0].Conditions[0]
-		conflicted := cond.Reason == status.ReasonConflicted
+		conflicted := cond.Reason == status.ReasonInvalid
 		if want := tc.policies[i].name == tc.conflict; conflicted != want {
 			t.Errorf("policy %s: %+v, conflicted want %v", tc.policies[i].name, cond, want)
 		}

@@ -27,6 +27,8 @@ import (
 type ctpCheck struct {
 	errs    fields.List
 	ignored []string
+	// maxRegex bounds the RE2 program size of regexes (fields.Regex).
+	maxRegex int
 }
 
 // ignore lists the set fields of v (a struct) outside implemented.
@@ -53,21 +55,27 @@ func (c *ctpCheck) seconds(field string, d *gwapiv1.Duration) *uint32 {
 	return &s
 }
 
-// ctpQuantityRe is the CRD's pattern for byte sizes.
-var ctpQuantityRe = regexp.MustCompile(`^[1-9]+[0-9]*([EPTGMK]i|[EPTGMk])?$`)
+// quantityRe is the CRDs' pattern for byte sizes (ClientTrafficPolicy
+// and BackendTrafficPolicy connection.bufferLimit).
+var quantityRe = regexp.MustCompile(`^[1-9]+[0-9]*([EPTGMK]i|[EPTGMk])?$`)
 
 // bytes parses a byte size within [min, max].
 func (c *ctpCheck) bytes(field string, q *resource.Quantity, min, max int64) *uint32 {
+	return quantityBytes(&c.errs, field, q, min, max)
+}
+
+// quantityBytes parses an optional byte size within [min, max].
+func quantityBytes(errs *fields.List, field string, q *resource.Quantity, min, max int64) *uint32 {
 	if q == nil {
 		return nil
 	}
 	n, ok := q.AsInt64()
 	switch {
-	case !ctpQuantityRe.MatchString(q.String()) || !ok:
-		c.errs.Add(field, "%q is not a size such as 32768, 64Ki or 1Mi", q.String())
+	case !quantityRe.MatchString(q.String()) || !ok:
+		errs.Add(field, "%q is not a size such as 32768, 64Ki or 1Mi", q.String())
 		return nil
 	case n < min || n > max:
-		c.errs.Add(field, "%s is out of range, must be between %d and %d", q.String(), min, max)
+		errs.Add(field, "%s is out of range, must be between %d and %d", q.String(), min, max)
 		return nil
 	}
 	v := uint32(n)
@@ -85,7 +93,7 @@ var ctpImplemented = []string{
 // ctpSpec checks a policy's spec and returns what it configures, or every
 // problem.
 func ctpSpec(p *egv1a1.ClientTrafficPolicy, in ClientTrafficInput) (*ir.ClientTraffic, []string, []error) {
-	c := &ctpCheck{}
+	c := &ctpCheck{maxRegex: in.RegexProgramSize}
 	s := p.Spec
 	out := &ir.ClientTraffic{Policy: p.Namespace + "/" + p.Name}
 	c.ignore("spec", s, ctpImplemented...)
@@ -327,11 +335,46 @@ func (c *ctpCheck) headers(h *egv1a1.HeaderSettings) *ir.ClientHeaders {
 			}
 		}
 	}
+	c.headerFilter(f+".earlyRequestHeaders", h.EarlyRequestHeaders)
+	c.headerFilter(f+".lateResponseHeaders", h.LateResponseHeaders)
 	if h.Host != nil {
 		c.ignore(f+".host", *h.Host, "stripTrailingHostDot")
 		out.StripTrailingHostDot = h.Host.StripTrailingHostDot != nil && *h.Host.StripTrailingHostDot
 	}
 	return out
+}
+
+// headerFilter checks the header names and values of earlyRequestHeaders
+// or lateResponseHeaders as the CRD schema does (an invalid one makes the
+// policy invalid, as in Envoy Gateway); sluice names the field itself
+// unsupported and ignores it.
+func (c *ctpCheck) headerFilter(field string, h *egv1a1.HTTPHeaderFilter) {
+	if h == nil {
+		return
+	}
+	name := func(f, n string) {
+		if !fields.HeaderNameRe.MatchString(n) || len(n) > 256 {
+			c.errs.Add(f, "%q is not a valid header name", n)
+		}
+	}
+	for _, list := range []struct {
+		name    string
+		headers []gwapiv1.HTTPHeader
+	}{{"set", h.Set}, {"add", h.Add}, {"addIfAbsent", h.AddIfAbsent}} {
+		if len(list.headers) > 64 {
+			c.errs.Add(field+"."+list.name, "%d entries are more than the 64 allowed", len(list.headers))
+		}
+		for i, hd := range list.headers {
+			hf := fmt.Sprintf("%s.%s[%d]", field, list.name, i)
+			name(hf+".name", string(hd.Name))
+			if why := fields.HeaderValue(hd.Value); why != "" {
+				c.errs.Add(hf+".value", "%s", why)
+			}
+		}
+	}
+	for i, n := range h.Remove {
+		name(fmt.Sprintf("%s.remove[%d]", field, i), n)
+	}
 }
 
 func (c *ctpCheck) path(p *egv1a1.PathSettings) *ir.ClientPath {

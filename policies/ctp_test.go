@@ -111,8 +111,8 @@ func TestCTPPerPort(t *testing.T) {
 	if c := g.Listeners[1].Client; c == nil || c.Policy != "default/on-c" {
 		t.Errorf("port 81 got %+v, want on-c", c)
 	}
-	if a := sts[1].Ancestors; len(a) != 1 || a[0].Conditions[0].Reason != status.ReasonConflicted {
-		t.Errorf("on-a status %+v, want Conflicted", a)
+	if a := sts[1].Ancestors; len(a) != 1 || a[0].Conditions[0].Reason != status.ReasonInvalid {
+		t.Errorf("on-a status %+v, want Invalid", a)
 	}
 	gw := sts[0].Ancestors[0].Conditions
 	if len(gw) != 2 || gw[1].Type != status.CondOverridden || !strings.HasSuffix(gw[1].Message, "listener(s) c") {

@@ -5,7 +5,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -296,8 +295,8 @@ func (c *ctpCheck) subjectAltNames(f string, s *egv1a1.SubjectAltNames) []ir.SAN
 		switch egv1a1.StringMatchType(match) {
 		case egv1a1.StringMatchExact, egv1a1.StringMatchPrefix, egv1a1.StringMatchSuffix:
 		case egv1a1.StringMatchRegularExpression:
-			if _, err := regexp.Compile(m.Value); err != nil {
-				c.errs.Add(fi+".value", "%q is not a regular expression: %v", m.Value, err)
+			if err := fields.Regex(m.Value, c.maxRegex); err != nil {
+				c.errs.Check(fields.Wrap(fi+".value", err))
 			}
 		default:
 			c.errs.Add(fi+".type", "%q is not one of Exact, Prefix, Suffix, RegularExpression", match)

@@ -30,8 +30,12 @@ import (
 // Service, the first FQDN endpoint HOST:PORT of a Backend, else
 // NAME.NAMESPACE.
 //
+// backendSettings sets the cluster settings of that cluster as a
+// BackendTrafficPolicy's do (loadBalancer, circuitBreaker, tcpKeepalive,
+// proxyProtocol, connection timeouts, connection.bufferLimit).
+//
 // Not supported (the policy is Invalid and fails closed): several
-// backendRefs, backendSettings, contextExtensions read from a ConfigMap or
+// backendRefs, the other backendSettings, contextExtensions read from a ConfigMap or
 // Secret (valueRef), includeRouteMetadata (sluice does not give routes
 // Envoy Gateway's metadata).
 
@@ -55,6 +59,36 @@ var extAuthImplemented = map[string]bool{
 // spec.extAuth.grpc sluice implements.
 var extAuthServiceImplemented = map[string]bool{
 	"backendRef": true, "backendRefs": true, "path": true, "pathOverride": true, "headersToBackend": true,
+	"backendSettings": true,
+}
+
+// backendSettingsImplemented are the fields of backendSettings sluice
+// implements, on the cluster of a policy's service.
+var backendSettingsImplemented = map[string]bool{
+	"loadBalancer": true, "circuitBreaker": true, "tcpKeepalive": true, "proxyProtocol": true,
+	"timeout": true, "connection": true,
+}
+
+// backendSettings checks the backendSettings at field and sets them on
+// the service's cluster c; it returns the problems, each naming its
+// field. Fields a BackendTrafficPolicy would ignore are refused here: the
+// policy fails closed rather than call its service otherwise than asked
+// (extAuthSettings refuses those outside backendSettingsImplemented).
+func backendSettings(field string, bs *egv1a1.ClusterSettings, c *ir.Cluster) []error {
+	if bs == nil {
+		return nil
+	}
+	var errs fields.List
+	if t := bs.Timeout; t != nil && t.HTTP != nil && (t.HTTP.RequestTimeout != nil || t.HTTP.MaxStreamDuration != nil) {
+		errs.Add(field+".timeout.http", "only connectionIdleTimeout and maxConnectionDuration are supported by sluice here")
+	}
+	ct, ignored, cerrs := clusterSettings(field, *bs)
+	errs = append(errs, cerrs...)
+	for _, f := range ignored {
+		errs.Add(f, "is not supported by sluice")
+	}
+	c.Traffic = ct
+	return errs
 }
 
 // statusOnErrorCodes are the codes the CRD lets statusOnError take.
@@ -95,9 +129,16 @@ func extAuthSpec(f *spFeatures, p *egv1a1.SecurityPolicy, in SecurityInput) []er
 	}
 	if svc != nil {
 		c, authority, err := extAuthBackend(sf, p.Namespace, svc, out.GRPC, in.BackendCluster)
-		if err != nil {
+		var bsErrs []error
+		if err == nil {
+			bsErrs = backendSettings(sf+".backendSettings", svc.BackendSettings, c)
+		}
+		switch {
+		case err != nil:
 			errs = append(errs, err)
-		} else {
+		case len(bsErrs) > 0:
+			errs = append(errs, bsErrs...)
+		default:
 			out.Cluster, out.Authority = c.Name, authority
 			f.clusters = append(f.clusters, c)
 		}
@@ -139,17 +180,30 @@ func extAuthSettings(field string, e *egv1a1.ExtAuth, errs *fields.List) *ir.Ext
 		for _, u := range unimplemented(field+".grpc", e.GRPC, extAuthServiceImplemented) {
 			errs.Add(u, "is not supported by sluice")
 		}
+		unsupportedSettings(field+".grpc.backendSettings", e.GRPC.BackendSettings, errs)
 	}
 	if h := e.HTTP; h != nil {
 		for _, u := range unimplemented(field+".http", h, extAuthServiceImplemented) {
 			errs.Add(u, "is not supported by sluice")
 		}
+		unsupportedSettings(field+".http.backendSettings", h.BackendSettings, errs)
 		if h.Path != nil && h.PathOverride != nil {
 			errs.Add(field+".http", "only one of path or pathOverride can be specified")
 		}
 		out.HTTP = &ir.ExtAuthHTTPCall{PathPrefix: deref(h.Path), PathOverride: deref(h.PathOverride), HeadersToBackend: h.HeadersToBackend}
 	}
 	return out
+}
+
+// unsupportedSettings adds to errs the fields of backendSettings sluice
+// does not implement.
+func unsupportedSettings(field string, bs *egv1a1.ClusterSettings, errs *fields.List) {
+	if bs == nil {
+		return
+	}
+	for _, u := range unimplemented(field, *bs, backendSettingsImplemented) {
+		errs.Add(u, "is not supported by sluice")
+	}
 }
 
 // contextExtensions checks contextExtensions and returns them as a map,

@@ -35,19 +35,16 @@ import (
 // response's.
 //
 // backendSettings: loadBalancer, circuitBreaker, tcpKeepalive,
-// proxyProtocol and timeout apply as in a BackendTrafficPolicy; the others
-// are named in status as ignored.
+// proxyProtocol, timeout and connection apply as in a
+// BackendTrafficPolicy; the others are named in status as ignored (Envoy
+// Gateway accepts them; unlike an authorization service's, a processor's
+// connection settings do not decide who gets in).
 
 // extProcImplemented are the fields of an extProc entry sluice
 // implements.
 var extProcImplemented = map[string]bool{
 	"backendRef": true, "backendRefs": true, "backendSettings": true, "messageTimeout": true,
 	"failOpen": true, "processingMode": true, "metadata": true,
-}
-
-// backendSettingsApplied are the backendSettings fields sluice applies.
-var backendSettingsApplied = map[string]bool{
-	"loadBalancer": true, "circuitBreaker": true, "tcpKeepalive": true, "proxyProtocol": true, "timeout": true,
 }
 
 // extProcAttribute is the CRD's pattern of an attribute name.
@@ -83,9 +80,9 @@ func extProcSpec(field, name string, index int, ns string, e egv1a1.ExtProc, in 
 	var ignored []string
 	if bs := e.BackendSettings; bs != nil {
 		var problems []error
-		traffic, _, problems = clusterSettingsTraffic(field+".backendSettings", *bs)
+		traffic, ignored, problems = clusterSettings(field+".backendSettings", *bs)
 		errs = append(errs, problems...)
-		ignored = unimplemented(field+".backendSettings", bs, backendSettingsApplied)
+		ignored = append(unimplemented(field+".backendSettings", *bs, backendSettingsImplemented), ignored...)
 	}
 	c, err := extProcCluster(field, name, ns, e.BackendCluster, in.BackendCluster)
 	if err != nil {

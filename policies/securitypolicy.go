@@ -43,6 +43,9 @@ type SecurityInput struct {
 	SecretGranted func(policyNS, secretNS, secretName string) bool
 	// BackendCluster resolves extAuth's backendRefs (extauth.go).
 	BackendCluster BackendResolver
+	// RegexProgramSize bounds the RE2 program size of the regexes sent to
+	// Envoy (fields.Regex; 0 is Envoy's default).
+	RegexProgramSize int
 }
 
 // spFeatures is what one policy does: its IR, the JWKS and token

@@ -8,12 +8,15 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/sluice-gitops/sluice/serve/envoyproc"
 	"github.com/sluice-gitops/sluice/serve/revisions"
 	gitsync "github.com/sluice-gitops/sluice/sync"
+	"github.com/sluice-gitops/sluice/translate"
 )
 
 // AdminOptions configure the admin HTTP API.
@@ -39,6 +42,14 @@ type AdminOptions struct {
 	// Actions read revisions again for rollback, unpin and diff (the
 	// reconciler, serve/reconcile). Nil answers 501.
 	Actions Actions
+	// Source describes the source for GET /api/v1/status.
+	Source SourceInfo
+	// NextSync says when the next scheduled sync starts (the zero time
+	// when unknown or under way); nil leaves it out of the status.
+	NextSync func() time.Time
+	// Processes, in host mode, reports the Envoys sluice runs
+	// (serve/envoyproc); GET /api/v1/nodes and the dashboard show them.
+	Processes func() []envoyproc.Status
 }
 
 // Actions are what the admin API asks of the reconciler: each may read a
@@ -47,6 +58,8 @@ type Actions interface {
 	Rollback(sha string) (*revisions.Record, error)
 	Unpin() (*revisions.Record, error)
 	Diff(from, to string) (*revisions.RevisionDiff, error)
+	// Objects returns the status of every object of a revision.
+	Objects(ref string) ([]*translate.ObjectStatus, error)
 }
 
 // APIError is the one error shape of the admin API.
@@ -88,7 +101,7 @@ func apiError(err error) *APIError {
 		status = http.StatusUnprocessableEntity
 	case errors.Is(err, ErrNoActions):
 		status = http.StatusNotImplemented
-	case errors.Is(err, revisions.ErrStore):
+	case errors.Is(err, revisions.ErrBusy), errors.Is(err, revisions.ErrStore):
 		status = http.StatusServiceUnavailable
 	}
 	return &APIError{HTTPStatus: status, Message: err.Error()}
@@ -104,13 +117,14 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // admin is the HTTP layer over the revision history.
 type admin struct {
-	hist *revisions.History
-	log  *slog.Logger
+	hist      *revisions.History
+	log       *slog.Logger
+	processes func() []envoyproc.Status
 }
 
 // AdminHandler serves the admin API, metrics and the dashboard of hist.
 func AdminHandler(hist *revisions.History, opts AdminOptions) http.Handler {
-	s := &admin{hist: hist, log: opts.Logger}
+	s := &admin{hist: hist, log: opts.Logger, processes: opts.Processes}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -124,12 +138,11 @@ func AdminHandler(hist *revisions.History, opts AdminOptions) http.Handler {
 	})
 	mux.HandleFunc("GET /readyz", wrap(s.readyz))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
-	mux.HandleFunc("GET /api/v1/revisions", wrap(func(w http.ResponseWriter, r *http.Request) error {
-		writeJSON(w, http.StatusOK, s.hist.Revisions())
-		return nil
-	}))
+	mux.HandleFunc("GET /api/v1/revisions", wrap(s.revisionsAPI))
+	mux.HandleFunc("GET /api/v1/status", wrap(s.statusAPI(opts)))
+	mux.HandleFunc("GET /api/v1/events", wrap(s.eventsAPI(opts)))
 	mux.HandleFunc("GET /api/v1/revisions/{sha}", wrap(func(w http.ResponseWriter, r *http.Request) error {
-		rec := s.hist.Revision(r.PathValue("sha"))
+		rec := s.hist.Find(r.PathValue("sha"))
 		if rec == nil {
 			return &APIError{HTTPStatus: http.StatusNotFound, Message: "revision " + r.PathValue("sha") + " is unknown"}
 		}
@@ -137,7 +150,7 @@ func AdminHandler(hist *revisions.History, opts AdminOptions) http.Handler {
 		return nil
 	}))
 	mux.HandleFunc("GET /api/v1/nodes", wrap(func(w http.ResponseWriter, r *http.Request) error {
-		writeJSON(w, http.StatusOK, s.hist.Nodes())
+		writeJSON(w, http.StatusOK, s.nodes())
 		return nil
 	}))
 	mux.HandleFunc("POST /api/v1/sync", wrap(authorized(opts.Token, func(w http.ResponseWriter, r *http.Request) error {
@@ -155,7 +168,7 @@ func AdminHandler(hist *revisions.History, opts AdminOptions) http.Handler {
 	mux.HandleFunc("POST /api/v1/rollback", wrap(authorized(opts.Token, rollbackAPI(acts))))
 	mux.HandleFunc("DELETE /api/v1/pin", wrap(authorized(opts.Token, unpinAPI(acts))))
 	mux.HandleFunc("GET /api/v1/diff", wrap(diffAPI(acts)))
-	s.dashboardRoutes(mux, acts) // GET /, /revisions/{sha}, /diff, /ui/{file}
+	s.dashboardRoutes(mux, acts, opts) // GET /, /revisions/{sha}, /diff, /ui/{file}
 	return mux
 }
 
@@ -180,10 +193,15 @@ type readiness struct {
 	Revision string `json:"revision,omitempty"`
 	Source   string `json:"source"`
 	Error    string `json:"error,omitempty"`
+	// Kubernetes is "ok" or "degraded" in a cluster (live endpoints),
+	// KubernetesErrors what degrades it.
+	Kubernetes       string   `json:"kubernetes,omitempty"`
+	KubernetesErrors []string `json:"kubernetesErrors,omitempty"`
 }
 
-// readyz is 200 once a revision is served. A failing source does not make
-// sluice unready (Envoys are still served), but the body says degraded.
+// readyz is 200 once a revision is served. A failing source or a lost
+// Kubernetes API server does not make sluice unready (Envoys are still
+// served, with the last endpoints listed), but the body says degraded.
 func (s *admin) readyz(w http.ResponseWriter, r *http.Request) error {
 	served, sourceErr := s.hist.Readiness()
 	rd := readiness{Ready: served != nil, Source: "ok", Error: sourceErr}
@@ -192,6 +210,12 @@ func (s *admin) readyz(w http.ResponseWriter, r *http.Request) error {
 	}
 	if rd.Error != "" {
 		rd.Source = "degraded"
+	}
+	if problems, live := s.hist.EndpointProblems(); live {
+		rd.Kubernetes, rd.KubernetesErrors = "ok", problems
+		if len(problems) > 0 {
+			rd.Kubernetes = "degraded"
+		}
 	}
 	status := http.StatusOK
 	if !rd.Ready {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/sluice-gitops/sluice/serve/revisions"
+	"github.com/sluice-gitops/sluice/translate"
 )
 
 // noActions answers every action with ErrNoActions (501).
@@ -16,6 +17,7 @@ type noActions struct{}
 func (noActions) Rollback(string) (*revisions.Record, error)           { return nil, ErrNoActions }
 func (noActions) Unpin() (*revisions.Record, error)                    { return nil, ErrNoActions }
 func (noActions) Diff(string, string) (*revisions.RevisionDiff, error) { return nil, ErrNoActions }
+func (noActions) Objects(string) ([]*translate.ObjectStatus, error)    { return nil, ErrNoActions }
 func actionsOrNone(a Actions) Actions {
 	if a == nil {
 		return noActions{}
@@ -23,7 +25,9 @@ func actionsOrNone(a Actions) Actions {
 	return a
 }
 
-// RollbackRequest is the body of POST /api/v1/rollback.
+// RollbackRequest is the body of POST /api/v1/rollback. Revision is a
+// history number ("#3"), a commit SHA or prefix, or a ref of the branch
+// resolved in the mirror ("HEAD~1").
 type RollbackRequest struct {
 	Revision string `json:"revision"`
 }
@@ -36,16 +40,31 @@ func rollbackAPI(acts Actions) handlerFunc {
 		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&req); err != nil {
 			return &APIError{HTTPStatus: http.StatusBadRequest, Message: `body: want {"revision": "<sha>"}: ` + err.Error()}
 		}
-		if len(req.Revision) < 7 || len(req.Revision) > 40 || strings.Trim(strings.ToLower(req.Revision), "0123456789abcdef") != "" {
-			return &APIError{HTTPStatus: http.StatusBadRequest, Message: fmt.Sprintf("revision %q: want a commit SHA (7 to 40 hex digits)", req.Revision)}
+		if !validRef(req.Revision) {
+			return &APIError{HTTPStatus: http.StatusBadRequest, Message: fmt.Sprintf("revision %q: want a history number (#3), a commit SHA (7 to 40 hex digits) or a ref of the branch (HEAD~1, main~2)", req.Revision)}
 		}
-		rec, err := acts.Rollback(strings.ToLower(req.Revision))
+		rec, err := acts.Rollback(req.Revision)
 		if err != nil {
 			return err
 		}
 		writeJSON(w, http.StatusOK, rec)
 		return nil
 	}
+}
+
+// validRef accepts what ResultAt resolves: a history number, a SHA or a
+// revision expression of the followed branch (letters, digits and
+// "#._/~^-", at most 100 characters, not starting with "-").
+func validRef(ref string) bool {
+	if ref == "" || len(ref) > 100 || ref[0] == '-' {
+		return false
+	}
+	for _, c := range ref {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("#._/~^-", c)) {
+			return false
+		}
+	}
+	return true
 }
 
 // unpinAPI is DELETE /api/v1/pin: it answers the record served after.

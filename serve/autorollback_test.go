@@ -79,7 +79,7 @@ func TestAutoRollbackOnNack(t *testing.T) {
 			if err := metricIs(h.metrics(t), `sluice_revision_rollbacks_total{gateway="default/eg",reason="nack"}`, "1"); err != nil {
 				t.Error(err)
 			}
-			if err := metricIs(h.metrics(t), `sluice_revision_info{revision="`+rev2.SHA+`",state="failed"}`, "1"); err != nil {
+			if err := metricIs(h.metrics(t), `sluice_history_revisions{state="failed"}`, "1"); err != nil {
 				t.Error(err)
 			}
 			// The NACKed version is not sent again.

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sluice-gitops/sluice/serve/publish"
 	"github.com/sluice-gitops/sluice/serve/revisions"
 	gitsync "github.com/sluice-gitops/sluice/sync"
 	"github.com/sluice-gitops/sluice/translate"
@@ -64,7 +63,25 @@ var dashboardFuncs = template.FuncMap{
 		}
 		return "–"
 	},
-	"signer":    gitsync.Revision.SignedBy,
+	"signer": gitsync.Revision.SignedBy,
+	// ago prints an age in seconds as "12s ago".
+	"ago": func(secs *float64) string {
+		return (time.Duration(*secs) * time.Second).String() + " ago"
+	},
+	// conditions lists an object's conditions and its parents' as
+	// "Type=Status".
+	"conditions": func(o *translate.ObjectStatus) []string {
+		var out []string
+		for _, c := range o.Conditions {
+			out = append(out, c.Type+"="+c.Status)
+		}
+		for _, p := range o.Parents {
+			for _, c := range p.Conditions {
+				out = append(out, "parent "+p.ParentRef+": "+c.Type+"="+c.Status)
+			}
+		}
+		return out
+	},
 	"problems":  problems,
 	"difflines": diffLines,
 }
@@ -165,9 +182,9 @@ func (s *admin) rows() []revisionRow {
 }
 
 // dashboardRoutes registers the dashboard's pages and files on mux.
-func (s *admin) dashboardRoutes(mux *http.ServeMux, acts Actions) {
-	mux.HandleFunc("GET /{$}", s.htmlPage("index", s.dashboard))
-	mux.HandleFunc("GET /revisions/{sha}", s.htmlPage("revision", s.revisionPage))
+func (s *admin) dashboardRoutes(mux *http.ServeMux, acts Actions, opts AdminOptions) {
+	mux.HandleFunc("GET /{$}", s.htmlPage("index", s.dashboard(opts)))
+	mux.HandleFunc("GET /revisions/{sha}", s.htmlPage("revision", s.revisionPage(acts)))
 	mux.HandleFunc("GET /diff", s.htmlPage("diff", func(r *http.Request) (any, error) { return s.diffPage(r, acts) }))
 	static := http.StripPrefix("/ui/", http.FileServerFS(webStatic))
 	mux.HandleFunc("GET /ui/{file}", func(w http.ResponseWriter, r *http.Request) {
@@ -188,13 +205,16 @@ func (s *admin) htmlPage(name string, data func(r *http.Request) (any, error)) h
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		status, tmpl := http.StatusOK, pages[name]
+		// Read before the data: a change while it is gathered makes a
+		// newer generation, which the page's live updates then fetch.
+		gen := s.hist.Generation()
 		v, err := data(r)
 		if err != nil {
 			ae := apiError(err)
 			status, tmpl, v = ae.HTTPStatus, pages["error"], ae
 		}
 		var buf bytes.Buffer
-		if err := tmpl.ExecuteTemplate(&buf, "layout", map[string]any{"Page": name, "Data": v, "Served": s.hist.AppliedSHA()}); err != nil {
+		if err := tmpl.ExecuteTemplate(&buf, "layout", map[string]any{"Page": name, "Data": v, "Served": s.hist.AppliedSHA(), "Generation": gen}); err != nil {
 			s.log.Error("render dashboard", "page", name, "err", err)
 			http.Error(w, "render page: "+err.Error(), http.StatusInternalServerError)
 			return
@@ -204,30 +224,56 @@ func (s *admin) htmlPage(name string, data func(r *http.Request) (any, error)) h
 	}
 }
 
-// nodeRow is a connected Envoy with the revision its version came from.
-type nodeRow struct {
-	publish.NodeStatus
-	SHA string
-}
-
-// dashboard is GET /: the revisions and the connected Envoys.
-func (s *admin) dashboard(r *http.Request) (any, error) {
-	var nodes []nodeRow
-	for _, n := range s.hist.Nodes() {
-		nodes = append(nodes, nodeRow{NodeStatus: n, SHA: s.hist.VersionSHA(n.Gateway, n.Version)})
+// dashboard is GET /: the source, the pin, the gateways, the revisions
+// and the connected Envoys.
+func (s *admin) dashboard(opts AdminOptions) func(r *http.Request) (any, error) {
+	return func(r *http.Request) (any, error) {
+		return map[string]any{"Revisions": s.rows(), "Nodes": s.nodes(), "Status": s.status(opts), "Now": time.Now()}, nil
 	}
-	return map[string]any{"Revisions": s.rows(), "Nodes": nodes}, nil
 }
 
-// revisionPage is GET /revisions/{sha}: one revision's status and health.
-func (s *admin) revisionPage(r *http.Request) (any, error) {
-	sha := r.PathValue("sha")
-	for _, row := range s.rows() {
-		if len(sha) >= 7 && strings.HasPrefix(row.SHA, sha) {
-			return row, nil
+// revisionDetails is the revision page: the record, the status of every
+// object and the xDS diff with the previous revision, each with the error
+// that kept it from being read.
+type revisionDetails struct {
+	revisionRow
+	Objects               []*translate.ObjectStatus
+	ObjectsError          string
+	PreviousDiff          *revisions.RevisionDiff
+	PreviousDiffError     string
+	RejectedBeforeObjects bool
+}
+
+// revisionPage is GET /revisions/{sha}: one revision's commit, signer,
+// objects, health and diff with the previous revision.
+func (s *admin) revisionPage(acts Actions) func(r *http.Request) (any, error) {
+	return func(r *http.Request) (any, error) {
+		sha := r.PathValue("sha")
+		for _, row := range s.rows() {
+			if len(sha) < 7 || !strings.HasPrefix(row.SHA, sha) {
+				continue
+			}
+			d := revisionDetails{revisionRow: row}
+			if row.State == revisions.StateRejected && len(row.Rejected) == 0 {
+				d.RejectedBeforeObjects = true // unparseable, unsigned: nothing to translate
+				return d, nil
+			}
+			if objs, err := acts.Objects(row.SHA); err != nil {
+				d.ObjectsError = apiError(err).Message
+			} else {
+				d.Objects = objs
+			}
+			if row.Previous != "" {
+				if diff, err := acts.Diff(row.Previous, row.SHA); err != nil {
+					d.PreviousDiffError = apiError(err).Message
+				} else {
+					d.PreviousDiff = diff
+				}
+			}
+			return d, nil
 		}
+		return nil, &APIError{HTTPStatus: http.StatusNotFound, Message: "revision " + sha + " is unknown"}
 	}
-	return nil, &APIError{HTTPStatus: http.StatusNotFound, Message: "revision " + sha + " is unknown"}
 }
 
 // diffPage is GET /diff?from=SHA&to=SHA: the xDS difference of two

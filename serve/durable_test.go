@@ -76,7 +76,7 @@ spec:
 // written (dataDir's file system is full) answers 503 and changes nothing
 // served; with room again it pins, and the pin survives a restart.
 func TestRollbackRefusedWhenStoreFull(t *testing.T) {
-	dataDir := fullDisk(t, "2m")
+	dataDir := fullDisk(t, "16m")
 	src := newRepo()
 	h := start(t, harnessOpts{token: "tok", source: src, dataDir: dataDir})
 	rev1 := src.add(revision("served"), gatewayYAML("eg", 8080, 3001))

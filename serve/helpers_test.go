@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/sluice-gitops/sluice/serve"
+	"github.com/sluice-gitops/sluice/serve/notify"
 	"github.com/sluice-gitops/sluice/serve/reconcile"
 	"github.com/sluice-gitops/sluice/serve/revisions"
 	"github.com/sluice-gitops/sluice/serve/xdstest"
@@ -144,18 +145,27 @@ type harnessOpts struct {
 	// source, when set, is read again by a reconciler for rollback, unpin
 	// and diff.
 	source gitsync.Source
+	// logs, when set, receives the history's log as JSON lines.
+	logs io.Writer
+	// notify, when set, is told of the history's events.
+	notify func(notify.Event)
 }
 
 func start(t *testing.T, ho harnessOpts) *harness {
 	t.Helper()
 	reg := prometheus.NewRegistry()
+	logger := slog.New(slog.DiscardHandler)
+	if ho.logs != nil {
+		logger = slog.New(slog.NewJSONHandler(ho.logs, nil))
+	}
 	srv, err := revisions.New(revisions.Options{
-		Logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger:         logger,
 		Registerer:     reg,
 		OnApply:        ho.onApply,
 		DataDir:        ho.dataDir,
 		KeepRevisions:  ho.keep,
 		RollbackOnNack: ho.rollbackOnNack,
+		Notify:         ho.notify,
 	})
 	if err != nil {
 		t.Fatal(err)

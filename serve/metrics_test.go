@@ -82,7 +82,9 @@ func TestMetrics(t *testing.T) {
 }
 
 // TestRevisionInfoBounded checks that sluice_revision_info keeps only the
-// newest revisions, each with its current state.
+// newest revisions, without a state label that would change; the states
+// are counted in sluice_history_revisions, the served revision is in
+// sluice_served_revision_info.
 func TestRevisionInfoBounded(t *testing.T) {
 	t.Parallel()
 	h := start(t, harnessOpts{})
@@ -106,11 +108,22 @@ func TestRevisionInfoBounded(t *testing.T) {
 			t.Errorf("revision %d of 22 missing from sluice_revision_info", i+1)
 		}
 	}
-	if err := metricIs(m, `sluice_revision_info{revision="`+shas[21]+`",state="applied"}`, "1"); err != nil {
-		t.Error(err)
+	for series, want := range map[string]string{
+		`sluice_revision_info{revision="` + shas[21] + `"}`:        "1",
+		`sluice_revision_info{revision="` + shas[20] + `"}`:        "1",
+		`sluice_served_revision_info{revision="` + shas[21] + `"}`: "1",
+		`sluice_history_revisions{state="applied"}`:                "1",
+		`sluice_history_revisions{state="superseded"}`:             "21",
+		`sluice_history_revisions{state="pinned"}`:                 "0",
+		`sluice_pinned_since_timestamp_seconds`:                    "0",
+		`sluice_revisions_total{state="pinned"}`:                   "0",
+	} {
+		if err := metricIs(m, series, want); err != nil {
+			t.Error(err)
+		}
 	}
-	if err := metricIs(m, `sluice_revision_info{revision="`+shas[20]+`",state="superseded"}`, "1"); err != nil {
-		t.Error(err)
+	if strings.Count(m, "\nsluice_served_revision_info{") != 1 {
+		t.Error("more than one served revision")
 	}
 	if err := metricIs(m, `sluice_revisions_total{state="applied"}`, "22"); err != nil {
 		t.Error(err)

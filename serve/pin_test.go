@@ -119,7 +119,8 @@ func TestRollbackPinUnpin(t *testing.T) {
 		"bad token":  {"nope", body, http.StatusUnauthorized, "bearer token"},
 		"unknown":    {"tok", `{"revision": "0123456789abcdef"}`, http.StatusNotFound, "0123456789abcdef is not in the mirror"},
 		"unverified": {"tok", `{"revision": "` + old.SHA + `"}`, http.StatusConflict, "is not signed"},
-		"not a sha":  {"tok", `{"revision": "main"}`, http.StatusBadRequest, "want a commit SHA"},
+		"not a ref":  {"tok", `{"revision": "main; rm"}`, http.StatusBadRequest, "want a history number"},
+		"no number":  {"tok", `{"revision": "#42"}`, http.StatusNotFound, "#42 is not in the history"},
 	} {
 		if code, out := h.do(t, http.MethodPost, "/api/v1/rollback", tc.token, tc.body); code != tc.code || !strings.Contains(out, tc.msg) {
 			t.Errorf("%s: POST /api/v1/rollback = %d %s, want %d with %q", name, code, out, tc.code, tc.msg)

@@ -33,4 +33,12 @@ func TestRejectKeepsServing(t *testing.T) {
 	if err := metricIs(h.metrics(t), `sluice_revisions_total{state="rejected"}`, "1"); err != nil {
 		t.Error(err)
 	}
+	// Refused again (a sync after a restart): still one record.
+	again := h.srv.Reject(bad, "Unsigned", "commit "+bad.Short()+" is not signed")
+	if again == nil || again.Sequence != rec.Sequence || len(h.srv.Revisions()) != 2 {
+		t.Errorf("a second rejection of the same commit made a record: %+v, %d records", again, len(h.srv.Revisions()))
+	}
+	if err := metricIs(h.metrics(t), `sluice_revisions_total{state="rejected"}`, "1"); err != nil {
+		t.Error(err)
+	}
 }

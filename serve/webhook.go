@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/sluice-gitops/sluice/internal/logtext"
 )
 
 // MaxWebhookBody bounds the body of POST /hooks/git. Push events of GitHub
@@ -105,13 +107,13 @@ func (s *admin) webhook(opts AdminOptions) handlerFunc {
 		resp := webhookResponse{Provider: p.name, Ref: pushedRef(r.Header.Get("Content-Type"), body)}
 		if want := "refs/heads/" + opts.Branch; opts.Branch != "" && resp.Ref != "" && resp.Ref != want {
 			resp.Status, resp.Reason = "ignored", "sluice follows "+want
-			s.log.Debug("webhook ignored: another ref", "provider", p.name, "ref", resp.Ref)
+			s.log.Debug("webhook ignored: another ref", "provider", p.name, "ref", logtext.Truncate(resp.Ref, 256))
 			writeJSON(w, http.StatusOK, resp)
 			return nil
 		}
 		opts.Trigger()
 		resp.Status = "sync triggered"
-		s.log.Info("webhook: sync triggered", "provider", p.name, "ref", resp.Ref)
+		s.log.Info("webhook: sync triggered", "provider", p.name, "ref", logtext.Truncate(resp.Ref, 256))
 		writeJSON(w, http.StatusAccepted, resp)
 		return nil
 	}

@@ -11,6 +11,9 @@
 // Importers alias it as gitsync, because its name collides with the standard
 // library's sync.
 //
+// sync/kube watches the cluster's EndpointSlices of the Services sluice
+// serves (cluster mode).
+//
 // It must not know about xDS or Gateway API: it hands files on, it never
 // parses them.
 package sync

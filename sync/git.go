@@ -73,6 +73,9 @@ type GitConfig struct {
 	// MaxFileSize is the size in bytes over which a file of the subtree
 	// rejects the revision; defaults to DefaultMaxFileSize.
 	MaxFileSize int64
+	// ProgressInterval is the least time between two progress lines of a
+	// long fetch; defaults to DefaultProgressInterval.
+	ProgressInterval time.Duration
 }
 
 // GitSource mirrors one branch of a Git remote into a local bare repository
@@ -87,6 +90,8 @@ type GitSource struct {
 	limit  int64                // MaxFileSize
 	dir    string               // the mirror
 	local  string               // the repository path of a local remote, else ""
+	// progressEvery is the least time between progress lines of a fetch.
+	progressEvery time.Duration
 
 	// mu guards the repository (go-git is not safe for concurrent use),
 	// including reads through the FS of every Revision, and last.
@@ -103,6 +108,10 @@ type GitSource struct {
 	baseAnc        hashSet       // base and its ancestors; nil until needed
 	seen           plumbing.Hash // the last head Sync decided on
 	rejections     []Rejection
+	// reported holds the commits already rejected, with their reason, so
+	// that each is reported once however often later pushes bring it
+	// back into the range to verify (verifysync.go, reject).
+	reported map[string]bool
 }
 
 // NewGitSource opens the mirror at cfg.Dir, creating it if missing, and
@@ -115,9 +124,10 @@ func NewGitSource(cfg GitConfig, logger *slog.Logger) (*GitSource, error) {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	s := &GitSource{
-		branch: cfg.Branch,
-		logger: logger,
-		mu:     new(sync.Mutex),
+		branch:        cfg.Branch,
+		logger:        logger,
+		mu:            new(sync.Mutex),
+		progressEvery: cfg.ProgressInterval,
 	}
 	if s.branch == "" {
 		s.branch = DefaultBranch
@@ -262,7 +272,7 @@ func (s *GitSource) Sync(ctx context.Context) (rev Revision, changed bool, err e
 
 	local := plumbing.NewRemoteReferenceName(remoteName, s.branch)
 	spec := config.RefSpec(fmt.Sprintf("+%s:%s", name, local))
-	err = remote.FetchContext(gitCtx, &git.FetchOptions{RefSpecs: []config.RefSpec{spec}, Tags: git.NoTags, Auth: s.auth})
+	err = s.fetch(gitCtx, remote, spec)
 	if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
 		if rerr := removePartialPacks(s.dir); rerr != nil {
 			s.logger.Error("a partial pack stays in the mirror", "dir", s.dir, "err", rerr)
@@ -280,12 +290,25 @@ func (s *GitSource) Sync(ctx context.Context) (rev Revision, changed bool, err e
 	return s.advance(ref.Hash())
 }
 
+// fetch fetches spec from remote, logging progress lines while it lasts
+// (fetchProgress). Callers hold s.mu.
+func (s *GitSource) fetch(ctx context.Context, remote *git.Remote, spec config.RefSpec) error {
+	prog := newFetchProgress(s.logger, s.dir, s.progressEvery)
+	wctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go prog.watch(wctx)
+	err := remote.FetchContext(ctx, &git.FetchOptions{RefSpecs: []config.RefSpec{spec}, Tags: git.NoTags, Auth: s.auth, Progress: prog})
+	stop()
+	prog.done()
+	return err
+}
+
 // Revision returns the revision of a commit already in the mirror, such as
 // an earlier head to roll back to. sha may be abbreviated.
 func (s *GitSource) Revision(sha string) (Revision, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	h, err := s.repo.ResolveRevision(plumbing.Revision(sha))
+	h, err := s.resolve(sha)
 	if err != nil {
 		return Revision{}, fmt.Errorf("sync: resolve commit %q in mirror of %s: %w: %w", sha, redactURL(s.url), ErrUnknownRevision, err)
 	}
@@ -356,6 +379,10 @@ func withCause(ctx context.Context, err error) error {
 func (s *GitSource) errorf(verb string, err error) error {
 	return fmt.Errorf("sync: %s %s: %w", verb, redactURL(s.url), scrub(err))
 }
+
+// RedactURL is redactURL, for those that show a source's URL (the admin
+// API's status).
+func RedactURL(s string) string { return redactURL(s) }
 
 // redactURL removes the user information (user name, password or token)
 // from a URL. Strings that are not URLs with a scheme are returned as they

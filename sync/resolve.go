@@ -3,6 +3,7 @@ package sync
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
@@ -31,7 +32,7 @@ var ErrUnverifiedRevision = errors.New("sync: unverified revision")
 func (s *GitSource) VerifiedRevision(sha string) (Revision, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	h, err := s.repo.ResolveRevision(plumbing.Revision(sha))
+	h, err := s.resolve(sha)
 	if err != nil {
 		return Revision{}, fmt.Errorf("sync: commit %s is not in the mirror of %s: %w", sha, redactURL(s.url), ErrUnknownRevision)
 	}
@@ -49,6 +50,21 @@ func (s *GitSource) VerifiedRevision(sha string) (Revision, error) {
 	}
 	rev.Signer, rev.Verification = signer, ver
 	return rev, nil
+}
+
+// resolve finds a commit of the mirror by SHA (or a unique prefix) or by
+// a revision expression such as HEAD~1 or main^2. HEAD and the followed
+// branch's name stand for the branch's tip as last fetched (the mirror is
+// bare: its branch lives under refs/remotes/origin/). Callers hold s.mu.
+func (s *GitSource) resolve(rev string) (*plumbing.Hash, error) {
+	local := plumbing.NewRemoteReferenceName(remoteName, s.branch).String()
+	for _, name := range []string{"HEAD", s.branch} {
+		if rest, ok := strings.CutPrefix(rev, name); ok && (rest == "" || rest[0] == '~' || rest[0] == '^') {
+			rev = local + rest
+			break
+		}
+	}
+	return s.repo.ResolveRevision(plumbing.Revision(rev))
 }
 
 // trusted decides whether commit c may be served again. Callers hold s.mu.

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	gosync "sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -74,6 +75,9 @@ type Scheduler struct {
 	waiters []chan error
 
 	failures int // consecutive failed runs; touched by Run only
+	// nextAt is when Run will run next (unix nanoseconds; 0 while a run
+	// is under way or before Run).
+	nextAt atomic.Int64
 }
 
 // ValidateSchedule reports whether spec is a cron spec a Scheduler accepts.
@@ -142,7 +146,9 @@ func (s *Scheduler) Run(ctx context.Context) {
 	defer close(s.stopped)
 	for {
 		s.runOnce(ctx)
-		wait, why := s.next(time.Now())
+		now := time.Now()
+		wait, why := s.next(now)
+		s.nextAt.Store(now.Add(wait).UnixNano())
 		s.log.Debug("next sync", "in", wait, "because", why)
 		select {
 		case <-ctx.Done():
@@ -152,6 +158,16 @@ func (s *Scheduler) Run(ctx context.Context) {
 		case <-s.after(wait):
 		}
 	}
+}
+
+// NextRun returns when the next scheduled run starts (a trigger may come
+// first); the zero time while a run is under way or before Run.
+func (s *Scheduler) NextRun() time.Time {
+	n := s.nextAt.Load()
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n)
 }
 
 // Trigger asks for a run as soon as possible, without waiting for it. A
@@ -195,6 +211,7 @@ func (s *Scheduler) runOnce(ctx context.Context) {
 	s.waiters = nil
 	s.mu.Unlock()
 
+	s.nextAt.Store(0)
 	rctx, cancel := context.WithTimeout(ctx, s.timeout)
 	err := s.sync(rctx)
 	if err != nil && errors.Is(rctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {

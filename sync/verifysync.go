@@ -220,12 +220,25 @@ func (s *GitSource) descends(head plumbing.Hash) (bool, error) {
 	}), nil
 }
 
-// reject records rejections for TakeRejections and logs them. Callers
-// hold s.mu.
+// reject records rejections for TakeRejections and logs them, each
+// commit once for a reason: in mode all, a failing commit stays in the
+// range every later push verifies until a sealed or trusted commit moves
+// past it, and would be recorded again and again. Callers hold s.mu.
 func (s *GitSource) reject(rs ...Rejection) {
+	if s.reported == nil || len(s.reported) > 4*maxRejections {
+		s.reported = map[string]bool{} // a bound; forgetting only repeats a record
+	}
+	fresh := rs[:0:0]
 	for _, r := range rs {
+		key := r.Revision.SHA + " " + r.Reason
+		if s.reported[key] {
+			continue
+		}
+		s.reported[key] = true
+		fresh = append(fresh, r)
 		s.logger.Warn("commit rejected", "revision", r.Revision.String(), "reason", r.Reason, "message", r.Message)
 	}
+	rs = fresh
 	s.rejections = append(s.rejections, rs...)
 	if n := len(s.rejections) - maxRejections; n > 0 {
 		s.rejections = slices.Delete(s.rejections, 0, n)

@@ -86,16 +86,20 @@ func (t *translator) resolveBackendFrom(routeKind, routeNS string, ref gwapiv1.B
 		to.namespace = string(*ref.Namespace)
 	}
 	service := to.group == "" && to.kind == "Service"
-	if !service && (to.group != groupEG || to.kind != "Backend") {
-		return nil, status.ReasonInvalidKind, fmt.Sprintf("field %s.kind: %s/%s is not a supported backend kind (Service, gateway.envoyproxy.io/Backend)", field, to.group, to.kind)
+	imported := to.group == groupMulticluster && to.kind == "ServiceImport"
+	if !service && !imported && (to.group != groupEG || to.kind != "Backend") {
+		return nil, status.ReasonInvalidKind, fmt.Sprintf("field %s.kind: %s/%s is not a supported backend kind (Service, gateway.envoyproxy.io/Backend, multicluster.x-k8s.io/ServiceImport)", field, to.group, to.kind)
 	}
 	if to.namespace != routeNS && !t.res.refGranted(refFrom{groupGateway, routeKind, routeNS}, to) {
 		return nil, status.ReasonRefNotPermitted, fmt.Sprintf("field %s.namespace: no ReferenceGrant in namespace %q allows %ss of namespace %q to refer to %s", field, to.namespace, routeKind, routeNS, to)
 	}
-	if service {
+	if service || imported {
 		proto := corev1.ProtocolTCP
 		if routeKind == "UDPRoute" {
 			proto = corev1.ProtocolUDP
+		}
+		if imported {
+			return t.serviceImportCluster(to.namespace, to.name, ref.Port, proto, field)
 		}
 		return t.serviceCluster(to.namespace, to.name, ref.Port, proto, field)
 	}

@@ -17,8 +17,8 @@ import (
 // backend's share of requests answers 500.
 
 // validateBackendFilters checks a backendRef's filter list.
-func validateBackendFilters(field string, filters []gwapiv1.HTTPRouteFilter) []error {
-	return validateFilters(field, filters)
+func validateBackendFilters(field string, filters []gwapiv1.HTTPRouteFilter, maxRegex int) []error {
+	return validateFilters(field, filters, maxRegex)
 }
 
 // applyBackendFilters copies a backendRef's header filters into its IR

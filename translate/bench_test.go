@@ -179,7 +179,7 @@ func benchmarkDecode(b *testing.B, routes int) {
 	b.SetBytes(size)
 	p := startPeakHeap()
 	for b.Loop() {
-		res, _, err := readResources(fsys)
+		res, _, err := readResources(fsys, Limits{})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -321,7 +321,7 @@ func BenchmarkTargets10k(b *testing.B) {
 	version := 0
 	for b.Loop() {
 		dec += timed(func() {
-			if _, _, err := readResources(fsys); err != nil {
+			if _, _, err := readResources(fsys, Limits{}); err != nil {
 				b.Fatal(err)
 			}
 		})

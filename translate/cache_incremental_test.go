@@ -184,8 +184,8 @@ func incrementalRouteSteps(c *changingRevision) []incrementalStep {
 			c.remove("routes/r08.yaml")
 			c.set("moved/r08.yaml", incrementalRouteFile(8, ""))
 		}, "file: moved/r08.yaml", "file: routes/r08.yaml"},
-		{"a second copy of a route", func() { c.set("a-copy.yaml", incrementalRouteFile(9, "-copy")) }, "already defined", ""},
-		{"the copy removed", func() { c.remove("a-copy.yaml") }, "r9.example.com", "already defined"},
+		{"a second copy of a route", func() { c.set("a-copy.yaml", incrementalRouteFile(9, "-copy")) }, "is defined twice", ""},
+		{"the copy removed", func() { c.remove("a-copy.yaml") }, "r9.example.com", "is defined twice"},
 		{"the Backend of every route changed", func() { c.set("shared.yaml", fmt.Appendf(nil, incrementalShared, "10.9.9.9")) }, "10.9.9.9", "10.0.0.1"},
 		{"a route's own Backend removed", func() {
 			c.set("routes/r11.yaml", bytes.SplitN(incrementalRouteFile(11, ""), []byte("---\n"), 2)[0])
@@ -221,8 +221,8 @@ func incrementalDecodeSteps(c *changingRevision) []incrementalStep {
 			c.remove("routes/r15.yaml")
 			c.set("a/r15.yaml", incrementalRouteFile(15, ""))
 		}, "file: a/r15.yaml", "file: routes/r15.yaml"},
-		{"a later copy of a route", func() { c.set("z-copy.yaml", incrementalRouteFile(9, "-copy")) }, "already defined", "/own-copy"},
-		{"the first copy deleted", func() { c.remove("routes/r09.yaml") }, "/own-copy", "already defined"},
+		{"a later copy of a route", func() { c.set("z-copy.yaml", incrementalRouteFile(9, "-copy")) }, "is defined twice", "/own-copy"},
+		{"the first copy deleted", func() { c.remove("routes/r09.yaml") }, "/own-copy", "is defined twice"},
 		{"the second copy deleted", func() { c.remove("z-copy.yaml") }, "r10.example.com", "r9.example.com"},
 		{"the second copy again", func() { c.set("z-copy.yaml", incrementalRouteFile(9, "-copy")) }, "/own-copy", ""},
 		{"a route with an unknown field", func() {
@@ -233,8 +233,8 @@ func incrementalDecodeSteps(c *changingRevision) []incrementalStep {
 			c.set("routes/r16.yaml", bytes.Replace(incrementalRouteFile(16, ""), []byte("hostnames: [r16"), []byte("hostnames: 7\n  x: [r16"), 1))
 		}, "cannot use", "r16.example.com"},
 		{"a copy of it", func() { c.set("routes/r16b.yaml", incrementalRouteFile(16, "-b")) }, "r16.example.com", ""},
-		{"it typed again", func() { c.set("routes/r16.yaml", incrementalRouteFile(16, "")) }, "already defined", "cannot use"},
-		{"its copy deleted", func() { c.remove("routes/r16b.yaml") }, "r16.example.com", "already defined"},
+		{"it typed again", func() { c.set("routes/r16.yaml", incrementalRouteFile(16, "")) }, "is defined twice", "cannot use"},
+		{"its copy deleted", func() { c.remove("routes/r16b.yaml") }, "r16.example.com", "is defined twice"},
 		{"a Service in a route file", func() {
 			c.set("routes/r17.yaml", append(incrementalRouteFile(17, ""), "---\napiVersion: v1\nkind: Service\nmetadata: {name: extra, namespace: apps}\nspec: {ports: [{port: 81}]}\n"...))
 		}, "/own", ""},

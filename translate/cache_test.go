@@ -99,11 +99,15 @@ func TestCacheRereadsChanged(t *testing.T) {
 // translateLabel returns label v of the Gateway default/eg as translated.
 func translateLabel(t *testing.T, fsys fs.FS, cache *Cache) string {
 	t.Helper()
-	files, err := cache.files.Read(fsys)
+	files, err := cache.files.Read(fsys, Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, g := range files.Decode().Objects().Gateways {
+	rev, err := files.Decode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range rev.Objects().Gateways {
 		if g.Name == "eg" {
 			return g.Labels["v"]
 		}

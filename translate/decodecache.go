@@ -31,7 +31,7 @@ type decodeState struct {
 
 // translate is Translate with c.
 func (c *Cache) translate(fsys fs.FS, opts Options) (*Result, error) {
-	files, err := c.files.Read(fsys)
+	files, err := c.files.Read(fsys, opts.Limits)
 	if err != nil {
 		return nil, err
 	}
@@ -40,7 +40,10 @@ func (c *Cache) translate(fsys fs.FS, opts Options) (*Result, error) {
 	c.decoded = nil
 	c.mu.Unlock()
 	if st == nil || !st.patch(files) {
-		rev := files.Decode()
+		rev, err := files.Decode()
+		if err != nil {
+			return nil, err // the kept state is dropped: the next read decodes
+		}
 		st = &decodeState{rev: rev, res: (*Resources)(rev.Objects())}
 	}
 	out, err := TranslateResources(st.res, st.rev.Warnings(), opts)

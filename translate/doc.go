@@ -10,7 +10,8 @@
 // It works in three stages:
 //   - reading files: YAML/JSON documents → typed objects grouped by kind,
 //     with their file and line (package translate/load, load.Objects;
-//     translate/flatyaml re-indents flattened YAML). Translate calls
+//     translate/flatyaml re-indents flattened YAML; translate/decrypt
+//     opens SOPS files with Options.Decryption's keys). Translate calls
 //     load.Read, or a Cache (cache.go, decodecache.go) its load.Cache;
 //     resources.go views load.Objects as Resources and gives load the
 //     API server's checks of some kinds (service_validate.go,
@@ -51,6 +52,12 @@
 //     the revision's files for Wasm modules, Options.Files).
 //   - listenerset.go: ListenerSets, listeners a Gateway takes from other
 //     namespaces, and routes' parentRefs to them.
+//   - redact.go: the values of Secrets that printing redacts by value in
+//     Gateways an EnvoyPatchPolicy changed (translate/xds/redact.go).
+//   - budget limits (Options.Limits) are load's; regex program sizes
+//     (Options.RegexProgramSize) are checked with translate/fields.
+//   - serviceimport.go: multicluster.x-k8s.io ServiceImport backends,
+//     their endpoints from EndpointSlices as a Service's.
 //   - decodecache.go: a Cache has load patch the decoded revision before
 //     when only files of HTTPRoutes and Backends changed, and the index
 //     follows the Backends that changed.

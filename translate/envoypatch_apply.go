@@ -135,8 +135,9 @@ func (s patchSet) apply(p egv1a1.EnvoyJSONPatchConfig) error {
 	list := s[p.Type]
 	secret := p.Type == egv1a1.SecretEnvoyResourceType
 	if secret && (op.Op == "copy" || op.Op == "move") {
-		// A copy of the private key in another field would be printed
-		// (Document redacts the key's own field only).
+		// A private key has no business in another field (Document
+		// would redact it by value there, redact.go, but Envoy would
+		// hold it where it was not meant to be).
 		return fmt.Errorf("field operation.op: %s is not allowed on a Secret: it could expose key material", op.Op)
 	}
 	if op.Op == "add" && *op.Path == "" {

@@ -87,6 +87,9 @@ func (t *translator) applyEnvoyPatches(gateways []*GatewayResult) {
 			status.New(status.CondAccepted, true, status.ReasonAccepted, "Policy has been accepted."),
 		}}
 		patched, fail := patchGateway(g, p.Spec.JSONPatches)
+		if fail == nil {
+			fail = t.keepCredentials(g, patched)
+		}
 		if fail != nil {
 			ancestor.Conditions = append(ancestor.Conditions, status.New(status.CondProgrammed, false, fail.reason, fail.message+"; no patch of the policy is applied"))
 		} else {
@@ -168,3 +171,16 @@ func checkPatchPolicy(p *egv1a1.EnvoyPatchPolicy) string {
 // merged fleet of a GatewayClass; it cannot collide with a Gateway's
 // NAMESPACE/NAME.
 func patchClassKey(class string) string { return "GatewayClass " + class }
+
+// keepCredentials gives patched, the Gateway g after patches, the
+// credentials of g and of the revision's Secrets, for printing to redact
+// wherever the patches put them (xds.Gateway.KeepCredentials).
+func (t *translator) keepCredentials(g, patched *GatewayResult) *patchFailure {
+	if t.secretValues == nil {
+		t.secretValues = secretValues(t.res.Secrets)
+	}
+	if err := patched.KeepCredentials(g, t.secretValues); err != nil {
+		return &patchFailure{status.ReasonInvalid, "the xDS cannot be printed: " + err.Error()}
+	}
+	return nil
+}

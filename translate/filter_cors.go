@@ -6,6 +6,7 @@ import (
 
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"github.com/sluice-gitops/sluice/translate/fields"
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
 
@@ -16,7 +17,7 @@ import (
 // corsOrigin is the CRD pattern of CORSOrigin.
 var corsOrigin = regexp.MustCompile(`(^\*$)|(^(http(s)?):\/\/(((\*\.)?([a-zA-Z0-9\-]+\.)*[a-zA-Z0-9-]+|\*)(:([0-9]{1,5}))?)$)`)
 
-func validateCORS(field string, f *gwapiv1.HTTPCORSFilter) []error {
+func validateCORS(field string, f *gwapiv1.HTTPCORSFilter, maxRegex int) []error {
 	var errs []error
 	lists := []struct {
 		name   string
@@ -49,6 +50,13 @@ func validateCORS(field string, f *gwapiv1.HTTPCORSFilter) []error {
 	}
 	if f.MaxAge < 0 {
 		errs = append(errs, fmt.Errorf("field %s.maxAge: %d must be at least 1", field, f.MaxAge))
+	}
+	for i, o := range f.AllowOrigins {
+		if _, re := ir.OriginMatch(string(o)); re != "" && o != "*" && corsOrigin.MatchString(string(o)) {
+			if err := fields.Regex(re, maxRegex); err != nil {
+				errs = append(errs, fmt.Errorf("field %s.allowOrigins[%d]: as the regex Envoy matches: %w", field, i, err))
+			}
+		}
 	}
 	return errs
 }

@@ -87,7 +87,7 @@ var filterOrder = []gwapiv1.HTTPRouteFilterType{
 
 // validateFilters checks a filter list (field names it, e.g.
 // "spec.rules[0].filters") as the CRD schema and CEL rules do.
-func validateFilters(field string, filters []gwapiv1.HTTPRouteFilter) []error {
+func validateFilters(field string, filters []gwapiv1.HTTPRouteFilter, maxRegex int) []error {
 	if len(filters) == 0 {
 		return nil
 	}
@@ -98,7 +98,7 @@ func validateFilters(field string, filters []gwapiv1.HTTPRouteFilter) []error {
 	count := map[gwapiv1.HTTPRouteFilterType]int{}
 	for i, f := range filters {
 		count[f.Type]++
-		errs = append(errs, validateFilter(fmt.Sprintf("%s[%d]", field, i), f)...)
+		errs = append(errs, validateFilter(fmt.Sprintf("%s[%d]", field, i), f, maxRegex)...)
 	}
 	for _, typ := range filterOrder {
 		if !filterTypes[typ] && count[typ] > 1 {
@@ -113,7 +113,7 @@ func validateFilters(field string, filters []gwapiv1.HTTPRouteFilter) []error {
 
 // validateFilter checks that a filter's type and its one configuration
 // field agree, then the configuration itself.
-func validateFilter(field string, f gwapiv1.HTTPRouteFilter) []error {
+func validateFilter(field string, f gwapiv1.HTTPRouteFilter, maxRegex int) []error {
 	set := map[gwapiv1.HTTPRouteFilterType]bool{
 		gwapiv1.HTTPRouteFilterRequestHeaderModifier:  f.RequestHeaderModifier != nil,
 		gwapiv1.HTTPRouteFilterResponseHeaderModifier: f.ResponseHeaderModifier != nil,
@@ -149,7 +149,7 @@ func validateFilter(field string, f gwapiv1.HTTPRouteFilter) []error {
 	case gwapiv1.HTTPRouteFilterURLRewrite:
 		return validateRewrite(field+".urlRewrite", f.URLRewrite)
 	case gwapiv1.HTTPRouteFilterCORS:
-		return validateCORS(field+".cors", f.CORS)
+		return validateCORS(field+".cors", f.CORS, maxRegex)
 	case gwapiv1.HTTPRouteFilterRequestMirror:
 		return validateMirror(field+".requestMirror", f.RequestMirror)
 	}
@@ -170,12 +170,12 @@ func filterField(typ gwapiv1.HTTPRouteFilterType) string {
 
 // validateRuleFilters checks the CEL rules of an HTTPRouteRule that relate
 // its filters to its matches and backendRefs.
-func validateRuleFilters(ruleIndex int, rule gwapiv1.HTTPRouteRule) []error {
+func validateRuleFilters(ruleIndex int, rule gwapiv1.HTTPRouteRule, maxRegex int) []error {
 	if len(rule.Filters) == 0 && rule.Timeouts == nil && rule.Retry == nil && !anyBackendFilters(rule.BackendRefs) {
 		return nil // the common case costs nothing
 	}
 	field := fmt.Sprintf("spec.rules[%d]", ruleIndex)
-	errs := validateFilters(field+".filters", rule.Filters)
+	errs := validateFilters(field+".filters", rule.Filters, maxRegex)
 	for i, f := range rule.Filters {
 		var path *gwapiv1.HTTPPathModifier
 		switch {
@@ -193,7 +193,7 @@ func validateRuleFilters(ruleIndex int, rule gwapiv1.HTTPRouteRule) []error {
 	}
 	for j, ref := range rule.BackendRefs {
 		if len(ref.Filters) > 0 {
-			errs = append(errs, validateBackendFilters(fmt.Sprintf("%s.backendRefs[%d].filters", field, j), ref.Filters)...)
+			errs = append(errs, validateBackendFilters(fmt.Sprintf("%s.backendRefs[%d].filters", field, j), ref.Filters, maxRegex)...)
 		}
 	}
 	errs = append(errs, validateTimeouts(field+".timeouts", rule.Timeouts)...)

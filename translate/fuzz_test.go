@@ -22,7 +22,7 @@ func FuzzLoad(f *testing.F) {
 		f.Add(data)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		res, warnings, err := readResources(fstest.MapFS{"in.yaml": {Data: data}})
+		res, warnings, err := readResources(fstest.MapFS{"in.yaml": {Data: data}}, Limits{})
 		if err != nil {
 			return
 		}

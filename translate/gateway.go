@@ -18,7 +18,11 @@ import (
 type translator struct {
 	opts Options
 	res  *Resources
-	memo *memo // per-object results reused across revisions, or nil
+	// secretValues are the values of the revision's Secrets as they may
+	// print, made for the first Gateway an EnvoyPatchPolicy changes
+	// (redact.go).
+	secretValues []string
+	memo         *memo // per-object results reused across revisions, or nil
 	// rec records the lookups of the route whose rules are being
 	// resolved, or is nil (incremental.go).
 	rec *resolveRecord

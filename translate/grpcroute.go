@@ -7,6 +7,7 @@ import (
 
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"github.com/sluice-gitops/sluice/translate/fields"
 	"github.com/sluice-gitops/sluice/translate/ir"
 )
 
@@ -133,13 +134,13 @@ func orAny(re string) string {
 // validateGRPCRoute checks a GRPCRoute as the CRD schema and CEL rules
 // do: its matches and filter types here, the rest on rt, the HTTPRoute it
 // translates to, whose field paths are the same.
-func validateGRPCRoute(gr *gwapiv1.GRPCRoute, rt *gwapiv1.HTTPRoute) error {
+func validateGRPCRoute(gr *gwapiv1.GRPCRoute, rt *gwapiv1.HTTPRoute, maxRegex int) error {
 	var errs []error
 	total := 0
 	for i, r := range gr.Spec.Rules {
 		total += len(r.Matches)
 		for j, m := range r.Matches {
-			errs = append(errs, validateGRPCMatch(fmt.Sprintf("spec.rules[%d].matches[%d]", i, j), m)...)
+			errs = append(errs, validateGRPCMatch(fmt.Sprintf("spec.rules[%d].matches[%d]", i, j), m, maxRegex)...)
 		}
 		errs = append(errs, validateGRPCFilterTypes(fmt.Sprintf("spec.rules[%d].filters", i), r.Filters)...)
 		for j, ref := range r.BackendRefs {
@@ -159,10 +160,10 @@ func validateGRPCRoute(gr *gwapiv1.GRPCRoute, rt *gwapiv1.HTTPRoute) error {
 		r.Matches = nil
 		plain.Spec.Rules[i] = r
 	}
-	return validateHTTPRoute(&plain)
+	return validateHTTPRoute(&plain, maxRegex)
 }
 
-func validateGRPCMatch(field string, m gwapiv1.GRPCRouteMatch) []error {
+func validateGRPCMatch(field string, m gwapiv1.GRPCRouteMatch, maxRegex int) []error {
 	var errs []error
 	if mm := m.Method; mm != nil {
 		f := field + ".method"
@@ -173,9 +174,17 @@ func validateGRPCMatch(field string, m gwapiv1.GRPCRouteMatch) []error {
 		case svc == "" && method == "":
 			errs = append(errs, fmt.Errorf("field %s: One or both of 'service' or 'method' must be specified", f))
 		case grpcRegex(mm):
+			bad := false
 			for _, p := range [][2]string{{"service", svc}, {"method", method}} {
 				if _, err := regexp.Compile(p[1]); p[1] != "" && err != nil {
 					errs = append(errs, fmt.Errorf("field %s.%s: %q is not a valid RE2 regular expression: %v", f, p[0], p[1], err))
+					bad = true
+				}
+			}
+			// Envoy gets both as one path regex (grpcMatch).
+			if path := "/" + orAny(svc) + "/" + orAny(method); !bad {
+				if err := fields.Regex(path, maxRegex); err != nil {
+					errs = append(errs, fmt.Errorf("field %s: service and method as the path regex Envoy matches: %w", f, err))
 				}
 			}
 		default:
@@ -196,8 +205,8 @@ func validateGRPCMatch(field string, m gwapiv1.GRPCRouteMatch) []error {
 		case h.Value == "":
 			errs = append(errs, fmt.Errorf("field %s.value: must not be empty", f))
 		case h.Type != nil && *h.Type == gwapiv1.GRPCHeaderMatchRegularExpression:
-			if _, err := regexp.Compile(h.Value); err != nil {
-				errs = append(errs, fmt.Errorf("field %s.value: %q is not a valid RE2 regular expression: %v", f, h.Value, err))
+			if err := fields.Regex(h.Value, maxRegex); err != nil {
+				errs = append(errs, fmt.Errorf("field %s.value: %w", f, err))
 			}
 		case h.Type != nil && *h.Type != gwapiv1.GRPCHeaderMatchExact:
 			errs = append(errs, fmt.Errorf("field %s.type: %q is not one of Exact, RegularExpression", f, *h.Type))

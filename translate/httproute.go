@@ -89,9 +89,9 @@ func (t *translator) processHTTPRoutes() {
 		s := t.statusOf(src.kind, rt.Namespace, rt.Name)
 		var err error
 		if src.grpc != nil {
-			err = validateGRPCRoute(src.grpc, rt)
+			err = validateGRPCRoute(src.grpc, rt, t.opts.RegexProgramSize)
 		} else {
-			err = t.memo.validateHTTPRoute(rt)
+			err = t.memo.validateHTTPRoute(rt, t.opts.RegexProgramSize)
 		}
 		if err != nil {
 			msg := strings.ReplaceAll(err.Error(), "\n", "; ")

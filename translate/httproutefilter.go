@@ -2,7 +2,6 @@ package translate
 
 import (
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -10,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"github.com/sluice-gitops/sluice/translate/fields"
 	"github.com/sluice-gitops/sluice/translate/ir"
 	"github.com/sluice-gitops/sluice/translate/status"
 )
@@ -52,7 +52,7 @@ func (t *translator) extensionFilter(routeKind, routeNS, field string, ref *gwap
 		msgs = append(msgs, "field spec.credentialInjection: not supported yet")
 	}
 	if spec.URLRewrite != nil {
-		rw, errs := extRewrite(spec.URLRewrite)
+		rw, errs := extRewrite(spec.URLRewrite, t.opts.RegexProgramSize)
 		msgs = append(msgs, errs...)
 		if rf.extRewrite != nil {
 			msgs = append(msgs, fmt.Sprintf("field spec.urlRewrite: %s rewrites the URL already; a rule may have one HTTPRouteFilter urlRewrite", rf.extRewriteFrom))
@@ -108,7 +108,7 @@ func (rf *ruleFilters) finishExtensions(probs *refProblems) {
 
 // extRewrite checks an HTTPRouteFilter's urlRewrite as its CRD and Envoy
 // Gateway do, and translates it.
-func extRewrite(u *egv1a1.HTTPURLRewriteFilter) (*ir.URLRewrite, []string) {
+func extRewrite(u *egv1a1.HTTPURLRewriteFilter, maxRegex int) (*ir.URLRewrite, []string) {
 	rw := &ir.URLRewrite{}
 	var msgs []string
 	if p := u.Path; p != nil {
@@ -118,7 +118,7 @@ func extRewrite(u *egv1a1.HTTPURLRewriteFilter) (*ir.URLRewrite, []string) {
 		case p.ReplaceRegexMatch == nil:
 			msgs = append(msgs, "field spec.urlRewrite.path.replaceRegexMatch: must be set for type ReplaceRegexMatch")
 		default:
-			rr, err := regexReplace("spec.urlRewrite.path.replaceRegexMatch", p.ReplaceRegexMatch.Pattern, p.ReplaceRegexMatch.Substitution, false)
+			rr, err := regexReplace("spec.urlRewrite.path.replaceRegexMatch", p.ReplaceRegexMatch.Pattern, p.ReplaceRegexMatch.Substitution, false, maxRegex)
 			rw.PathRegex = rr
 			msgs = append(msgs, err...)
 		}
@@ -148,7 +148,7 @@ func extRewrite(u *egv1a1.HTTPURLRewriteFilter) (*ir.URLRewrite, []string) {
 				msgs = append(msgs, "field "+f+".pathRegex: must be specified for type PathRegex")
 				break
 			}
-			rr, err := regexReplace(f+".pathRegex", h.PathRegex.Pattern, h.PathRegex.Substitution, true)
+			rr, err := regexReplace(f+".pathRegex", h.PathRegex.Pattern, h.PathRegex.Substitution, true, maxRegex)
 			rw.HostPathRegex = rr
 			msgs = append(msgs, err...)
 		default:
@@ -161,12 +161,15 @@ func extRewrite(u *egv1a1.HTTPURLRewriteFilter) (*ir.URLRewrite, []string) {
 	return rw, msgs
 }
 
-// regexReplace checks a pattern (RE2, which Go's regexp parses alike)
-// and a substitution; a host needs a substitution that is a header value.
-func regexReplace(field, pattern, subst string, host bool) (*ir.RegexReplace, []string) {
+// regexReplace checks a pattern (RE2, which Go's regexp parses alike,
+// within Envoy's program size maxRegex) and a substitution; a host needs
+// a substitution that is a header value.
+func regexReplace(field, pattern, subst string, host bool, maxRegex int) (*ir.RegexReplace, []string) {
 	var msgs []string
-	if _, err := regexp.Compile(pattern); err != nil || pattern == "" {
+	if pattern == "" {
 		msgs = append(msgs, fmt.Sprintf("field %s.pattern: %q is not a valid RE2 regular expression", field, pattern))
+	} else if err := fields.Regex(pattern, maxRegex); err != nil {
+		msgs = append(msgs, fmt.Sprintf("field %s.pattern: %v", field, err))
 	}
 	if host && (subst == "" || strings.ContainsAny(subst, "\r\n\x00")) {
 		msgs = append(msgs, fmt.Sprintf("field %s.substitution: %q is empty or holds CR, LF or NUL", field, subst))

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sluice-gitops/sluice/policies"
 	"github.com/sluice-gitops/sluice/translate/ir"
+	"github.com/sluice-gitops/sluice/translate/load"
 	"github.com/sluice-gitops/sluice/translate/status"
 	"github.com/sluice-gitops/sluice/translate/xds"
 )
@@ -89,6 +90,7 @@ type resolveDep struct {
 	sp       corev1.ServicePort
 	proto    corev1.Protocol
 	obj      *egv1a1.Backend
+	imp      *load.ServiceImport
 	state    *backendState // what the lookup gave
 }
 
@@ -98,6 +100,7 @@ const (
 	depBackend  depKind = iota // t.backend
 	depService                 // t.serviceState
 	depFallback                // t.isFallback
+	depImport                  // t.serviceImportState
 )
 
 // resolveRecord gathers the lookups and warnings of one route while its
@@ -124,6 +127,12 @@ func (r *resolveRecord) backend(key, ns, name string, b *backendState) {
 func (r *resolveRecord) service(key string, svc *corev1.Service, sp corev1.ServicePort, proto corev1.Protocol, b *backendState) {
 	if r != nil {
 		r.deps = append(r.deps, resolveDep{kind: depService, key: key, svc: svc, sp: sp, proto: proto, state: b})
+	}
+}
+
+func (r *resolveRecord) serviceImport(key string, si *load.ServiceImport, sp corev1.ServicePort, b *backendState) {
+	if r != nil {
+		r.deps = append(r.deps, resolveDep{kind: depImport, key: key, imp: si, sp: sp, state: b})
 	}
 }
 
@@ -286,6 +295,10 @@ func (t *translator) replay(e *rulesMemo) bool {
 			}
 		case depService:
 			if t.serviceState(d.key, d.svc, d.sp, d.proto) != d.state {
+				return false
+			}
+		case depImport:
+			if t.serviceImportState(d.key, d.imp, d.sp) != d.state {
 				return false
 			}
 		case depFallback:

@@ -22,6 +22,9 @@ type resourceIndex struct {
 	services        map[string]*corev1.Service              // by namespace/name
 	slices          map[string][]*discoveryv1.EndpointSlice // by namespace/service name
 	backends        map[string]*egv1a1.Backend              // by namespace/name
+	// ServiceImports and their EndpointSlices (serviceimport.go).
+	imports      map[string]*load.ServiceImport
+	importSlices map[string][]*discoveryv1.EndpointSlice
 }
 
 // idx returns the index of r, building it once (load.Objects.Derived).
@@ -45,6 +48,11 @@ func buildIndex(r *Resources) *resourceIndex {
 		services:        map[string]*corev1.Service{},
 		slices:          map[string][]*discoveryv1.EndpointSlice{},
 		backends:        make(map[string]*egv1a1.Backend, len(r.Backends)),
+		imports:         map[string]*load.ServiceImport{},
+		importSlices:    map[string][]*discoveryv1.EndpointSlice{},
+	}
+	for _, si := range r.ServiceImports {
+		x.imports[si.Namespace+"/"+si.Name] = si
 	}
 	for _, b := range r.Backends {
 		x.backends[b.Namespace+"/"+b.Name] = b
@@ -69,6 +77,10 @@ func buildIndex(r *Resources) *resourceIndex {
 		if svc := s.Labels[discoveryv1.LabelServiceName]; svc != "" {
 			key := s.Namespace + "/" + svc
 			x.slices[key] = append(x.slices[key], s)
+		}
+		if si := s.Labels[load.LabelServiceImportName]; si != "" {
+			key := s.Namespace + "/" + si
+			x.importSlices[key] = append(x.importSlices[key], s)
 		}
 	}
 	return x

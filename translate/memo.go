@@ -80,14 +80,15 @@ func (m *memo) finish(states map[string]*backendState) {
 	m.cache.mu.Unlock()
 }
 
-// validateHTTPRoute is validateHTTPRoute(rt), remembered by object.
-func (m *memo) validateHTTPRoute(rt *gwapiv1.HTTPRoute) error {
+// validateHTTPRoute is validateHTTPRoute(rt, maxRegex), remembered by
+// object (a Cache's translations share their Options).
+func (m *memo) validateHTTPRoute(rt *gwapiv1.HTTPRoute, maxRegex int) error {
 	if m == nil {
-		return validateHTTPRoute(rt)
+		return validateHTTPRoute(rt, maxRegex)
 	}
 	err, ok := m.prev.validated[rt]
 	if !ok {
-		err = validateHTTPRoute(rt)
+		err = validateHTTPRoute(rt, maxRegex)
 	}
 	m.next.validated[rt] = err
 	return err

@@ -5,12 +5,14 @@ import (
 	"reflect"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/sluice-gitops/sluice/policies"
 	"github.com/sluice-gitops/sluice/translate/ir"
+	"github.com/sluice-gitops/sluice/translate/status"
 )
 
 // irMerger merges the IRs of the members of one merged class into out,
@@ -53,9 +55,11 @@ func (m *irMerger) listener(l *ir.Listener) {
 	if len(l.TLSChains) > 0 {
 		if diff := policies.ClientPortWideDiff(have.Client, l.Client); len(diff) > 0 {
 			m.warn("listener %s: its client traffic settings %s are not those of %s, which shares its port; those of %s are in force", l.Name, strings.Join(diff, ", "), have.Name, have.Name)
+			m.refuseClientPolicy(l, have)
 		}
 	} else if !reflect.DeepEqual(have.Client, l.Client) {
 		m.warn("listener %s: its client traffic settings are not those of %s, which shares its port; those of %s are in force", l.Name, have.Name, have.Name)
+		m.refuseClientPolicy(l, have)
 	}
 	// The IRs are the members' own: copy before changing.
 	merged := *have
@@ -148,5 +152,52 @@ func (m *irMerger) cluster(c *ir.Cluster) {
 	}
 	if !reflect.DeepEqual(have, c) {
 		m.warn("cluster %s: its settings differ from an older member's, whose are in force", c.Name)
+	}
+}
+
+// refuseClientPolicy takes listener l's port from the in-force places of
+// its ClientTrafficPolicy, whose settings lose to those of have on the
+// port they share: a ClientTrafficPolicy configures a whole port, here
+// shared with another Gateway of the class. A policy left in force
+// nowhere on the member is Accepted=False (Invalid) for it, as Envoy
+// Gateway refuses it; one still in force elsewhere says where it is not.
+// The status is the translation's own copy.
+func (m *irMerger) refuseClientPolicy(l, have *ir.Listener) {
+	if l.Client == nil || l.Client.Policy == "" {
+		return
+	}
+	ns, name, _ := strings.Cut(l.Client.Policy, "/")
+	s := m.t.statusOf(policies.KindClientTrafficPolicy, ns, name)
+	gw := m.gw.Namespace + "/" + m.gw.Name
+	msg := fmt.Sprintf("listener %s shares port %d with listener %s of another Gateway of merged GatewayClass %s; a ClientTrafficPolicy configures a whole port, whose settings are those of %s",
+		l.Name, l.Port, have.Name, m.gw.Spec.GatewayClassName, have.Name)
+	port := fmt.Sprintf("(port %d)", l.Port)
+	inForce := false
+	for i := range s.Attachments {
+		at := &s.Attachments[i]
+		if f := strings.Fields(at.Target); len(f) < 2 || f[1] != gw {
+			continue
+		}
+		at.InForce = slices.DeleteFunc(slices.Clone(at.InForce), func(p string) bool { return strings.HasSuffix(p, port) })
+		if len(at.InForce) == 0 {
+			at.InForce, at.LostTo = nil, "the settings of "+have.Name+" on the shared port (see Accepted)"
+		}
+		inForce = inForce || len(at.InForce) > 0
+	}
+	for i := range s.Ancestors {
+		a := &s.Ancestors[i]
+		if a.AncestorRef != gw && !strings.HasPrefix(a.AncestorRef, gw+"/") {
+			continue
+		}
+		if !inForce {
+			a.Conditions = []status.Condition{{Type: status.CondAccepted, Status: "False", Reason: status.ReasonInvalid, Message: msg}}
+			continue
+		}
+		a.Conditions = slices.Clone(a.Conditions)
+		for c := range a.Conditions {
+			if cd := &a.Conditions[c]; cd.Type == status.CondAccepted && cd.Status == "True" {
+				cd.Message = strings.TrimSuffix(cd.Message, ".") + "; not in force on port " + strconv.Itoa(int(l.Port)) + ": " + msg
+			}
+		}
 	}
 }

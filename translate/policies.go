@@ -36,6 +36,8 @@ func (t *translator) planPolicies() *policies.Plan {
 			Policies:  t.res.BackendTrafficPolicies,
 			Targets:   targets,
 			ConfigMap: t.configMap,
+
+			RegexProgramSize: t.opts.RegexProgramSize,
 		},
 		Security: policies.SecurityInput{
 			Policies:       t.res.SecurityPolicies,
@@ -43,6 +45,8 @@ func (t *translator) planPolicies() *policies.Plan {
 			Secret:         t.coreSecret,
 			SecretGranted:  t.securityPolicySecretGranted,
 			BackendCluster: t.securityPolicyBackend,
+
+			RegexProgramSize: t.opts.RegexProgramSize,
 		},
 		Extension: t.extensionInput(targets), // extensionpolicy.go
 	}, t.memo.lastPlan())
@@ -58,6 +62,8 @@ func (t *translator) applyPolicies(gateways []*ir.Gateway) {
 			Secret:        t.coreSecret,
 			ConfigMap:     t.configMap,
 			SecretGranted: t.clientTrafficPolicySecretGranted,
+
+			RegexProgramSize: t.opts.RegexProgramSize,
 		}, gateways)
 		for _, st := range ctp {
 			t.policyStatus(st)

@@ -57,9 +57,19 @@ func admit[P metav1.Object](check func(P) error) func(metav1.Object) error {
 	return func(obj metav1.Object) error { return check(obj.(P)) }
 }
 
-// readResources reads the files of fsys (load.Read) into Resources.
-func readResources(fsys fs.FS) (*Resources, []string, error) {
-	objects, warnings, err := load.Read(fsys, loadOptions)
+// Limits bound what reading one revision may cost (load.Limits).
+type Limits = load.Limits
+
+// LimitError says which of the Limits a revision went over; a
+// *ParseError wraps it.
+type LimitError = load.LimitError
+
+// readResources reads the files of fsys (load.Read) into Resources,
+// within lim.
+func readResources(fsys fs.FS, lim Limits) (*Resources, []string, error) {
+	opts := loadOptions
+	opts.Limits = lim
+	objects, warnings, err := load.Read(fsys, opts)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -34,7 +34,7 @@ func goldenWithSecrets(t *testing.T, marker string) []goldenSecretCase {
 		if !strings.Contains(string(data), marker) {
 			continue
 		}
-		res, _, err := readResources(fstest.MapFS{"in.yaml": {Data: data}})
+		res, _, err := readResources(fstest.MapFS{"in.yaml": {Data: data}}, Limits{})
 		if err != nil {
 			t.Fatal(err)
 		}

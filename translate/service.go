@@ -55,10 +55,20 @@ func (t *translator) serviceCluster(namespace, name string, port *gwapiv1.PortNu
 }
 
 // serviceState returns the state of one Service port, registering it the
-// first time: the last translation's when the environment is the same
-// (the Service, its EndpointSlices and BackendTLSPolicies), with its
-// warnings given again, else a new one.
+// first time (portState).
 func (t *translator) serviceState(key string, svc *corev1.Service, sp corev1.ServicePort, proto corev1.Protocol) *backendState {
+	if b, ok := t.backends[key]; ok {
+		return b
+	}
+	return t.portState(key, func() *ir.Cluster { return t.buildServiceCluster(svc, sp) }, proto == corev1.ProtocolTCP)
+}
+
+// portState returns the state of one port of a Service or ServiceImport,
+// registering it the first time: the last translation's when the
+// environment is the same (the object, its EndpointSlices and
+// BackendTLSPolicies), with its warnings given again, else the cluster
+// build gives, under the BackendTLSPolicies of its name if tls.
+func (t *translator) portState(key string, build func() *ir.Cluster, tls bool) *backendState {
 	if b, ok := t.backends[key]; ok {
 		return b
 	}
@@ -67,8 +77,8 @@ func (t *translator) serviceState(key string, svc *corev1.Service, sp corev1.Ser
 		t.warnings = append(t.warnings, b.warnings...)
 	} else {
 		n := len(t.warnings)
-		c := t.buildServiceCluster(svc, sp)
-		if proto == corev1.ProtocolTCP {
+		c := build()
+		if tls {
 			t.applyTLSPolicy(c)
 		}
 		b = &backendState{cluster: c, warnings: slices.Clone(t.warnings[n:])}
@@ -126,25 +136,37 @@ func (t *translator) buildServiceCluster(svc *corev1.Service, sp corev1.ServiceP
 		c.Endpoints = []*ir.Endpoint{{Host: host, Port: uint32(sp.Port)}}
 		return c
 	}
-	var why string
-	if slices := t.res.idx().slices[svc.Namespace+"/"+svc.Name]; len(slices) == 0 {
-		why = fmt.Sprintf("no EndpointSlice is labelled %s: %s", discoveryv1.LabelServiceName, svc.Name)
-	} else {
-		c.Endpoints, why = sliceEndpoints(slices, sp)
+	slices := t.res.idx().slices[svc.Namespace+"/"+svc.Name]
+	if len(slices) == 0 && t.opts.LiveEndpoints {
+		return c // the cluster's EndpointSlices fill it in (live.go)
 	}
-	if why != "" {
-		loc := t.res.Where("Service", svc.Namespace, svc.Name)
-		t.warnings = append(t.warnings, fmt.Sprintf("%s: Service %s/%s: %s; cluster %s has no endpoints: Envoy answers 503", loc, svc.Namespace, svc.Name, why, c.Name))
-	}
+	t.sliceCluster(c, "Service", svc.Namespace, svc.Name, discoveryv1.LabelServiceName, slices, sp)
 	return c
 }
 
+// sliceCluster gives cluster c the endpoints of port sp of the Service or
+// ServiceImport (kind) namespace/name, from the EndpointSlices labelled
+// label: name, warning when it has none.
+func (t *translator) sliceCluster(c *ir.Cluster, kind, namespace, name, label string, list []*discoveryv1.EndpointSlice, sp corev1.ServicePort) {
+	var why string
+	if len(list) == 0 {
+		why = fmt.Sprintf("no EndpointSlice is labelled %s: %s", label, name)
+	} else {
+		c.Endpoints, c.DNS, why = sliceEndpoints(list, sp)
+	}
+	if why != "" {
+		loc := t.res.Where(kind, namespace, name)
+		t.warnings = append(t.warnings, fmt.Sprintf("%s: %s %s/%s: %s; cluster %s has no endpoints: Envoy answers 503", loc, kind, namespace, name, why, c.Name))
+	}
+}
+
 // sliceEndpoints returns the ready endpoints of a Service port, sorted and
-// without duplicates, or none and why.
-func sliceEndpoints(list []*discoveryv1.EndpointSlice, sp corev1.ServicePort) ([]*ir.Endpoint, string) {
+// without duplicates, and whether any is a DNS name (of an FQDN slice:
+// the cluster resolves them, its IP addresses too), or none and why.
+func sliceEndpoints(list []*discoveryv1.EndpointSlice, sp corev1.ServicePort) ([]*ir.Endpoint, bool, string) {
 	var eps []*ir.Endpoint
 	seen := map[ir.Endpoint]bool{}
-	matched := false
+	matched, dns := false, false
 	for _, s := range list {
 		port := slicePort(s, sp)
 		if port == 0 {
@@ -158,11 +180,14 @@ func sliceEndpoints(list []*discoveryv1.EndpointSlice, sp corev1.ServicePort) ([
 			// Addresses are fungible; consumers use the first (as
 			// kube-proxy does), here written canonically so that equal
 			// addresses compare equal. validateEndpointSlice checked it.
-			addr, err := netip.ParseAddr(ep.Addresses[0])
-			if err != nil {
+			e := ir.Endpoint{Host: ep.Addresses[0], Port: port}
+			if s.AddressType == discoveryv1.AddressTypeFQDN {
+				dns = true
+			} else if addr, err := netip.ParseAddr(e.Host); err == nil {
+				e.Host = addr.String()
+			} else {
 				continue
 			}
-			e := ir.Endpoint{Host: addr.String(), Port: port}
 			if !seen[e] {
 				seen[e] = true
 				eps = append(eps, &e)
@@ -175,14 +200,14 @@ func sliceEndpoints(list []*discoveryv1.EndpointSlice, sp corev1.ServicePort) ([
 	}
 	switch {
 	case !matched:
-		return nil, fmt.Sprintf("no EndpointSlice has a %s port named %s, as Service port %d", protocolOf(sp.Protocol), name, sp.Port)
+		return nil, false, fmt.Sprintf("no EndpointSlice has a %s port named %s, as Service port %d", protocolOf(sp.Protocol), name, sp.Port)
 	case len(eps) == 0:
-		return nil, fmt.Sprintf("the EndpointSlices have no ready endpoint for Service port %d", sp.Port)
+		return nil, false, fmt.Sprintf("the EndpointSlices have no ready endpoint for Service port %d", sp.Port)
 	}
 	slices.SortFunc(eps, func(a, b *ir.Endpoint) int {
 		return cmp.Or(cmp.Compare(a.Host, b.Host), cmp.Compare(a.Port, b.Port))
 	})
-	return eps, ""
+	return eps, dns, ""
 }
 
 // slicePort returns the number an EndpointSlice gives a Service port (by

@@ -70,22 +70,19 @@ func validateService(svc *corev1.Service) error {
 }
 
 // validateEndpointSlice checks an EndpointSlice's address type, addresses
-// and ports. A slice that names no Service is refused too: nothing could
-// use it, and a forgotten label is the likely cause.
+// and ports. A slice that names neither a Service nor a ServiceImport is
+// refused too: nothing could use it, and a forgotten label is the likely
+// cause. FQDN slices (deprecated in Kubernetes, still served by it and by
+// Envoy Gateway) hold DNS names, which the cluster resolves itself.
 func validateEndpointSlice(s *discoveryv1.EndpointSlice) error {
 	var p load.Problems
-	if s.Labels[discoveryv1.LabelServiceName] == "" {
-		p.Add("metadata", "field metadata.labels: has no %s label, so it belongs to no Service", discoveryv1.LabelServiceName)
+	if s.Labels[discoveryv1.LabelServiceName] == "" && s.Labels[load.LabelServiceImportName] == "" {
+		p.Add("metadata", "field metadata.labels: has neither a %s nor a %s label, so it belongs to no Service or ServiceImport", discoveryv1.LabelServiceName, load.LabelServiceImportName)
 	}
-	ip := true
 	switch s.AddressType {
-	case discoveryv1.AddressTypeIPv4, discoveryv1.AddressTypeIPv6:
-	case discoveryv1.AddressTypeFQDN:
-		ip = false
-		p.Add("addressType", "field addressType: FQDN is deprecated in Kubernetes and not supported")
+	case discoveryv1.AddressTypeIPv4, discoveryv1.AddressTypeIPv6, discoveryv1.AddressTypeFQDN:
 	default:
-		ip = false
-		p.Add("addressType", "field addressType: unsupported value %q: supported values: IPv4, IPv6", s.AddressType)
+		p.Add("addressType", "field addressType: unsupported value %q: supported values: FQDN, IPv4, IPv6", s.AddressType)
 	}
 	for i, ep := range s.Endpoints {
 		field := fmt.Sprintf("endpoints[%d].addresses", i)
@@ -93,7 +90,7 @@ func validateEndpointSlice(s *discoveryv1.EndpointSlice) error {
 			p.Add("endpoints.addresses", "field %s: has %d entries; 1 to 100 are required", field, n)
 		}
 		for j, a := range ep.Addresses {
-			if ip && !validSliceAddress(s.AddressType, a) {
+			if !validSliceAddress(s.AddressType, a) {
 				p.Add("endpoints.addresses", "field %s[%d]: %q is not an %s address", field, j, a, s.AddressType)
 			}
 		}
@@ -110,10 +107,13 @@ func validateEndpointSlice(s *discoveryv1.EndpointSlice) error {
 	return p.Err()
 }
 
-// validSliceAddress checks an address of an IPv4 or IPv6 slice (other
-// types are refused before): an address of the slice's family, without a
-// zone; IPv4-mapped IPv6 addresses are ambiguous and refused.
+// validSliceAddress checks an address of a slice of a valid type: an
+// address of the slice's family, without a zone (IPv4-mapped IPv6
+// addresses are ambiguous and refused), or a lowercase DNS name.
 func validSliceAddress(typ discoveryv1.AddressType, s string) bool {
+	if typ == discoveryv1.AddressTypeFQDN {
+		return validHostname(s, false)
+	}
 	a, err := netip.ParseAddr(s)
 	if err != nil || a.Zone() != "" {
 		return false

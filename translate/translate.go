@@ -4,6 +4,7 @@ import (
 	"io/fs"
 	"sort"
 
+	"github.com/sluice-gitops/sluice/translate/decrypt"
 	"github.com/sluice-gitops/sluice/translate/status"
 	"github.com/sluice-gitops/sluice/translate/xds"
 )
@@ -22,6 +23,23 @@ type Options struct {
 	// the next one decodes only the files that changed, and what
 	// translating it gave (cache.go).
 	Cache *Cache
+	// Limits bound what reading a revision may cost; zero fields are
+	// load's defaults. A revision over them is a *ParseError wrapping a
+	// *LimitError.
+	Limits Limits
+	// RegexProgramSize is the largest RE2 program size of a regex sent
+	// to Envoy (its runtime re2.max_program_size.error_level); 0 means
+	// Envoy's default, fields.DefaultRegexProgramSize. A larger regex
+	// rejects its object, naming the field and the size.
+	RegexProgramSize int
+	// Decryption opens the revision's SOPS-encrypted files in memory
+	// (translate/decrypt). Without it, a SOPS file rejects the revision.
+	Decryption *decrypt.Keys
+	// LiveEndpoints says that the endpoints of Services without
+	// EndpointSlices in the repository come from elsewhere (sluice serve
+	// in a cluster): such a Service does not warn, and each GatewayResult
+	// lists it in LiveServices (live.go).
+	LiveEndpoints bool
 	// Files are the revision's files, for the objects that name one
 	// (EnvoyExtensionPolicy wasm modules, extensionpolicy.go). Translate
 	// sets them to the files it reads; without them, such objects are
@@ -61,16 +79,17 @@ func (r *Result) Gateway(namespace, name string) *GatewayResult {
 }
 
 // Translate reads every .yaml, .yml and .json file of fsys as one revision
-// and translates it. The error is non-nil only when files cannot be read or
+// (SOPS files decrypted with opts.Decryption) and translates it. The error is non-nil only when files cannot be read or
 // parsed (each a *ParseError naming file and line); then no Result is given.
 func Translate(fsys fs.FS, opts Options) (*Result, error) {
+	fsys = opts.Decryption.FS(fsys)
 	if opts.Files == nil {
-		opts.Files = fsys
+		opts.Files = fsys // decrypted: a module may be SOPS-encrypted too
 	}
 	if opts.Cache != nil {
 		return opts.Cache.translate(fsys, opts) // decodecache.go
 	}
-	res, warnings, err := readResources(fsys)
+	res, warnings, err := readResources(fsys, opts.Limits)
 	if err != nil {
 		return nil, err
 	}
@@ -98,9 +117,10 @@ func TranslateResources(res *Resources, warnings []string, opts Options) (*Resul
 	}
 	t.memo.finish(t.backends)
 	t.applyEnvoyPatches(out.Gateways)
+	t.liveServices(out.Gateways)
 	out.Gateways = t.fanOutMerged(out.Gateways)
 	out.Warnings = t.warnings
-	out.Status = sortStatus(t.statusList)
+	out.Status = sortStatus(append(t.statusList, duplicateStatus(res.Duplicates)...))
 	sort.Strings(out.Warnings)
 	return out, nil
 }

@@ -3,10 +3,11 @@ package translate
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"github.com/sluice-gitops/sluice/translate/fields"
 )
 
 // The checks here are those a Kubernetes API server makes through the CRD
@@ -21,12 +22,13 @@ var validMethods = map[gwapiv1.HTTPMethod]bool{
 }
 
 // headerName is the CRD pattern of HTTP header names (RFC 7230 tokens).
-var headerName = regexp.MustCompile("^[A-Za-z0-9!#$%&'*+\\-.^_`|~]+$")
+var headerName = fields.HeaderNameRe
 
 // validateHTTPRoute returns every schema error of a route, each naming its
-// field; nil means valid. Envoy would reject a bad regular expression for
-// the whole RouteConfiguration (a NACK), so regexes are compiled here.
-func validateHTTPRoute(rt *gwapiv1.HTTPRoute) error {
+// field; nil means valid. Envoy would reject a bad regular expression, or
+// one whose RE2 program is larger than maxRegex (fields.Regex), for the
+// whole RouteConfiguration (a NACK), so regexes are checked here.
+func validateHTTPRoute(rt *gwapiv1.HTTPRoute, maxRegex int) error {
 	var errs []error
 	for i, h := range rt.Spec.Hostnames {
 		if !validHostname(string(h), true) {
@@ -35,7 +37,7 @@ func validateHTTPRoute(rt *gwapiv1.HTTPRoute) error {
 	}
 	for i, rule := range rt.Spec.Rules {
 		for j, m := range rule.Matches {
-			errs = append(errs, validateMatch(fmt.Sprintf("spec.rules[%d].matches[%d]", i, j), m)...)
+			errs = append(errs, validateMatch(fmt.Sprintf("spec.rules[%d].matches[%d]", i, j), m, maxRegex)...)
 		}
 		for j, ref := range rule.BackendRefs {
 			if w := ref.Weight; w != nil && (*w < 0 || *w > 1000000) {
@@ -43,13 +45,13 @@ func validateHTTPRoute(rt *gwapiv1.HTTPRoute) error {
 			}
 			errs = append(errs, validateBackendRef(fmt.Sprintf("spec.rules[%d].backendRefs[%d]", i, j), ref.BackendObjectReference)...)
 		}
-		errs = append(errs, validateRuleFilters(i, rule)...)
+		errs = append(errs, validateRuleFilters(i, rule, maxRegex)...)
 		errs = append(errs, validateSessionPersistence(fmt.Sprintf("spec.rules[%d].sessionPersistence", i), rule.SessionPersistence)...)
 	}
 	return errors.Join(errs...)
 }
 
-func validateMatch(field string, m gwapiv1.HTTPRouteMatch) []error {
+func validateMatch(field string, m gwapiv1.HTTPRouteMatch, maxRegex int) []error {
 	var errs []error
 	if p := m.Path; p != nil && p.Value != nil {
 		typ := gwapiv1.PathMatchPathPrefix
@@ -73,8 +75,8 @@ func validateMatch(field string, m gwapiv1.HTTPRouteMatch) []error {
 				}
 			}
 		case gwapiv1.PathMatchRegularExpression:
-			if _, err := regexp.Compile(v); err != nil {
-				errs = append(errs, fmt.Errorf("field %s.path.value: %q is not a valid RE2 regular expression: %v", field, v, err))
+			if err := fields.Regex(v, maxRegex); err != nil {
+				errs = append(errs, fmt.Errorf("field %s.path.value: %w", field, err))
 			}
 		default:
 			errs = append(errs, fmt.Errorf("field %s.path.type: %q is not one of Exact, PathPrefix, RegularExpression", field, typ))
@@ -89,16 +91,16 @@ func validateMatch(field string, m gwapiv1.HTTPRouteMatch) []error {
 			errs = append(errs, fmt.Errorf("field %s.name: %q is not a valid header name", f, h.Name))
 		}
 		if h.Type != nil && *h.Type == gwapiv1.HeaderMatchRegularExpression {
-			if _, err := regexp.Compile(h.Value); err != nil {
-				errs = append(errs, fmt.Errorf("field %s.value: %q is not a valid RE2 regular expression: %v", f, h.Value, err))
+			if err := fields.Regex(h.Value, maxRegex); err != nil {
+				errs = append(errs, fmt.Errorf("field %s.value: %w", f, err))
 			}
 		}
 	}
 	for k, q := range m.QueryParams {
 		f := fmt.Sprintf("%s.queryParams[%d]", field, k)
 		if q.Type != nil && *q.Type == gwapiv1.QueryParamMatchRegularExpression {
-			if _, err := regexp.Compile(q.Value); err != nil {
-				errs = append(errs, fmt.Errorf("field %s.value: %q is not a valid RE2 regular expression: %v", f, q.Value, err))
+			if err := fields.Regex(q.Value, maxRegex); err != nil {
+				errs = append(errs, fmt.Errorf("field %s.value: %w", f, err))
 			}
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/sluice-gitops/sluice/serve/bootstrap"
 	"github.com/sluice-gitops/sluice/serve/publish"
@@ -18,16 +19,26 @@ import (
 
 func newBootstrapCmd() *cobra.Command {
 	var opts bootstrap.Options
+	var o output
 	cmd := &cobra.Command{
 		Use:   "bootstrap --gateway NS/NAME",
-		Short: "Print an Envoy bootstrap (YAML) that dials sluice over ADS for one Gateway",
-		Args:  cobra.NoArgs,
+		Short: "Print an Envoy bootstrap (YAML or JSON) that dials sluice over ADS for one Gateway",
+		Example: `  sluice bootstrap --gateway default/eg --xds-address 10.0.0.5:18000 > envoy.yaml
+  sluice bootstrap --gateway default/eg --xds-ca-file /etc/envoy/ca.crt -o json`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			b, err := bootstrap.Build(opts)
 			if err != nil {
 				return err
 			}
 			if err := checkClientCert(opts.XDSCertFile, b.GetNode().GetCluster()); err != nil {
+				return err
+			}
+			if o.format == "json" {
+				out, err := protojson.MarshalOptions{Multiline: true, UseProtoNames: true}.Marshal(b)
+				if err == nil {
+					_, err = fmt.Fprintln(cmd.OutOrStdout(), string(out))
+				}
 				return err
 			}
 			out, err := bootstrap.YAML(b)
@@ -38,6 +49,7 @@ func newBootstrapCmd() *cobra.Command {
 			return err
 		},
 	}
+	addOutput(cmd, &o, "yaml", "json")
 	cmd.Flags().StringVar(&opts.Gateway, "gateway", "", "the Gateway this Envoy serves, NAMESPACE/NAME (sent as node.cluster)")
 	cmd.Flags().StringVar(&opts.XDSAddress, "xds-address", bootstrap.DefaultXDSAddress, "sluice's xDS address, HOST:PORT")
 	cmd.Flags().StringVar(&opts.NodeID, "node-id", "", "node.id (default envoy-NS-NAME; Envoy's --service-node overrides it)")
@@ -45,7 +57,11 @@ func newBootstrapCmd() *cobra.Command {
 	cmd.Flags().StringVar(&opts.XDSCAFile, "xds-ca-file", "", "dial sluice over TLS, trusting the CA certificates in this PEM file (a path on Envoy's host)")
 	cmd.Flags().StringVar(&opts.XDSCertFile, "xds-cert-file", "", "client certificate Envoy presents to sluice (mTLS; needs --xds-ca-file and --xds-key-file)")
 	cmd.Flags().StringVar(&opts.XDSKeyFile, "xds-key-file", "", "key of --xds-cert-file")
+	cmd.Flags().Uint32Var(&opts.RegexProgramSize, "regex-program-size", 0, "raise the largest RE2 program size Envoy accepts in a regex (runtime re2.max_program_size.error_level, 100 by default); set limits.regexProgramSize in sluice.yaml to the same")
 	cmd.MarkFlagRequired("gateway")
+	// --gateway completes with the gateways of the server at $SLUICE_SERVER.
+	c := adminClient{server: envOr("SLUICE_SERVER", defaultServer)}
+	cmd.RegisterFlagCompletionFunc("gateway", c.completeServedGateways)
 	return cmd
 }
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/url"
@@ -13,36 +12,52 @@ import (
 
 func newDiffCmd() *cobra.Command {
 	var c adminClient
-	var output string
+	var o output
 	cmd := &cobra.Command{
-		Use:   "diff SHA1 SHA2",
+		Use:   "diff FROM TO",
 		Short: "Print the difference of the xDS two revisions produce, per gateway and resource",
 		Long: `Print the difference of the xDS two revisions produce, as a running sluice
 translates them: for each gateway that differs, a unified diff of each
 added, removed or changed resource (Envoy's YAML, private keys redacted),
-labelled a/GATEWAY/TYPE/NAME and b/GATEWAY/TYPE/NAME. SHAs may be
-abbreviated. The exit status is 0 whether or not the revisions differ.`,
-		Args: cobra.ExactArgs(2),
+labelled a/GATEWAY/TYPE/NAME and b/GATEWAY/TYPE/NAME. -o table lists the
+resources that differ instead.
+
+A revision is a history number (#3), a SHA or a prefix of one, or a ref of
+the branch resolved in sluice's mirror (HEAD, HEAD~1, main~2).
+
+As kubectl diff, the exit status is 0 when the xDS is the same, 1 when it
+differs, and 2 (or more) when the diff could not be made.`,
+		Example: `  sluice diff HEAD~1 HEAD
+  sluice diff '#3' '#5' -o table
+  sluice diff 1c75a37a 90ca4796 -o json`,
+		Args:              cobra.ExactArgs(2),
+		ValidArgsFunction: c.completeRevisions(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if output != "text" && output != "json" {
-				return fmt.Errorf("unknown output format %q: use text or json", output)
-			}
 			var d revisions.RevisionDiff
 			q := url.Values{"from": {args[0]}, "to": {args[1]}}
 			if err := c.get("/api/v1/diff?"+q.Encode(), &d); err != nil {
-				return err
+				return exitError{code: 2, err: err}
 			}
 			out := cmd.OutOrStdout()
-			if output == "json" {
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(d)
+			done, err := o.structured(out, d)
+			switch {
+			case done:
+			case o.format == "table":
+				err = printDiffTable(out, &d)
+			default:
+				err = printDiff(out, &d)
 			}
-			return printDiff(out, &d)
+			if err != nil {
+				return exitError{code: 2, err: err}
+			}
+			if len(d.Gateways) > 0 {
+				return exitError{code: 1, msg: "the revisions differ"}
+			}
+			return nil
 		},
 	}
 	c.flags(cmd)
-	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
+	addOutput(cmd, &o, "text", "table", "json", "yaml")
 	return cmd
 }
 
@@ -63,4 +78,16 @@ func printDiff(w io.Writer, d *revisions.RevisionDiff) error {
 		}
 	}
 	return nil
+}
+
+// printDiffTable lists the resources that differ, one per row.
+func printDiffTable(w io.Writer, d *revisions.RevisionDiff) error {
+	tw := newTable(w)
+	fmt.Fprintln(tw, "GATEWAY\tTYPE\tNAME\tCHANGE")
+	for _, g := range d.Gateways {
+		for _, r := range g.Resources {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", g.Gateway, r.Type, r.Name, r.Change)
+		}
+	}
+	return tw.Flush()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -25,6 +26,8 @@ import (
 type history struct {
 	*running
 	first, second, third string
+	// repo pushes to the server's repository.
+	repo *gittest.Repo
 }
 
 // lostRoute is an HTTPRoute whose backend does not exist: it is rejected
@@ -45,7 +48,7 @@ func startHistory(t *testing.T, token string) *history {
 	git := gittest.NewServer(t)
 	repo := gittest.NewRepo(t, git.Dir)
 	repo.WriteFile("gateways/quickstart.yaml", quickstart(t))
-	h := &history{first: repo.Commit("Add the quickstart")}
+	h := &history{first: repo.Commit("Add the quickstart"), repo: repo}
 	repo.Push()
 	cfg, err := config.Parse([]byte("source: {git: {url: " + git.URL() + ", branch: main, path: gateways/, interval: 1h, verify: {insecureSkipVerify: true}}}\n"))
 	if err != nil {
@@ -94,8 +97,8 @@ func TestDiffCommand(t *testing.T) {
 	h := startHistory(t, "s3cret")
 
 	out, _, err := run(t, "diff", h.first[:10], h.second, "--server", h.admin)
-	if err != nil {
-		t.Fatalf("diff: %v\n%s", err, out)
+	if code := exitCode(err, io.Discard); code != 1 {
+		t.Fatalf("diff of revisions that differ: exit %d (%v), want 1\n%s", code, err, out)
 	}
 	for _, want := range []string{
 		"# from main@sha1:" + h.first + "\n# to   main@sha1:" + h.second + "\n",
@@ -118,12 +121,12 @@ func TestDiffCommand(t *testing.T) {
 
 	out, _, err = run(t, "diff", h.first, h.second, "--server", h.admin, "-o", "json")
 	var d revisions.RevisionDiff
-	if err != nil || json.Unmarshal([]byte(out), &d) != nil || d.FromSHA != h.first || d.ToSHA != h.second || len(d.Gateways) != 1 {
+	if exitCode(err, io.Discard) != 1 || json.Unmarshal([]byte(out), &d) != nil || d.FromSHA != h.first || d.ToSHA != h.second || len(d.Gateways) != 1 {
 		t.Fatalf("diff -o json: %v\n%s", err, out)
 	}
 
 	// A commit the mirror does not hold is not found.
-	if _, _, err := run(t, "diff", h.first, "0123456789abcdef", "--server", h.admin); err == nil || !strings.Contains(err.Error(), "404") {
+	if _, _, err := run(t, "diff", h.first, "0123456789abcdef", "--server", h.admin); exitCode(err, io.Discard) != 2 || !strings.Contains(err.Error(), "404") {
 		t.Errorf("diff with an unknown commit: err = %v; want a 404", err)
 	}
 	// The broken commit has no translation to compare.

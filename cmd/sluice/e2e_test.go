@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -36,6 +37,12 @@ type running struct {
 // startServe runs runServe in the background until the test ends.
 func startServe(t *testing.T, cfg *config.Config, token string) *running {
 	t.Helper()
+	return startServeLogging(t, cfg, token, testWriter{t})
+}
+
+// startServeLogging is startServe with sluice's log written to logs.
+func startServeLogging(t *testing.T, cfg *config.Config, token string, logs io.Writer) *running {
+	t.Helper()
 	cfg.XDS.Address, cfg.Admin.Address = "127.0.0.1:0", "127.0.0.1:0"
 	if token != "" {
 		cfg.Admin.TokenFile = filepath.Join(t.TempDir(), "token")
@@ -44,7 +51,7 @@ func startServe(t *testing.T, cfg *config.Config, token string) *running {
 	ctx, cancel := context.WithCancel(context.Background())
 	addrs := make(chan [2]net.Addr, 1)
 	done := make(chan error, 1)
-	logger := slog.New(slog.NewTextHandler(testWriter{t}, nil))
+	logger := slog.New(slog.NewTextHandler(logs, nil))
 	go func() {
 		done <- runServe(ctx, cfg, logger, func(x, a net.Addr) { addrs <- [2]net.Addr{x, a} })
 	}()
@@ -79,7 +86,22 @@ func (w testWriter) Write(p []byte) (int, error) {
 // do calls the admin API and returns the status and body.
 func (r *running) do(t *testing.T, method, path string) (int, []byte) {
 	t.Helper()
-	req, _ := http.NewRequest(method, r.admin+path, nil)
+	return r.call(t, method, path, "")
+}
+
+// post calls the admin API with a JSON body.
+func (r *running) post(t *testing.T, path, body string) (int, []byte) {
+	t.Helper()
+	return r.call(t, http.MethodPost, path, body)
+}
+
+// call calls the admin API with the token and a JSON body ("" for none).
+func (r *running) call(t *testing.T, method, path, body string) (int, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(method, r.admin+path, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	if r.token != "" {
 		req.Header.Set("Authorization", "Bearer "+r.token)
 	}
@@ -316,7 +338,10 @@ func (e *endToEnd) checkMetrics() {
 		`sluice_revisions_total{state="applied"} 2`,
 		`sluice_revisions_total{state="rejected"} 1`,
 		`sluice_xds_connected_proxies{gateway="default/eg"} 2`,
-		`sluice_revision_info{revision="` + e.third + `",state="rejected"} 1`,
+		`sluice_revision_info{revision="` + e.third + `"} 1`,
+		`sluice_history_revisions{state="rejected"} 1`,
+		`sluice_served_revision_info{revision="` + e.second + `"} 1`,
+		`sluice_build_info{goversion="` + runtime.Version() + `",revision="unknown",version="(devel)"} 1`,
 	} {
 		if !strings.Contains(string(metrics), want) {
 			t.Errorf("/metrics lacks %s", want)

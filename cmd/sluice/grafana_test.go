@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/sluice-gitops/sluice/serve/notify"
 	"github.com/sluice-gitops/sluice/serve/revisions"
 	gitsync "github.com/sluice-gitops/sluice/sync"
 )
@@ -80,7 +81,7 @@ func TestGrafanaDashboard(t *testing.T) {
 		"sluice_xds_acks_total", "sluice_xds_nacks_total", "sluice_revision_ack_seconds_bucket",
 		"sluice_translate_duration_seconds_bucket", "sluice_sync_total", "sluice_sync_duration_seconds_bucket",
 		"sluice_source_last_success_timestamp_seconds", "sluice_commit_verification_failures_total",
-		"sluice_snapshot_resources",
+		"sluice_snapshot_resources", "sluice_served_revision_info", "sluice_history_revisions",
 	} {
 		if used[want] == nil {
 			t.Errorf("no panel shows %s", want)
@@ -156,6 +157,7 @@ func exportedMetrics(t *testing.T) (map[string]string, declared) {
 	decl := declared{}
 	revisions.New(revisions.Options{Registerer: decl})
 	gitsync.NewMetrics(decl)
+	notify.New(notify.Options{Registerer: decl})
 	return exposed, decl
 }
 

@@ -1,126 +1,90 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
-	"os"
+	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/sluice-gitops/sluice/serve"
 	"github.com/sluice-gitops/sluice/serve/revisions"
 )
 
-// adminClient talks to a running server's admin API.
-type adminClient struct {
-	server    string
-	tokenFile string
-}
-
-func (c *adminClient) flags(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&c.server, "server", "http://127.0.0.1:19000", "URL of sluice's admin API")
-	cmd.Flags().StringVar(&c.tokenFile, "token-file", "", "file holding the admin bearer token (default: $SLUICE_TOKEN)")
-}
-
-func (c *adminClient) token() (string, error) {
-	if c.tokenFile == "" {
-		return os.Getenv("SLUICE_TOKEN"), nil
-	}
-	b, err := os.ReadFile(c.tokenFile)
-	if err != nil {
-		return "", fmt.Errorf("read token: %w", err)
-	}
-	return strings.TrimSpace(string(b)), nil
-}
-
-// get fetches path and decodes the JSON answer into v.
-func (c *adminClient) get(path string, v any) error {
-	return c.do(http.MethodGet, path, nil, v)
-}
-
-// do calls the admin API with a JSON body (nil for none) and decodes the
-// JSON answer into v (nil to ignore it). An error answer becomes an error
-// holding the API's message.
-func (c *adminClient) do(method, path string, body, v any) error {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, strings.TrimSuffix(c.server, "/")+path, rd)
-	if err != nil {
-		return err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if tok, err := c.token(); err != nil {
-		return err
-	} else if tok != "" {
-		req.Header.Set("Authorization", "Bearer "+tok)
-	}
-	// A rollback may translate an old revision: allow it time.
-	resp, err := (&http.Client{Timeout: 2 * time.Minute}).Do(req)
-	if err != nil {
-		return fmt.Errorf("admin API: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		var apiErr serve.APIError
-		json.NewDecoder(resp.Body).Decode(&apiErr)
-		return fmt.Errorf("admin API %s %s: %s: %s", method, path, resp.Status, apiErr.Message)
-	}
-	if v == nil {
-		return nil
-	}
-	return json.NewDecoder(resp.Body).Decode(v)
-}
-
 func newRevisionsCmd() *cobra.Command {
 	var c adminClient
-	var output string
+	var o output
+	var limit int
 	cmd := &cobra.Command{
 		Use:   "revisions",
 		Short: "List the revisions a running sluice has seen, newest first, with their state and health",
-		Args:  cobra.NoArgs,
+		Long: `List the revisions a running sluice has seen, newest first. The # column is
+the history number that 'sluice rollback' and 'sluice diff' accept; AGE
+counts from when the revision was fetched; ACK/NACK/PEND sums the Envoys of
+every gateway. -o wide adds the full revision, the author, each gateway and
+the reason of the state.`,
+		Example: `  sluice revisions
+  sluice revisions --limit 5 -o wide
+  sluice revisions -o json | jq '.[0].gateways'`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var recs []*revisions.Record
-			if err := c.get("/api/v1/revisions", &recs); err != nil {
+			if err := c.get("/api/v1/revisions?limit="+strconv.Itoa(limit), &recs); err != nil {
 				return err
 			}
 			out := cmd.OutOrStdout()
-			if output == "json" {
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(recs)
+			if done, err := o.structured(out, recs); done {
+				return err
 			}
-			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "#\tREVISION\tSTATE\tAUTHOR\tSIGNER\tSUBJECT\tGATEWAYS (ACK/NACK/PENDING)\tREASON")
-			for _, r := range recs {
-				var gws []string
-				for _, g := range r.Gateways {
-					gws = append(gws, fmt.Sprintf("%s %d/%d/%d", g.Gateway, len(g.Acked), len(g.Nacked), len(g.Pending)))
-				}
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Sequence, r.Revision.String(), r.State, r.Author.Name, r.SignedBy(), r.Subject, strings.Join(gws, ", "), firstLine(r.Reason))
+			if len(recs) == 0 {
+				fmt.Fprintln(cmd.ErrOrStderr(), "no revision yet: see sluice status for the source")
+				return nil
 			}
-			return tw.Flush()
+			printRevisions(out, recs, o.wide(), time.Now())
+			return nil
 		},
 	}
 	c.flags(cmd)
-	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
+	addOutput(cmd, &o, "table", "wide", "json", "yaml")
+	cmd.Flags().IntVar(&limit, "limit", 0, "print only the newest N revisions (0: all)")
 	return cmd
 }
 
-func firstLine(s string) string {
-	s, _, _ = strings.Cut(s, "\n")
-	return s
+// printRevisions prints the history as a table: narrow (under 120
+// columns) or wide.
+func printRevisions(w io.Writer, recs []*revisions.Record, wide bool, now time.Time) {
+	tw := newTable(w)
+	if wide {
+		fmt.Fprintln(tw, "#\tREVISION\tAGE\tSTATE\tAUTHOR\tSIGNER\tSUBJECT\tGATEWAYS (ACK/NACK/PENDING)\tREASON")
+	} else {
+		fmt.Fprintln(tw, "#\tSHA\tAGE\tSTATE\tSIGNER\tSUBJECT\tACK/NACK/PEND")
+	}
+	for _, r := range recs {
+		if wide {
+			var gws []string
+			for _, g := range r.Gateways {
+				gws = append(gws, fmt.Sprintf("%s %d/%d/%d", g.Gateway, len(g.Acked), len(g.Nacked), len(g.Pending)))
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Sequence, r.Revision.String(), age(r.FetchedAt, now), r.State,
+				clip(r.Author.Name, 30), clip(r.SignedBy(), 40), r.Subject, strings.Join(gws, ", "), clip(r.Reason, 200))
+			continue
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Sequence, shortSHA(r.SHA), age(r.FetchedAt, now), r.State,
+			clip(r.SignedBy(), 24), clip(r.Subject, 36), ackSummary(r))
+	}
+	tw.Flush()
+}
+
+// ackSummary sums ACKs, NACKs and pending Envoys over the gateways; "-"
+// for a revision that reached none.
+func ackSummary(r *revisions.Record) string {
+	if len(r.Gateways) == 0 {
+		return "-"
+	}
+	var a, n, p int
+	for _, g := range r.Gateways {
+		a, n, p = a+len(g.Acked), n+len(g.Nacked), p+len(g.Pending)
+	}
+	return fmt.Sprintf("%d/%d/%d", a, n, p)
 }

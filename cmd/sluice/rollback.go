@@ -13,15 +13,22 @@ import (
 func newRollbackCmd() *cobra.Command {
 	var c adminClient
 	cmd := &cobra.Command{
-		Use:   "rollback SHA",
+		Use:   "rollback REVISION",
 		Short: "Serve an earlier commit of the branch and pin it: new commits wait as pending until sluice unpin",
 		Long: `Serve an earlier commit of the branch and pin it.
 
-The commit must be in sluice's mirror of the repository and verify (a
-trusted signature, or the verified history of the applied commit). New
-commits keep being fetched and recorded as pending, but are not served
-until 'sluice unpin'. The pin survives restarts.`,
-		Args: cobra.ExactArgs(1),
+REVISION is a history number as 'sluice revisions' prints it (#3, or 3), a
+commit SHA or a prefix of one (7+ characters), or a ref of the branch
+resolved in sluice's mirror: HEAD (the tip as last fetched), HEAD~1,
+main~2. The commit must be in the mirror and verify (a trusted signature,
+or the verified history of the applied commit). New commits keep being
+fetched and recorded as pending, but are not served until 'sluice unpin'.
+The pin survives restarts.`,
+		Example: `  sluice rollback HEAD~1          # the commit before the tip of the branch
+  sluice rollback '#3'            # history number 3 of sluice revisions
+  sluice rollback 1c75a37a        # a commit by SHA prefix`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: c.completeRevisions(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var rec revisions.Record
 			if err := c.do(http.MethodPost, "/api/v1/rollback", serve.RollbackRequest{Revision: args[0]}, &rec); err != nil {
@@ -38,9 +45,10 @@ until 'sluice unpin'. The pin survives restarts.`,
 func newUnpinCmd() *cobra.Command {
 	var c adminClient
 	cmd := &cobra.Command{
-		Use:   "unpin",
-		Short: "Remove the pin of sluice rollback: the newest pending revision is served",
-		Args:  cobra.NoArgs,
+		Use:     "unpin",
+		Short:   "Remove the pin of sluice rollback: the newest pending revision is served",
+		Example: "  sluice unpin --token-file admin.token",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var rec *revisions.Record
 			if err := c.do(http.MethodDelete, "/api/v1/pin", nil, &rec); err != nil {

@@ -90,7 +90,8 @@ func TestRollbackUnpin(t *testing.T) {
 		t.Errorf("second unpin: %v", err)
 	}
 	_, metrics := sl.do(t, http.MethodGet, "/metrics")
-	if !strings.Contains(string(metrics), `sluice_revision_info{revision="`+third+`",state="applied"} 1`) {
-		t.Errorf("/metrics lacks the applied third commit")
+	if !strings.Contains(string(metrics), `sluice_served_revision_info{revision="`+third+`"} 1`) ||
+		!strings.Contains(string(metrics), "sluice_pinned_since_timestamp_seconds 0") {
+		t.Errorf("/metrics lacks the served third commit, or says something is pinned")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -18,34 +19,41 @@ import (
 	"github.com/spf13/cobra"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
+	"k8s.io/klog/v2"
 
 	"github.com/sluice-gitops/sluice/cmd/sluice/config"
 	"github.com/sluice-gitops/sluice/serve"
+	"github.com/sluice-gitops/sluice/serve/buildinfo"
 	"github.com/sluice-gitops/sluice/serve/datadir"
+	"github.com/sluice-gitops/sluice/serve/envoyproc"
+	"github.com/sluice-gitops/sluice/serve/endpoints"
+	"github.com/sluice-gitops/sluice/serve/notify"
 	"github.com/sluice-gitops/sluice/serve/publish"
 	"github.com/sluice-gitops/sluice/serve/reconcile"
 	"github.com/sluice-gitops/sluice/serve/revisions"
 	gitsync "github.com/sluice-gitops/sluice/sync"
+	"github.com/sluice-gitops/sluice/sync/kube"
 	"github.com/sluice-gitops/sluice/translate"
 )
 
 func newServeCmd() *cobra.Command {
-	var path string
+	var path, logFormat string
 	var debug bool
 	cmd := &cobra.Command{
 		Use:   "serve --config FILE",
 		Short: "Run the control plane: sync the source, translate each revision, serve xDS",
-		Args:  cobra.NoArgs,
+		Example: `  sluice serve --config sluice.yaml
+  sluice serve --config envoy-gateway.yaml --debug   # Envoy Gateway's standalone config`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			logger, err := newLogger(cmd.ErrOrStderr(), logFormat, debug)
+			if err != nil {
+				return err
+			}
 			cfg, err := config.Load(path)
 			if err != nil {
 				return err
 			}
-			level := slog.LevelInfo
-			if debug {
-				level = slog.LevelDebug
-			}
-			logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
 			return runServe(cmd.Context(), cfg, logger, func(xds, admin net.Addr) {
 				logger.Info("sluice is serving", "xds", xds.String(), "admin", "http://"+admin.String())
 			})
@@ -53,7 +61,25 @@ func newServeCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&path, "config", "sluice.yaml", "configuration file (sluice.yaml or an Envoy Gateway EnvoyGateway file)")
 	cmd.Flags().BoolVar(&debug, "debug", false, "log at debug level")
+	cmd.Flags().StringVar(&logFormat, "log-format", "text", "log format: text (logfmt) or json (one object a line)")
+	cmd.RegisterFlagCompletionFunc("log-format", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
+}
+
+// newLogger returns the logger of sluice serve: slog's text (logfmt) or
+// JSON handler on w, at debug level or info.
+func newLogger(w io.Writer, format string, debug bool) (*slog.Logger, error) {
+	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
+	if debug {
+		opts.Level = slog.LevelDebug
+	}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("unknown log format %q: use text or json", format)
 }
 
 // scheduleOptions says when to sync: the source's interval, or the Git
@@ -109,6 +135,7 @@ func adminOptions(cfg *config.Config) (serve.AdminOptions, error) {
 	if opts.Token, err = readSecret(cfg.Admin.TokenFile, "admin token"); err != nil {
 		return opts, err
 	}
+	opts.Source = sourceInfo(cfg)
 	if g := cfg.Source.Git; g != nil {
 		opts.Branch = g.Branch
 		if opts.WebhookSecret, err = readSecret(g.Webhook.SecretFile, "webhook secret"); err != nil {
@@ -119,6 +146,19 @@ func adminOptions(cfg *config.Config) (serve.AdminOptions, error) {
 		}
 	}
 	return opts, nil
+}
+
+// sourceInfo describes the configured source for the admin API's status.
+func sourceInfo(cfg *config.Config) serve.SourceInfo {
+	if g := cfg.Source.Git; g != nil {
+		sched := g.Schedule
+		if sched == "" {
+			sched = "every " + g.Interval.Duration.String()
+		}
+		return serve.SourceInfo{Kind: "git", URL: gitsync.RedactURL(g.URL), Branch: g.Branch, Path: g.Path, Schedule: sched}
+	}
+	d := cfg.Source.Dir
+	return serve.SourceInfo{Kind: "dir", URL: strings.Join(d.Paths, ", "), Schedule: "every " + d.Interval.Duration.String()}
 }
 
 // xdsServerOptions are the gRPC options of the xDS server: the stream
@@ -168,11 +208,34 @@ func listen(cfg *config.Config) (xds, admin net.Listener, err error) {
 // parts are the pieces sluice serve runs, wired.
 type parts struct {
 	lock    *datadir.Lock
+	reg     *prometheus.Registry
+	envoys  *envoyproc.Supervisor // host mode (envoy:), started by runServe
 	hist    *revisions.History
 	rec     *reconcile.Reconciler
 	sched   *gitsync.Scheduler
 	admin   *http.Server
 	xdsOpts []grpc.ServerOption
+	live    *endpoints.Live // nil outside a cluster
+	// notifier delivers events; nil without notify targets.
+	notifier *notify.Notifier
+}
+
+// liveEndpoints watches the cluster's EndpointSlices when sluice.yaml has
+// a kubernetes section; else it returns nil.
+func liveEndpoints(cfg *config.Config, reg prometheus.Registerer, logger *slog.Logger) (*endpoints.Live, error) {
+	k := cfg.Kubernetes
+	if k == nil {
+		return nil, nil
+	}
+	client, err := kube.NewClient(k.Kubeconfig)
+	if err != nil {
+		return nil, err
+	}
+	klog.SetSlogLogger(logger) // client-go's own logs
+	return endpoints.New(endpoints.Options{
+		Watch: kube.Config{Client: client, Namespaces: k.Namespaces},
+		Batch: k.Batch.Duration, Registerer: reg, Logger: logger,
+	}), nil
 }
 
 // wire builds the pieces of cfg: source, revision history, reconciler,
@@ -201,18 +264,38 @@ func wire(cfg *config.Config, logger *slog.Logger) (_ *parts, err error) {
 	if err != nil {
 		return nil, err
 	}
+	keys, err := readAgeKeys(cfg.Decryption.AgeKeyFile, "decryption.ageKeyFile")
+	if err != nil {
+		return nil, err
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if err := buildinfo.Register(reg, buildinfo.Read()); err != nil {
+		return nil, err
+	}
+	live, err := liveEndpoints(cfg, reg, logger)
+	if err != nil {
+		return nil, err
+	}
+	notifier, err := newNotifier(cfg, logger, reg)
+	if err != nil {
+		return nil, err
+	}
 	hist, err := revisions.New(revisions.Options{
 		Logger: logger, Registerer: reg, DataDir: cfg.DataDir,
 		KeepRevisions: cfg.History.Keep, RollbackOnNack: cfg.Rollback.OnNack,
+		Notify: notifier.Notify,
 	})
 	if err != nil {
 		return nil, err
 	}
 	rec := reconcile.New(reconcile.Options{
 		Source: src, History: hist, Logger: logger, Metrics: gitsync.NewMetrics(reg),
-		Translate: translate.Options{ControllerName: cfg.Gateway.ControllerName},
+		Translate: translate.Options{
+			ControllerName: cfg.Gateway.ControllerName, Decryption: keys,
+			Limits: cfg.Limits.Translate(), RegexProgramSize: cfg.Limits.RegexProgramSize,
+		},
+		Endpoints: live,
 	})
 	sched, err := gitsync.NewScheduler(scheduleOptions(cfg, interval, logger), rec.SyncOnce)
 	if err != nil {
@@ -221,8 +304,16 @@ func wire(cfg *config.Config, logger *slog.Logger) (_ *parts, err error) {
 	}
 	// An operator's sync waits for its result; a webhook's does not.
 	aopts.Gatherer, aopts.Sync, aopts.Trigger, aopts.Actions, aopts.Logger = reg, sched.SyncNow, sched.Trigger, rec, logger
-	admin := &http.Server{Handler: serve.AdminHandler(hist, aopts), ReadHeaderTimeout: 10 * time.Second}
-	return &parts{lock: lock, hist: hist, rec: rec, sched: sched, admin: admin, xdsOpts: xdsOpts}, nil
+	aopts.NextSync = sched.NextRun
+	p := &parts{lock: lock, reg: reg, hist: hist, rec: rec, sched: sched, xdsOpts: xdsOpts, notifier: notifier, live: live}
+	aopts.Processes = func() []envoyproc.Status {
+		if p.envoys == nil {
+			return nil
+		}
+		return p.envoys.Status()
+	}
+	p.admin = &http.Server{Handler: serve.AdminHandler(hist, aopts), ReadHeaderTimeout: 10 * time.Second}
+	return p, nil
 }
 
 // close closes the store, then gives the data directory up.
@@ -245,6 +336,15 @@ func runServe(ctx context.Context, cfg *config.Config, logger *slog.Logger, read
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	if cfg.Envoy != nil {
+		// Before the admin server starts: its handlers read p.envoys.
+		if p.envoys, err = startEnvoys(ctx, cfg, xdsLis.Addr(), p.reg, logger, p.hist); err != nil {
+			xdsLis.Close()
+			adminLis.Close()
+			return err
+		}
+		defer p.envoys.Wait() // drained before the store closes
+	}
 	// Every goroutine is waited for: nothing writes to dataDir after
 	// runServe returns.
 	var wg sync.WaitGroup
@@ -254,16 +354,25 @@ func runServe(ctx context.Context, cfg *config.Config, logger *slog.Logger, read
 			errc <- err
 		}
 	})
+	// Requests end with the server: the dashboard's event streams too.
+	p.admin.BaseContext = func(net.Listener) context.Context { return ctx }
 	wg.Go(func() {
 		if err := p.admin.Serve(adminLis); !errors.Is(err, http.ErrServerClosed) {
 			errc <- err
 		}
 	})
+	if p.live != nil {
+		p.live.Start(ctx) // before Restore, which waits for the first list
+		wg.Go(func() { p.rec.ServeEndpoints(ctx) })
+	}
 	p.rec.Restore()
 	if ready != nil {
 		ready(xdsLis.Addr(), adminLis.Addr())
 	}
 	wg.Go(func() { p.sched.Run(ctx) })
+	if p.notifier != nil {
+		wg.Go(func() { p.notifier.Run(ctx) })
+	}
 
 	var runErr error
 	select {

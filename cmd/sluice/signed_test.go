@@ -55,11 +55,12 @@ func TestSignedCommitsEndToEnd(t *testing.T) {
 		t.Errorf("the signed revision is %s, want it still applied", recs[1].State)
 	}
 	out, _, err := run(t, "revisions", "--server", sl.admin)
-	if err != nil {
-		t.Fatal(err)
+	if err != nil || !strings.Contains(out, "ssh: ada@example.com") {
+		t.Errorf("sluice revisions does not show the signer: %v\n%s", err, out)
 	}
-	if !strings.Contains(out, "ada@example.com") || !strings.Contains(out, "Unsigned") {
-		t.Errorf("sluice revisions does not show the signer and the reason:\n%s", out)
+	out, _, err = run(t, "revisions", "--server", sl.admin, "-o", "wide")
+	if err != nil || !strings.Contains(out, "ada@example.com") || !strings.Contains(out, "Unsigned: commit") {
+		t.Errorf("sluice revisions -o wide does not show the signer and the reason: %v\n%s", err, out)
 	}
 	_, metrics := sl.do(t, http.MethodGet, "/metrics")
 	if !strings.Contains(string(metrics), `sluice_commit_verification_failures_total{reason="Unsigned"} 1`) {

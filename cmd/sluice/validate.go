@@ -1,12 +1,10 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -14,48 +12,79 @@ import (
 )
 
 func newValidateCmd() *cobra.Command {
-	var output, controller string
+	var o output
+	var controller, ageKeyFile string
+	var strict bool
+	var regexSize int
 	cmd := &cobra.Command{
 		Use:   "validate DIR",
 		Short: "Translate a directory of YAML as one revision and print every object's status",
-		Long: "Loads every .yaml, .yml and .json file under DIR as one revision, translates it\n" +
-			"and prints each object's status. Exits 1 when the YAML cannot be parsed or any\n" +
-			"object is rejected.",
+		Long: `Loads every .yaml, .yml and .json file under DIR as one revision, translates it
+and prints each object's status; warnings (such as a kind sluice does not
+know, which it ignores) follow the table. Exits 1 when the YAML cannot be
+parsed or any object is rejected; with --strict also when there is any
+warning or DIR holds no object at all. -o wide adds each object's file and
+line.`,
+		Example: `  sluice validate examples/quickstart
+  sluice validate --strict gateways/      # in CI: unknown kinds and empty input fail too
+  sluice validate gateways/ -o json | jq '.status[] | select(.kind == "HTTPRoute")'`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			res, err := translate.Translate(os.DirFS(args[0]), translate.Options{ControllerName: controller})
+			keys, err := readAgeKeys(ageKeyFile, "--age-key-file")
+			if err != nil {
+				return err
+			}
+			res, err := translate.Translate(os.DirFS(args[0]), translate.Options{ControllerName: controller, Decryption: keys, RegexProgramSize: regexSize})
 			if err != nil {
 				return fmt.Errorf("validate %s: %w", args[0], err)
 			}
 			out := cmd.OutOrStdout()
-			switch output {
-			case "json":
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(res); err != nil {
-					return err
-				}
-			case "table", "":
-				printStatusTable(out, res)
-			default:
-				return fmt.Errorf("unknown output format %q (table, json)", output)
+			if done, err := o.structured(out, res); done && err != nil {
+				return err
+			} else if !done {
+				printStatusTable(out, res, o.wide())
 			}
-			if n := len(res.Rejected()); n > 0 {
-				return exitError{fmt.Sprintf("%d objects rejected", n)}
-			}
-			return nil
+			return validateExit(cmd, args[0], res, strict)
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
+	addOutput(cmd, &o, "table", "wide", "json", "yaml")
+	cmd.Flags().BoolVar(&strict, "strict", false, "also fail on warnings (unknown kinds, ignored objects) and on a directory with no objects")
+	cmd.Flags().IntVar(&regexSize, "regex-program-size", 0, "largest RE2 program size of a regex (Envoy's re2.max_program_size.error_level; default 100)")
+	ageKeyFlag(cmd, &ageKeyFile)
 	cmd.Flags().StringVar(&controller, "controller-name", "", "GatewayClass controllerName to manage (default "+translate.DefaultControllerName+")")
 	return cmd
 }
 
+// validateExit is the verdict of validate: rejected objects fail; with
+// strict, warnings and empty input fail too.
+func validateExit(cmd *cobra.Command, dir string, res *translate.Result, strict bool) error {
+	if n := len(res.Rejected()); n > 0 {
+		return exitError{msg: fmt.Sprintf("%d objects rejected", n)}
+	}
+	if len(res.Status) == 0 {
+		if strict {
+			return fmt.Errorf("validate %s: no object found (.yaml, .yml or .json files of known kinds)", dir)
+		}
+		fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s holds no object sluice reads (.yaml, .yml or .json files of known kinds)\n", dir)
+	}
+	if strict && len(res.Warnings) > 0 {
+		return fmt.Errorf("validate %s: %d warning(s), and --strict fails on warnings", dir, len(res.Warnings))
+	}
+	return nil
+}
+
 // printStatusTable prints one row per condition: object, condition, reason, message.
-func printStatusTable(w interface{ Write([]byte) (int, error) }, res *translate.Result) {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+// With wide, a LOCATION column (file:line) comes first.
+func printStatusTable(w io.Writer, res *translate.Result, wide bool) {
+	tw := newTable(w)
+	if wide {
+		fmt.Fprint(tw, "LOCATION\t")
+	}
 	fmt.Fprintln(tw, "KIND\tNAMESPACE/NAME\tSCOPE\tCONDITION\tREASON\tMESSAGE")
 	row := func(s *translate.ObjectStatus, scope string, c translate.Condition) {
+		if wide {
+			fmt.Fprint(tw, s.Location.String(), "\t")
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s=%s\t%s\t%s\n", s.Kind, qualifiedName(s.Namespace, s.Name), scope, c.Type, c.Status, c.Reason, c.Message)
 	}
 	for _, s := range res.Status {
@@ -78,7 +107,7 @@ func printStatusTable(w interface{ Write([]byte) (int, error) }, res *translate.
 			}
 		}
 		for _, a := range s.Attachments {
-			attachmentRows(tw, s, a)
+			attachmentRows(tw, s, a, wide)
 		}
 	}
 	tw.Flush()
@@ -96,8 +125,11 @@ func qualifiedName(ns, name string) string {
 
 // attachmentRows explain where a policy is in force through one of its
 // targets and where it lost, naming the winner.
-func attachmentRows(w io.Writer, s *translate.ObjectStatus, a translate.PolicyAttachment) {
+func attachmentRows(w io.Writer, s *translate.ObjectStatus, a translate.PolicyAttachment, wide bool) {
 	row := func(what, message string) {
+		if wide {
+			fmt.Fprint(w, s.Location.String(), "\t")
+		}
 		fmt.Fprintf(w, "%s\t%s\ttarget %s\t%s\t-\t%s\n", s.Kind, qualifiedName(s.Namespace, s.Name), a.Target, what, message)
 	}
 	switch {

@@ -57,6 +57,11 @@ type Options struct {
 	// Envoy presents to sluice (mTLS). They need XDSCAFile.
 	XDSCertFile string
 	XDSKeyFile  string
+	// RegexProgramSize, when set, raises the largest RE2 program size
+	// Envoy accepts in a regex (runtime re2.max_program_size.error_level,
+	// 100 by default) with a layered runtime (runtime.go). Set sluice's
+	// limits.regexProgramSize to the same value.
+	RegexProgramSize uint32
 }
 
 // Kubernetes name rules: a namespace is a DNS-1123 label, a Gateway name a
@@ -154,6 +159,11 @@ func Build(opts Options) (*bootstrapv3.Bootstrap, error) {
 		},
 		StaticResources: &bootstrapv3.Bootstrap_StaticResources{Clusters: []*clusterv3.Cluster{xds}},
 		Admin:           &bootstrapv3.Admin{Address: socketAddress(adminHost, adminPort)},
+	}
+	if opts.RegexProgramSize > 0 {
+		if b.LayeredRuntime, err = regexRuntime(opts.RegexProgramSize); err != nil {
+			return nil, err
+		}
 	}
 	if err := b.ValidateAll(); err != nil {
 		return nil, fmt.Errorf("bootstrap: build for %s/%s: %w", ns, name, err)

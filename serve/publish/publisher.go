@@ -9,8 +9,9 @@ import (
 // Events are what the publisher tells the revision state machine of the
 // Envoys. Each may be nil.
 type Events struct {
-	// Ack runs when a node has taken version on every type it was sent.
-	Ack func(gateway, node, version string, at time.Time)
+	// Ack runs when a node has taken version on every type it was sent;
+	// sent is when the version was first sent to the node.
+	Ack func(gateway, node, version string, sent, at time.Time)
 	// Nack runs when a node rejects version, with Envoy's error_detail
 	// (clipped to MaxErrorDetail), once per node and version.
 	Nack func(gateway, node, version, detail string, at time.Time)
@@ -61,6 +62,10 @@ func (p *Publisher) Known(gateway string) bool { return p.ads.known(gateway) }
 
 // Connected lists the connected Envoys.
 func (p *Publisher) Connected() []NodeStatus { return p.tracker.connected() }
+
+// ConnectionChanges counts the streams opened and closed so far: the
+// dashboard's live updates watch it.
+func (p *Publisher) ConnectionChanges() uint64 { return p.tracker.conns.Load() }
 
 // AllAt reports whether every connected Envoy of gateway has taken
 // version.

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
@@ -106,6 +107,10 @@ type nodeState struct {
 	// nacked is the version last reported NACKed: a version NACKed on
 	// several types, or again, is reported once.
 	nacked string
+	// gwSent is the gateway version last sent to the node on any type and
+	// gwSentAt when it first was: an ACK's latency counts from it.
+	gwSent   string
+	gwSentAt time.Time
 }
 
 // nodeType is a node's state of one type.
@@ -152,9 +157,11 @@ type tracker struct {
 	streams map[streamID]*streamState
 	nodes   map[string]*nodeState
 
-	onAck  func(gateway, node, version string, at time.Time)
+	onAck  func(gateway, node, version string, sent, at time.Time)
 	onNack func(gateway, node, version, detail string, at time.Time)
 	now    func() time.Time
+	// conns counts streams opened and closed (ConnectionChanges).
+	conns atomic.Uint64
 }
 
 func newTracker() *tracker {
@@ -176,6 +183,7 @@ func (t *tracker) request(id streamID, node *corev3.Node, typeURL, nonce, detail
 		st = &streamState{node: node, delta: id.delta}
 		t.streams[id] = st
 		t.node(node).Streams++
+		t.conns.Add(1)
 	}
 	gateway := GatewayKey(st.node.GetCluster())
 	name := nodeName(st.node)
@@ -197,7 +205,7 @@ func (t *tracker) request(id streamID, node *corev3.Node, typeURL, nonce, detail
 		} else {
 			nt.acked = info.version()
 			if v := t.took(st, ns, info.snap, now); v != "" {
-				defer t.onAck(gateway, name, v, now)
+				defer t.onAck(gateway, name, v, ns.sentAt(v, now), now)
 			}
 		}
 	}
@@ -262,7 +270,7 @@ func (t *tracker) holds(id streamID, typeURL string, g *gatewaySnap) {
 	took := t.took(st, ns, g, now)
 	t.mu.Unlock()
 	if took != "" {
-		t.onAck(gateway, name, took, now)
+		t.onAck(gateway, name, took, ns.sentAt(took, now), now)
 	}
 }
 
@@ -288,6 +296,18 @@ func (t *tracker) sent(id streamID, typeURL, nonce string, g *gatewaySnap) {
 	stt := st.typ(typeURL)
 	stt.answered, stt.awaited = true, false
 	nt.sent = g.typ(typeURL).version
+	if ns := t.node(st.node); ns.gwSent != g.version {
+		ns.gwSent, ns.gwSentAt = g.version, t.now()
+	}
+}
+
+// sentAt returns when the gateway version was first sent to the node, or
+// now if it never was (a delta Envoy that needed nothing of it).
+func (ns *nodeState) sentAt(version string, now time.Time) time.Time {
+	if ns.gwSent == version && !ns.gwSentAt.IsZero() {
+		return ns.gwSentAt
+	}
+	return now
 }
 
 func (t *tracker) closed(id streamID) {
@@ -295,6 +315,7 @@ func (t *tracker) closed(id streamID) {
 	st := t.streams[id]
 	delete(t.streams, id)
 	if st != nil {
+		t.conns.Add(1)
 		ns := t.node(st.node)
 		if ns.Streams--; ns.Streams <= 0 {
 			delete(t.nodes, nodeName(st.node))

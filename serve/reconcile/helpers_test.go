@@ -11,6 +11,7 @@ import (
 	"github.com/sluice-gitops/sluice/serve/revisions"
 	gitsync "github.com/sluice-gitops/sluice/sync"
 	"github.com/sluice-gitops/sluice/sync/gittest"
+	"github.com/sluice-gitops/sluice/translate"
 )
 
 // routing is a GatewayClass, a Gateway and an HTTPRoute to a Backend on
@@ -90,6 +91,13 @@ type sluice struct {
 // start starts a sluice; it is closed when the test ends, or by stop.
 func (w *world) start() *sluice {
 	w.t.Helper()
+	return w.startWith(translate.Options{}, nil)
+}
+
+// startWith starts a sluice translating with opts, its source wrapped by
+// wrap when it is not nil.
+func (w *world) startWith(opts translate.Options, wrap func(gitsync.Source) gitsync.Source) *sluice {
+	w.t.Helper()
 	log := slog.New(slog.DiscardHandler)
 	src, err := gitsync.NewGitSource(gitsync.GitConfig{
 		URL: w.server.URL(), Dir: filepath.Join(w.dataDir, "git"), InsecureSkipVerify: true,
@@ -102,7 +110,11 @@ func (w *world) start() *sluice {
 		w.t.Fatal(err)
 	}
 	w.t.Cleanup(func() { state.Close() })
-	return &sluice{state: state, rec: reconcile.New(reconcile.Options{Source: src, History: state, Logger: log})}
+	var source gitsync.Source = src
+	if wrap != nil {
+		source = wrap(src)
+	}
+	return &sluice{state: state, rec: reconcile.New(reconcile.Options{Source: source, History: state, Logger: log, Translate: opts})}
 }
 
 func (s *sluice) stop(t *testing.T) {

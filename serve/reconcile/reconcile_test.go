@@ -3,6 +3,7 @@ package reconcile_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -176,4 +177,41 @@ func TestDiff(t *testing.T) {
 	if _, err := s.rec.Diff(first, "0123456789abcdef"); !errors.Is(err, gitsync.ErrUnknownRevision) {
 		t.Errorf("diff with an unknown commit: %v", err)
 	}
+}
+
+// TestRollbackByRef: a rollback names its revision by history number, by
+// a ref of the branch resolved in the mirror (HEAD and the branch's name
+// are its tip) or by SHA prefix; a number that is not in the history is
+// unknown.
+func TestRollbackByRef(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	s := w.start()
+	shas := w.history(t, s, 3000, 3001, 3002)
+	first, second := shas[0], shas[1]
+	for ref, want := range map[string]string{"#1": first, "2": second, "HEAD~1": second, "main~2": first, "HEAD^": second, first[:9]: first} {
+		rec, err := s.rec.Rollback(ref)
+		if err != nil || rec.SHA != want {
+			t.Errorf("Rollback(%q) = %+v, %v; want %.12s", ref, rec, err, want)
+		}
+	}
+	for _, ref := range []string{"#99", "HEAD~7", "other~1"} {
+		if _, err := s.rec.Rollback(ref); !errors.Is(err, gitsync.ErrUnknownRevision) {
+			t.Errorf("Rollback(%q): %v, want ErrUnknownRevision", ref, err)
+		}
+	}
+}
+
+// history commits and syncs one revision for each backend port, in
+// order, and returns their SHAs.
+func (w *world) history(t *testing.T, s *sluice, ports ...int) []string {
+	t.Helper()
+	var shas []string
+	for i, p := range ports {
+		shas = append(shas, w.commit(fmt.Sprintf("commit %d", i+1), routing(p)))
+		if err := s.rec.SyncOnce(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return shas
 }

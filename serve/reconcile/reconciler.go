@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sluice-gitops/sluice/serve/endpoints"
 	"github.com/sluice-gitops/sluice/serve/revisions"
 	gitsync "github.com/sluice-gitops/sluice/sync"
 	"github.com/sluice-gitops/sluice/translate"
@@ -23,6 +24,9 @@ type Options struct {
 	// Metrics count syncs and refused commits; nil counts nothing.
 	Metrics *gitsync.Metrics
 	Logger  *slog.Logger
+	// Endpoints, in a cluster, are the live endpoints of the Services the
+	// repository has no EndpointSlices for (endpoints.go); nil outside.
+	Endpoints *endpoints.Live
 }
 
 // Reconciler moves revisions from a source through translate to the
@@ -34,9 +38,13 @@ type Reconciler struct {
 	metrics *gitsync.Metrics
 	log     *slog.Logger
 	results resultCache
+	live    *endpoints.Live
 	// mu serializes translations, so that a diff or a rollback never runs
 	// beside a sync's translation.
 	mu sync.Mutex
+	// reading admits one diff that must translate a revision (actions.go);
+	// another is refused with ErrBusy rather than queued.
+	reading chan struct{}
 }
 
 // New returns a Reconciler.
@@ -47,20 +55,24 @@ func New(opts Options) *Reconciler {
 	if opts.Translate.Cache == nil {
 		opts.Translate.Cache = translate.NewCache()
 	}
-	return &Reconciler{src: opts.Source, state: opts.History, opts: opts.Translate, metrics: opts.Metrics, log: opts.Logger}
+	if opts.Endpoints != nil {
+		opts.Translate.LiveEndpoints = true
+		opts.History.UseEndpoints(opts.Endpoints)
+	}
+	return &Reconciler{src: opts.Source, state: opts.History, opts: opts.Translate, metrics: opts.Metrics, log: opts.Logger,
+		reading: make(chan struct{}, 1), live: opts.Endpoints}
 }
 
-// translate translates rev, timing it, and keeps the result for rollback
-// and diff.
+// translate translates rev, timing it, and keeps the result (or why
+// there is none) for rollback and diff. Translations run one at a time,
+// each within the revision limits of the options.
 func (r *Reconciler) translate(rev gitsync.Revision) (*translate.Result, time.Duration, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	start := time.Now()
 	res, err := translate.Translate(rev.FS, r.opts)
 	took := time.Since(start)
-	if err == nil {
-		r.results.put(rev, res)
-	}
+	r.results.put(rev, res, err)
 	return res, took, err
 }
 
@@ -86,7 +98,9 @@ func (r *Reconciler) SyncOnce(ctx context.Context) error {
 	// news, unless nothing could be served from the mirror.
 	if changed && (rev.SHA != r.state.Head() || !r.state.Ready()) {
 		res, took, err := r.translate(rev)
+		r.prepare(ctx, res)
 		r.state.Apply(rev, res, err, took)
+		r.settle()
 	}
 	// Refused commits are newer than what was applied: record them after.
 	r.rejections()
@@ -125,6 +139,8 @@ func (r *Reconciler) Restore() bool {
 	}
 	r.log.Info("serving the revision served before the restart from the mirror", "revision", rev.String(), "pinned", r.state.Pinned() != "")
 	res, took, terr := r.translate(rev)
+	r.prepare(context.Background(), res)
+	defer r.settle()
 	if _, err := r.state.Restore(rev, res, terr, took); err != nil {
 		r.log.Warn("cannot serve the revision served before the restart", "err", err)
 		return false

@@ -2,6 +2,9 @@ package revisions
 
 import (
 	"fmt"
+
+	"github.com/sluice-gitops/sluice/serve/notify"
+	"github.com/sluice-gitops/sluice/serve/publish"
 )
 
 // noteGood remembers the snapshot of gateway that an Envoy just ACKed at
@@ -44,7 +47,7 @@ func (s *History) rollbackGateway(gateway, version, node, detail string) {
 			break
 		}
 	}
-	reason := fmt.Sprintf("Envoy %s NACKed version %s: %s", node, version, detail)
+	reason := fmt.Sprintf("Envoy %s NACKed version %s: %s", publish.Clip(node, publish.MaxNodeName), version, publish.Clip(detail, maxLoggedDetail))
 	if target == nil {
 		reason += "; no earlier version was ACKed by this gateway, so it stays"
 	} else {
@@ -52,6 +55,7 @@ func (s *History) rollbackGateway(gateway, version, node, detail string) {
 			s.log.Error("auto-rollback failed", "gateway", gateway, "version", target.version, "err", err)
 			return
 		}
+		s.store.freezePending(gateway, version, s.pub.Connected())
 		s.current[gateway] = *target
 		s.metrics.rollbacks.WithLabelValues(gateway, "nack").Inc()
 		reason += "; rolled back to version " + target.version
@@ -69,9 +73,19 @@ func (s *History) rollbackGateway(gateway, version, node, detail string) {
 			rec.State = StateFailed
 		}
 	})
+	s.changed()
 	s.log.Warn("gateway rolled back after a NACK", "gateway", gateway, "reason", reason)
+	if target != nil && s.notify != nil {
+		ev := notify.Event{Type: notify.AutomaticRollback, Gateway: gateway, Node: node, Message: reason}
+		s.store.update(func() {
+			if rec != nil {
+				ev.Revision, ev.SHA, ev.Subject = rec.Revision.String(), rec.SHA, rec.Subject
+			}
+		})
+		s.notify(ev)
+	}
 	if rec != nil {
 		s.store.save(s.meta(), rec)
-		s.metrics.setRevisionInfo(s.store.list())
+		s.updateRevisionInfo()
 	}
 }

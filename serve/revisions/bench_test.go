@@ -356,8 +356,8 @@ func benchServer(b *testing.B, opts ...grpc.ServerOption) (srv *History, addr st
 	b.Cleanup(func() { _ = srv.Close() })
 	acks = &ackCounter{shaOf: srv.store.revisionOf}
 	ev := srv.events()
-	ev.Ack = func(gateway, node, version string, at time.Time) {
-		srv.ack(gateway, node, version, at)
+	ev.Ack = func(gateway, node, version string, sent, at time.Time) {
+		srv.ack(gateway, node, version, sent, at)
 		acks.ack(gateway, version)
 	}
 	srv.pub = publish.New(ev)

@@ -6,7 +6,12 @@
 // the health of each revision from what the publisher reports (under the
 // content versions publish.Prepare gives snapshots), the refusal of a
 // change whose record cannot be written (durable.go), the xDS diff of two
-// translations (diff.go) and the revision metrics (metrics.go).
+// translations (diff.go), the revision metrics (metrics.go), what the
+// admin API's status reads (status.go: source health, history numbers, the
+// generation of live updates) and the events it tells Options.Notify
+// (events.go, serve/notify) and, in a
+// cluster, the EDS-only updates of the applied revision when live
+// endpoints change (endpoints.go).
 //
 // Its methods return sentinel errors (errors.go); the admin API maps them
 // to status codes. It must not translate (the reconciler, serve/reconcile,

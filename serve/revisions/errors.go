@@ -11,6 +11,10 @@ var (
 	// ErrInvalidRevision: a revision that cannot be served, because its
 	// YAML does not translate or its snapshots fail their checks.
 	ErrInvalidRevision = errors.New("revision cannot be served")
+	// ErrBusy: a diff must read a revision again while another diff
+	// does; diffs need no token, so they are refused, not queued
+	// (reconcile.Reconciler.Diff).
+	ErrBusy = errors.New("another diff is reading a revision; try again shortly")
 	// ErrStore: the revision store cannot be written, so a change of what
 	// is served is refused (it would not survive a restart).
 	ErrStore = errors.New("the revision store cannot be written")

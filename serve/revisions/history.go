@@ -5,11 +5,14 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/sluice-gitops/sluice/internal/logtext"
+	"github.com/sluice-gitops/sluice/serve/notify"
 	"github.com/sluice-gitops/sluice/serve/publish"
 	gitsync "github.com/sluice-gitops/sluice/sync"
 	"github.com/sluice-gitops/sluice/translate"
@@ -32,6 +35,11 @@ type Options struct {
 	// RollbackOnNack serves a gateway the last version its Envoys ACKed
 	// again when one of them NACKs the version it was sent.
 	RollbackOnNack bool
+	// Notify, when set, is told of revisions applied and rejected, pins
+	// and unpins, first NACKs, automatic rollbacks and the source failing
+	// and recovering (notify.Notifier.Notify). It must not block: it is
+	// called with the history locked.
+	Notify func(notify.Event)
 }
 
 // History is the revision state machine: the history of revisions (kept
@@ -44,6 +52,7 @@ type History struct {
 	store   *store
 	metrics *metrics
 	onApply func(*Record)
+	notify  func(notify.Event)
 	// rollbackOnNack is Options.RollbackOnNack.
 	rollbackOnNack bool
 
@@ -60,24 +69,34 @@ type History struct {
 	// good holds, per gateway, the last two distinct snapshots its Envoys
 	// ACKed, oldest first: what a NACK rolls back to.
 	good map[string][]served
+	// live fills in live endpoints (cluster mode, endpoints.go); nil
+	// outside a cluster.
+	live Endpoints
 	// unknownSet: the Envoys of unknown gateways are served an empty
 	// snapshot.
 	unknownSet bool
 	// storeErr is the error of the last write of the store, "" when it
 	// succeeded.
 	storeErr string
+	// gen counts changes (Generation).
+	gen atomic.Uint64
 }
 
 // served is what one gateway is served now, under its gateway version.
 type served struct {
 	version string
 	snap    *cachev3.Snapshot
+	// res is the translation the snapshot was made of, before its live
+	// endpoints were filled in (RefreshEndpoints fills them in again).
+	res *translate.GatewayResult
 }
 
 type sourceHealth struct {
 	lastErr     string
 	lastErrAt   time.Time
 	lastSuccess time.Time
+	lastSync    time.Time
+	failures    int // consecutive failed syncs
 }
 
 // New makes a History and opens its revision store in Options.DataDir;
@@ -95,6 +114,7 @@ func New(opts Options) (*History, error) {
 		store:          st,
 		metrics:        newMetrics(opts.Registerer),
 		onApply:        opts.OnApply,
+		notify:         opts.Notify,
 		rollbackOnNack: opts.RollbackOnNack,
 		current:        map[string]served{},
 		good:           map[string][]served{},
@@ -103,7 +123,7 @@ func New(opts Options) (*History, error) {
 		restored:       meta[string(metaServed)],
 	}
 	s.pub = publish.New(s.events())
-	s.metrics.setRevisionInfo(st.list())
+	s.metrics.setRevisionInfo(st.list(), nil)
 	registerConnected(s.pub, opts.Registerer)
 	return s, nil
 }
@@ -123,10 +143,10 @@ func (s *History) Apply(rev gitsync.Revision, res *translate.Result, terr error,
 	s.metrics.translate.Observe(took.Seconds())
 	s.store.update(func() { rec.TranslateSeconds = took.Seconds() })
 	if terr != nil {
-		return s.finish(rec, StateRejected, terr.Error())
+		return s.reject(rec, terr.Error())
 	}
 	if res == nil {
-		return s.finish(rec, StateRejected, "no translation result")
+		return s.reject(rec, "no translation result")
 	}
 	s.store.update(func() {
 		rec.Rejected = res.Rejected()
@@ -134,7 +154,7 @@ func (s *History) Apply(rev gitsync.Revision, res *translate.Result, terr error,
 	})
 	plans, keys, err := s.build(res)
 	if err != nil {
-		return s.finish(rec, StateRejected, err.Error())
+		return s.reject(rec, err.Error())
 	}
 	s.head = rev.SHA
 	if s.pin != "" {
@@ -143,23 +163,41 @@ func (s *History) Apply(rev gitsync.Revision, res *translate.Result, terr error,
 	}
 	prev := s.servedNow()
 	if err := s.publish(rec, plans, keys); err != nil {
-		return s.finish(rec, StateRejected, err.Error())
+		return s.reject(rec, err.Error())
 	}
 	out, err := s.settle(rec, StateApplied, "", prev)
 	if err != nil {
 		s.log.Error("revision not applied: its record cannot be written; the previous revision keeps serving", "revision", rev.String(), "err", err)
-		return s.finish(rec, StateRejected, err.Error())
+		return s.reject(rec, err.Error())
 	}
+	s.recorded(out)
 	return out
 }
 
 // Reject records a revision the source refused before translation (a bad
 // signature, a force-push): it is never served, and what is served stays.
+// A commit already recorded rejected for the same reason is not recorded
+// again (a source may refuse it at every sync, or after a restart).
 func (s *History) Reject(rev gitsync.Revision, reason, message string) *Record {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rec := s.store.add(rev)
-	return s.finish(rec, StateRejected, reason+": "+message)
+	why := reason + ": " + message
+	var known bool
+	s.store.update(func() {
+		prev := s.store.find(rev.SHA, StateRejected)
+		known = prev != nil && prev.Reason == why
+	})
+	if known {
+		return s.store.get(rev.SHA)
+	}
+	return s.reject(s.store.add(rev), why)
+}
+
+// reject records rec rejected and tells. Callers hold s.mu.
+func (s *History) reject(rec *Record, reason string) *Record {
+	rec = s.finish(rec, StateRejected, reason)
+	s.recorded(rec)
+	return rec
 }
 
 // gatewayPlan is one gateway's snapshot, checked and ready to publish.
@@ -168,13 +206,19 @@ type gatewayPlan struct {
 	versions publish.Versions
 	snap     *cachev3.Snapshot
 	counts   map[string]int
+	// res is what the snapshot was made of, before its live endpoints
+	// were filled in.
+	res *translate.GatewayResult
 }
 
-func (p gatewayPlan) served() served { return served{version: p.versions.Gateway, snap: p.snap} }
+func (p gatewayPlan) served() served {
+	return served{version: p.versions.Gateway, snap: p.snap, res: p.res}
+}
 
 // plan makes and checks the snapshot of gateway key and gives it its
 // versions, from its content alone (publish.Prepare).
-func (s *History) plan(key string, g *translate.GatewayResult) (gatewayPlan, error) {
+func (s *History) plan(key string, src *translate.GatewayResult) (gatewayPlan, error) {
+	g := s.overlay(src) // live endpoints, in a cluster (endpoints.go)
 	snap, err := g.Snapshot("")
 	if err != nil {
 		return gatewayPlan{}, err
@@ -187,7 +231,7 @@ func (s *History) plan(key string, g *translate.GatewayResult) (gatewayPlan, err
 	for typ, list := range g.Resources() {
 		counts[typeName(typ)] = len(list)
 	}
-	return gatewayPlan{key: key, versions: versions, snap: snap, counts: counts}, nil
+	return gatewayPlan{key: key, versions: versions, snap: snap, counts: counts, res: src}, nil
 }
 
 // typeVersions are the versions of a plan's types, by type name
@@ -224,7 +268,8 @@ func (s *History) finishSaved(rec *Record, state State, reason string) (*Record,
 		s.storeErr = saveErr.Error()
 	}
 	s.metrics.revisions.WithLabelValues(string(state)).Inc()
-	s.metrics.setRevisionInfo(s.store.list())
+	s.updateRevisionInfo()
+	s.changed()
 	switch state {
 	case StateRejected:
 		s.log.Warn("revision rejected; the previous snapshot keeps serving", "revision", rec.Revision.String(), "reason", reason)
@@ -242,18 +287,40 @@ func (s *History) finishSaved(rec *Record, state State, reason string) (*Record,
 	return out, saveErr
 }
 
+// updateRevisionInfo sets the revision metrics from the store. Callers
+// hold s.mu.
+func (s *History) updateRevisionInfo() {
+	var served *Record
+	if s.applied != nil {
+		s.store.update(func() { served = s.applied.clone() })
+	}
+	s.metrics.setRevisionInfo(s.store.list(), served)
+}
+
 // SourceError records a failed sync (the served revision stays).
 func (s *History) SourceError(err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.source.lastErr, s.source.lastErrAt = err.Error(), time.Now()
+	defer s.changed()
+	now := time.Now()
+	s.source.lastErr, s.source.lastErrAt, s.source.lastSync = err.Error(), now, now
+	s.source.failures++
+	if s.source.failures == 1 {
+		s.event(notify.SourceFailing, nil, logtext.Truncate(err.Error(), logtext.Max))
+	}
 }
 
 // SourceOK records a successful sync.
 func (s *History) SourceOK() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.source.lastErr, s.source.lastSuccess = "", time.Now()
+	defer s.changed()
+	now := time.Now()
+	if s.source.failures > 0 {
+		s.event(notify.SourceRecovered, nil, fmt.Sprintf("the source answers again after %d failed syncs", s.source.failures))
+	}
+	s.source.lastErr, s.source.lastSuccess, s.source.lastSync = "", now, now
+	s.source.failures = 0
 }
 
 // serveUnknown gives the Envoys whose gateway is unknown (their
@@ -299,25 +366,30 @@ func (s *History) gatewayLabel(gateway string) string {
 	return unknownGateway
 }
 
-func (s *History) ack(gateway, node, version string, at time.Time) {
+func (s *History) ack(gateway, node, version string, sent, at time.Time) {
+	defer s.changed()
 	s.metrics.acks.WithLabelValues(s.gatewayLabel(gateway)).Inc()
 	s.noteGood(gateway, version)
-	d, ok := s.store.recordAck(gateway, version, node, at)
+	d, ok := s.store.recordAck(gateway, version, node, sent, at)
 	if !ok {
 		return
 	}
-	s.log.Info("envoy ACKed", "node", node, "gateway", gateway, "version", version, "sinceFetch", d)
+	s.log.Info("envoy ACKed", "node", node, "gateway", publish.Clip(gateway, publish.MaxNodeName), "version", version, "sinceSent", d)
 	if !s.pub.AllAt(gateway, version) {
 		return // some Envoy of the gateway has not taken it yet
 	}
-	if s.store.recordAllAcked(gateway, version, d) {
-		s.metrics.ackSeconds.Observe(d.Seconds())
+	if all, ok := s.store.recordAllAcked(gateway, version, at); ok {
+		s.metrics.ackSeconds.Observe(all.Seconds())
 	}
 }
 
 func (s *History) nack(gateway, node, version, detail string, at time.Time) {
+	defer s.changed()
 	s.metrics.nacks.WithLabelValues(s.gatewayLabel(gateway)).Inc()
-	s.store.recordNack(gateway, version, node, detail, at)
+	if rec := s.store.recordNack(gateway, version, node, detail, at); rec != nil && s.notify != nil {
+		s.notify(notify.Event{Type: notify.Nack, Revision: rec.Revision.String(), SHA: rec.SHA, Subject: rec.Subject,
+			Gateway: gateway, Node: node, Message: publish.Clip(detail, maxLoggedDetail)})
+	}
 	s.log.Warn("envoy NACKed", "node", node, "gateway", publish.Clip(gateway, publish.MaxNodeName), "version", version, "error", publish.Clip(detail, maxLoggedDetail))
 	if s.rollbackOnNack {
 		s.rollbackGateway(gateway, version, node, detail)
@@ -328,10 +400,7 @@ func (s *History) nack(gateway, node, version, detail string, at time.Time) {
 // filled in.
 func (s *History) Revisions() []*Record {
 	recs := s.store.list()
-	nodes := s.pub.Connected()
-	for _, r := range recs {
-		fillPending(r, nodes)
-	}
+	s.fillPending(recs...)
 	return recs
 }
 
@@ -339,7 +408,7 @@ func (s *History) Revisions() []*Record {
 func (s *History) Revision(sha string) *Record {
 	r := s.store.get(sha)
 	if r != nil {
-		fillPending(r, s.pub.Connected())
+		s.fillPending(r)
 	}
 	return r
 }
@@ -353,21 +422,47 @@ func (s *History) VersionSHA(gateway, version string) string {
 // Nodes lists the connected Envoys.
 func (s *History) Nodes() []publish.NodeStatus { return s.pub.Connected() }
 
-func fillPending(r *Record, nodes []publish.NodeStatus) {
-	for _, g := range r.Gateways {
-		for _, n := range nodes {
-			if n.Gateway != g.Gateway || contains(g.Acked, n.Node) {
-				continue
-			}
-			nacked := false
-			for _, ne := range g.Nacked {
-				nacked = nacked || ne.Node == n.Node
-			}
-			if !nacked && n.Version != g.Version {
-				g.Pending = append(g.Pending, n.Node)
+// fillPending fills the pending Envoys of the gateway entries of recs
+// that are served now (the entry's version is its gateway's, and recs
+// published it): the Envoys of the gateway connected now that neither
+// ACKed nor NACKed it. An entry no longer served keeps the Envoys that
+// were pending when it was superseded (freezePending): an Envoy that
+// connected later was never asked to take it. Callers must not hold s.mu.
+func (s *History) fillPending(recs ...*Record) {
+	s.mu.Lock()
+	cur := make(map[string]string, len(s.current))
+	for k, v := range s.current {
+		cur[k] = v.version
+	}
+	s.mu.Unlock()
+	owners := s.store.owners(cur)
+	nodes := s.pub.Connected()
+	for _, r := range recs {
+		for _, g := range r.Gateways {
+			if v, ok := cur[g.Gateway]; ok && v == g.Version && owners[g.Gateway] == r.Sequence {
+				g.Pending = pendingOf(g, nodes)
 			}
 		}
 	}
+}
+
+// pendingOf lists the nodes of g's gateway that neither ACKed nor NACKed
+// its version and do not run it.
+func pendingOf(g *GatewayHealth, nodes []publish.NodeStatus) []string {
+	pending := []string{}
+	for _, n := range nodes {
+		if n.Gateway != g.Gateway || n.Version == g.Version || contains(g.Acked, n.Node) {
+			continue
+		}
+		nacked := false
+		for _, ne := range g.Nacked {
+			nacked = nacked || ne.Node == n.Node
+		}
+		if !nacked {
+			pending = append(pending, n.Node)
+		}
+	}
+	return pending
 }
 
 // AppliedSHA returns the SHA of the revision being served, or "".

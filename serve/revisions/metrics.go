@@ -15,6 +15,9 @@ const unknownGateway = "unknown"
 type metrics struct {
 	revisions    *prometheus.CounterVec
 	revisionInfo *prometheus.GaugeVec
+	servedInfo   *prometheus.GaugeVec
+	history      *prometheus.GaugeVec
+	pinnedSince  prometheus.Gauge
 	translate    prometheus.Histogram
 	acks         *prometheus.CounterVec
 	nacks        *prometheus.CounterVec
@@ -30,11 +33,22 @@ const infoRevisions = 20
 func newMetrics(reg prometheus.Registerer) *metrics {
 	m := &metrics{
 		revisions: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "sluice_revisions_total", Help: "Revisions seen, by the state they reached (applied, rejected).",
+			Name: "sluice_revisions_total",
+			Help: "Revisions recorded, by the state each was recorded in: applied, rejected, pending (behind a pin) or pinned (a rollback); " +
+				"a restart counts the revision it serves again in its state (applied, pinned or failed). Superseded and failed are reached later (see sluice_history_revisions).",
 		}, []string{"state"}),
 		revisionInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "sluice_revision_info", Help: "1 for each of the most recent revisions, labelled with its state.",
-		}, []string{"revision", "state"}),
+			Name: "sluice_revision_info", Help: "1 for each of the 20 most recent revisions, by SHA.",
+		}, []string{"revision"}),
+		servedInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "sluice_served_revision_info", Help: "1 for the revision served now, by SHA.",
+		}, []string{"revision"}),
+		history: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "sluice_history_revisions", Help: "Revisions in the history, by state: applied, superseded, rejected, pinned, pending, failed.",
+		}, []string{"state"}),
+		pinnedSince: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "sluice_pinned_since_timestamp_seconds", Help: "When the pinned revision was served (sluice rollback); 0 when nothing is pinned.",
+		}),
 		translate: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "sluice_translate_duration_seconds", Help: "Time to translate one revision.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 16),
@@ -46,7 +60,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "sluice_xds_nacks_total", Help: "Snapshot versions NACKed by an Envoy (once per connected Envoy and version), by gateway.",
 		}, []string{"gateway"}),
 		ackSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name: "sluice_revision_ack_seconds", Help: "Time from fetching a revision to every connected Envoy of a gateway having ACKed it, once per revision and gateway.",
+			Name: "sluice_revision_ack_seconds", Help: "Time from publishing a revision's snapshot of a gateway to every Envoy of the gateway connected then having ACKed it, once per revision and gateway.",
 			Buckets: prometheus.ExponentialBuckets(0.005, 2, 14),
 		}),
 		snapshotRes: prometheus.NewGaugeVec(prometheus.GaugeOpts{
@@ -59,20 +73,44 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "sluice_revision_rollbacks_total", Help: "Gateways served an earlier revision again, by reason: nack (rollback.onNack) or manual (sluice rollback).",
 		}, []string{"gateway", "reason"}),
 	}
+	// Every state has its series from the start, so that increase() and
+	// alerts see the first one.
+	for _, st := range allStates {
+		m.history.WithLabelValues(string(st))
+		m.revisions.WithLabelValues(string(st))
+	}
 	if reg != nil {
-		reg.MustRegister(m.revisions, m.revisionInfo, m.translate, m.acks, m.nacks, m.ackSeconds, m.snapshotRes, m.lastApplied, m.rollbacks)
+		reg.MustRegister(m.revisions, m.revisionInfo, m.servedInfo, m.history, m.pinnedSince, m.translate, m.acks, m.nacks, m.ackSeconds, m.snapshotRes, m.lastApplied, m.rollbacks)
 	}
 	return m
 }
 
-// setRevisionInfo keeps sluice_revision_info to the newest records.
-func (m *metrics) setRevisionInfo(records []*Record) {
+// allStates lists the states of a revision.
+var allStates = []State{StateApplied, StateSuperseded, StateRejected, StatePinned, StatePending, StateFailed}
+
+// setRevisionInfo keeps sluice_revision_info to the newest records, counts
+// the history by state, and says which revision is served and since when
+// it is pinned (served nil: nothing yet).
+func (m *metrics) setRevisionInfo(records []*Record, served *Record) {
 	m.revisionInfo.Reset()
+	counts := map[State]int{}
 	for i, r := range records {
-		if i == infoRevisions {
-			break
+		if i < infoRevisions {
+			m.revisionInfo.WithLabelValues(r.SHA).Set(1)
 		}
-		m.revisionInfo.WithLabelValues(r.SHA, string(r.State)).Set(1)
+		counts[r.State]++
+	}
+	for _, st := range allStates {
+		m.history.WithLabelValues(string(st)).Set(float64(counts[st]))
+	}
+	m.servedInfo.Reset()
+	m.pinnedSince.Set(0)
+	if served == nil {
+		return
+	}
+	m.servedInfo.WithLabelValues(served.SHA).Set(1)
+	if served.State == StatePinned && served.AppliedAt != nil {
+		m.pinnedSince.Set(float64(served.AppliedAt.UnixNano()) / 1e9)
 	}
 }
 

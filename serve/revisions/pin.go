@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/sluice-gitops/sluice/serve/notify"
 	gitsync "github.com/sluice-gitops/sluice/sync"
 	"github.com/sluice-gitops/sluice/translate"
 )
@@ -50,6 +51,7 @@ func (s *History) Rollback(rev gitsync.Revision, res *translate.Result) (*Record
 			s.metrics.rollbacks.WithLabelValues(g.Gateway, "manual").Inc()
 		}
 	}
+	s.event(notify.RevisionPinned, out, reason)
 	return out, nil
 }
 
@@ -116,6 +118,7 @@ func (s *History) Unpin(next gitsync.Revision, res *translate.Result) (*Record, 
 		}
 	})
 	_ = s.store.save(nil, skipped...) // written again with the next change
+	s.event(notify.RevisionUnpinned, out, "the pin is removed; the newest pending revision is served")
 	return out, nil
 }
 
@@ -140,6 +143,7 @@ func (s *History) unpinServed() (*Record, error) {
 	if err != nil {
 		return nil, fmt.Errorf("unpin: %w", err)
 	}
+	s.event(notify.RevisionUnpinned, out, "the pin is removed; no newer revision was pending, this one stays served")
 	return out, nil
 }
 

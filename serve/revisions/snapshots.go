@@ -52,6 +52,7 @@ func (s *History) build(res *translate.Result) ([]gatewayPlan, map[string]bool, 
 func (s *History) publish(rec *Record, plans []gatewayPlan, keys map[string]bool) error {
 	// Record the health entries before publishing: an Envoy may ACK before
 	// SetSnapshot returns.
+	start := time.Now()
 	var health []*GatewayHealth
 	push := map[string]bool{}
 	for _, p := range plans {
@@ -62,9 +63,13 @@ func (s *History) publish(rec *Record, plans []gatewayPlan, keys map[string]bool
 			continue // a gateway that stays absent is not news
 		}
 		h := &GatewayHealth{Gateway: p.key, Version: p.versions.Gateway, Types: p.typeVersions(), Resources: p.counts, Pushed: pushed}
+		if pushed {
+			h.PublishedAt = &start
+		}
 		s.store.update(func() {
 			if old := rec.gateway(p.key); old != nil && old.Version == h.Version {
 				h.Acked, h.Nacked, h.FirstAckSeconds, h.LastAckSeconds = old.Acked, old.Nacked, old.FirstAckSeconds, old.LastAckSeconds
+				h.PublishedAt, h.AllAckedSeconds = old.PublishedAt, old.AllAckedSeconds
 				h.Failed, h.FailReason = old.Failed, old.FailReason
 			}
 		})
@@ -81,8 +86,12 @@ func (s *History) publish(rec *Record, plans []gatewayPlan, keys map[string]bool
 	if err := s.serveUnknown(rec.SHA); err != nil {
 		return err
 	}
+	nodes := s.pub.Connected()
 	for _, p := range plans {
 		if push[p.key] {
+			if cur, ok := s.current[p.key]; ok {
+				s.store.freezePending(p.key, cur.version, nodes)
+			}
 			if err := s.setSnapshot(p.key, p.snap); err != nil {
 				return fmt.Errorf("set snapshot of %s: %w", p.key, err)
 			}
@@ -105,6 +114,7 @@ func (s *History) publish(rec *Record, plans []gatewayPlan, keys map[string]bool
 		rec.AppliedAt = &now
 	})
 	s.applied = rec
+	s.noteEndpoints(rec, 0)
 	s.metrics.lastApplied.SetToCurrentTime()
 	return nil
 }

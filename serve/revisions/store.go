@@ -61,14 +61,19 @@ type GatewayHealth struct {
 	Nacked     []NodeError `json:"nacked"`
 	MoreAcked  int         `json:"moreAcked,omitempty"`
 	MoreNacked int         `json:"moreNacked,omitempty"`
-	// Pending lists connected Envoys of the gateway that neither ACKed nor
-	// NACKed this version.
+	// Pending lists the Envoys of the gateway connected while this
+	// version was served that neither ACKed nor NACKed it: while it is
+	// served, those connected now; once superseded, those that had not
+	// taken it then.
 	Pending []string `json:"pending"`
-	// FirstAckSeconds and LastAckSeconds count from when the revision was
-	// fetched to an Envoy's ACK.
+	// PublishedAt is when this version was handed to the publisher.
+	PublishedAt *time.Time `json:"publishedAt,omitempty"`
+	// FirstAckSeconds and LastAckSeconds are the latencies of the first
+	// and the last ACK: from when the version was sent to that Envoy to
+	// its ACK (a late-connecting Envoy counts from its connection).
 	FirstAckSeconds *float64 `json:"firstAckSeconds,omitempty"`
 	LastAckSeconds  *float64 `json:"lastAckSeconds,omitempty"`
-	// AllAckedSeconds counts from the fetch to when every Envoy of the
+	// AllAckedSeconds counts from PublishedAt to when every Envoy of the
 	// gateway connected then had ACKed.
 	AllAckedSeconds *float64 `json:"allAckedSeconds,omitempty"`
 	// Failed is set when an Envoy NACKed this version and the gateway was
@@ -90,6 +95,9 @@ type Record struct {
 	Rejected         []*translate.ObjectStatus `json:"rejectedObjects,omitempty"`
 	Warnings         []string                  `json:"warnings,omitempty"`
 	Gateways         []*GatewayHealth          `json:"gateways,omitempty"`
+	// Endpoints is the generation of the live endpoints (cluster mode)
+	// the revision is served with.
+	Endpoints *EndpointsServed `json:"endpoints,omitempty"`
 }
 
 func (r *Record) gateway(key string) *GatewayHealth {
@@ -378,8 +386,10 @@ func (s *store) update(f func()) {
 	f()
 }
 
-// recordAck notes that node ACKed version of gateway.
-func (s *store) recordAck(gateway, version, node string, at time.Time) (fromFetch time.Duration, ok bool) {
+// recordAck notes that node ACKed version of gateway. Its latency counts
+// from when the version was sent to the node (sent), or, when unknown,
+// from when the revision was fetched.
+func (s *store) recordAck(gateway, version, node string, sent, at time.Time) (latency time.Duration, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r := s.byVersion[versionKey{gateway, version}]
@@ -396,7 +406,10 @@ func (s *store) recordAck(gateway, version, node string, at time.Time) (fromFetc
 		g.Acked = append(g.Acked, node)
 		sort.Strings(g.Acked)
 	}
-	d := at.Sub(r.FetchedAt)
+	if sent.IsZero() {
+		sent = r.FetchedAt
+	}
+	d := at.Sub(sent)
 	secs := d.Seconds()
 	if g.FirstAckSeconds == nil {
 		g.FirstAckSeconds = &secs
@@ -407,27 +420,49 @@ func (s *store) recordAck(gateway, version, node string, at time.Time) (fromFetc
 }
 
 // recordAllAcked notes, once, that every connected Envoy of gateway ACKed
-// version, d after the revision was fetched. It reports whether this was
+// version at at, and returns how long after its publication that was
+// (after its fetch when the publication time is unknown). ok is false but
 // the first time.
-func (s *store) recordAllAcked(gateway, version string, d time.Duration) bool {
+func (s *store) recordAllAcked(gateway, version string, at time.Time) (time.Duration, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r := s.byVersion[versionKey{gateway, version}]
 	if r == nil {
-		return false
+		return 0, false
 	}
 	g := r.gateway(gateway)
 	if g == nil || g.AllAckedSeconds != nil {
-		return false
+		return 0, false
 	}
+	from := r.FetchedAt
+	if g.PublishedAt != nil {
+		from = *g.PublishedAt
+	}
+	d := max(at.Sub(from), 0)
 	secs := d.Seconds()
 	g.AllAckedSeconds = &secs
 	s.saveLater(r)
-	return true
+	return d, true
 }
 
-// recordNack notes that node NACKed version of gateway.
-func (s *store) recordNack(gateway, version, node, detail string, at time.Time) {
+// owners returns, for each gateway of versions (gateway → version), the
+// sequence of the record that published its version.
+func (s *store) owners(versions map[string]string) map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]int, len(versions))
+	for gw, v := range versions {
+		if r := s.byVersion[versionKey{gw, v}]; r != nil {
+			out[gw] = r.Sequence
+		}
+	}
+	return out
+}
+
+// freezePending keeps, in the entry of gateway of the record that
+// published version, the Envoys of nodes that had not taken it when it
+// stopped being served: its pending set from then on.
+func (s *store) freezePending(gateway, version string, nodes []publish.NodeStatus) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r := s.byVersion[versionKey{gateway, version}]
@@ -435,18 +470,36 @@ func (s *store) recordNack(gateway, version, node, detail string, at time.Time) 
 		return
 	}
 	if g := r.gateway(gateway); g != nil {
-		for _, n := range g.Nacked {
-			if n.Node == node {
-				return
-			}
-		}
-		if len(g.Nacked) >= maxNacked {
-			g.MoreNacked++
-		} else {
-			g.Nacked = append(g.Nacked, NodeError{Node: node, Error: publish.Clip(detail, publish.MaxErrorDetail), At: at})
-		}
+		g.Pending = pendingOf(g, nodes)
 		s.saveLater(r)
 	}
+}
+
+// recordNack notes that node NACKed version of gateway. It returns a copy
+// of the record of version the first time node NACKs it, else nil.
+func (s *store) recordNack(gateway, version, node, detail string, at time.Time) *Record {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.byVersion[versionKey{gateway, version}]
+	if r == nil {
+		return nil
+	}
+	g := r.gateway(gateway)
+	if g == nil {
+		return nil
+	}
+	for _, n := range g.Nacked {
+		if n.Node == node {
+			return nil
+		}
+	}
+	if len(g.Nacked) >= maxNacked {
+		g.MoreNacked++
+	} else {
+		g.Nacked = append(g.Nacked, NodeError{Node: node, Error: publish.Clip(detail, publish.MaxErrorDetail), At: at})
+	}
+	s.saveLater(r)
+	return r.clone()
 }
 
 func contains(list []string, s string) bool {

@@ -38,6 +38,9 @@ type ClusterTraffic struct {
 	// connection this old (zero: never).
 	IdleTimeout           *Duration `json:"idleTimeout,omitempty" yaml:"idleTimeout,omitempty"`
 	MaxConnectionDuration *Duration `json:"maxConnectionDuration,omitempty" yaml:"maxConnectionDuration,omitempty"`
+	// BufferLimit bounds, in bytes, what Envoy buffers for each
+	// connection to an endpoint (per_connection_buffer_limit_bytes).
+	BufferLimit *uint32 `json:"bufferLimit,omitempty" yaml:"bufferLimit,omitempty"`
 }
 
 // LoadBalancer is how Envoy picks an endpoint of the cluster.

@@ -33,11 +33,14 @@ func NewCache(opts Options) *Cache {
 	return &Cache{opts: opts, files: map[fileKey]*fileDocs{}}
 }
 
-// Read reads the input files of fsys as Read does, taking the typed
-// documents of a file from c when it holds them, and keeps those of this
-// revision alone. The error is Read's; no Files are given with it.
-func (c *Cache) Read(fsys fs.FS) (*Files, error) {
-	files, err := readFiles(fsys, c, c.opts)
+// Read reads the input files of fsys as Read does, within lim, taking
+// the typed documents of a file from c when it holds them, and keeps
+// those of this revision alone. The error is Read's; no Files are given
+// with it.
+func (c *Cache) Read(fsys fs.FS, lim Limits) (*Files, error) {
+	opts := c.opts
+	opts.Limits = lim
+	files, err := readFiles(fsys, c, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -58,11 +61,16 @@ func (c *Cache) Len() int {
 }
 
 // file returns the typed documents of the named file of fsys, and its
-// cache key (zero when c is nil or the file could not be read).
-func (c *Cache) file(fsys fs.FS, name string) (*fileDocs, fileKey) {
+// cache key (zero when c is nil or the file could not be read), taking
+// what the file costs from m. Once m stopped, files are not read; a file
+// left partial is not cached.
+func (c *Cache) file(fsys fs.FS, name string, m *meter) (*fileDocs, fileKey) {
+	if m.stopped() {
+		return &fileDocs{partial: true}, fileKey{}
+	}
 	if c == nil {
 		data, err := readFile(fsys, name)
-		return loadFile(name, data, err), fileKey{}
+		return loadFile(name, data, err, m), fileKey{}
 	}
 	var key fileKey
 	var data []byte
@@ -75,7 +83,7 @@ func (c *Cache) file(fsys fs.FS, name string) (*fileDocs, fileKey) {
 	}
 	if key == (fileKey{}) {
 		if data, err = readFile(fsys, name); err != nil {
-			return loadFile(name, nil, err), fileKey{}
+			return loadFile(name, nil, err, m), fileKey{}
 		}
 		sum := sha256.Sum256(data)
 		key = fileKey{name, "sha256:" + hex.EncodeToString(sum[:])}
@@ -84,14 +92,19 @@ func (c *Cache) file(fsys fs.FS, name string) (*fileDocs, fileKey) {
 	f, ok := c.files[key]
 	c.mu.Unlock()
 	if ok {
+		if !m.take(f.cost) {
+			return &fileDocs{partial: true}, fileKey{}
+		}
 		return f, key
 	}
 	if data == nil {
 		if data, err = readFile(fsys, name); err != nil {
-			return loadFile(name, nil, err), fileKey{}
+			return loadFile(name, nil, err, m), fileKey{}
 		}
 	}
-	f = loadFile(name, data, nil)
+	if f = loadFile(name, data, nil, m); f.partial {
+		return f, fileKey{}
+	}
 	c.mu.Lock()
 	c.files[key] = f
 	c.mu.Unlock()

@@ -23,6 +23,8 @@ type Options struct {
 	// its field (best with an *ObjectError). translate gives them: their
 	// rules are shared with its semantics.
 	Admit map[string]func(metav1.Object) error
+	// Limits bound what reading a revision may cost (budget.go).
+	Limits Limits
 }
 
 // kindDecoder types the JSON of one kind, and adds an object it typed to
@@ -64,9 +66,11 @@ func decodeInto[T any, P interface {
 
 // decode puts the typed documents in Objects, in order. Objects that
 // could not be typed are warned about (their notes, naming file, line,
-// object and field); unknown kinds, objects without a name and second
-// copies of an object become warnings too.
-func decode(docs []*document) (*Objects, []string) {
+// object and field); unknown kinds and objects without a name become
+// warnings too. A second copy of an object is left out and listed in
+// Objects.Duplicates. More objects than lim.Objects is an error naming
+// the file of the first one over.
+func decode(docs []*document, lim Limits) (*Objects, []string, error) {
 	r := &Objects{where: make(map[Key]status.Location, len(docs))}
 	var warnings []string
 	for _, d := range docs {
@@ -80,18 +84,21 @@ func decode(docs []*document) (*Objects, []string) {
 			continue
 		}
 		if prev, dup := r.where[d.key]; dup {
-			warnings = append(warnings, fmt.Sprintf("%s: %s: already defined at %s; this copy is ignored", d.Loc, d.ref(), prev))
+			r.Duplicates = append(r.Duplicates, Duplicate{Key: d.key, At: d.Loc, First: prev})
 			continue
 		}
 		warnings = append(warnings, d.notes...)
 		if d.obj == nil {
 			continue
 		}
+		if int64(len(r.where)) >= lim.Objects {
+			return nil, nil, &ParseError{Location: d.Loc, Err: &LimitError{Key: "limits.objects", Limit: lim.Objects, What: "objects"}}
+		}
 		dec.add(r, d.obj)
 		r.where[d.key] = d.Loc
 	}
 	r.sort()
-	return r, warnings
+	return r, warnings, nil
 }
 
 // typeDocument types a document of a supported kind that has a name,

@@ -48,6 +48,9 @@ var knownTypes = map[string]reflect.Type{
 	groupEG + "/EnvoyExtensionPolicy":  reflect.TypeFor[egv1a1.EnvoyExtensionPolicy](),
 	groupGateway + "/ListenerSet":      reflect.TypeFor[gwapiv1.ListenerSet](),
 	groupGatewayX + "/XListenerSet":    reflect.TypeFor[gwapiv1.ListenerSet](),
+
+	// The Multi-Cluster Services API (serviceimport.go).
+	groupMulticluster + "/ServiceImport": reflect.TypeFor[ServiceImport](),
 }
 
 // knownType implements flatyaml.TypeFunc.
@@ -83,16 +86,19 @@ var decoders = map[string]kindDecoder{
 	groupGateway + "/BackendTLSPolicy": decodeInto(func(o *Objects) *[]*gwapiv1.BackendTLSPolicy { return &o.BackendTLSPolicies }),
 	"/ConfigMap":                       decodeInto(func(o *Objects) *[]*corev1.ConfigMap { return &o.ConfigMaps }),
 	groupEG + "/EnvoyProxy":            decodeInto(func(o *Objects) *[]*egv1a1.EnvoyProxy { return &o.EnvoyProxies }),
+	groupEG + "/HTTPRouteFilter":       decodeInto(func(o *Objects) *[]*egv1a1.HTTPRouteFilter { return &o.HTTPRouteFilters }),
+	groupEG + "/BackendTrafficPolicy":  decodeInto(func(o *Objects) *[]*egv1a1.BackendTrafficPolicy { return &o.BackendTrafficPolicies }),
+	groupEG + "/SecurityPolicy":        decodeInto(func(o *Objects) *[]*egv1a1.SecurityPolicy { return &o.SecurityPolicies }),
+	groupEG + "/ClientTrafficPolicy":   decodeInto(func(o *Objects) *[]*egv1a1.ClientTrafficPolicy { return &o.ClientTrafficPolicies }),
+	groupEG + "/EnvoyPatchPolicy":      decodeInto(func(o *Objects) *[]*egv1a1.EnvoyPatchPolicy { return &o.EnvoyPatchPolicies }),
+	groupEG + "/EnvoyExtensionPolicy":  decodeInto(func(o *Objects) *[]*egv1a1.EnvoyExtensionPolicy { return &o.EnvoyExtensionPolicies }),
 	// ListenerSet and the experimental XListenerSet share their shape;
 	// each object keeps its kind.
-	groupGateway + "/ListenerSet":     decodeInto(func(o *Objects) *[]*gwapiv1.ListenerSet { return &o.ListenerSets }),
-	groupGatewayX + "/XListenerSet":   decodeInto(func(o *Objects) *[]*gwapiv1.ListenerSet { return &o.ListenerSets }),
-	groupEG + "/HTTPRouteFilter":      decodeInto(func(o *Objects) *[]*egv1a1.HTTPRouteFilter { return &o.HTTPRouteFilters }),
-	groupEG + "/BackendTrafficPolicy": decodeInto(func(o *Objects) *[]*egv1a1.BackendTrafficPolicy { return &o.BackendTrafficPolicies }),
-	groupEG + "/SecurityPolicy":       decodeInto(func(o *Objects) *[]*egv1a1.SecurityPolicy { return &o.SecurityPolicies }),
-	groupEG + "/EnvoyExtensionPolicy": decodeInto(func(o *Objects) *[]*egv1a1.EnvoyExtensionPolicy { return &o.EnvoyExtensionPolicies }),
-	groupEG + "/ClientTrafficPolicy":  decodeInto(func(o *Objects) *[]*egv1a1.ClientTrafficPolicy { return &o.ClientTrafficPolicies }),
-	groupEG + "/EnvoyPatchPolicy":     decodeInto(func(o *Objects) *[]*egv1a1.EnvoyPatchPolicy { return &o.EnvoyPatchPolicies }),
+	groupGateway + "/ListenerSet":   decodeInto(func(o *Objects) *[]*gwapiv1.ListenerSet { return &o.ListenerSets }),
+	groupGatewayX + "/XListenerSet": decodeInto(func(o *Objects) *[]*gwapiv1.ListenerSet { return &o.ListenerSets }),
+
+	// A route's backend in a multi-cluster set, as in Envoy Gateway.
+	groupMulticluster + "/ServiceImport": decodeInto(func(o *Objects) *[]*ServiceImport { return &o.ServiceImports }),
 }
 
 // clusterScoped kinds have no namespace.

@@ -35,6 +35,9 @@ type Objects struct {
 	Namespaces      []*corev1.Namespace
 	Services        []*corev1.Service
 	EndpointSlices  []*discoveryv1.EndpointSlice
+	// ServiceImports are Services of a multi-cluster set
+	// (serviceimport.go).
+	ServiceImports []*ServiceImport
 	// BackendTLSPolicies make Envoy originate TLS to Services; their CA
 	// bundles come from ConfigMaps.
 	BackendTLSPolicies []*gwapiv1.BackendTLSPolicy
@@ -53,6 +56,9 @@ type Objects struct {
 	// EnvoyPatchPolicies patch the xDS of their Gateway.
 	EnvoyPatchPolicies []*egv1a1.EnvoyPatchPolicy
 
+	// Duplicates are the second copies of objects, left out.
+	Duplicates []Duplicate
+
 	// where holds the location of every object.
 	where map[Key]status.Location
 	// derived is what the reader of the Objects derives from them.
@@ -60,6 +66,17 @@ type Objects struct {
 		once sync.Once
 		v    any
 	}
+}
+
+// Duplicate is a second copy of an object (the same kind, namespace and
+// name as one before it in file order), left out: the first copy is the
+// object, as a Kubernetes API server keeps the object created first and
+// refuses to create it again (AlreadyExists). translate rejects the copy
+// in its status, naming both files.
+type Duplicate struct {
+	Key Key
+	// At is where the copy left out is; First, where the object is.
+	At, First status.Location
 }
 
 // Key names an object: its kind, namespace and name. As a map key it
@@ -122,6 +139,7 @@ func (o *Objects) sort() {
 	sortObjects(o.Namespaces)
 	sortObjects(o.Services)
 	sortObjects(o.EndpointSlices)
+	sortObjects(o.ServiceImports)
 	sortObjects(o.BackendTLSPolicies)
 	sortObjects(o.ConfigMaps)
 	sortObjects(o.EnvoyProxies)

@@ -26,6 +26,7 @@ type Revision struct {
 	files    []*fileDocs
 	objects  *Objects
 	warnings []string // of reading and decoding
+	limits   Limits
 	// multi holds the keys of supported documents that decode did not
 	// simply accept: the object could not be typed, or another document
 	// has the same key.
@@ -40,11 +41,16 @@ func (r *Revision) Objects() *Objects { return r.objects }
 func (r *Revision) Warnings() []string { return slices.Clip(r.warnings) }
 
 // Decode decodes the documents of f: it is what Read gives, and the
-// start of the Revisions that Patch follows.
-func (f *Files) Decode() *Revision {
+// start of the Revisions that Patch follows. The error is a revision
+// with more objects than its Limits allow.
+func (f *Files) Decode() (*Revision, error) {
 	docs, notes := joinFiles(f.files)
-	objects, warnings := decode(docs)
-	r := &Revision{keys: f.keys, files: f.files, objects: objects, warnings: append(notes, warnings...), multi: map[Key]bool{}}
+	lim := f.limits.WithDefaults()
+	objects, warnings, err := decode(docs, lim)
+	if err != nil {
+		return nil, err
+	}
+	r := &Revision{keys: f.keys, files: f.files, objects: objects, warnings: append(notes, warnings...), multi: map[Key]bool{}, limits: lim}
 	for _, d := range docs {
 		if d.key == (Key{}) {
 			continue // not a supported kind with a name
@@ -53,7 +59,7 @@ func (f *Files) Decode() *Revision {
 			r.multi[d.key] = true
 		}
 	}
-	return r
+	return r, nil
 }
 
 // A Change is an object that Patch took out of the Objects or put in.
@@ -73,8 +79,8 @@ const maxPatchedFiles = 64
 // when it could not, r is unchanged.
 func (r *Revision) Patch(f *Files, kinds ...string) ([]Change, bool) {
 	gone, come, ok := r.changedFiles(f, kinds)
-	if !ok {
-		return nil, false
+	if !ok || int64(len(r.objects.where)-len(gone)+len(come)) > r.limits.Objects {
+		return nil, false // over the limit: Decode says so
 	}
 	o := r.objects
 	freed := make(map[Key]bool, len(gone))

@@ -18,7 +18,7 @@ func routeYAML(name, path string) []byte {
 // readWith reads fsys with cache, failing the test on an error.
 func readWith(t *testing.T, cache *Cache, fsys fstest.MapFS) *Files {
 	t.Helper()
-	files, err := cache.Read(fsys)
+	files, err := cache.Read(fsys, Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +30,10 @@ func readWith(t *testing.T, cache *Cache, fsys fstest.MapFS) *Files {
 func TestRevisionPatch(t *testing.T) {
 	cache := NewCache(Options{})
 	fsys := fstest.MapFS{"a.yaml": {Data: routeYAML("a", "/a")}, "b.yaml": {Data: routeYAML("b", "/b")}}
-	rev := readWith(t, cache, fsys).Decode()
+	rev, err := readWith(t, cache, fsys).Decode()
+	if err != nil {
+		t.Fatal(err)
+	}
 	objects := rev.Objects()
 	fsys["a.yaml"] = &fstest.MapFile{Data: routeYAML("a", "/a2")}
 	fsys["c.yaml"] = &fstest.MapFile{Data: routeYAML("c", "/c")}

@@ -81,6 +81,12 @@ type fileDocs struct {
 	// only the YAML knows.
 	src   []byte
 	typed sync.Once
+
+	// cost is what reading the file took from the revision's Limits;
+	// partial, that reading stopped (or never started) because the
+	// revision went over them: such a file is never cached.
+	cost    cost
+	partial bool
 }
 
 // typeDocs types the documents of f, once, however many reads sharing f
@@ -126,21 +132,26 @@ func documentNodes(src []byte) []*yaml.Node {
 // Files are the input files of one revision, read and typed: what Read
 // decodes, and what a Cache gives for Files.Decode or Revision.Patch.
 type Files struct {
-	keys  []fileKey // cache keys, zero without a Cache
-	files []*fileDocs
+	keys   []fileKey // cache keys, zero without a Cache
+	files  []*fileDocs
+	limits Limits // with defaults
 }
 
 // Read walks fsys in lexical order, reads every input file (.yaml, .yml,
 // .json, hidden ones left out) and puts the typed objects of its
 // documents in Objects; the warnings name the objects left out and the
 // files re-indented (flatyaml). YAML that cannot be read is returned as
-// joined *ParseError values, in file order, and no Objects.
+// joined *ParseError values, in file order, and no Objects; so is a
+// revision over opts.Limits (a *ParseError wrapping a *LimitError).
 func Read(fsys fs.FS, opts Options) (*Objects, []string, error) {
 	files, err := readFiles(fsys, nil, opts)
 	if err != nil {
 		return nil, nil, err
 	}
-	rev := files.Decode()
+	rev, err := files.Decode()
+	if err != nil {
+		return nil, nil, err
+	}
 	return rev.objects, rev.warnings, nil
 }
 
@@ -156,9 +167,13 @@ func readFiles(fsys fs.FS, cache *Cache, opts Options) (*Files, error) {
 	if err != nil {
 		return nil, err
 	}
+	m := newMeter(opts.Limits)
 	read := make([]*fileDocs, len(names))
 	keys := make([]fileKey, len(names))
-	parallel(len(names), func(i int) { read[i], keys[i] = cache.file(fsys, names[i]) })
+	parallel(len(names), func(i int) { read[i], keys[i] = cache.file(fsys, names[i], m) })
+	if m.stopped() {
+		return nil, m.culprit(fsys, names, read)
+	}
 	// Documents are typed only once every file is converted to JSON:
 	// converting leaves much garbage, and the collections it causes
 	// then find few typed objects to mark (cached files are typed).
@@ -170,7 +185,7 @@ func readFiles(fsys fs.FS, cache *Cache, opts Options) (*Files, error) {
 			errs = append(errs, f.err)
 		}
 	}
-	return &Files{keys: keys, files: read}, errors.Join(errs...)
+	return &Files{keys: keys, files: read, limits: m.lim}, errors.Join(errs...)
 }
 
 // inputFiles lists the input files of fsys in name order.
@@ -215,21 +230,34 @@ func joinFiles(files []*fileDocs) ([]*document, []string) {
 	return docs, warnings
 }
 
-// loadFile splits one file into documents, to be typed (typeDocs).
-func loadFile(name string, data []byte, err error) *fileDocs {
+// loadFile splits one file into documents, to be typed (typeDocs),
+// taking what it costs from m.
+func loadFile(name string, data []byte, err error, m *meter) *fileDocs {
 	if err != nil {
 		return &fileDocs{err: &ParseError{Location: status.Location{File: name}, Err: err}}
 	}
-	f := &fileDocs{}
+	f := &fileDocs{cost: cost{bytes: int64(len(data))}}
+	if !m.take(f.cost) {
+		f.partial = true
+		return f
+	}
+	splitFile(f, name, data, m, true)
+	if !f.partial {
+		f.src = data
+	}
+	return f
+}
+
+// splitFile re-indents data when it lost its indentation and splits it
+// into documents (splitDocuments).
+func splitFile(f *fileDocs, name string, data []byte, b budget, convert bool) {
 	// Re-indenting keeps every line where it was, so lines in
 	// messages still point into the file as written.
 	if out, ok := flatyaml.ReindentAll(string(data), knownType); ok {
 		data = []byte(out)
 		f.warnings = append(f.warnings, fmt.Sprintf("%s: the YAML has no indentation (as when copied from a web page); it was re-indented from the schema of its kinds: check it with sluice translate", name))
 	}
-	f.docs, f.err = splitDocuments(name, data)
-	f.src = data
-	return f
+	f.docs, f.err = splitDocuments(f, name, data, b, convert)
 }
 
 func readFile(fsys fs.FS, name string) ([]byte, error) {
@@ -255,10 +283,21 @@ func readFile(fsys fs.FS, name string) ([]byte, error) {
 // jsonBuffers holds the buffers splitDocuments writes JSON into.
 var jsonBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
+// budget is what splitDocuments takes the cost of each document from,
+// before it converts it: a meter, or measureOnly.
+type budget interface {
+	take(c cost) bool
+	// expandedLimit is where measuring a document may stop.
+	expandedLimit() int64
+}
+
 // splitDocuments converts every document of one file to JSON; the YAML
 // node trees are dropped. A document that is not an object with
-// apiVersion and kind is a ParseError naming its line.
-func splitDocuments(name string, data []byte) ([]*document, error) {
+// apiVersion and kind is a ParseError naming its line. Each document's
+// size with its aliases expanded is measured, and added to f.cost,
+// before it is converted: when b refuses it, f is left partial. Without
+// convert, documents are measured only.
+func splitDocuments(f *fileDocs, name string, data []byte, b budget, convert bool) ([]*document, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var docs []*document
 	bufp := jsonBuffers.Get().(*[]byte) // JSON of one document at a time, copied out
@@ -280,6 +319,15 @@ func splitDocuments(name string, data []byte) ([]*document, error) {
 		loc := status.Location{File: name, Line: root.Line}
 		if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
 			continue // an empty document between two separators
+		}
+		c := cost{docs: 1, expanded: expandedSize(root, b.expandedLimit())}
+		f.cost.add(c)
+		if !b.take(c) {
+			f.partial = true
+			return docs, nil
+		}
+		if !convert {
+			continue
 		}
 		if root.Kind != yaml.MappingNode {
 			return docs, &ParseError{Location: loc, Err: errors.New("document is not a YAML mapping")}

@@ -167,7 +167,7 @@ spec:
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, warnings := decode(docs)
+	_, warnings, _ := decode(docs, Limits{}.WithDefaults())
 	want := []string{
 		`b.yaml:7: Backend default/a: unknown field "bogus"`,
 		"b.yaml:18: Backend default/b: field spec.endpoints.ip.port: cannot use string as int32; ignored",

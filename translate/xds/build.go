@@ -30,6 +30,12 @@ type Gateway struct {
 	Endpoints []*endpointv3.ClusterLoadAssignment `json:"-" yaml:"-"`
 	// Secrets hold private keys: never print them (see Document).
 	Secrets []*tlsv3.Secret `json:"-" yaml:"-"`
+	// credentials are those an EnvoyPatchPolicy may have moved, as
+	// printed: Document redacts them by value (redact.go).
+	credentials []string
+	// LiveServices are the Service ports whose endpoints come from the
+	// cluster (Options.LiveEndpoints), sorted.
+	LiveServices []LiveService `json:"-" yaml:"-"`
 }
 
 // Key is the gateway's NAMESPACE/NAME, which Envoys send as node.cluster.

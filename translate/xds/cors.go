@@ -1,7 +1,6 @@
 package xds
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -43,23 +42,16 @@ func corsPerRoute(c *ir.CORS) *anypb.Any {
 	return mustAny(p)
 }
 
-// originMatcher matches the Origin header against one allowed origin.
-// Browsers leave the scheme's default port out of Origin, so a configured
-// default port is dropped; "*" in a host stands for any labels to its left.
+// originMatcher matches the Origin header against one allowed origin
+// (ir.OriginMatch).
 func originMatcher(o string) *matcherv3.StringMatcher {
 	if o == "*" {
 		return &matcherv3.StringMatcher{MatchPattern: &matcherv3.StringMatcher_SafeRegex{SafeRegex: &matcherv3.RegexMatcher{Regex: ".*"}}}
 	}
-	o = strings.ToLower(o)
-	if rest, ok := strings.CutPrefix(o, "http://"); ok {
-		o = "http://" + strings.TrimSuffix(rest, ":80")
-	} else if rest, ok := strings.CutPrefix(o, "https://"); ok {
-		o = "https://" + strings.TrimSuffix(rest, ":443")
+	exact, re := ir.OriginMatch(o)
+	if re == "" {
+		return &matcherv3.StringMatcher{MatchPattern: &matcherv3.StringMatcher_Exact{Exact: exact}, IgnoreCase: true}
 	}
-	if !strings.Contains(o, "*") {
-		return &matcherv3.StringMatcher{MatchPattern: &matcherv3.StringMatcher_Exact{Exact: o}, IgnoreCase: true}
-	}
-	re := "(?i)^" + strings.ReplaceAll(regexp.QuoteMeta(o), `\*`, `.*`) + "$"
 	return &matcherv3.StringMatcher{MatchPattern: &matcherv3.StringMatcher_SafeRegex{SafeRegex: &matcherv3.RegexMatcher{Regex: re}}}
 }
 

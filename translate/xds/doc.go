@@ -30,7 +30,9 @@
 //     reused: translate/incremental.go);
 //   - document.go, snapshot.go, sds.go, validatedeep.go: printing,
 //     go-control-plane snapshots and their checks (every resource and
-//     every message packed in an Any validated).
+//     every message packed in an Any validated); redact.go: credentials
+//     redacted by value in the printing of a Gateway that an
+//     EnvoyPatchPolicy changed (KeepCredentials).
 //
 // It must not import translate (translate imports it); it may import
 // translate/ir, translate/feature, policies and Envoy's API packages.

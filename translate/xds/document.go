@@ -6,8 +6,6 @@ import (
 
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
-
-	"github.com/sluice-gitops/sluice/policies"
 )
 
 // Document is the printable form of one Gateway's resources: Envoy's own
@@ -23,8 +21,23 @@ type Document struct {
 	Secrets []any `json:"secrets,omitempty"`
 }
 
-// Document converts the resources of a Gateway to plain values.
+// Document converts the resources of a Gateway to plain values, with
+// every credential redacted: where the builder puts them, and by value
+// wherever an EnvoyPatchPolicy copied them (redact.go).
 func (g *Gateway) Document() (*Document, error) {
+	d, err := g.plainDocument()
+	if err != nil {
+		return nil, err
+	}
+	d.redactPositions()
+	if len(g.credentials) > 0 {
+		newValueRedactor(g.credentials).redact(d.resourceLists())
+	}
+	return d, nil
+}
+
+// plainDocument is Document before redaction.
+func (g *Gateway) plainDocument() (*Document, error) {
 	d := &Document{Gateway: g.Key()}
 	var err error
 	if d.Listeners, err = plainList(g.Listeners); err != nil {
@@ -42,12 +55,6 @@ func (g *Gateway) Document() (*Document, error) {
 	if d.Secrets, err = plainList(g.Secrets); err != nil {
 		return nil, err
 	}
-	for _, s := range d.Secrets {
-		redactSecret(s)
-	}
-	// Inline credentials of basic_auth and api_key_auth (policies).
-	policies.RedactCredentials(d.Listeners)
-	policies.RedactCredentials(d.Routes)
 	return d, nil
 }
 

@@ -49,30 +49,40 @@ type docList struct {
 	each func(i int) ([]byte, error) // the entry as compact JSON
 }
 
-// lists returns g's lists in the JSON order of Document's fields.
+// lists returns g's lists in the JSON order of Document's fields. In a
+// Gateway that patches changed (g.credentials), every resource takes
+// Document's way, to be redacted by value too.
 func lists(g *Gateway) []docList {
+	var byValue *valueRedactor
+	if len(g.credentials) > 0 {
+		byValue = newValueRedactor(g.credentials)
+	}
 	return []docList{
-		listOf("listeners", g.Listeners, true),
-		listOf("routes", g.Routes, true),
-		listOf("clusters", g.Clusters, false),
-		listOf("endpoints", g.Endpoints, false),
-		{key: "secrets", n: len(g.Secrets), each: func(i int) ([]byte, error) { return printRedacted(g.Secrets[i], true) }},
+		listOf("listeners", g.Listeners, true, byValue),
+		listOf("routes", g.Routes, true, byValue),
+		listOf("clusters", g.Clusters, false, byValue),
+		listOf("endpoints", g.Endpoints, false, byValue),
+		{key: "secrets", n: len(g.Secrets), each: func(i int) ([]byte, error) { return printRedacted(g.Secrets[i], true, byValue) }},
 	}
 }
 
-func listOf[M proto.Message](key string, ms []M, credentials bool) docList {
+func listOf[M proto.Message](key string, ms []M, credentials bool, byValue *valueRedactor) docList {
 	return docList{key: key, n: len(ms), each: func(i int) ([]byte, error) {
+		if byValue != nil {
+			return printRedacted(ms[i], false, byValue)
+		}
 		b, err := protojson.Marshal(ms[i])
 		if err != nil || !credentials || !policies.MayHoldCredentials(b) {
 			return b, err
 		}
-		return printRedacted(ms[i], false)
+		return printRedacted(ms[i], false, nil)
 	}}
 }
 
 // printRedacted prints m through plain values, with its secrets (secret) or
-// credentials redacted as Document does.
-func printRedacted(m proto.Message, secret bool) ([]byte, error) {
+// credentials redacted as Document does, and by value with byValue when
+// it is not nil.
+func printRedacted(m proto.Message, secret bool, byValue *valueRedactor) ([]byte, error) {
 	v, err := plainList([]proto.Message{m})
 	if err != nil {
 		return nil, err
@@ -81,6 +91,9 @@ func printRedacted(m proto.Message, secret bool) ([]byte, error) {
 		redactSecret(v[0])
 	}
 	policies.RedactCredentials(v)
+	if byValue != nil {
+		byValue.redact(v)
+	}
 	return json.Marshal(v[0])
 }
 

@@ -46,6 +46,18 @@ type Config struct {
 	Rollback Rollback `json:"rollback" yaml:"rollback"`
 	// History configures the revision store in DataDir.
 	History History `json:"history" yaml:"history"`
+	// Kubernetes, when set, serves live endpoints (kubernetes.go).
+	Kubernetes *Kubernetes `json:"kubernetes,omitempty" yaml:"kubernetes"`
+	// Notify lists where events are sent (notify.go).
+	Notify []Notify `json:"notify,omitempty" yaml:"notify"`
+	// Limits bound what one revision may cost (limits.go).
+	Limits Limits `json:"limits" yaml:"limits"`
+	// Decryption opens SOPS-encrypted files of revisions (host.go).
+	Decryption Decryption `json:"decryption" yaml:"decryption"`
+	// Envoy, when set, runs the Envoys on this host (host.go).
+	Envoy *Envoy `json:"envoy,omitempty" yaml:"envoy"`
+	// File is the file Load read, to read again on SIGHUP.
+	File string `json:"-" yaml:"-"`
 }
 
 // Rollback configures automatic rollbacks: with OnNack, a gateway whose
@@ -266,6 +278,7 @@ func Load(path string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
+	cfg.File = path
 	return cfg, nil
 }
 
@@ -333,6 +346,9 @@ func fromEnvoyGateway(data []byte) (*Config, error) {
 		return nil, fmt.Errorf("field provider.custom.resource.type: %q is not supported; use File", p.Custom.Resource.Type)
 	}
 	cfg.Source.Dir = &Dir{Paths: p.Custom.Resource.File.Paths}
+	if i := p.Custom.Infrastructure; i != nil && i.Type == egv1a1.InfrastructureProviderTypeHost {
+		cfg.Envoy = &Envoy{} // Envoy Gateway runs an Envoy per Gateway: so does sluice
+	}
 	return cfg, nil
 }
 
@@ -364,6 +380,7 @@ func (c *Config) defaults() {
 	if c.History.Keep == 0 {
 		c.History.Keep = DefaultHistoryKeep
 	}
+	c.Limits.defaults()
 	if g := c.Source.Git; g != nil {
 		if g.Branch == "" {
 			g.Branch = DefaultBranch
@@ -407,9 +424,18 @@ func (c *Config) validate() error {
 			errs = append(errs, fmt.Errorf("field xds.%s: %d is not a number of streams (or -1 for no limit)", field, v))
 		}
 	}
+	errs = append(errs, c.Decryption.validate()...)
+	if c.Envoy != nil {
+		errs = append(errs, c.Envoy.validate(c)...)
+	}
 	if c.History.Keep < 0 {
 		errs = append(errs, fmt.Errorf("field history.keep: %d is negative; want the number of revisions to keep", c.History.Keep))
 	}
+	if k := c.Kubernetes; k != nil {
+		errs = append(errs, k.validate()...)
+	}
+	errs = append(errs, c.validateNotify()...)
+	errs = append(errs, c.Limits.validate()...)
 	return errors.Join(errs...)
 }
 
@@ -444,6 +470,14 @@ func (c *Config) resolve(base string) {
 	}
 	c.DataDir = abs(c.DataDir)
 	c.Admin.TokenFile = abs(c.Admin.TokenFile)
+	if k := c.Kubernetes; k != nil {
+		k.resolve(base)
+	}
+	c.resolveNotify(abs)
+	c.Decryption.AgeKeyFile = abs(c.Decryption.AgeKeyFile)
+	if c.Envoy != nil {
+		c.Envoy.resolve(abs)
+	}
 	if t := c.XDS.TLS; t != nil {
 		t.CertFile, t.KeyFile, t.ClientCAFile = abs(t.CertFile), abs(t.KeyFile), abs(t.ClientCAFile)
 	}

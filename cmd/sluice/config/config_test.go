@@ -119,3 +119,59 @@ func TestInsecureSecretsDefault(t *testing.T) {
 		}
 	}
 }
+
+// TestNotifyConfig: notify targets get names, their files are resolved,
+// and a target of two kinds, an unknown event and a Slack target without
+// its URL file are refused naming the field.
+func TestNotifyConfig(t *testing.T) {
+	cfg, err := Parse([]byte("source: {dir: {paths: [.]}}\nnotify:\n- webhook: {url: 'https://hooks.example.com/x', secretFile: s}\n- name: pager\n  command: {path: /bin/true}\n  events: [nack, source.failing]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Notify[0].Name != "webhook-1" || cfg.Notify[1].Name != "pager" || len(cfg.Notify[1].Events) != 2 {
+		t.Errorf("notify = %+v", cfg.Notify)
+	}
+	for bad, want := range map[string]string{
+		"- webhook: {url: 'https://x.example'}\n  command: {path: x}\n": "field notify[0]: set exactly one of webhook, slack and command",
+		"- webhook: {url: 'https://x.example'}\n  events: [nak]\n":      `field notify[0].events: unknown event "nak"`,
+		"- slack: {}\n":                         "field notify[0].slack.urlFile is required",
+		"- webhook: {url: 'ftp://x.example'}\n": "field notify[0].webhook.url: want an http(s) URL",
+	} {
+		if _, err := Parse([]byte("source: {dir: {paths: [.]}}\nnotify:\n" + bad)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: err = %v, want %q", bad, err, want)
+		}
+	}
+}
+
+func TestDecryptionKeyFile(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "age.key"), []byte("AGE-SECRET-KEY-1...\n"), 0o600)
+	os.WriteFile(filepath.Join(dir, "sluice.yaml"), []byte("source: {dir: {paths: [.]}}\ndecryption: {ageKeyFile: age.key}\n"), 0o600)
+	cfg, err := Load(filepath.Join(dir, "sluice.yaml"))
+	if err != nil || cfg.Decryption.AgeKeyFile != filepath.Join(dir, "age.key") {
+		t.Fatalf("Load: %v, ageKeyFile %q", err, cfg.Decryption.AgeKeyFile)
+	}
+	_, err = Parse([]byte("source: {dir: {paths: [.]}}\ndecryption: {ageKeyFile: /no/such/age.key}\n"))
+	if err == nil || !strings.Contains(err.Error(), "field decryption.ageKeyFile") {
+		t.Fatalf("missing key file: %v; want an error naming the field", err)
+	}
+}
+
+func TestEnvoyConfig(t *testing.T) {
+	cfg, err := Parse([]byte("source: {dir: {paths: [.]}}\nenvoy: {binary: /opt/envoy/bin/envoy, gateways: [default/eg, other], baseID: 3, args: [--concurrency, '2'], logLevel: debug, drainTime: 5s}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := cfg.Envoy; e.Binary != "/opt/envoy/bin/envoy" || len(e.Gateways) != 2 || e.BaseID != 3 || e.LogLevel != "debug" || e.DrainTime.Duration != 5*time.Second {
+		t.Fatalf("envoy = %+v", e)
+	}
+	for in, want := range map[string]string{
+		"envoy: {gateways: [Default/EG]}":                  "field envoy.gateways[0]",
+		"envoy: {logLevel: loud}":                          "field envoy.logLevel",
+		"envoy: {}\nxds: {tls: {certFile: a, keyFile: b}}": "field envoy.xdsTLS.caFile",
+	} {
+		if _, err := Parse([]byte("source: {dir: {paths: [.]}}\n" + in + "\n")); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v; want an error naming %s", in, err, want)
+		}
+	}
+}

@@ -1,0 +1,7 @@
+package endpoints
+
+// The pure steps of Overlay, for tests.
+var (
+	ZoneLocalities = zoneLocalities
+	Fill           = fill
+)
