@@ -18,7 +18,10 @@ func newVersionCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "version",
 		Short: "Print the version, VCS revision, Go version and build settings of this binary",
-		Args:  cobra.NoArgs,
+		Example: `  sluice version
+  sluice version -o json
+  sluice --version`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			info := buildinfo.Read()
 			switch output {
@@ -45,7 +48,9 @@ func newHealthcheckCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "healthcheck [URL]",
 		Short: "Exit 0 when URL (default http://127.0.0.1:19000/healthz) answers 200, else 1",
-		Args:  cobra.MaximumNArgs(1),
+		Example: `  sluice healthcheck
+  sluice healthcheck http://127.0.0.1:19000/readyz`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			url := "http://127.0.0.1:19000/healthz"
 			if len(args) == 1 {
