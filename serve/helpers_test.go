@@ -369,3 +369,4 @@ func (r *repo) Revision(sha string) (gitsync.Revision, error) {
 func (r *repo) VerifiedRevision(sha string) (gitsync.Revision, error) { return r.Revision(sha) }
 func (r *repo) TakeRejections() []gitsync.Rejection                   { return nil }
 func (r *repo) SetApplied(string)                                     {}
+func (r *repo) Close() error                                          { return nil }

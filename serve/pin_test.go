@@ -37,6 +37,7 @@ func (h history) Revision(sha string) (gitsync.Revision, error) {
 }
 func (h history) TakeRejections() []gitsync.Rejection { return nil }
 func (h history) SetApplied(string)                   {}
+func (h history) Close() error                        { return nil }
 
 func (h history) VerifiedRevision(sha string) (gitsync.Revision, error) {
 	for full, port := range h.ports {

@@ -96,8 +96,9 @@ type GitSource struct {
 	// mu guards the repository (go-git is not safe for concurrent use),
 	// including reads through the FS of every Revision, and last.
 	mu   *sync.Mutex
-	repo *git.Repository
-	last Revision // last revision returned by Sync; SHA "" before the first
+	m    *mirror
+	repo *git.Repository // m.repo
+	last Revision        // last revision returned by Sync; SHA "" before the first
 
 	// Verification, guarded by mu.
 	verifier       *verifier // nil: insecureSkipVerify
@@ -154,12 +155,13 @@ func NewGitSource(cfg GitConfig, logger *slog.Logger) (*GitSource, error) {
 	if s.limit, err = maxFileSize(cfg.MaxFileSize); err != nil {
 		return nil, err
 	}
-	if s.repo, err = openMirror(cfg.Dir, s.url); err != nil {
+	if s.m, err = openMirror(cfg.Dir, s.url); err != nil {
 		return nil, err
 	}
-	s.dir, s.local = cfg.Dir, localRemotePath(s.url)
+	s.repo, s.dir, s.local = s.m.repo, cfg.Dir, localRemotePath(s.url)
 	// A fetch cut short by a crash leaves its pack half-written.
 	if err := removePartialPacks(s.dir); err != nil {
+		s.m.close()
 		return nil, fmt.Errorf("sync: clean mirror %s: %w", s.dir, err)
 	}
 	if cfg.InsecureSkipVerify {
@@ -210,34 +212,6 @@ func cleanPath(p string) (string, error) {
 	return c, nil
 }
 
-// openMirror opens or creates the bare repository at dir with remote
-// origin at url.
-func openMirror(dir, url string) (*git.Repository, error) {
-	repo, err := git.PlainOpen(dir)
-	if errors.Is(err, git.ErrRepositoryNotExists) {
-		repo, err = git.PlainInit(dir, true)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("sync: open mirror %s: %w", dir, err)
-	}
-	remote, err := repo.Remote(remoteName)
-	switch {
-	case errors.Is(err, git.ErrRemoteNotFound):
-	case err != nil:
-		return nil, fmt.Errorf("sync: open mirror %s: %w", dir, err)
-	case len(remote.Config().URLs) == 1 && remote.Config().URLs[0] == url:
-		return repo, nil
-	default:
-		if err := repo.DeleteRemote(remoteName); err != nil {
-			return nil, fmt.Errorf("sync: update remote of mirror %s: %w", dir, err)
-		}
-	}
-	if _, err := repo.CreateRemote(&config.RemoteConfig{Name: remoteName, URLs: []string{url}}); err != nil {
-		return nil, fmt.Errorf("sync: set remote of mirror %s to %s: %w", dir, redactURL(url), scrub(err))
-	}
-	return repo, nil
-}
-
 // Sync asks the remote for the head of the branch and fetches it when it
 // differs from the head of the previous Sync. changed is false, and nothing
 // is fetched, when the head did not move; rev is then the previous
@@ -245,6 +219,9 @@ func openMirror(dir, url string) (*git.Repository, error) {
 func (s *GitSource) Sync(ctx context.Context) (rev Revision, changed bool, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.m.closed {
+		return Revision{}, false, ErrClosed
+	}
 	// When ctx ends, the helper of a local remote is killed (helper.go).
 	gitCtx, stop := watchHelpers(ctx, s.local)
 	defer stop()
@@ -308,6 +285,9 @@ func (s *GitSource) fetch(ctx context.Context, remote *git.Remote, spec config.R
 func (s *GitSource) Revision(sha string) (Revision, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.m.closed {
+		return Revision{}, ErrClosed
+	}
 	h, err := s.resolve(sha)
 	if err != nil {
 		return Revision{}, fmt.Errorf("sync: resolve commit %q in mirror of %s: %w: %w", sha, redactURL(s.url), ErrUnknownRevision, err)
@@ -325,14 +305,14 @@ func (s *GitSource) revision(h plumbing.Hash) (Revision, error) {
 	if err != nil {
 		return Revision{}, fmt.Errorf("sync: read tree of commit %s: %w", h, err)
 	}
-	sub, err := subtree(s.repo.Storer, tree, s.path)
+	sub, err := subtree(s.m.objects, tree, s.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return Revision{}, fmt.Errorf("%w: path %q not found in commit %s of %s", ErrInvalidFiles, s.path, h, redactURL(s.url))
 	}
 	if err != nil {
 		return Revision{}, fmt.Errorf("%w: read path %q of commit %s: %w", ErrInvalidFiles, s.path, h, err)
 	}
-	fsys, err := newTreeFS(s.mu, s.repo.Storer, sub, c.Committer.When, s.limit)
+	fsys, err := newTreeFS(s.mu, s.m.objects, sub, c.Committer.When, s.limit)
 	if err != nil {
 		return Revision{}, fmt.Errorf("%w: path %q of commit %s: %w", ErrInvalidFiles, s.path, h, err)
 	}

@@ -32,6 +32,9 @@ var ErrUnverifiedRevision = errors.New("sync: unverified revision")
 func (s *GitSource) VerifiedRevision(sha string) (Revision, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.m.closed {
+		return Revision{}, ErrClosed
+	}
 	h, err := s.resolve(sha)
 	if err != nil {
 		return Revision{}, fmt.Errorf("sync: commit %s is not in the mirror of %s: %w", sha, redactURL(s.url), ErrUnknownRevision)

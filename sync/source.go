@@ -26,6 +26,11 @@ type Source interface {
 	// SetApplied marks the revision applied, the base the next Sync
 	// verifies from: after a restart and after a rollback.
 	SetApplied(sha string)
+	// Close releases what the source holds open (the Git mirror's
+	// packfiles). A Sync running is waited for; nothing may be called
+	// after, and the files of revisions returned before can no longer be
+	// read.
+	Close() error
 }
 
 var (
@@ -53,3 +58,6 @@ func (d *DirSource) TakeRejections() []Rejection { return nil }
 
 // SetApplied does nothing: a directory has no history to verify.
 func (d *DirSource) SetApplied(string) {}
+
+// Close does nothing: a directory source holds nothing open.
+func (d *DirSource) Close() error { return nil }

@@ -210,6 +210,7 @@ type parts struct {
 	lock    *datadir.Lock
 	reg     *prometheus.Registry
 	envoys  *envoyproc.Supervisor // host mode (envoy:), started by runServe
+	src     gitsync.Source
 	hist    *revisions.History
 	rec     *reconcile.Reconciler
 	sched   *gitsync.Scheduler
@@ -218,6 +219,7 @@ type parts struct {
 	live    *endpoints.Live // nil outside a cluster
 	// notifier delivers events; nil without notify targets.
 	notifier *notify.Notifier
+	logger   *slog.Logger
 }
 
 // liveEndpoints watches the cluster's EndpointSlices when sluice.yaml has
@@ -256,6 +258,11 @@ func wire(cfg *config.Config, logger *slog.Logger) (_ *parts, err error) {
 	if err != nil {
 		return nil, err
 	}
+	defer func() {
+		if err != nil {
+			src.Close()
+		}
+	}()
 	aopts, err := adminOptions(cfg)
 	if err != nil {
 		return nil, err
@@ -305,7 +312,7 @@ func wire(cfg *config.Config, logger *slog.Logger) (_ *parts, err error) {
 	// An operator's sync waits for its result; a webhook's does not.
 	aopts.Gatherer, aopts.Sync, aopts.Trigger, aopts.Actions, aopts.Logger = reg, sched.SyncNow, sched.Trigger, rec, logger
 	aopts.NextSync = sched.NextRun
-	p := &parts{lock: lock, reg: reg, hist: hist, rec: rec, sched: sched, xdsOpts: xdsOpts, notifier: notifier, live: live}
+	p := &parts{lock: lock, reg: reg, src: src, hist: hist, rec: rec, sched: sched, xdsOpts: xdsOpts, notifier: notifier, live: live, logger: logger}
 	aopts.Processes = func() []envoyproc.Status {
 		if p.envoys == nil {
 			return nil
@@ -316,9 +323,13 @@ func wire(cfg *config.Config, logger *slog.Logger) (_ *parts, err error) {
 	return p, nil
 }
 
-// close closes the store, then gives the data directory up.
+// close closes the store and the source, then gives the data directory
+// up.
 func (p *parts) close() {
 	p.hist.Close()
+	if err := p.src.Close(); err != nil {
+		p.logger.Error("closing the source", "err", err)
+	}
 	p.lock.Release()
 }
 
