@@ -106,7 +106,7 @@ type GitSource struct {
 	since          plumbing.Hash
 	allowForcePush bool
 	base           plumbing.Hash // applied revision; zero before the first
-	baseAnc        hashSet       // base and its ancestors; nil until needed
+	baseAnc        hashSet       // base and its whole history, when verifyExactly needed it
 	seen           plumbing.Hash // the last head Sync decided on
 	rejections     []Rejection
 	// reported holds the commits already rejected, with their reason, so

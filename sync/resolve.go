@@ -80,14 +80,13 @@ func (s *GitSource) trusted(c *object.Commit) (Verification, *Signer, error) {
 		return Verification{Result: Verified}, signer, nil
 	}
 	if !s.base.IsZero() {
-		if s.baseAnc == nil {
-			anc, err := ancestors(s.repo.Storer, s.base)
-			if err != nil {
-				return Verification{}, nil, fmt.Errorf("sync: read the history of the applied commit %s: %w", short(s.base), err)
-			}
-			s.baseAnc = anc
+		// Without a cut-off by commit time: a commit is refused only
+		// when it is certainly not an ancestor.
+		sp, err := paint(s.m.nodes, s.base, c.Hash, false)
+		if err != nil {
+			return Verification{}, nil, fmt.Errorf("sync: read the history of the applied commit %s: %w", short(s.base), err)
 		}
-		if s.baseAnc.has(c.Hash) {
+		if sp.descends {
 			return Verification{Result: Sealed, Message: "in the verified history of the applied commit " + short(s.base)}, signer, nil
 		}
 	}

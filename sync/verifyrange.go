@@ -19,14 +19,30 @@ const (
 // are dropped first.
 const maxRejections = 1000
 
+// commitSet is a set of commits, such as those an applied commit vouches
+// for.
+type commitSet interface {
+	has(plumbing.Hash) bool
+}
+
 type hashSet map[plumbing.Hash]struct{}
 
 func (h hashSet) has(x plumbing.Hash) bool { _, ok := h[x]; return ok }
 
-// walk returns the commits reachable from head that are not in stop,
-// parents before children. It does not go below a commit for which cut
-// returns true.
-func walk(st storer.EncodedObjectStorer, head plumbing.Hash, stop hashSet, cut func(*object.Commit) bool) ([]*object.Commit, error) {
+// union holds the commits of any of its sets.
+type union []commitSet
+
+func (u union) has(x plumbing.Hash) bool {
+	return slices.ContainsFunc(u, func(s commitSet) bool { return s != nil && s.has(x) })
+}
+
+// walk returns the commits reachable from head that are not in stop (nil:
+// none), parents before children. It does not go below a commit for which
+// cut returns true.
+func walk(st storer.EncodedObjectStorer, head plumbing.Hash, stop commitSet, cut func(*object.Commit) bool) ([]*object.Commit, error) {
+	if stop == nil {
+		stop = hashSet(nil)
+	}
 	if stop.has(head) {
 		return nil, nil
 	}
@@ -70,18 +86,21 @@ func walk(st storer.EncodedObjectStorer, head plumbing.Hash, stop hashSet, cut f
 	return out, nil
 }
 
-// ancestors returns h and every commit reachable from it.
+// ancestors returns h and every commit reachable from it: the whole
+// history below h.
 func ancestors(st storer.EncodedObjectStorer, h plumbing.Hash) (hashSet, error) {
-	return addWalk(st, hashSet{}, h)
+	set := hashSet{}
+	return set, addWalk(st, set, nil, h)
 }
 
-// addWalk adds to set the commits reachable from h and returns it.
-func addWalk(st storer.EncodedObjectStorer, set hashSet, h plumbing.Hash) (hashSet, error) {
-	commits, err := walk(st, h, set, nil)
+// addWalk adds to set the commits reachable from h that are not in set or
+// stop.
+func addWalk(st storer.EncodedObjectStorer, set hashSet, stop commitSet, h plumbing.Hash) error {
+	commits, err := walk(st, h, union{set, stop}, nil)
 	for _, c := range commits {
 		set[c.Hash] = struct{}{}
 	}
-	return set, err
+	return err
 }
 
 // outcome is what verifying the commits of a new head decided.
@@ -98,11 +117,11 @@ type checked struct {
 	err    *verifyError
 }
 
-// verifyRange verifies the commits reachable from head and not from stop
+// verifyRange verifies the commits reachable from head and not in stop
 // (everything when stop is nil and all is true; only head when all is
 // false) and picks the newest commit of head's first-parent chain whose
 // whole range verifies. Callers hold s.mu.
-func (s *GitSource) verifyRange(head plumbing.Hash, stop hashSet, all bool) (outcome, error) {
+func (s *GitSource) verifyRange(head plumbing.Hash, stop commitSet, all bool) (outcome, error) {
 	st := s.repo.Storer
 	rc := &rangeCheck{v: s.verifier, results: map[plumbing.Hash]checked{}}
 	commits, seals, err := rc.walk(st, head, stop, all)
@@ -139,7 +158,7 @@ func (rc *rangeCheck) check(c *object.Commit) checked {
 // walk returns the commits to verify, parents first, and the seals met on
 // the way: verified commits with a seal trailer, below which it does not
 // go. When all is false it goes no further than head.
-func (rc *rangeCheck) walk(st storer.EncodedObjectStorer, head plumbing.Hash, stop hashSet, all bool) (commits, seals []*object.Commit, err error) {
+func (rc *rangeCheck) walk(st storer.EncodedObjectStorer, head plumbing.Hash, stop commitSet, all bool) (commits, seals []*object.Commit, err error) {
 	cut := func(c *object.Commit) bool {
 		if hasSealTrailer(c.Message) && rc.check(c).err == nil {
 			seals = append(seals, c)
@@ -167,15 +186,11 @@ func vouchedBySince(st storer.EncodedObjectStorer, head plumbing.Hash, rc *range
 
 // dropSealed removes from commits those a seal vouches for: a seal vouches
 // for all its ancestors, also those reached through another path.
-func dropSealed(st storer.EncodedObjectStorer, commits []*object.Commit, stop hashSet, seals []*object.Commit) ([]*object.Commit, error) {
-	vouched := hashSet{}
-	for k := range stop {
-		vouched[k] = struct{}{}
-	}
+func dropSealed(st storer.EncodedObjectStorer, commits []*object.Commit, stop commitSet, seals []*object.Commit) ([]*object.Commit, error) {
+	vouched := hashSet{} // besides stop, which commits leaves out already
 	for _, seal := range seals {
 		for _, p := range seal.ParentHashes {
-			var err error
-			if vouched, err = addWalk(st, vouched, p); err != nil {
+			if err := addWalk(st, vouched, stop, p); err != nil {
 				return nil, err
 			}
 		}

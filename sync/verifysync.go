@@ -69,7 +69,7 @@ func (s *GitSource) advance(head plumbing.Hash) (Revision, bool, error) {
 		s.seen = head
 		return s.last, false, nil
 	}
-	stop, ff, ok, err := s.fromBase(head)
+	stop, ok, err := s.fromBase(head)
 	if err != nil {
 		return Revision{}, false, err
 	}
@@ -83,6 +83,9 @@ func (s *GitSource) advance(head plumbing.Hash) (Revision, bool, error) {
 		}
 	}
 	out, err := s.verifyHeadOf(head, stop, all)
+	if sp, ok := stop.(span); ok && err == nil && len(out.rejections) > 0 && !sp.exact {
+		out, err = s.verifyExactly(head, all)
+	}
 	if err != nil {
 		return Revision{}, false, err
 	}
@@ -91,46 +94,69 @@ func (s *GitSource) advance(head plumbing.Hash) (Revision, bool, error) {
 		s.reject(out.rejections...)
 		return s.last, false, nil
 	}
-	return s.applyOutcome(head, out, ff)
+	return s.applyOutcome(head, out)
 }
 
 // fromBase relates head to the applied commit s.base. It returns the
-// trusted commits that need no verifying again (the ancestors of s.base on
-// a fast-forward, nil otherwise) and whether head fast-forwards. ok is
-// false when head is a refused force-push, which it records. Callers hold
-// s.mu.
-func (s *GitSource) fromBase(head plumbing.Hash) (stop hashSet, ff, ok bool, err error) {
+// trusted commits that need no verifying again: s.base and its ancestors
+// when head fast-forwards, nil otherwise. ok is false when head is a
+// refused force-push, which it records. Callers hold s.mu.
+func (s *GitSource) fromBase(head plumbing.Hash) (stop commitSet, ok bool, err error) {
 	if s.base.IsZero() {
-		return nil, false, true, nil
+		return nil, true, nil
 	}
-	if ff, err = s.descends(head); err != nil {
-		return nil, false, false, err
-	}
+	sp, err := s.relate(head)
 	switch {
-	case ff:
-		return s.baseAnc, true, true, nil
+	case err != nil:
+		return nil, false, err
+	case sp.descends:
+		return sp, true, nil
 	case !s.allowForcePush:
 		c, err := object.GetCommit(s.repo.Storer, head)
 		if err != nil {
-			return nil, false, false, fmt.Errorf("sync: read commit %s: %w", head, err)
+			return nil, false, fmt.Errorf("sync: read commit %s: %w", head, err)
 		}
 		s.seen = head
 		s.reject(s.rejection(c, nil, ReasonNonFastForward, fmt.Sprintf(
 			"commit %s does not descend from the applied commit %s: the branch was force-pushed; set allowForcePush: true to accept it",
 			short(head), short(s.base))))
-		return nil, false, false, nil
+		return nil, false, nil
 	default:
 		s.logger.Warn("accepting a force-push: allowForcePush is set",
 			"branch", s.branch, "head", head.String(), "applied", s.base.String())
-		return nil, false, true, nil
+		return nil, true, nil
 	}
+}
+
+// relate paints from head and s.base (ancestry.go): whether head descends
+// from the base, and the commits between. Callers hold s.mu.
+func (s *GitSource) relate(head plumbing.Hash) (span, error) {
+	if _, err := object.GetCommit(s.repo.Storer, s.base); err != nil {
+		return span{}, nil // not in the mirror: not in the history of head either
+	}
+	return paint(s.m.nodes, head, s.base, true)
+}
+
+// verifyExactly verifies the commits of head past the whole history of
+// s.base, when the span found by commit times rejected some: a commit
+// time may have hidden that one of them is an ancestor of s.base. The
+// history is kept until the base moves. Callers hold s.mu.
+func (s *GitSource) verifyExactly(head plumbing.Hash, all bool) (outcome, error) {
+	if s.baseAnc == nil {
+		anc, err := ancestors(s.repo.Storer, s.base)
+		if err != nil {
+			return outcome{}, err
+		}
+		s.baseAnc = anc
+	}
+	return s.verifyHeadOf(head, s.baseAnc, all)
 }
 
 // sinceScope is what to verify when no applied commit vouches for
 // anything: everything after verify.since when it is set (all stays as
 // given), only head otherwise. stop is verify.since and its ancestors.
 // Callers hold s.mu.
-func (s *GitSource) sinceScope(all bool) (bool, hashSet, error) {
+func (s *GitSource) sinceScope(all bool) (bool, commitSet, error) {
 	if s.since.IsZero() {
 		return false, nil, nil
 	}
@@ -143,7 +169,7 @@ func (s *GitSource) sinceScope(all bool) (bool, hashSet, error) {
 
 // verifyHeadOf verifies the commits head brings past stop, or skips
 // verifying when insecureSkipVerify is set. Callers hold s.mu.
-func (s *GitSource) verifyHeadOf(head plumbing.Hash, stop hashSet, all bool) (outcome, error) {
+func (s *GitSource) verifyHeadOf(head plumbing.Hash, stop commitSet, all bool) (outcome, error) {
 	if s.verifier != nil {
 		return s.verifyRange(head, stop, all)
 	}
@@ -157,7 +183,7 @@ func (s *GitSource) verifyHeadOf(head plumbing.Hash, stop hashSet, all bool) (ou
 // applyOutcome reads the revision out picks for head, records the
 // rejections and makes it the applied commit. A revision with invalid
 // files is refused like a bad signature. Callers hold s.mu.
-func (s *GitSource) applyOutcome(head plumbing.Hash, out outcome, ff bool) (Revision, bool, error) {
+func (s *GitSource) applyOutcome(head plumbing.Hash, out outcome) (Revision, bool, error) {
 	rev, err := s.revision(out.apply.Hash)
 	if errors.Is(err, ErrInvalidFiles) {
 		// Refused for its files, like a bad signature: recorded once, not
@@ -172,7 +198,7 @@ func (s *GitSource) applyOutcome(head plumbing.Hash, out outcome, ff bool) (Revi
 	rev.Signer, rev.Verification = out.signer, out.result
 	s.seen = head
 	s.reject(out.rejections...)
-	s.moveBase(out.apply.Hash, ff)
+	s.moveBase(out.apply.Hash)
 	s.last = rev
 	s.logger.Debug("new git revision", "revision", rev.String(), "subject", rev.Subject,
 		"verification", rev.Verification.Result)
@@ -180,44 +206,8 @@ func (s *GitSource) applyOutcome(head plumbing.Hash, out outcome, ff bool) (Revi
 }
 
 // moveBase makes h the applied commit. Callers hold s.mu.
-func (s *GitSource) moveBase(h plumbing.Hash, ff bool) {
-	if ff {
-		// Fast-forward: the ancestors of the new base are the old ones and
-		// what the new base brings.
-		var err error
-		if s.baseAnc, err = addWalk(s.repo.Storer, s.baseAnc, h); err != nil {
-			s.baseAnc = nil
-		}
-	} else {
-		s.baseAnc = nil
-	}
-	s.base = h
-}
-
-// descends reports whether head descends from s.base, computing the
-// ancestors of s.base when needed. Callers hold s.mu.
-func (s *GitSource) descends(head plumbing.Hash) (bool, error) {
-	st := s.repo.Storer
-	if _, err := object.GetCommit(st, s.base); err != nil {
-		return false, nil // not in the mirror: not in the history of head either
-	}
-	if s.baseAnc == nil {
-		anc, err := ancestors(st, s.base)
-		if err != nil {
-			return false, err
-		}
-		s.baseAnc = anc
-	}
-	if s.baseAnc.has(head) {
-		return false, nil // the branch went back
-	}
-	commits, err := walk(st, head, s.baseAnc, nil)
-	if err != nil {
-		return false, err
-	}
-	return slices.ContainsFunc(commits, func(c *object.Commit) bool {
-		return slices.Contains(c.ParentHashes, s.base)
-	}), nil
+func (s *GitSource) moveBase(h plumbing.Hash) {
+	s.base, s.baseAnc = h, nil
 }
 
 // reject records rejections for TakeRejections and logs them, each
