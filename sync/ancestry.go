@@ -72,7 +72,8 @@ func newer(a, b *painted) bool {
 }
 
 // unreachable reports whether c cannot lead to base, nor can any commit
-// walked after it. timeCut allows judging by committer time.
+// walked after it: c is the newest commit from the head left to walk.
+// timeCut allows judging by committer time.
 func unreachable(c, base *painted, timeCut bool) bool {
 	switch {
 	case c.gen != noGeneration:
@@ -93,6 +94,9 @@ type painter struct {
 	seen  map[plumbing.Hash]*painted
 	queue queue
 	live  int // queued commits not fromBase: the walk goes on while > 0
+	// heads holds, newest first, the queued commits that were only
+	// fromHead when queued; some have been walked or marked fromBase since.
+	heads newestFirst
 }
 
 // paint relates head to base. When timeCut is false, the head is judged
@@ -108,12 +112,12 @@ func paint(nodes commitgraph.CommitNodeIndex, head, base plumbing.Hash, timeCut 
 		return span{}, err
 	}
 	for p.live > 0 {
+		if b.marks&fromHead == 0 && unreachable(p.newestLive(), b, timeCut) {
+			return span{base: base, visited: len(p.seen)}, nil
+		}
 		c := heap.Pop(&p.queue).(*painted)
 		if c.marks&fromBase == 0 {
 			p.live--
-			if b.marks&fromHead == 0 && unreachable(c, b, timeCut) {
-				return span{base: base, visited: len(p.seen)}, nil
-			}
 		}
 		for _, ph := range c.parent {
 			if _, err := p.add(ph, c.marks); err != nil {
@@ -148,12 +152,39 @@ func (p *painter) add(h plumbing.Hash, marks uint8) (*painted, error) {
 		p.seen[h] = c
 		heap.Push(&p.queue, c)
 		p.live++
+		if marks&fromBase == 0 {
+			heap.Push(&p.heads, c)
+		}
 	}
 	if c.index >= 0 && c.marks&fromBase == 0 && marks&fromBase != 0 {
 		p.live--
 	}
 	c.marks |= marks
 	return c, nil
+}
+
+// newestLive returns the newest queued commit that is not fromBase. Callers
+// check that p.live > 0.
+func (p *painter) newestLive() *painted {
+	for c := p.heads[0]; c.index < 0 || c.marks&fromBase != 0; c = p.heads[0] {
+		heap.Pop(&p.heads)
+	}
+	return p.heads[0]
+}
+
+// newestFirst is a max-heap of painted commits that leaves their index
+// alone.
+type newestFirst []*painted
+
+func (q newestFirst) Len() int           { return len(q) }
+func (q newestFirst) Less(i, j int) bool { return newer(q[i], q[j]) }
+func (q newestFirst) Swap(i, j int)      { q[i], q[j] = q[j], q[i] }
+func (q *newestFirst) Push(x any)        { *q = append(*q, x.(*painted)) }
+func (q *newestFirst) Pop() any {
+	old := *q
+	c := old[len(old)-1]
+	*q = old[:len(old)-1]
+	return c
 }
 
 // queue is a max-heap of painted commits, newest first.
