@@ -198,3 +198,72 @@ func TestPaintIsBounded(t *testing.T) {
 		t.Logf("%s: read %d commits", tc.name, sp.visited)
 	}
 }
+
+// A committer time older than its parent's can put an ancestor of the
+// applied commit in the span found by time. Such a span is inexact, and
+// one that would refuse commits is checked against the whole history of
+// the applied commit first: an unsigned commit the applied one brought,
+// vouched for by verify.since, does not refuse the next head.
+func TestSkewedTimesKeepVerification(t *testing.T) {
+	t.Parallel()
+	key := gittest.NewSSHKey(t)
+	server := gittest.NewServer(t)
+	repo := gittest.NewRepo(t, server.Dir)
+	repo.WriteFile("gw.yaml", "v: 1\n")
+	repo.Git("add", "--all")
+	tree := strings.TrimSpace(repo.Git("write-tree"))
+	at := func(hours int, signed bool, msg string, parents ...string) string {
+		args := []string{"commit-tree", "-m", msg}
+		if signed {
+			args = append(args, "-S")
+		}
+		for _, p := range parents {
+			args = append(args, "-p", p)
+		}
+		date := "GIT_COMMITTER_DATE=" + gittest.Epoch.Add(time.Duration(hours)*time.Hour).Format(time.RFC3339)
+		return strings.TrimSpace(repo.GitSigned(key, []string{date}, append(args, tree)...))
+	}
+	push := func(sha string) { repo.Git("reset", "--quiet", "--hard", sha); repo.Push() }
+	r := at(0, true, "R")
+	x := at(10, false, "X, unsigned", r)
+	s := at(1, true, "S, dated before its parent X", x)
+	m := at(20, true, "M", at(15, true, "P", r), s)
+	push(m)
+	src, err := NewGitSource(GitConfig{
+		URL: server.URL(), Dir: filepath.Join(t.TempDir(), "git"), VerifySince: x,
+		SSHAllowedSigners: writeTempFile(t, key.AllowedSigner("ada@example.com", "")),
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantSync(t, src, m)
+
+	h := at(40, true, "H", m, at(30, true, "Y", x))
+	push(h)
+	wantSync(t, src, h)
+	if rej := src.TakeRejections(); len(rej) != 0 {
+		t.Errorf("rejections = %v, want none", rej)
+	}
+	// The span by time holds X: the check above needed the exact history.
+	sp, err := paint(src.m.nodes, plumbing.NewHash(h), plumbing.NewHash(m), true)
+	if err != nil || !sp.descends || sp.exact || !sp.inside.has(plumbing.NewHash(x)) {
+		t.Errorf("paint(H, M) = descends %v, exact %v, X inside %v, %v; want true, false, true", sp.descends, sp.exact, sp.inside.has(plumbing.NewHash(x)), err)
+	}
+}
+
+func wantSync(t *testing.T, src *GitSource, sha string) {
+	t.Helper()
+	rev, changed, err := src.Sync(t.Context())
+	if err != nil || !changed || rev.SHA != sha || rev.Verification.Result != Verified {
+		t.Fatalf("Sync = %.7s, %v, %s, %v; want %.7s verified", rev.SHA, changed, rev.Verification.Result, err, sha)
+	}
+}
+
+func writeTempFile(t *testing.T, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
