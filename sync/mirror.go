@@ -23,6 +23,11 @@ const objectCacheSize = 32 * cache.MiByte
 // mirror is the bare repository a GitSource keeps open for its lifetime:
 // its packfiles stay open (go-git otherwise reopens the pack, and rereads
 // its header, on every object it reads) and decoded objects are cached.
+// Access is exclusive (the data directory is locked): go-git lists the
+// loose objects and packs once, rather than looking for a loose file
+// before every packed object it reads, and learns of the packs its own
+// fetches write. go-git keeps the pack indexes it loaded in any case, so
+// objects others write into the mirror were never seen before a restart.
 type mirror struct {
 	repo    *git.Repository
 	storage *filesystem.Storage
@@ -61,7 +66,7 @@ func (g guarded) EncodedObjectSize(h plumbing.Hash) (int64, error) {
 // origin at url.
 func openMirror(dir, url string) (*mirror, error) {
 	fs := osfs.New(dir)
-	st := filesystem.NewStorageWithOptions(fs, cache.NewObjectLRU(objectCacheSize), filesystem.Options{KeepDescriptors: true})
+	st := filesystem.NewStorageWithOptions(fs, cache.NewObjectLRU(objectCacheSize), filesystem.Options{KeepDescriptors: true, ExclusiveAccess: true})
 	repo, err := git.Open(st, nil)
 	if errors.Is(err, git.ErrRepositoryNotExists) {
 		repo, err = git.Init(st, nil)
