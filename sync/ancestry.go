@@ -14,27 +14,24 @@ import (
 // reached from the head are marked fromHead, those reached from the base
 // fromBase, and the walk ends as soon as every commit still queued is
 // fromBase. A sync after a restart reads the commits the head brings and a
-// few below the base, not the whole history.
+// few below the base, not the whole history; a head that does not descend
+// from the base costs the commits down to where the two histories meet.
 //
 // "Newest" is the generation number where git wrote a commit-graph in the
-// mirror, else the committer time. Generation numbers make the walk exact.
-// Times can lie (clock skew): a commit the walk passed over may then be
-// an ancestor of the base after all. So a span found by time is inexact:
-// verification falls back to the whole history of the base before it
-// refuses anything (advance), and the head is judged not to descend from
-// the base only once the commits left are a day older than it.
+// mirror (git commit-graph write), else the committer time. Generation
+// numbers also end the walk early when the head cannot descend from the
+// base (an unrelated history). Committer times do not: they are written by
+// whoever commits, and a commit dated before its parent would then make a
+// fast-forward look like a force-push. They can only make the span too
+// wide: a commit the walk passed over may be an ancestor of the base after
+// all. So a span found by time is inexact, and verification falls back to
+// the whole history of the base before it refuses anything (advance).
 
 // Marks of a painted commit.
 const (
 	fromHead uint8 = 1 << iota
 	fromBase
 )
-
-// timeSlop is how much older than the base the commits still to walk from
-// the head must all be before the head is judged not to descend from the
-// base without generation numbers: committer times may be off by this
-// much. git's name-rev uses the same day.
-const timeSlop = 24 * 60 * 60
 
 // noGeneration is the generation of a commit outside the commit-graph.
 const noGeneration = math.MaxUint64
@@ -73,19 +70,12 @@ func newer(a, b *painted) bool {
 
 // unreachable reports whether c cannot lead to base, nor can any commit
 // walked after it: c is the newest commit from the head left to walk.
-// timeCut allows judging by committer time.
-func unreachable(c, base *painted, timeCut bool) bool {
-	switch {
-	case c.gen != noGeneration:
-		// Those after c are in the commit-graph too, which holds every
-		// ancestor of its commits: base is none of them unless it is
-		// in the graph with a lower generation.
-		return base.gen == noGeneration || c.gen <= base.gen
-	case base.gen != noGeneration:
-		return false // commits of the graph, walked after c, may lead to base
-	default:
-		return timeCut && c.when < base.when-timeSlop
-	}
+// Only generation numbers tell.
+func unreachable(c, base *painted) bool {
+	// Those after c are in the commit-graph too, which holds every
+	// ancestor of its commits: base is none of them unless it is in the
+	// graph with a lower generation.
+	return c.gen != noGeneration && (base.gen == noGeneration || c.gen <= base.gen)
 }
 
 // painter walks the commits of one paint.
@@ -99,10 +89,8 @@ type painter struct {
 	heads newestFirst
 }
 
-// paint relates head to base. When timeCut is false, the head is judged
-// not to descend from the base only once that is certain (no committer
-// time cut-off): exact, but it may read the history below both.
-func paint(nodes commitgraph.CommitNodeIndex, head, base plumbing.Hash, timeCut bool) (span, error) {
+// paint relates head to base.
+func paint(nodes commitgraph.CommitNodeIndex, head, base plumbing.Hash) (span, error) {
 	p := &painter{nodes: nodes, seen: map[plumbing.Hash]*painted{}}
 	b, err := p.add(base, fromBase)
 	if err != nil {
@@ -112,7 +100,7 @@ func paint(nodes commitgraph.CommitNodeIndex, head, base plumbing.Hash, timeCut 
 		return span{}, err
 	}
 	for p.live > 0 {
-		if b.marks&fromHead == 0 && unreachable(p.newestLive(), b, timeCut) {
+		if b.marks&fromHead == 0 && unreachable(p.newestLive(), b) {
 			return span{base: base, visited: len(p.seen)}, nil
 		}
 		c := heap.Pop(&p.queue).(*painted)

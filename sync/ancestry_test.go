@@ -44,9 +44,9 @@ func sortedHashes(set hashSet) []string {
 
 // checkPaint compares paint with git: base..head and merge-base
 // --is-ancestor.
-func checkPaint(t *testing.T, m *mirror, dir, head, base string, timeCut bool) span {
+func checkPaint(t *testing.T, m *mirror, dir, head, base string) span {
 	t.Helper()
-	sp, err := paint(m.nodes, plumbing.NewHash(head), plumbing.NewHash(base), timeCut)
+	sp, err := paint(m.nodes, plumbing.NewHash(head), plumbing.NewHash(base))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,11 +99,9 @@ func TestPaintMatchesGit(t *testing.T) {
 			t.Fatalf("commit-graph opened = %v, want %v", m.graph != nil, graph)
 		}
 		for _, p := range pairs {
-			for _, cut := range []bool{false, true} {
-				sp := checkPaint(t, m, dir, c[p[0]], c[p[1]], cut)
-				if len(sp.inside) > 0 && sp.exact != graph {
-					t.Errorf("paint(%s, %s).exact = %v with commit-graph %v", p[0], p[1], sp.exact, graph)
-				}
+			sp := checkPaint(t, m, dir, c[p[0]], c[p[1]])
+			if len(sp.inside) > 0 && sp.exact != graph {
+				t.Errorf("paint(%s, %s).exact = %v with commit-graph %v", p[0], p[1], sp.exact, graph)
 			}
 		}
 	}
@@ -135,9 +133,10 @@ func importCommit(w *strings.Builder, ref string, n, from int, when time.Time) {
 }
 
 // boundedRepo is a bare repository with 300 commits on main, one an hour
-// (12.5 days); fork: 3 commits on commit 280; old: an unrelated history of
-// 300 commits a month before main; new: an unrelated history of 300
-// commits made after main.
+// (12.5 days); fork: 3 commits on commit 280; skewed: a commit on main
+// dated a month before it; old: an unrelated history of 300 commits a
+// month before main; new: an unrelated history of 300 commits made after
+// main.
 func boundedRepo(t *testing.T) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "repo.git")
@@ -152,6 +151,7 @@ func boundedRepo(t *testing.T) string {
 		for i := 1; i <= 3; i++ {
 			importCommit(w, "refs/heads/fork", 1000+i, after(280, 1000+i-1), hour(300+i))
 		}
+		importCommit(w, "refs/heads/skewed", 1100, 300, hour(-30*24))
 		for i := 1; i <= 300; i++ {
 			importCommit(w, "refs/heads/old", 2000+i, after(0, 2000+i-1), hour(i-30*24))
 			importCommit(w, "refs/heads/new", 3000+i, after(0, 3000+i-1), hour(300+i))
@@ -161,8 +161,9 @@ func boundedRepo(t *testing.T) string {
 }
 
 // A sync after a restart reads the commits between head and the applied
-// commit, and a head that does not descend from it stops the walk long
-// before the whole history.
+// commit; a head that does not descend from it, those down to where the
+// histories meet, or with a commit-graph no further than generation numbers
+// allow.
 func TestPaintIsBounded(t *testing.T) {
 	t.Parallel()
 	dir := boundedRepo(t)
@@ -170,28 +171,28 @@ func TestPaintIsBounded(t *testing.T) {
 	tip := func(ref string) string { return revList(t, dir, "-1", ref)[0] }
 	cases := []struct {
 		name, head, base string
-		cut              bool
 		graph            bool
 		max              int // commits read at most
 	}{
-		{"fast-forward", main[299], main[289], true, false, 13},
-		{"force-push", tip("fork"), main[299], true, false, 3 + 22},
-		{"branch went back", main[249], main[299], true, false, 52},
-		{"unrelated older history", tip("old"), main[299], true, false, 2},
-		// Unrelated and newer: read until older than the base, by a day.
-		{"unrelated newer history", tip("new"), main[299], true, false, 300 + 3},
-		// Exact, and so the whole history of both.
-		{"unrelated, no time cut-off", tip("old"), main[299], false, false, 600},
+		{"fast-forward", main[299], main[289], false, 13},
+		{"force-push", tip("fork"), main[299], false, 3 + 22},
+		{"branch went back", main[249], main[299], false, 52},
+		// Exact: the walk goes on while the head's side has commits
+		// the base's has not met, the whole of both histories here.
+		{"unrelated history", tip("old"), main[299], false, 600},
+		// Times do not cut a fast-forward short.
+		{"fast-forward dated before the base", tip("skewed"), main[299], false, 302},
 		// Generation numbers tell at once.
-		{"unrelated newer history, commit-graph", tip("new"), main[299], true, true, 2},
-		{"unrelated, commit-graph", tip("old"), main[299], false, true, 2},
+		{"unrelated newer history, commit-graph", tip("new"), main[299], true, 2},
+		{"unrelated history, commit-graph", tip("old"), main[299], true, 2},
+		{"force-push, commit-graph", tip("fork"), main[299], true, 3 + 22},
 	}
 	for _, tc := range cases {
 		if tc.graph {
 			gittest.Git(t, dir, "commit-graph", "write", "--reachable")
 		}
 		m := openGitDir(t, dir)
-		sp := checkPaint(t, m, dir, tc.head, tc.base, tc.cut)
+		sp := checkPaint(t, m, dir, tc.head, tc.base)
 		if sp.visited > tc.max {
 			t.Errorf("%s: read %d commits, want at most %d", tc.name, sp.visited, tc.max)
 		}
@@ -203,7 +204,8 @@ func TestPaintIsBounded(t *testing.T) {
 // applied commit in the span found by time. Such a span is inexact, and
 // one that would refuse commits is checked against the whole history of
 // the applied commit first: an unsigned commit the applied one brought,
-// vouched for by verify.since, does not refuse the next head.
+// vouched for by verify.since, does not refuse the next head. Nor is a
+// head dated a month before the applied commit taken for a force-push.
 func TestSkewedTimesKeepVerification(t *testing.T) {
 	t.Parallel()
 	key := gittest.NewSSHKey(t)
@@ -245,9 +247,16 @@ func TestSkewedTimesKeepVerification(t *testing.T) {
 		t.Errorf("rejections = %v, want none", rej)
 	}
 	// The span by time holds X: the check above needed the exact history.
-	sp, err := paint(src.m.nodes, plumbing.NewHash(h), plumbing.NewHash(m), true)
+	sp, err := paint(src.m.nodes, plumbing.NewHash(h), plumbing.NewHash(m))
 	if err != nil || !sp.descends || sp.exact || !sp.inside.has(plumbing.NewHash(x)) {
 		t.Errorf("paint(H, M) = descends %v, exact %v, X inside %v, %v; want true, false, true", sp.descends, sp.exact, sp.inside.has(plumbing.NewHash(x)), err)
+	}
+
+	early := at(-30*24, true, "Dated a month before its parent", h)
+	push(early)
+	wantSync(t, src, early)
+	if rej := src.TakeRejections(); len(rej) != 0 {
+		t.Errorf("rejections = %v, want none", rej)
 	}
 }
 

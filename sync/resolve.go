@@ -80,9 +80,7 @@ func (s *GitSource) trusted(c *object.Commit) (Verification, *Signer, error) {
 		return Verification{Result: Verified}, signer, nil
 	}
 	if !s.base.IsZero() {
-		// Without a cut-off by commit time: a commit is refused only
-		// when it is certainly not an ancestor.
-		sp, err := paint(s.m.nodes, s.base, c.Hash, false)
+		sp, err := paint(s.m.nodes, s.base, c.Hash)
 		if err != nil {
 			return Verification{}, nil, fmt.Errorf("sync: read the history of the applied commit %s: %w", short(s.base), err)
 		}

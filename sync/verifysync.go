@@ -134,7 +134,7 @@ func (s *GitSource) relate(head plumbing.Hash) (span, error) {
 	if _, err := object.GetCommit(s.repo.Storer, s.base); err != nil {
 		return span{}, nil // not in the mirror: not in the history of head either
 	}
-	return paint(s.m.nodes, head, s.base, true)
+	return paint(s.m.nodes, head, s.base)
 }
 
 // verifyExactly verifies the commits of head past the whole history of
