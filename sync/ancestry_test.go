@@ -208,12 +208,12 @@ func TestPaintIsBounded(t *testing.T) {
 // head dated a month before the applied commit taken for a force-push.
 func TestSkewedTimesKeepVerification(t *testing.T) {
 	t.Parallel()
-	key := gittest.NewSSHKey(t)
 	server := gittest.NewServer(t)
 	repo := gittest.NewRepo(t, server.Dir)
 	repo.WriteFile("gw.yaml", "v: 1\n")
 	repo.Git("add", "--all")
 	tree := strings.TrimSpace(repo.Git("write-tree"))
+	key := gittest.NewSSHKey(t)
 	at := func(hours int, signed bool, msg string, parents ...string) string {
 		args := []string{"commit-tree", "-m", msg}
 		if signed {
@@ -231,9 +231,12 @@ func TestSkewedTimesKeepVerification(t *testing.T) {
 	s := at(1, true, "S, dated before its parent X", x)
 	m := at(20, true, "M", at(15, true, "P", r), s)
 	push(m)
+	signers := filepath.Join(t.TempDir(), "allowed_signers")
+	if err := os.WriteFile(signers, []byte(key.AllowedSigner("ada@example.com", "")), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	src, err := NewGitSource(GitConfig{
-		URL: server.URL(), Dir: filepath.Join(t.TempDir(), "git"), VerifySince: x,
-		SSHAllowedSigners: writeTempFile(t, key.AllowedSigner("ada@example.com", "")),
+		URL: server.URL(), Dir: filepath.Join(t.TempDir(), "git"), VerifySince: x, SSHAllowedSigners: signers,
 	}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -266,13 +269,4 @@ func wantSync(t *testing.T, src *GitSource, sha string) {
 	if err != nil || !changed || rev.SHA != sha || rev.Verification.Result != Verified {
 		t.Fatalf("Sync = %.7s, %v, %s, %v; want %.7s verified", rev.SHA, changed, rev.Verification.Result, err, sha)
 	}
-}
-
-func writeTempFile(t *testing.T, content string) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), "file")
-	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
 }
