@@ -232,9 +232,11 @@ func BenchmarkFirstClone(b *testing.B) {
 		stop := heapPeak()
 		b.StartTimer()
 
-		rev, changed, err := benchSource(b, server.URL(), dir).Sync(context.Background())
+		src := benchSource(b, server.URL(), dir)
+		rev, changed, err := src.Sync(context.Background())
 
 		b.StopTimer()
+		src.Close()
 		peak = max(peak, stop())
 		var after runtime.MemStats
 		runtime.ReadMemStats(&after)
@@ -298,6 +300,7 @@ func BenchmarkFetch(b *testing.B) {
 				rev, changed, err := src.Sync(context.Background())
 
 				b.StopTimer()
+				src.Close()
 				var after runtime.MemStats
 				runtime.ReadMemStats(&after)
 				alloc += after.TotalAlloc - before.TotalAlloc

@@ -27,6 +27,7 @@ func newGitSource(t *testing.T, url, path string) *gitsync.GitSource {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { src.Close() })
 	return src
 }
 

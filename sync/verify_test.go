@@ -36,6 +36,7 @@ func verifiedSource(t *testing.T, url, dir string, cfg gitsync.GitConfig) *gitsy
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { src.Close() })
 	return src
 }
 
