@@ -54,12 +54,26 @@ func watchHelpers(ctx context.Context, path string) (_ context.Context, stop fun
 }
 
 // removePartialPacks removes the packs a failed or interrupted fetch left
-// in the mirror at dir (go-git writes objects/pack/tmp_pack_*, then renames
-// it). Callers hold the source's lock, so no fetch is writing one.
+// in the mirror at dir. go-git writes objects/pack/tmp_pack_*, then
+// pack-<sum>.idx in place, then renames the pack to pack-<sum>.pack: an
+// index without its pack was cut short too, and a later fetch of the same
+// pack would keep it (go-git does not write an index that exists), leaving
+// the mirror unreadable. Callers hold the source's lock, so no fetch is
+// writing one.
 func removePartialPacks(dir string) error {
-	tmps, err := filepath.Glob(filepath.Join(dir, "objects", "pack", "tmp_pack_*"))
+	pack := filepath.Join(dir, "objects", "pack")
+	tmps, err := filepath.Glob(filepath.Join(pack, "tmp_pack_*"))
 	if err != nil {
 		return err
+	}
+	idxs, err := filepath.Glob(filepath.Join(pack, "pack-*.idx"))
+	if err != nil {
+		return err
+	}
+	for _, idx := range idxs {
+		if _, err := os.Stat(strings.TrimSuffix(idx, ".idx") + ".pack"); os.IsNotExist(err) {
+			tmps = append(tmps, idx)
+		}
 	}
 	for _, f := range tmps {
 		if err := os.Remove(f); err != nil && !os.IsNotExist(err) {

@@ -3,6 +3,9 @@ package sync
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 
 	"github.com/go-git/go-billy/v5/osfs"
 	git "github.com/go-git/go-git/v5"
@@ -65,6 +68,9 @@ func (g guarded) EncodedObjectSize(h plumbing.Hash) (int64, error) {
 // openMirror opens or creates the bare repository at dir with remote
 // origin at url.
 func openMirror(dir, url string) (*mirror, error) {
+	if err := removeEmptyRefs(dir); err != nil {
+		return nil, fmt.Errorf("sync: clean mirror %s: %w", dir, err)
+	}
 	fs := osfs.New(dir)
 	st := filesystem.NewStorageWithOptions(fs, cache.NewObjectLRU(objectCacheSize), filesystem.Options{KeepDescriptors: true, ExclusiveAccess: true})
 	repo, err := git.Open(st, nil)
@@ -87,6 +93,26 @@ func openMirror(dir, url string) (*mirror, error) {
 		m.nodes = commitgraph.NewGraphCommitNodeIndex(m.graph, st)
 	}
 	return m, nil
+}
+
+// removeEmptyRefs removes the empty files under refs/ of the mirror at dir:
+// go-git rewrites a ref in place, so a crash can leave it empty, and every
+// later fetch would fail on it ("ref file is empty"). The next fetch writes
+// it again.
+func removeEmptyRefs(dir string) error {
+	err := filepath.WalkDir(filepath.Join(dir, "refs"), func(p string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		if info, err := e.Info(); err == nil && info.Size() == 0 && info.Mode().IsRegular() {
+			return os.Remove(p)
+		}
+		return nil
+	})
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return err
 }
 
 // setRemote points remote origin of repo at url.

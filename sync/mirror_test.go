@@ -83,3 +83,74 @@ func TestGitSourceKeepsPacksOpenUntilClose(t *testing.T) {
 		t.Errorf("second Close = %v", err)
 	}
 }
+
+// packs lists the pack files of the mirror at dir.
+func packs(t *testing.T, dir string) []string {
+	t.Helper()
+	list, err := filepath.Glob(filepath.Join(dir, "objects", "pack", "pack-*.pack"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range list {
+		list[i] = filepath.Base(p)
+	}
+	return list
+}
+
+// A crash while go-git writes leaves files cut short: a pack index without
+// its pack (go-git writes the index in place before it renames the pack),
+// an empty ref. A restarted source removes them and syncs, even when the
+// fetch brings the very pack whose index was cut.
+func TestMirrorRecoversFromCutWrites(t *testing.T) {
+	t.Parallel()
+	server := gittest.NewServer(t)
+	repo := gittest.NewRepo(t, server.Dir)
+	repo.WriteFile("gateways/gw.yaml", "kind: Gateway\n")
+	first := repo.Commit("first")
+	repo.Push()
+	open := func(dir string) *gitsync.GitSource {
+		src, err := gitsync.NewGitSource(gitsync.GitConfig{URL: server.URL(), Dir: dir, InsecureSkipVerify: true}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { src.Close() })
+		return src
+	}
+	synced := func(src *gitsync.GitSource, want string) {
+		t.Helper()
+		if rev, _, err := src.Sync(context.Background()); err != nil || rev.SHA != want {
+			t.Fatalf("Sync = %s, %v; want %s", rev.SHA, err, want)
+		}
+	}
+	done := filepath.Join(t.TempDir(), "git")
+	synced(open(done), first)
+	pack := packs(t, done)
+
+	// The same clone, cut while it wrote the index.
+	cut := filepath.Join(t.TempDir(), "git")
+	idx, err := os.ReadFile(filepath.Join(done, "objects", "pack", strings.TrimSuffix(pack[0], ".pack")+".idx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(filepath.Join(cut, "objects", "pack"), 0o755)
+	os.WriteFile(filepath.Join(cut, "objects", "pack", strings.TrimSuffix(pack[0], ".pack")+".idx"), idx[:100], 0o644)
+	synced(open(cut), first)
+	if got := packs(t, cut); len(got) != 1 || got[0] != pack[0] {
+		t.Fatalf("the clone after the cut wrote %v, want the same pack %v", got, pack)
+	}
+	// go-git kept the index it built in memory: a restart reads the file.
+	if _, err := open(cut).Revision(first); err != nil {
+		t.Fatalf("after a restart: %v", err)
+	}
+
+	// A ref emptied while it was rewritten.
+	if err := os.Truncate(filepath.Join(done, "refs", "remotes", "origin", "main"), 0); err != nil {
+		t.Fatal(err)
+	}
+	repo.WriteFile("gateways/gw.yaml", "kind: Gateway # 2\n")
+	second := repo.Commit("second")
+	repo.Push()
+	restarted := open(done)
+	restarted.SetApplied(first)
+	synced(restarted, second)
+}
