@@ -14,6 +14,18 @@ import (
 	"github.com/sluice-gitops/sluice/sync/gittest"
 )
 
+// servedGateway serves a repository whose one commit, pushed, holds
+// gateways/gw.yaml.
+func servedGateway(t *testing.T) (*gittest.Server, *gittest.Repo, string) {
+	t.Helper()
+	server := gittest.NewServer(t)
+	repo := gittest.NewRepo(t, server.Dir)
+	repo.WriteFile("gateways/gw.yaml", "kind: Gateway\n")
+	sha := repo.Commit("first")
+	repo.Push()
+	return server, repo, sha
+}
+
 // openPacks counts this process's file descriptors open on packfiles of
 // the mirror at dir.
 func openPacks(t *testing.T, dir string) int {
@@ -40,11 +52,7 @@ func TestGitSourceKeepsPacksOpenUntilClose(t *testing.T) {
 		t.Skip("reads open files in /proc (Linux)")
 	}
 	t.Parallel()
-	server := gittest.NewServer(t)
-	repo := gittest.NewRepo(t, server.Dir)
-	repo.WriteFile("gateways/gw.yaml", "kind: Gateway\n")
-	repo.Commit("first")
-	repo.Push()
+	server, _, _ := servedGateway(t)
 	dir := filepath.Join(t.TempDir(), "git")
 	src, err := gitsync.NewGitSource(gitsync.GitConfig{URL: server.URL(), Path: "gateways", Dir: dir, InsecureSkipVerify: true}, nil)
 	if err != nil {
@@ -103,11 +111,7 @@ func packs(t *testing.T, dir string) []string {
 // fetch brings the very pack whose index was cut.
 func TestMirrorRecoversFromCutWrites(t *testing.T) {
 	t.Parallel()
-	server := gittest.NewServer(t)
-	repo := gittest.NewRepo(t, server.Dir)
-	repo.WriteFile("gateways/gw.yaml", "kind: Gateway\n")
-	first := repo.Commit("first")
-	repo.Push()
+	server, repo, first := servedGateway(t)
 	open := func(dir string) *gitsync.GitSource {
 		src, err := gitsync.NewGitSource(gitsync.GitConfig{URL: server.URL(), Dir: dir, InsecureSkipVerify: true}, nil)
 		if err != nil {
