@@ -159,7 +159,7 @@ func NewGitSource(cfg GitConfig, logger *slog.Logger) (*GitSource, error) {
 		return nil, err
 	}
 	s.repo, s.dir, s.local = s.m.repo, cfg.Dir, localRemotePath(s.url)
-	// A fetch cut short by a crash leaves its pack half-written.
+	// A fetch cut short by a crash leaves its pack, or its index, half-written.
 	if err := removePartialPacks(s.dir); err != nil {
 		s.m.close()
 		return nil, fmt.Errorf("sync: clean mirror %s: %w", s.dir, err)
