@@ -13,7 +13,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/sluice-gitops/sluice/internal/logtext"
+	"github.com/sluice-gitops/sluice/sync/logtext"
 )
 
 // MaxWebhookBody bounds the body of POST /hooks/git. Push events of GitHub

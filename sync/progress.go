@@ -11,7 +11,7 @@ import (
 	gosync "sync"
 	"time"
 
-	"github.com/sluice-gitops/sluice/internal/logtext"
+	"github.com/sluice-gitops/sluice/sync/logtext"
 )
 
 // DefaultProgressInterval is the least time between two progress lines

@@ -12,7 +12,7 @@
 // retried with exponential backoff; a 4xx answer other than 408 and 429 is
 // not retried.
 //
-// It imports nothing of sluice but internal/logtext (answers and command
+// It imports nothing of sluice but sync/logtext (answers and command
 // output in errors are cut): serve/revisions makes the events, cmd wires
 // the targets.
 package notify

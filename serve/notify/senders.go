@@ -15,7 +15,7 @@ import (
 	"os/exec"
 	"strings"
 
-	"github.com/sluice-gitops/sluice/internal/logtext"
+	"github.com/sluice-gitops/sluice/sync/logtext"
 )
 
 // SignatureHeader carries the webhook's HMAC: "sha256=<hex HMAC-SHA256 of

@@ -11,10 +11,10 @@ import (
 	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/sluice-gitops/sluice/internal/logtext"
 	"github.com/sluice-gitops/sluice/serve/notify"
 	"github.com/sluice-gitops/sluice/serve/publish"
 	gitsync "github.com/sluice-gitops/sluice/sync"
+	"github.com/sluice-gitops/sluice/sync/logtext"
 	"github.com/sluice-gitops/sluice/translate"
 )
 
