@@ -92,15 +92,10 @@ func (s *deltaStream) add(typeURL string) *deltaType {
 }
 
 func (s *deltaStream) request(req *discoveryv3.DeltaDiscoveryRequest) error {
-	node, err := s.setNode(req.GetNode())
+	typeURL, err := s.received(req.GetNode(), req.GetTypeUrl(), req.GetResponseNonce(), req.GetErrorDetail())
 	if err != nil {
 		return err
 	}
-	typeURL, err := requestType(s.fixed, req.GetTypeUrl())
-	if err != nil {
-		return err
-	}
-	s.srv.tracker.request(s.id, node, typeURL, req.GetResponseNonce(), req.GetErrorDetail().GetMessage(), req.GetErrorDetail() != nil)
 
 	var snap *typeSnap
 	if g := s.srv.cache.snapshot(s.gateway); g != nil {

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 
+	rpcstatus "google.golang.org/genproto/googleapis/rpc/status"
+
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
 	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
@@ -102,6 +104,22 @@ func (s *adsStream) sendNews() {
 
 // setNode takes the node of a request: only the first must carry it. A
 // gateway the client may not fetch is PermissionDenied. Callers hold s.mu.
+// received notes a request of either encoding: its node, its type (that
+// of a per-type stream, or refused), and its ACK or NACK of nonce for the
+// tracker. It returns the type.
+func (s *adsStream) received(node *corev3.Node, typeURL, nonce string, nack *rpcstatus.Status) (string, error) {
+	node, err := s.setNode(node)
+	if err != nil {
+		return "", err
+	}
+	typeURL, err = requestType(s.fixed, typeURL)
+	if err != nil {
+		return "", err
+	}
+	s.srv.tracker.request(s.id, node, typeURL, nonce, nack.GetMessage(), nack != nil)
+	return typeURL, nil
+}
+
 func (s *adsStream) setNode(node *corev3.Node) (*corev3.Node, error) {
 	if node == nil {
 		node = s.node
@@ -199,16 +217,11 @@ func (s *sotwStream) typ(typeURL string) *sotwType {
 }
 
 func (s *sotwStream) request(req *discoveryv3.DiscoveryRequest) error {
-	node, err := s.setNode(req.GetNode())
-	if err != nil {
-		return err
-	}
-	typeURL, err := requestType(s.fixed, req.GetTypeUrl())
+	typeURL, err := s.received(req.GetNode(), req.GetTypeUrl(), req.GetResponseNonce(), req.GetErrorDetail())
 	if err != nil {
 		return err
 	}
 	nack := req.GetErrorDetail() != nil
-	s.srv.tracker.request(s.id, node, typeURL, req.GetResponseNonce(), req.GetErrorDetail().GetMessage(), nack)
 	t := s.typ(typeURL)
 	if t.nonce != "" && req.GetResponseNonce() != t.nonce {
 		// Stale: the Envoy has not seen the last response yet and will
